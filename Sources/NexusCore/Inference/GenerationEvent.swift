@@ -1,0 +1,54 @@
+/// Why generation ended.
+public enum FinishReason: String, Sendable, Hashable, Codable {
+    /// The model ended its answer or a stop sequence matched.
+    case stop
+    /// `maxTokens` or the context ran out.
+    case length
+    /// The model called tools.
+    case toolCalls = "tool_calls"
+    /// The caller cancelled.
+    case cancelled
+}
+
+/// Token counts and timings of one generation.
+public struct GenerationUsage: Sendable, Hashable, Codable {
+    public var promptTokens: Int
+    /// Prompt tokens reused from the prefix cache instead of evaluated again.
+    public var cachedPromptTokens: Int
+    public var completionTokens: Int
+    public var promptSeconds: Double
+    public var generationSeconds: Double
+
+    public init(promptTokens: Int = 0, cachedPromptTokens: Int = 0, completionTokens: Int = 0,
+                promptSeconds: Double = 0, generationSeconds: Double = 0) {
+        self.promptTokens = promptTokens
+        self.cachedPromptTokens = cachedPromptTokens
+        self.completionTokens = completionTokens
+        self.promptSeconds = promptSeconds
+        self.generationSeconds = generationSeconds
+    }
+}
+
+/// The complete outcome of one generation.
+public struct GenerationResult: Sendable, Hashable {
+    /// The answer text, without tool-call markup.
+    public var text: String
+    public var toolCalls: [ToolCall]
+    public var finishReason: FinishReason
+    public var usage: GenerationUsage
+
+    public init(text: String, toolCalls: [ToolCall] = [], finishReason: FinishReason, usage: GenerationUsage = GenerationUsage()) {
+        self.text = text
+        self.toolCalls = toolCalls
+        self.finishReason = finishReason
+        self.usage = usage
+    }
+}
+
+/// What a streaming generation yields: text as it is produced, then the result.
+public enum GenerationEvent: Sendable, Hashable {
+    /// New answer text (never tool-call markup).
+    case text(String)
+    /// The end: the whole answer, tool calls and usage.
+    case done(GenerationResult)
+}

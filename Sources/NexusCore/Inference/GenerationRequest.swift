@@ -1,0 +1,81 @@
+/// How the next token is chosen.
+public struct SamplingParameters: Sendable, Hashable, Codable {
+    /// 0 picks the most likely token (greedy).
+    public var temperature: Double
+    public var topK: Int
+    public var topP: Double
+    public var minP: Double
+    /// 1.0 disables the penalty.
+    public var repeatPenalty: Double
+    public var repeatLastN: Int
+    public var frequencyPenalty: Double
+    public var presencePenalty: Double
+    /// A fixed seed makes sampling reproducible; nil picks a random one.
+    public var seed: UInt32?
+
+    public init(
+        temperature: Double = 0.8, topK: Int = 40, topP: Double = 0.95, minP: Double = 0.05,
+        repeatPenalty: Double = 1.0, repeatLastN: Int = 64, frequencyPenalty: Double = 0, presencePenalty: Double = 0,
+        seed: UInt32? = nil
+    ) {
+        self.temperature = temperature
+        self.topK = topK
+        self.topP = topP
+        self.minP = minP
+        self.repeatPenalty = repeatPenalty
+        self.repeatLastN = repeatLastN
+        self.frequencyPenalty = frequencyPenalty
+        self.presencePenalty = presencePenalty
+        self.seed = seed
+    }
+
+    /// Always the most likely token: reproducible output.
+    public static let greedy = SamplingParameters(temperature: 0, seed: 0)
+}
+
+/// The shape the output must take.
+public enum ResponseFormat: Sendable, Hashable {
+    case text
+    /// Any JSON object.
+    case json
+    /// JSON valid against this schema.
+    case jsonSchema(JSONValue)
+}
+
+/// What the model is asked: a conversation (rendered with the model's chat template) or raw text.
+public enum Prompt: Sendable, Hashable {
+    case chat([ChatMessage])
+    /// Raw completion: the text is given to the model as is.
+    case text(String)
+}
+
+/// One request to an inference backend.
+public struct GenerationRequest: Sendable, Hashable {
+    public var prompt: Prompt
+    public var tools: [ToolDefinition]
+    public var toolChoice: ToolChoice
+    public var parallelToolCalls: Bool
+    public var responseFormat: ResponseFormat
+    public var sampling: SamplingParameters
+    /// nil generates until the model stops or the context is full.
+    public var maxTokens: Int?
+    public var stop: [String]
+    /// Keep generating past end-of-generation tokens (benchmarks only).
+    public var ignoreEndOfGeneration: Bool
+
+    public init(
+        prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,
+        responseFormat: ResponseFormat = .text, sampling: SamplingParameters = SamplingParameters(),
+        maxTokens: Int? = nil, stop: [String] = [], ignoreEndOfGeneration: Bool = false
+    ) {
+        self.prompt = prompt
+        self.tools = tools
+        self.toolChoice = toolChoice
+        self.parallelToolCalls = parallelToolCalls
+        self.responseFormat = responseFormat
+        self.sampling = sampling
+        self.maxTokens = maxTokens
+        self.stop = stop
+        self.ignoreEndOfGeneration = ignoreEndOfGeneration
+    }
+}

@@ -1,0 +1,97 @@
+import CLlama
+import Foundation
+import NexusCore
+
+/// A conversation rendered with the model's own chat template, with the grammar and output
+/// parser that go with it. Owns the shim's `nx_chat_prompt`.
+final class RenderedChat {
+    let pointer: OpaquePointer
+    let text: String
+    let additionalStops: [String]
+    /// llama.cpp's name for the output format the template expects (e.g. "peg-native").
+    let format: String
+    /// Whether the output may hold tool calls that must be parsed out of the text.
+    let parsesToolCalls: Bool
+
+    /// Renders `messages` (and `tools`, per `toolChoice`) with the templates of `model`.
+    /// - Throws: `NexusError(.templateFailed)` when the template rejects the conversation.
+    init(model: LlamaModel, request: GenerationRequest, messages: [ChatMessage]) throws {
+        let tools = Self.offeredTools(request)
+        var body: [String: JSONValue] = [
+            "messages": .array(messages.map(Self.wireMessage)),
+            "add_generation_prompt": true,
+            "parallel_tool_calls": .bool(request.parallelToolCalls),
+        ]
+        if !tools.isEmpty {
+            body["tools"] = .array(tools.map(Self.wireTool))
+            body["tool_choice"] = request.toolChoice == .auto ? "auto" : "required"
+        }
+        switch request.responseFormat {
+        case .text: break
+        case .json: body["json_schema"] = ["type": "object"]
+        case .jsonSchema(let schema): body["json_schema"] = try JSONSchema(schema).root
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        guard let prompt = nx_chat_apply(model.templates, JSONValue.object(body).jsonText, &error) else {
+            let reason = error.map { String(cString: $0) } ?? "unknown error"
+            nx_string_free(error)
+            throw NexusError(.templateFailed, "the model's chat template could not render this conversation (\(reason))")
+        }
+        pointer = prompt
+        text = String(cString: nx_chat_prompt_text(prompt))
+        let info = nx_chat_prompt_info(prompt).map { raw -> JSONValue in
+            defer { nx_string_free(raw) }
+            return (try? JSONValue.parse(String(cString: raw))) ?? .null
+        } ?? .null
+        additionalStops = info["additional_stops"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        format = info["format"]?.stringValue ?? "unknown"
+        parsesToolCalls = !tools.isEmpty
+    }
+
+    deinit {
+        nx_chat_prompt_free(pointer)
+    }
+
+    /// Splits generated text into answer content and tool calls.
+    /// - Parameter partial: the text may stop mid-way (streaming); incomplete calls are left out.
+    func parse(_ generated: String, partial: Bool) throws -> (content: String, toolCalls: [(name: String, arguments: String, id: String)]) {
+        var error: UnsafeMutablePointer<CChar>?
+        guard let raw = nx_chat_parse(pointer, generated, partial, &error) else {
+            let reason = error.map { String(cString: $0) } ?? "unknown error"
+            nx_string_free(error)
+            throw NexusError(.invalidToolCall, "the model's output could not be parsed as an answer or tool call (\(reason))")
+        }
+        defer { nx_string_free(raw) }
+        let message = try JSONValue.parse(String(cString: raw))
+        let calls = (message["tool_calls"]?.arrayValue ?? []).map { call in
+            (name: call["name"]?.stringValue ?? "", arguments: call["arguments"]?.stringValue ?? "", id: call["id"]?.stringValue ?? "")
+        }
+        return (message["content"]?.stringValue ?? "", calls)
+    }
+
+    /// The tools shown to the model: none for `.none`, only the named one for `.function`.
+    static func offeredTools(_ request: GenerationRequest) -> [ToolDefinition] {
+        switch request.toolChoice {
+        case .none: return []
+        case .auto, .required: return request.tools
+        case .function(let name): return request.tools.filter { $0.name == name }
+        }
+    }
+
+    private static func wireTool(_ tool: ToolDefinition) -> JSONValue {
+        ["type": "function", "function": ["name": .string(tool.name), "description": .string(tool.description), "parameters": tool.parameters]]
+    }
+
+    private static func wireMessage(_ message: ChatMessage) -> JSONValue {
+        var wire: [String: JSONValue] = ["role": .string(message.role.rawValue), "content": .string(message.content)]
+        if !message.toolCalls.isEmpty {
+            wire["tool_calls"] = .array(message.toolCalls.map { call in
+                ["id": .string(call.id), "type": "function",
+                 "function": ["name": .string(call.name), "arguments": .string(call.arguments.jsonText)]]
+            })
+        }
+        if let id = message.toolCallID { wire["tool_call_id"] = .string(id) }
+        if let name = message.toolName { wire["name"] = .string(name) }
+        return .object(wire)
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+public import NexusCore
+
+/// A model's chat template on its own, without weights: renders requests into prompt text and
+/// parses model output back into content and tool calls, exactly as the engine does.
+public struct ChatTemplate: Sendable {
+    let model: LlamaModel
+
+    /// Loads the vocabulary of the GGUF at `modelPath`, with `overrideTemplate` (Jinja) in place
+    /// of the model's own template when given.
+    /// - Throws: `NexusError(.modelNotFound | .modelLoadFailed | .templateFailed)`.
+    public static func load(modelPath: String, overrideTemplate: String? = nil) throws -> ChatTemplate {
+        ChatTemplate(model: try LlamaModel(path: modelPath, vocabularyOnly: true, templateOverride: overrideTemplate))
+    }
+
+    /// Whether the template presents tools to the model itself.
+    public var supportsTools: Bool { model.supportsTools }
+
+    /// The prompt text for a chat request, and the name of the output format it expects.
+    /// - Throws: `NexusError(.templateFailed)`; `.invalidArgument` for a raw-text prompt.
+    public func render(_ request: GenerationRequest) throws -> (prompt: String, format: String) {
+        let chat = try RenderedChat(model: model, request: request, messages: Self.messages(of: request))
+        return (chat.text, chat.format)
+    }
+
+    /// Splits `output` into answer content and tool calls validated against the request's tools.
+    /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
+    public func parse(_ output: String, for request: GenerationRequest) throws -> (content: String, toolCalls: [ToolCall]) {
+        let chat = try RenderedChat(model: model, request: request, messages: Self.messages(of: request))
+        guard chat.parsesToolCalls else { return (output, []) }
+        let parsed = try chat.parse(output, partial: false)
+        let tools = RenderedChat.offeredTools(request)
+        let calls = try parsed.toolCalls.enumerated().map { index, call in
+            try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: tools)
+        }
+        return (parsed.content, calls)
+    }
+
+    private static func messages(of request: GenerationRequest) throws -> [ChatMessage] {
+        guard case .chat(let messages) = request.prompt else {
+            throw NexusError(.invalidArgument, "a chat template renders conversations, not raw text prompts")
+        }
+        return messages
+    }
+}

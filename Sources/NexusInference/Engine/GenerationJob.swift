@@ -1,0 +1,123 @@
+import CLlama
+import Foundation
+import NexusCore
+import Synchronization
+
+/// A flag the stream's consumer sets when it goes away; the engine checks it between batches.
+final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .relaxed) }
+    func set() { value.store(true, ordering: .relaxed) }
+}
+
+/// One generation in flight: its prompt tokens, sampler, streaming state and counters.
+/// Lives on the engine's thread only.
+final class GenerationJob {
+    let promptTokens: [llama_token]
+    let request: GenerationRequest
+    let chat: RenderedChat?
+    let sampler: OpaquePointer
+    let continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation
+    let cancellation: CancellationFlag
+    let renderSpecialTokens: Bool
+
+    /// The next prompt token to evaluate; equal to the prompt length once it is all in the cache.
+    var nextPromptIndex = 0
+    /// A sampled token that still has to be evaluated to continue.
+    var pendingToken: llama_token?
+    var generatedTokens = 0
+    var filter: StopSequenceFilter
+    /// A stop sequence matched: what followed it is dropped, not flushed.
+    var stoppedBySequence = false
+    /// Everything released so far (raw, including any tool-call markup).
+    var rawText = ""
+    /// Answer content already sent to the consumer (tool-call aware streams).
+    var emittedContent = ""
+    var usage = GenerationUsage()
+    var admittedAt: ContinuousClock.Instant?
+    var firstTokenAt: ContinuousClock.Instant?
+
+    init(promptTokens: [llama_token], request: GenerationRequest, chat: RenderedChat?, sampler: OpaquePointer,
+         continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, cancellation: CancellationFlag) {
+        self.promptTokens = promptTokens
+        self.request = request
+        self.chat = chat
+        self.sampler = sampler
+        self.continuation = continuation
+        self.cancellation = cancellation
+        self.filter = StopSequenceFilter(stops: request.stop + (chat?.additionalStops ?? []))
+        self.renderSpecialTokens = chat?.parsesToolCalls ?? false
+        usage.promptTokens = promptTokens.count
+    }
+
+    deinit {
+        nx_sampler_free(sampler)
+    }
+
+    var isPromptDone: Bool { nextPromptIndex >= promptTokens.count }
+
+    /// Releases newly generated text to the consumer: raw text, or for tool-aware generations the
+    /// growth of the parsed answer content (tool-call markup is never streamed as text).
+    func release(_ text: String) {
+        guard !text.isEmpty else { return }
+        rawText += text
+        guard let chat, chat.parsesToolCalls else {
+            continuation.yield(.text(text))
+            return
+        }
+        guard let parsed = try? chat.parse(rawText, partial: true), parsed.content.hasPrefix(emittedContent) else { return }
+        let delta = String(parsed.content.dropFirst(emittedContent.count))
+        if !delta.isEmpty {
+            emittedContent = parsed.content
+            continuation.yield(.text(delta))
+        }
+    }
+
+    /// Ends the stream with its result (or error) and records timings.
+    func finish(_ reason: FinishReason, tools: [ToolDefinition]) {
+        let now = ContinuousClock.now
+        if let admittedAt {
+            usage.promptSeconds = (firstTokenAt ?? now).seconds(since: admittedAt)
+        }
+        if let firstTokenAt {
+            usage.generationSeconds = now.seconds(since: firstTokenAt)
+        }
+        if reason == .cancelled {
+            continuation.finish(throwing: CancellationError())
+            return
+        }
+        if !stoppedBySequence {
+            release(filter.flush())
+        }
+        do {
+            let result = try buildResult(reason, tools: tools)
+            continuation.yield(.done(result))
+            continuation.finish()
+        } catch {
+            continuation.finish(throwing: error)
+        }
+    }
+
+    private func buildResult(_ reason: FinishReason, tools: [ToolDefinition]) throws -> GenerationResult {
+        usage.completionTokens = generatedTokens
+        guard let chat, chat.parsesToolCalls else {
+            return GenerationResult(text: rawText, finishReason: reason, usage: usage)
+        }
+        let parsed = try chat.parse(rawText, partial: reason == .length)
+        let calls = try parsed.toolCalls.enumerated().map { index, call in
+            try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: tools)
+        }
+        if parsed.content.hasPrefix(emittedContent), parsed.content.count > emittedContent.count {
+            continuation.yield(.text(String(parsed.content.dropFirst(emittedContent.count))))
+        }
+        let finish: FinishReason = calls.isEmpty ? reason : .toolCalls
+        return GenerationResult(text: parsed.content, toolCalls: calls, finishReason: finish, usage: usage)
+    }
+}
+
+extension ContinuousClock.Instant {
+    func seconds(since start: ContinuousClock.Instant) -> Double {
+        let duration = start.duration(to: self)
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

@@ -1,0 +1,399 @@
+import CLlama
+import Foundation
+public import NexusCore
+
+/// How a loaded model is run.
+public struct EngineConfiguration: Sendable, Hashable {
+    /// Tokens of context each slot holds (capped at what the model was trained for).
+    public var contextLength: Int
+    /// Sequences decoded together in one batch (parallel requests).
+    public var slots: Int
+    /// Most tokens given to one `llama_decode` call.
+    public var batchSize: Int
+    /// CPU threads for decoding.
+    public var threads: Int
+
+    public init(contextLength: Int = 4096, slots: Int = 1, batchSize: Int = 512, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+        self.contextLength = contextLength
+        self.slots = slots
+        self.batchSize = batchSize
+        self.threads = threads
+    }
+}
+
+/// One loaded model and its llama.cpp context: the actor owns every C pointer and runs on a
+/// dedicated thread, so blocking decode calls never hold up Swift's cooperative pool.
+///
+/// Requests get a slot (a llama.cpp sequence) each; all active slots advance together in one
+/// batch per step (continuous batching), and a new request takes the free slot whose cached
+/// tokens share the longest prefix with its prompt, so only new tokens are evaluated.
+///
+/// Context policy: a prompt that does not fit in a slot's context is refused with
+/// `NexusError(.contextOverflow)`; generation that fills the context ends with `.length`.
+/// Nothing is truncated silently.
+public actor LlamaEngine {
+    public nonisolated let unownedExecutor: UnownedSerialExecutor
+    private let executor: DedicatedThreadExecutor
+    let model: LlamaModel
+    public nonisolated let configuration: EngineConfiguration
+    private let context: OpaquePointer
+    private var batch: llama_batch
+    private var slots: [Slot]
+    private var waiting: [GenerationJob] = []
+    private var isLooping = false
+
+    private struct Slot {
+        let sequence: llama_seq_id
+        /// Tokens currently in this sequence's KV cache, in order.
+        var cachedTokens: [llama_token] = []
+        var job: GenerationJob?
+        var lastUsed: UInt64 = 0
+    }
+    private var useCounter: UInt64 = 0
+
+    /// Loads the model at `path` and creates its context, on a thread of its own.
+    /// - Parameter progress: called with the load fraction in [0, 1].
+    /// - Throws: `NexusError(.modelNotFound | .modelLoadFailed)`.
+    public static func load(path: String, configuration: EngineConfiguration = EngineConfiguration(),
+                            progress: (@Sendable (Double) -> Void)? = nil) async throws -> LlamaEngine {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try LlamaEngine(path: path, configuration: configuration, progress: progress) })
+            }
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    private init(path: String, configuration requested: EngineConfiguration, progress: (@Sendable (Double) -> Void)?) throws {
+        let model = try LlamaModel(path: path, progress: progress)
+        var configuration = requested
+        configuration.slots = max(1, configuration.slots)
+        configuration.threads = max(1, configuration.threads)
+        configuration.batchSize = max(32, configuration.batchSize)
+        if model.trainedContextLength > 0 {
+            configuration.contextLength = min(configuration.contextLength, model.trainedContextLength)
+        }
+        var params = llama_context_default_params()
+        params.n_ctx = UInt32(configuration.contextLength * configuration.slots)
+        params.n_batch = UInt32(configuration.batchSize)
+        params.n_ubatch = UInt32(min(configuration.batchSize, 512))
+        params.n_seq_max = UInt32(configuration.slots)
+        params.n_threads = Int32(configuration.threads)
+        params.n_threads_batch = Int32(configuration.threads)
+        params.no_perf = true
+        params.kv_unified = false
+        guard let context = llama_init_from_model(model.pointer, params) else {
+            throw NexusError(.modelLoadFailed, "llama.cpp could not create a context of \(params.n_ctx) tokens for \(path); lower the context size or the number of slots")
+        }
+        self.model = model
+        self.context = context
+        self.configuration = configuration
+        self.batch = llama_batch_init(Int32(configuration.batchSize), 0, 1)
+        self.slots = (0..<configuration.slots).map { Slot(sequence: llama_seq_id($0)) }
+        let executor = DedicatedThreadExecutor(name: "nexus-engine")
+        self.executor = executor
+        self.unownedExecutor = executor.asUnownedSerialExecutor()
+    }
+
+    deinit {
+        llama_batch_free(batch)
+        llama_free(context)
+        executor.shutdown()
+    }
+
+    /// Whether the model's own template presents tools (otherwise a generic format is used).
+    public nonisolated var supportsTools: Bool { model.supportsTools }
+    public nonisolated var modelPath: String { model.path }
+
+    /// Streams one generation. Ending the consumer's iteration cancels it before the next batch.
+    public nonisolated func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        generate(request, promptTokens: nil)
+    }
+
+    /// Streams a generation whose prompt is given as tokens (benchmarks use random tokens).
+    nonisolated func generate(_ request: GenerationRequest, promptTokens: [Int32]?) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let cancellation = CancellationFlag()
+        continuation.onTermination = { _ in cancellation.set() }
+        Task { await self.submit(request, promptTokens: promptTokens, continuation: continuation, cancellation: cancellation) }
+        return stream
+    }
+
+    /// Drops every slot's cached tokens (benchmarks start each repetition cold).
+    public func clearCache() {
+        llama_memory_clear(llama_get_memory(context), true)
+        for index in slots.indices where slots[index].job == nil {
+            slots[index].cachedTokens = []
+        }
+    }
+
+    /// Tokens in `text` as this model splits it.
+    public func countTokens(_ text: String) -> Int {
+        model.tokenize(text, addSpecial: false, parseSpecial: true).count
+    }
+
+    // MARK: - Admission
+
+    private func submit(_ request: GenerationRequest, promptTokens: [Int32]?,
+                        continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, cancellation: CancellationFlag) {
+        do {
+            let job = try makeJob(request, promptTokens: promptTokens, continuation: continuation, cancellation: cancellation)
+            waiting.append(job)
+            if !isLooping {
+                isLooping = true
+                Task { await self.runLoop() }
+            }
+        } catch {
+            continuation.finish(throwing: error)
+        }
+    }
+
+    private func makeJob(_ request: GenerationRequest, promptTokens given: [Int32]?,
+                         continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation,
+                         cancellation: CancellationFlag) throws -> GenerationJob {
+        var chat: RenderedChat?
+        let tokens: [llama_token]
+        if let given {
+            tokens = given
+        } else {
+            switch request.prompt {
+            case .text(let text):
+                guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                    throw NexusError(.emptyPrompt, "the prompt is empty; give the model some text")
+                }
+                tokens = model.tokenize(text, addSpecial: true, parseSpecial: false)
+            case .chat(let messages):
+                guard messages.contains(where: { !$0.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || !$0.toolCalls.isEmpty }) else {
+                    throw NexusError(.emptyPrompt, "the conversation is empty; send at least one message with content")
+                }
+                if case .function(let name) = request.toolChoice, !request.tools.contains(where: { $0.name == name }) {
+                    throw NexusError(.invalidArgument, "tool_choice names '\(name)', which is not among the tools given")
+                }
+                for tool in request.tools {
+                    do {
+                        _ = try JSONSchema(tool.parameters)
+                    } catch let error as NexusError {
+                        throw NexusError(error.code, "the parameters of tool '\(tool.name)': \(error.message)")
+                    }
+                }
+                let rendered = try RenderedChat(model: model, request: request, messages: messages)
+                chat = rendered
+                tokens = model.tokenize(rendered.text, addSpecial: false, parseSpecial: true)
+            }
+        }
+        let limit = configuration.contextLength
+        guard tokens.count < limit else {
+            throw NexusError(.contextOverflow, "the prompt is \(tokens.count) tokens but the context holds \(limit); shorten the prompt or raise the context size (--ctx-size)")
+        }
+        let sampler = try makeSampler(request, chat: chat)
+        for token in tokens {
+            nx_sampler_accept(sampler, token, false)
+        }
+        return GenerationJob(promptTokens: tokens, request: request, chat: chat, sampler: sampler,
+                             continuation: continuation, cancellation: cancellation)
+    }
+
+    private func makeSampler(_ request: GenerationRequest, chat: RenderedChat?) throws -> OpaquePointer {
+        var grammar: String?
+        if chat == nil {
+            switch request.responseFormat {
+            case .text: grammar = nil
+            case .json: grammar = try JSONSchemaGrammar.grammar(for: ["type": "object"])
+            case .jsonSchema(let schema): grammar = try JSONSchemaGrammar.grammar(for: schema)
+            }
+        }
+        let sampling = request.sampling
+        var params = nx_sampling_params(
+            seed: sampling.seed ?? UInt32.random(in: 0..<UInt32.max),
+            temperature: Float(sampling.temperature), top_k: Int32(sampling.topK), top_p: Float(sampling.topP),
+            min_p: Float(sampling.minP), repeat_penalty: Float(sampling.repeatPenalty), repeat_last_n: Int32(sampling.repeatLastN),
+            frequency_penalty: Float(sampling.frequencyPenalty), presence_penalty: Float(sampling.presencePenalty))
+        var error: UnsafeMutablePointer<CChar>?
+        guard let sampler = nx_sampler_init(model.pointer, &params, chat?.pointer, grammar, &error) else {
+            let reason = error.map { String(cString: $0) } ?? "unknown error"
+            nx_string_free(error)
+            throw NexusError(.invalidSchema, "the output grammar could not be built (\(reason))")
+        }
+        return sampler
+    }
+
+    /// Gives waiting jobs the free slot whose cache shares the longest prefix with their prompt.
+    private func admitWaitingJobs() {
+        waiting.removeAll { job in
+            if job.cancellation.isSet {
+                job.finish(.cancelled, tools: [])
+                return true
+            }
+            return false
+        }
+        while !waiting.isEmpty {
+            let free = slots.indices.filter { slots[$0].job == nil }
+            guard !free.isEmpty else { return }
+            let job = waiting.removeFirst()
+            let best = free.max { a, b in
+                let (prefixA, prefixB) = (commonPrefix(slots[a].cachedTokens, job.promptTokens), commonPrefix(slots[b].cachedTokens, job.promptTokens))
+                return prefixA != prefixB ? prefixA < prefixB : slots[a].lastUsed > slots[b].lastUsed
+            }!
+            attach(job, to: best)
+        }
+    }
+
+    private func attach(_ job: GenerationJob, to index: Int) {
+        // At least one prompt token is evaluated so the job has logits to sample from.
+        var reused = min(commonPrefix(slots[index].cachedTokens, job.promptTokens), job.promptTokens.count - 1)
+        let memory = llama_get_memory(context)
+        if !llama_memory_seq_rm(memory, slots[index].sequence, llama_pos(reused), -1) {
+            llama_memory_seq_rm(memory, slots[index].sequence, -1, -1)
+            reused = 0
+        }
+        slots[index].cachedTokens.removeSubrange(reused...)
+        job.nextPromptIndex = reused
+        job.usage.cachedPromptTokens = reused
+        job.admittedAt = .now
+        useCounter += 1
+        slots[index].lastUsed = useCounter
+        slots[index].job = job
+    }
+
+    private func commonPrefix(_ a: [llama_token], _ b: [llama_token]) -> Int {
+        var count = 0
+        let limit = min(a.count, b.count)
+        while count < limit && a[count] == b[count] { count += 1 }
+        return count
+    }
+
+    // MARK: - The batch loop
+
+    private func runLoop() async {
+        while true {
+            admitWaitingJobs()
+            finishCancelledJobs()
+            guard slots.contains(where: { $0.job != nil }) else {
+                isLooping = false
+                return
+            }
+            step()
+            // Lets submissions and cancellations queued on this actor in the meantime run.
+            await Task.yield()
+        }
+    }
+
+    private func finishCancelledJobs() {
+        for index in slots.indices {
+            if let job = slots[index].job, job.cancellation.isSet {
+                job.finish(.cancelled, tools: [])
+                slots[index].job = nil
+            }
+        }
+    }
+
+    /// One `llama_decode` over every active slot: one token per generating slot, then as many
+    /// prompt tokens as the batch has room for.
+    private func step() {
+        batch.n_tokens = 0
+        var outputs: [(slot: Int, batchIndex: Int32)] = []
+        var evaluated: [(slot: Int, tokens: ArraySlice<llama_token>)] = []
+
+        for index in slots.indices {
+            guard let job = slots[index].job, let token = job.pendingToken else { continue }
+            add(token, position: slots[index].cachedTokens.count, sequence: slots[index].sequence, wantsLogits: true)
+            outputs.append((index, batch.n_tokens - 1))
+            evaluated.append((index, [token]))
+            job.pendingToken = nil
+        }
+        for index in slots.indices {
+            guard let job = slots[index].job, !job.isPromptDone else { continue }
+            let room = configuration.batchSize - Int(batch.n_tokens)
+            guard room > 0 else { break }
+            let end = min(job.promptTokens.count, job.nextPromptIndex + room)
+            let chunk = job.promptTokens[job.nextPromptIndex..<end]
+            var position = slots[index].cachedTokens.count
+            for (offset, token) in chunk.enumerated() {
+                let isLastOfPrompt = end == job.promptTokens.count && offset == chunk.count - 1
+                add(token, position: position, sequence: slots[index].sequence, wantsLogits: isLastOfPrompt)
+                position += 1
+            }
+            if end == job.promptTokens.count {
+                outputs.append((index, batch.n_tokens - 1))
+            }
+            job.nextPromptIndex = end
+            evaluated.append((index, chunk))
+        }
+
+        let status = llama_decode(context, batch)
+        guard status == 0 else {
+            failActiveJobs(NexusError(.inferenceFailed, "llama_decode failed with status \(status); the request was stopped, try again with a shorter prompt"))
+            return
+        }
+        for (index, tokens) in evaluated {
+            slots[index].cachedTokens.append(contentsOf: tokens)
+        }
+        for (index, batchIndex) in outputs {
+            sampleNext(slot: index, batchIndex: batchIndex)
+        }
+    }
+
+    private func add(_ token: llama_token, position: Int, sequence: llama_seq_id, wantsLogits: Bool) {
+        let i = Int(batch.n_tokens)
+        batch.token[i] = token
+        batch.pos[i] = llama_pos(position)
+        batch.n_seq_id[i] = 1
+        batch.seq_id[i]![0] = sequence
+        batch.logits[i] = wantsLogits ? 1 : 0
+        batch.n_tokens += 1
+    }
+
+    private func sampleNext(slot index: Int, batchIndex: Int32) {
+        guard let job = slots[index].job else { return }
+        let token = nx_sampler_sample(job.sampler, context, batchIndex)
+        if job.firstTokenAt == nil {
+            job.firstTokenAt = .now
+        }
+        guard token != LLAMA_TOKEN_NULL else {
+            complete(slot: index, error: NexusError(.inferenceFailed, "sampling failed: no token satisfies the output grammar"))
+            return
+        }
+        nx_sampler_accept(job.sampler, token, true)
+        job.generatedTokens += 1
+
+        if model.isEndOfGeneration(token) && !job.request.ignoreEndOfGeneration {
+            complete(slot: index, reason: .stop)
+            return
+        }
+        let (text, stopped) = job.filter.append(model.piece(token, special: job.renderSpecialTokens))
+        job.release(text)
+        if stopped {
+            job.stoppedBySequence = true
+            complete(slot: index, reason: .stop)
+        } else if let maxTokens = job.request.maxTokens, job.generatedTokens >= maxTokens {
+            complete(slot: index, reason: .length)
+        } else if slots[index].cachedTokens.count + 1 >= configuration.contextLength {
+            complete(slot: index, reason: .length)
+        } else {
+            job.pendingToken = token
+        }
+    }
+
+    private func complete(slot index: Int, reason: FinishReason) {
+        guard let job = slots[index].job else { return }
+        slots[index].job = nil
+        let tools = RenderedChat.offeredTools(job.request)
+        job.finish(reason, tools: tools)
+    }
+
+    private func complete(slot index: Int, error: NexusError) {
+        guard let job = slots[index].job else { return }
+        slots[index].job = nil
+        job.continuation.finish(throwing: error)
+    }
+
+    private func failActiveJobs(_ error: NexusError) {
+        for index in slots.indices where slots[index].job != nil {
+            // The cache may hold a partial batch: forget it rather than trust it.
+            llama_memory_seq_rm(llama_get_memory(context), slots[index].sequence, -1, -1)
+            slots[index].cachedTokens = []
+            complete(slot: index, error: error)
+        }
+    }
+}

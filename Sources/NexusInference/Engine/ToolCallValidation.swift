@@ -1,0 +1,24 @@
+import Foundation
+import NexusCore
+
+/// Checks a tool call the model produced against the tools it was offered.
+enum ToolCallValidation {
+    /// The call as a `ToolCall`, its arguments parsed and validated against the tool's schema.
+    /// - Throws: `NexusError(.invalidToolCall)` naming the tool and what is wrong.
+    static func validated(name: String, arguments: String, id: String, index: Int, tools: [ToolDefinition]) throws -> ToolCall {
+        guard let tool = tools.first(where: { $0.name == name }) else {
+            throw NexusError(.invalidToolCall, "the model called '\(name)', which is not one of the offered tools (\(tools.map(\.name).joined(separator: ", ")))")
+        }
+        let parsed: JSONValue
+        do {
+            parsed = arguments.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? .object([:]) : try JSONValue.parse(arguments)
+        } catch {
+            throw NexusError(.invalidToolCall, "the arguments of the call to '\(name)' are not valid JSON: \(arguments.prefix(200))")
+        }
+        let violations = try JSONSchema(tool.parameters).validate(parsed)
+        if let first = violations.first {
+            throw NexusError(.invalidToolCall, "the call to '\(name)' does not match its schema: \(first)")
+        }
+        return ToolCall(id: id.isEmpty ? "call_\(index)_\(UUID().uuidString.prefix(8).lowercased())" : id, name: name, arguments: parsed)
+    }
+}

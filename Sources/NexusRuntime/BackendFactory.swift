@@ -1,0 +1,41 @@
+public import Foundation
+public import NexusCore
+public import NexusInference
+
+/// Turns a model reference into a ready backend: a store name or `.gguf` path loads llama.cpp
+/// in-process, `openai:URL#MODEL` talks to a remote server, `script:PATH` replays a script.
+public struct BackendFactory: Sendable {
+    public let configuration: NexusConfiguration
+    public let store: ModelStore
+
+    public init(configuration: NexusConfiguration) {
+        self.configuration = configuration
+        self.store = ModelStore(home: configuration.home)
+    }
+
+    /// The engine settings this configuration asks for, with per-command overrides.
+    public func engineConfiguration(contextLength: Int? = nil, threads: Int? = nil, slots: Int? = nil) -> EngineConfiguration {
+        EngineConfiguration(
+            contextLength: contextLength ?? configuration.contextLength,
+            slots: slots ?? configuration.slots,
+            threads: threads ?? configuration.threads)
+    }
+
+    /// A backend for `reference` (the configured default model when nil).
+    /// - Parameter progress: model-load progress in [0, 1], for local models.
+    /// - Throws: `NexusError` naming the model and the next step.
+    public func backend(for reference: String?, engine: EngineConfiguration? = nil,
+                        progress: (@Sendable (Double) -> Void)? = nil) async throws -> any InferenceBackend {
+        let text = reference ?? configuration.defaultModel
+        switch try ModelReference(parsing: text) {
+        case .openAI(let baseURL, let model):
+            return OpenAIBackend(baseURL: baseURL, model: model)
+        case .script(let path):
+            return try ScriptedBackend(scriptURL: URL(fileURLWithPath: path))
+        case let local:
+            let path = try store.path(for: local)
+            let engine = try await LlamaEngine.load(path: path, configuration: engine ?? engineConfiguration(), progress: progress)
+            return LocalBackend(modelName: text, engine: engine)
+        }
+    }
+}

@@ -1,0 +1,12 @@
+import ArgumentParser
+import NexusRuntime
+
+@main
+struct Nexus: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "nexus",
+        abstract: "An autonomous agent runtime for local and remote LLMs.",
+        version: NexusVersion.description,
+        subcommands: [ModelsCommand.self, GenerateCommand.self, ChatCommand.self, BenchCommand.self]
+    )
+}
