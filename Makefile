@@ -16,7 +16,7 @@ build: setup
 # Tests run against the release build: one build, one test run.
 test: build
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
-	$(SWIFT) test $(BUILD_FLAGS) --skip-build
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
 
 demo: build
 	@scripts/demo.sh

@@ -34,11 +34,6 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
-            name: "NexusAPI",
-            dependencies: ["NexusCore"],
-            swiftSettings: strictSettings
-        ),
-        .target(
             name: "NexusInference",
             dependencies: [
                 "CLlama",

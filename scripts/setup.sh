@@ -89,6 +89,15 @@ build_shim() {
     echo "$stamp" >"$lib.stamp"
 }
 
+# llama-server, built from the same tree, is the real OpenAI-compatible peer the remote-backend
+# tests talk to.
+build_llama_server() {
+    [ -x "$LLAMA_DIR/build/bin/llama-server" ] && return
+    say "building llama-server (for the remote-backend tests; once)"
+    cmake --build "$LLAMA_DIR/build" -j"$(nproc)" --target llama-server >"$LLAMA_DIR/server-build.log" 2>&1 \
+        || fail "llama-server build failed; see $LLAMA_DIR/server-build.log"
+}
+
 link_dependencies() {
     mkdir -p "$repo/.deps"
     ln -sfn "$LLAMA_DIR/prefix" "$repo/.deps/llama"
@@ -98,4 +107,5 @@ install_system_packages
 build_llama
 link_dependencies
 build_shim
+build_llama_server
 python3 "$here/fetch_models.py" ${NEXUS_SETUP_MODELS:-smollm2 qwen2.5-coder:0.5b}

@@ -17,9 +17,9 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard !prompt.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-            throw ValidationError("the prompt is empty; give the model some text")
+            throw NexusError(.emptyPrompt, "the prompt is empty; give the model some text")
         }
-        guard maxTokens > 0 else { throw ValidationError("--max-tokens must be at least 1") }
+        guard maxTokens > 0 else { throw NexusError(.invalidArgument, "--max-tokens must be at least 1") }
     }
 
     func run() async throws {

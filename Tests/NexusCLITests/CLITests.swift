@@ -130,14 +130,23 @@ struct CLITests {
         #expect(output.stderr.contains("context holds 256"), "\(output.stderr)")
     }
 
-    @Test("chat streams answers and keeps history until /bye")
-    func chat() throws {
-        let output = try NexusProcess.run(
-            ["chat", "--model", "smollm2", "--temperature", "0", "--max-tokens", "20"],
-            stdin: "Hello!\nWhat did I just say?\n/bye\n")
+    @Test("chat answers each line in turn and stops at /bye")
+    func chatWithScript() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let script = directory.url.appendingPathComponent("chat.json")
+        try Data(#"{"responses": ["First answer.", "Second answer.", "Never reached."]}"#.utf8).write(to: script)
+        let output = try NexusProcess.run(["chat", "--model", "script:\(script.path)"], stdin: "Hello!\n\nWhat did I say?\n/bye\nignored\n")
         #expect(output.status == 0, "\(output.stderr)")
-        let answers = output.stdout.components(separatedBy: "\n\n").filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-        #expect(answers.count == 2)
+        #expect(output.stdout == "First answer.\n\nSecond answer.\n\n")
+    }
+
+    @Test("chat streams a real model's answer")
+    func chatWithModel() throws {
+        let output = try NexusProcess.run(
+            ["chat", "--model", "smollm2", "--temperature", "0", "--max-tokens", "16"], stdin: "Hello!\n/bye\n")
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(!output.stdout.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty)
     }
 
     @Test("bench --json reports pp and tg tokens per second")

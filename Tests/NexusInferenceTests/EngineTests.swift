@@ -53,7 +53,8 @@ struct EngineTests {
 
     @Test("turn two of a conversation evaluates only the new tokens")
     func prefixCacheReuse() async throws {
-        let engine = try await SharedEngine.engine()
+        // An engine of its own: other tests must not take over the slot between the two turns.
+        let engine = try await LlamaEngine.load(path: try TestModels.smollm2(), configuration: EngineConfiguration(contextLength: 2048, slots: 1, threads: 2))
         var messages: [ChatMessage] = [.system("You are a terse assistant."), .user("What is the capital of France?")]
         let turn1 = try await SharedEngine.run(engine, GenerationRequest(prompt: .chat(messages), sampling: .greedy, maxTokens: 30))
         messages.append(.assistant(turn1.result.text))

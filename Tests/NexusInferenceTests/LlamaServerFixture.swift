@@ -10,11 +10,29 @@ import Darwin
 
 /// A real llama-server on a free loopback port, for tests of ``OpenAIBackend``.
 ///
-/// `NEXUS_LLAMA_SERVER` and `NEXUS_TEST_MODEL` override where the binary and the model are looked for;
-/// by default they are the ones `make setup` builds and downloads.
+/// `NEXUS_LLAMA_SERVER` overrides where the binary is looked for, `NEXUS_TEST_MODEL` and
+/// `NEXUS_TEST_TOOL_MODEL` the two models; by default they are the ones `make setup` builds and downloads.
 struct LlamaServerFixture {
     struct Failure: Error, CustomStringConvertible {
         var description: String
+    }
+
+    /// The models the tests serve.
+    enum Model {
+        /// SmolLM2-135M: the fastest; its chat template knows no tools.
+        case small
+        /// Qwen2.5-Coder-0.5B: its chat template describes tools and reads `<tool_call>` blocks.
+        case toolCalling
+
+        var path: String {
+            let environment = ProcessInfo.processInfo.environment
+            switch self {
+            case .small:
+                return environment["NEXUS_TEST_MODEL"] ?? home + "/.nexus/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+            case .toolCalling:
+                return environment["NEXUS_TEST_TOOL_MODEL"] ?? home + "/.nexus/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"
+            }
+        }
     }
 
     let port: Int
@@ -27,19 +45,16 @@ struct LlamaServerFixture {
             ?? home + "/.cache/nexus/llama-0.3.36-cpu/build/bin/llama-server"
     }
 
-    static var modelPath: String {
-        ProcessInfo.processInfo.environment["NEXUS_TEST_MODEL"]
-            ?? home + "/.nexus/models/SmolLM2-135M-Instruct.Q4_1.gguf"
-    }
-
     private static var home: String { FileManager.default.homeDirectoryForCurrentUser.path }
 
     /// Starts llama-server, waits until it is healthy, runs `body`, and always stops the server.
     ///
     /// - Throws: ``Failure`` when the binary or model is missing, or the server is not healthy within
     ///   `startupSeconds` (with the end of its log); otherwise whatever `body` throws.
-    static func withServer<T>(startupSeconds: Double = 60, _ body: (LlamaServerFixture) async throws -> T) async throws -> T {
-        let server = try start()
+    static func withServer<T>(
+        model: Model = .small, startupSeconds: Double = 60, _ body: (LlamaServerFixture) async throws -> T
+    ) async throws -> T {
+        let server = try start(model: model)
         do {
             try await server.waitUntilHealthy(seconds: startupSeconds)
             let result = try await body(server)
@@ -51,7 +66,8 @@ struct LlamaServerFixture {
         }
     }
 
-    private static func start() throws -> LlamaServerFixture {
+    private static func start(model: Model) throws -> LlamaServerFixture {
+        let modelPath = model.path
         let binary = serverPath
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw Failure(description: """
@@ -60,7 +76,7 @@ struct LlamaServerFixture {
                 """)
         }
         guard FileManager.default.fileExists(atPath: modelPath) else {
-            throw Failure(description: "the test model is missing at \(modelPath); run `make setup` or set NEXUS_TEST_MODEL")
+            throw Failure(description: "the test model is missing at \(modelPath); run `make setup` or set NEXUS_TEST_MODEL / NEXUS_TEST_TOOL_MODEL")
         }
         let port = try freePort()
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-llama-server-\(port).log")
@@ -72,11 +88,13 @@ struct LlamaServerFixture {
         process.arguments = [
             "-m", modelPath, "--host", "127.0.0.1", "--port", String(port),
             "-c", "2048", "-np", "2", "--jinja", "-t", "2",
+            // The warm-up decode takes seconds on a busy 2-core machine and tests nothing here.
+            "--no-warmup",
         ]
         process.standardOutput = log
         process.standardError = log
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try withSignalsUnblocked { try process.run() }
         try? log.close()
         return LlamaServerFixture(port: port, baseURL: URL(string: "http://127.0.0.1:\(port)/v1")!,
                                   process: process, logURL: logURL)
@@ -107,14 +125,14 @@ struct LlamaServerFixture {
         return try JSONSerialization.jsonObject(with: data)
     }
 
-    /// Terminates the server and waits for it off the cooperative pool, escalating to SIGKILL after 10 s.
+    /// Terminates the server and waits for it off the cooperative pool, escalating to SIGKILL after 5 s.
     private func stop() async {
         guard process.isRunning else { return }
         process.terminate()
         let process = self.process
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
-                let killAt = Date().addingTimeInterval(10)
+                let killAt = Date().addingTimeInterval(5)
                 while process.isRunning && Date() < killAt {
                     usleep(50_000)
                 }
@@ -131,6 +149,19 @@ struct LlamaServerFixture {
     func logTail(lines: Int = 30) -> String {
         let text = (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+
+    /// Runs `body` with no signal blocked on this thread.
+    ///
+    /// The test runner's threads block most signals, and a child inherits the mask of the thread that spawns
+    /// it: a llama-server started with that mask never sees SIGTERM and would have to be killed.
+    private static func withSignalsUnblocked<T>(_ body: () throws -> T) rethrows -> T {
+        var none = sigset_t()
+        var previous = sigset_t()
+        sigemptyset(&none)
+        pthread_sigmask(SIG_SETMASK, &none, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        return try body()
     }
 
     /// A loopback port nothing listens on right now (the kernel picks it).

@@ -69,6 +69,19 @@ struct OpenAIBackendTests {
         }
     }
 
+    @Test func backToBackGenerationsSurviveTheServerClosingEachConnection() async throws {
+        // llama-server announces keep-alive but closes the connection after each streamed answer; a request that
+        // picks that pooled connection must be sent again rather than fail.
+        try await LlamaServerFixture.withServer { server in
+            let backend = Self.backend(server)
+            for number in 1...8 {
+                let request = GenerationRequest(prompt: .chat([.user("Say \(number).")]), sampling: .greedy, maxTokens: 2)
+                let result = try await backend.complete(request)
+                #expect(result.usage.completionTokens > 0)
+            }
+        }
+    }
+
     @Test func aTextPromptUsesTheCompletionsEndpoint() async throws {
         try await LlamaServerFixture.withServer { server in
             let request = GenerationRequest(prompt: .text("The capital of France is"), sampling: .greedy, maxTokens: 6)
@@ -79,34 +92,58 @@ struct OpenAIBackendTests {
         }
     }
 
+    /// The user's question followed by the opening of an assistant turn that starts a call.
+    ///
+    /// llama-server's grammar for `tool_choice: required` lets the model write any text before its first
+    /// `<tool_call>`, and models this small answer in prose (or in bare JSON) and never get there, so a plain
+    /// question yields no call. llama-server continues a trailing assistant message (prefill); once
+    /// `<tool_call>` is written, the grammar forces a well-formed call to one of the offered tools.
+    static let weatherQuestionStartingACall: [ChatMessage] = [
+        .user("What is the weather in Paris?"),
+        .assistant("<tool_call>\n"),
+    ]
+
     @Test func requiredToolChoiceYieldsAToolCallWithObjectArguments() async throws {
-        try await LlamaServerFixture.withServer { server in
+        try await LlamaServerFixture.withServer(model: .toolCalling) { server in
             let request = GenerationRequest(
-                prompt: .chat([.user("What is the weather in Paris?")]),
-                tools: [Self.weather], toolChoice: .required, sampling: .greedy, maxTokens: 120
+                prompt: .chat(Self.weatherQuestionStartingACall),
+                tools: [Self.weather], toolChoice: .required, sampling: .greedy, maxTokens: 40
             )
-            let result = try await Self.backend(server).complete(request)
-            let call = try #require(result.toolCalls.first, "no tool call in \(result)")
-            #expect(result.finishReason == .toolCalls)
+            var texts: [String] = []
+            var result: GenerationResult?
+            for try await event in Self.backend(server).generate(request) {
+                switch event {
+                case .text(let text): texts.append(text)
+                case .done(let done): result = done
+                }
+            }
+            let done = try #require(result)
+            #expect(texts.isEmpty, "tool-call markup leaked as text: \(texts)")
+            #expect(done.finishReason == .toolCalls)
+            #expect(done.toolCalls.count == 1, "parallel_tool_calls is false: \(done.toolCalls)")
+            let call = try #require(done.toolCalls.first)
             #expect(call.name == "get_weather")
-            #expect(call.arguments.objectValue != nil)
+            #expect(call.arguments["city"]?.stringValue != nil, "arguments: \(call.arguments.jsonText)")
             #expect(!call.id.isEmpty)
         }
     }
 
     @Test func aNamedToolChoiceCallsThatTool() async throws {
-        try await LlamaServerFixture.withServer { server in
+        try await LlamaServerFixture.withServer(model: .toolCalling) { server in
+            // The question is about weather; only the forced choice makes the model ask for the time.
             let request = GenerationRequest(
-                prompt: .chat([.user("What is the weather in Paris?")]),
-                tools: [Self.weather, Self.clock], toolChoice: .function("get_time"), sampling: .greedy, maxTokens: 120
+                prompt: .chat(Self.weatherQuestionStartingACall),
+                tools: [Self.weather, Self.clock], toolChoice: .function("get_time"), sampling: .greedy, maxTokens: 40
             )
             let result = try await Self.backend(server).complete(request)
             #expect(result.toolCalls.map(\.name) == ["get_time"])
+            #expect(result.toolCalls.first?.arguments["zone"]?.stringValue != nil)
         }
     }
 
     @Test func aConversationWithToolCallsAndResultsIsAccepted() async throws {
-        try await LlamaServerFixture.withServer { server in
+        // The tool model's template renders assistant tool calls and tool results, so a wrong shape fails there.
+        try await LlamaServerFixture.withServer(model: .toolCalling) { server in
             let call = ToolCall(id: "call_7", name: "get_weather", arguments: ["city": "Paris"])
             let request = GenerationRequest(
                 prompt: .chat([
@@ -168,15 +205,19 @@ struct OpenAIBackendTests {
             if case .failure(let error) = outcome {
                 #expect(error is CancellationError, "unexpected \(error)")
             }
-            // The server notices the closed connection and frees the slot long before 900 tokens are done.
+            // The server notices the closed connection, logs that it cancels the task, and frees the slot. The wait
+            // is generous because a loaded 2-core machine decodes slowly; the log line is the proof it stopped.
             var idle = false
-            let deadline = ContinuousClock.now + .seconds(5)
-            while !idle && ContinuousClock.now < deadline {
+            var cancelled = false
+            let deadline = ContinuousClock.now + .seconds(30)
+            while !(idle && cancelled) && ContinuousClock.now < deadline {
                 let slots = try await server.getJSON("/slots") as? [[String: Any]] ?? []
                 idle = !slots.isEmpty && slots.allSatisfy { ($0["is_processing"] as? Bool) == false }
-                if !idle { try await Task.sleep(for: .milliseconds(100)) }
+                cancelled = server.logTail(lines: 200).contains("cancel task")
+                if !(idle && cancelled) { try await Task.sleep(for: .milliseconds(100)) }
             }
-            #expect(idle, "llama-server kept generating after the cancel")
+            #expect(cancelled, "llama-server did not cancel the task; its log ends:\n\(server.logTail())")
+            #expect(idle, "llama-server kept generating after the cancel; its log ends:\n\(server.logTail())")
         }
     }
 
@@ -188,6 +229,18 @@ struct OpenAIBackendTests {
             }
             #expect(error?.code == .backendError)
             #expect(error?.message.hasPrefix("http://127.0.0.1:\(server.port)/nope/chat/completions answered 404") == true)
+        }
+    }
+
+    @Test func aRejectedRequestIsABackendErrorWithTheServersMessage() async throws {
+        try await LlamaServerFixture.withServer { server in
+            let request = GenerationRequest(prompt: .chat([.user("hi"), .assistant("a"), .assistant("b")]), maxTokens: 4)
+            let error = await #expect(throws: NexusError.self) {
+                _ = try await Self.backend(server).complete(request)
+            }
+            #expect(error?.code == .backendError)
+            #expect(error?.message == "\(server.baseURL.absoluteString)/chat/completions answered 400: "
+                + "Cannot have 2 or more assistant messages at the end of the list.")
         }
     }
 

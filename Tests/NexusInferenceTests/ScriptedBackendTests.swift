@@ -87,6 +87,13 @@ import Testing
         #expect(error?.message.contains("/nonexistent/nexus/script.json") == true)
     }
 
+    @Test func aDirectoryIsNotAScript() {
+        let directory = FileManager.default.temporaryDirectory
+        let error = #expect(throws: NexusError.self) { try ScriptedBackend(scriptURL: directory) }
+        #expect(error?.code == .ioError)
+        #expect(error?.message.contains("is a directory") == true)
+    }
+
     @Test(arguments: [
         ("{not json", "is not valid JSON"),
         (#"["a", "b"]"#, #"has no "responses" array"#),

@@ -233,10 +233,8 @@ nx_sampler * nx_sampler_init(const llama_model * model, const nx_sampling_params
         sampling.no_perf = true;
         const llama_vocab * vocab = llama_model_get_vocab(model);
         if (grammar && *grammar) {
-            sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_OUTPUT_FORMAT, grammar);
-            if (prompt) {
-                sampling.generation_prompt = prompt->params.generation_prompt;
-            }
+            // A caller's grammar starts at the first generated token: nothing to prefill.
+            sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_USER, grammar);
         } else if (prompt && !prompt->params.grammar.empty()) {
             add_chat_grammar(sampling, vocab, prompt->params);
         }

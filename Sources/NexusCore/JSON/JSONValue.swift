@@ -2,14 +2,14 @@ public import Foundation
 
 /// A JSON document as a value: tool arguments, schemas, API payloads.
 ///
-/// Objects keep their keys in a dictionary; encoding sorts keys so output is stable.
+/// Objects keep their members in document order (see `JSONObject`).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
+    case object(JSONObject)
 }
 
 extension JSONValue: Codable {
@@ -26,7 +26,8 @@ extension JSONValue: Codable {
         } else if let value = try? container.decode([JSONValue].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: JSONValue].self))
+            // Foundation's decoder does not report member order; `parse` keeps it.
+            self = .object(JSONObject(try container.decode([String: JSONValue].self)))
         }
     }
 
@@ -43,38 +44,34 @@ extension JSONValue: Codable {
             }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
-        case .object(let value): try container.encode(value)
+        case .object(let value): try container.encode(value.dictionary)
         }
     }
 }
 
 extension JSONValue {
-    /// Parses JSON text.
+    /// Parses JSON text, keeping object members in document order.
     /// - Throws: `NexusError` with code `invalidJSON` naming where the text went wrong.
     public static func parse(_ text: String) throws -> JSONValue {
-        try parse(Data(text.utf8))
+        try parse(Array(text.utf8))
     }
 
     /// Parses JSON bytes.
     /// - Throws: `NexusError` with code `invalidJSON`.
     public static func parse(_ data: Data) throws -> JSONValue {
+        try parse(Array(data))
+    }
+
+    private static func parse(_ bytes: [UInt8]) throws -> JSONValue {
+        var parser = JSONParser(bytes)
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw NexusError(.invalidJSON, "the text is not valid JSON (\(JSONValue.describe(error)))")
+            return try parser.parseDocument()
+        } catch let error as JSONParser.Failure {
+            throw NexusError(.invalidJSON, "the text is not valid JSON (\(error.message))")
         }
     }
 
-    /// Compact JSON text with sorted keys.
-    public var jsonText: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding a JSONValue cannot fail: every case maps to a JSON value.
-        let data = (try? encoder.encode(self)) ?? Data("null".utf8)
-        return String(decoding: data, as: UTF8.self)
-    }
-
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: JSONObject? {
         if case .object(let value) = self { return value }
         return nil
     }
@@ -103,16 +100,6 @@ extension JSONValue {
         objectValue?[key]
     }
 
-    private static func describe(_ error: any Error) -> String {
-        if case DecodingError.dataCorrupted(let context) = error {
-            if let underlying = context.underlyingError as NSError?,
-               let detail = underlying.userInfo[NSDebugDescriptionErrorKey] as? String {
-                return detail
-            }
-            return context.debugDescription
-        }
-        return String(describing: error)
-    }
 }
 
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
@@ -123,7 +110,7 @@ extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, Ex
     public init(booleanLiteral value: Bool) { self = .bool(value) }
     public init(arrayLiteral elements: JSONValue...) { self = .array(elements) }
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(elements, uniquingKeysWith: { _, last in last }))
+        self = .object(JSONObject(elements))
     }
     public init(nilLiteral: ()) { self = .null }
 }

@@ -108,7 +108,7 @@ public struct SchemaViolation: Sendable, Hashable, CustomStringConvertible {
 /// What checking a schema leaves behind for validation.
 struct CompiledSchema: Sendable {
     /// Each `$ref` string in the schema, mapped to the schema it points to.
-    var references: [String: JSONValue] = [:]
+    var references: JSONObject = [:]
     /// Each `pattern` string, compiled to match exactly what the grammar accepts.
     var patterns: [String: NSRegularExpression] = [:]
 }

@@ -23,7 +23,7 @@ enum NullableRewrite {
         }
         guard object["nullable"] == .bool(true) else { return .object(object) }
         object["nullable"] = nil
-        var wrapper: [String: JSONValue] = [:]
+        var wrapper: JSONObject = [:]
         if isRoot {
             for key in rootOnly where object[key] != nil {
                 wrapper[key] = object[key]

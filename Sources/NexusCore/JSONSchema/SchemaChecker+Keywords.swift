@@ -57,7 +57,7 @@ extension SchemaChecker {
     mutating func checkAllOf(_ value: JSONValue, type: String?, at path: JSONPath) throws {
         try checkSubschemas(value, "allOf", at: path)
         guard case .array(let subschemas) = value else { return }
-        var objects: [(path: JSONPath, schema: [String: JSONValue])] = []
+        var objects: [(path: JSONPath, schema: JSONObject)] = []
         var enums: [[JSONValue]] = []
         for (position, subschema) in subschemas.enumerated() {
             let (resolvedPath, resolved) = try resolve(subschema, at: path.appending("allOf").appending(position))
@@ -100,7 +100,7 @@ extension SchemaChecker {
     }
 
     /// Follows `$ref`s to the schema object they end at.
-    private func resolve(_ value: JSONValue, at path: JSONPath) throws -> (JSONPath, [String: JSONValue]) {
+    private func resolve(_ value: JSONValue, at path: JSONPath) throws -> (JSONPath, JSONObject) {
         var current = (path: path, value: value)
         var seen: Set<String> = []
         while case .object(let schema) = current.value, case .string(let reference) = schema["$ref"] {
@@ -152,13 +152,17 @@ extension SchemaChecker {
 
     // MARK: - Type families
 
-    mutating func checkObject(_ schema: [String: JSONValue], at path: JSONPath) throws {
+    mutating func checkObject(_ schema: JSONObject, at path: JSONPath) throws {
         var declared: Set<String> = []
         if let properties = schema["properties"] {
             guard case .object(let properties) = properties else {
                 throw Self.invalid("'properties' at \(path) must be an object mapping property names to schemas")
             }
-            for name in properties.keys.sorted() {
+            if properties[""] != nil {
+                // llama.cpp names rules after properties; an empty name collides with the root rule.
+                throw Self.unsupported("properties", at: path, "a property with an empty name breaks the grammar converter; give it a name")
+            }
+            for name in properties.keys {
                 try check(properties[name]!, at: path.appending("properties").appending(name))
             }
             declared = Set(properties.keys)
@@ -178,7 +182,7 @@ extension SchemaChecker {
         }
     }
 
-    mutating func checkArray(_ schema: [String: JSONValue], at path: JSONPath) throws {
+    mutating func checkArray(_ schema: JSONObject, at path: JSONPath) throws {
         if let items = schema["items"] {
             if case .array = items {
                 throw Self.unsupported("items", at: path, "an array of schemas (the old tuple form) is not supported; use 'prefixItems' for a tuple")
@@ -202,7 +206,7 @@ extension SchemaChecker {
         try Self.checkCounts("minItems", "maxItems", in: schema, at: path, noun: "array")
     }
 
-    mutating func checkString(_ schema: [String: JSONValue], at path: JSONPath) throws {
+    mutating func checkString(_ schema: JSONObject, at path: JSONPath) throws {
         if let pattern = schema["pattern"] {
             for keyword in ["format", "maxLength", "minLength"] where schema[keyword] != nil {
                 throw Self.unsupported(keyword, at: path, "the grammar converter ignores '\(keyword)' when 'pattern' is present; remove one of them (a pattern can bound the length itself, e.g. ^.{1,20}$)")
@@ -242,7 +246,7 @@ extension SchemaChecker {
 
     /// Bounds of `"type": "integer"`. Only one of `minimum`/`exclusiveMinimum` is read (and of the
     /// maximums); fractional bounds round inwards, as in the converter.
-    static func checkIntegerBounds(_ schema: [String: JSONValue], at path: JSONPath) throws {
+    static func checkIntegerBounds(_ schema: JSONObject, at path: JSONPath) throws {
         for (inclusive, exclusive) in [("minimum", "exclusiveMinimum"), ("maximum", "exclusiveMaximum")]
         where schema[inclusive] != nil && schema[exclusive] != nil {
             throw unsupported(exclusive, at: path, "the grammar converter ignores '\(exclusive)' when '\(inclusive)' is present; keep one of them")
@@ -258,7 +262,7 @@ extension SchemaChecker {
         }
     }
 
-    private static func bound(_ keyword: String, in schema: [String: JSONValue], at path: JSONPath) throws -> Double? {
+    private static func bound(_ keyword: String, in schema: JSONObject, at path: JSONPath) throws -> Double? {
         guard let value = schema[keyword] else { return nil }
         let limit = 9_007_199_254_740_992.0  // 2^53: beyond it a JSON number is not an exact integer
         guard case .number(let bound) = value, bound.isFinite, abs(bound) <= limit else {
@@ -269,7 +273,7 @@ extension SchemaChecker {
     }
 
     /// `minItems`/`maxItems` or `minLength`/`maxLength`: integers from 0 to `Int32.max` (the converter's `int`).
-    private static func checkCounts(_ lower: String, _ upper: String, in schema: [String: JSONValue], at path: JSONPath, noun: String) throws {
+    private static func checkCounts(_ lower: String, _ upper: String, in schema: JSONObject, at path: JSONPath, noun: String) throws {
         var counts: [Int] = []
         for keyword in [lower, upper] {
             guard let value = schema[keyword] else { continue }
@@ -327,7 +331,7 @@ extension SchemaChecker {
         }
     }
 
-    static func checkNullable(_ schema: [String: JSONValue], at path: JSONPath) throws {
+    static func checkNullable(_ schema: JSONObject, at path: JSONPath) throws {
         guard let nullable = schema["nullable"] else { return }
         guard case .bool(let isNullable) = nullable else {
             throw invalid("'nullable' at \(path) must be true or false")
@@ -338,7 +342,7 @@ extension SchemaChecker {
         }
     }
 
-    static func checkFormat(_ schema: [String: JSONValue], at path: JSONPath) throws {
+    static func checkFormat(_ schema: JSONObject, at path: JSONPath) throws {
         guard let format = schema["format"] else { return }
         guard case .string(let name) = format else {
             throw invalid("'format' at \(path) must be a string")

@@ -105,12 +105,12 @@ struct SchemaChecker {
     // MARK: - What the converter builds
 
     /// `properties`, or an `additionalProperties` other than `true`, make an object (`has_properties`).
-    static func hasObjectKeywords(_ schema: [String: JSONValue]) -> Bool {
+    static func hasObjectKeywords(_ schema: JSONObject) -> Bool {
         schema["properties"] != nil || (schema["additionalProperties"] != nil && schema["additionalProperties"] != .bool(true))
     }
 
     /// The shape of a whole schema object, in `build_node`'s order.
-    static func shape(of schema: [String: JSONValue]) -> Shape {
+    static func shape(of schema: JSONObject) -> Shape {
         if schema["$ref"] != nil { return .reference }
         if schema["oneOf"] != nil || schema["anyOf"] != nil { return .alternatives }
         if case .array = schema["type"] { return .alternatives }
@@ -120,7 +120,7 @@ struct SchemaChecker {
         return shapeWithoutType(schema)
     }
 
-    static func shape(ofType type: String, in schema: [String: JSONValue]) -> Shape {
+    static func shape(ofType type: String, in schema: JSONObject) -> Shape {
         switch type {
         case "object": !hasObjectKeywords(schema) && schema["allOf"] != nil ? .allOf : .object
         case "string": schema["allOf"] != nil ? .allOf : .string
@@ -133,7 +133,7 @@ struct SchemaChecker {
     }
 
     /// Without a `type`, the first keyword family present decides.
-    static func shapeWithoutType(_ schema: [String: JSONValue]) -> Shape {
+    static func shapeWithoutType(_ schema: JSONObject) -> Shape {
         if hasObjectKeywords(schema) { return .object }
         if schema["allOf"] != nil { return .allOf }
         if schema["items"] != nil || schema["prefixItems"] != nil { return .array }
@@ -227,7 +227,7 @@ struct SchemaChecker {
         NexusError(.invalidSchema, message)
     }
 
-    private static func schemaObject(_ value: JSONValue, at path: JSONPath) throws -> [String: JSONValue] {
+    private static func schemaObject(_ value: JSONValue, at path: JSONPath) throws -> JSONObject {
         switch value {
         case .object(let schema):
             return schema

@@ -109,7 +109,7 @@ struct SchemaValidator {
         return current.objectValue.flatMap(Self.types)
     }
 
-    private static func types(_ schema: [String: JSONValue]) -> [String]? {
+    private static func types(_ schema: JSONObject) -> [String]? {
         switch schema["type"] {
         case .string(let name)?: [name]
         case .array(let names)?: names.compactMap(\.stringValue)
@@ -119,7 +119,7 @@ struct SchemaValidator {
 
     // MARK: - Type families
 
-    private func objectViolations(_ members: [String: JSONValue], _ schema: [String: JSONValue], at path: JSONPath) -> [SchemaViolation] {
+    private func objectViolations(_ members: JSONObject, _ schema: JSONObject, at path: JSONPath) -> [SchemaViolation] {
         var found: [SchemaViolation] = []
         let properties = schema["properties"]?.objectValue ?? [:]
         for case .string(let name) in schema["required"]?.arrayValue ?? [] where members[name] == nil {
@@ -143,7 +143,7 @@ struct SchemaValidator {
         return found
     }
 
-    private func arrayViolations(_ elements: [JSONValue], _ schema: [String: JSONValue], at path: JSONPath) -> [SchemaViolation] {
+    private func arrayViolations(_ elements: [JSONValue], _ schema: JSONObject, at path: JSONPath) -> [SchemaViolation] {
         var found: [SchemaViolation] = []
         if let minimum = schema["minItems"]?.numberValue, Double(elements.count) < minimum {
             found.append(SchemaViolation(path, "expected at least \(Self.count(minimum, "item")), got \(elements.count)"))
@@ -162,7 +162,7 @@ struct SchemaValidator {
         return found
     }
 
-    private func stringViolations(_ text: String, _ schema: [String: JSONValue], at path: JSONPath) -> [SchemaViolation] {
+    private func stringViolations(_ text: String, _ schema: JSONObject, at path: JSONPath) -> [SchemaViolation] {
         var found: [SchemaViolation] = []
         // Lengths count Unicode code points, as JSON Schema and the grammar's `char` rule do.
         let length = text.unicodeScalars.count
@@ -182,7 +182,7 @@ struct SchemaValidator {
         return found
     }
 
-    private static func numberViolations(_ number: Double, _ schema: [String: JSONValue], at path: JSONPath) -> [SchemaViolation] {
+    private static func numberViolations(_ number: Double, _ schema: JSONObject, at path: JSONPath) -> [SchemaViolation] {
         var found: [SchemaViolation] = []
         let checks: [(keyword: String, fails: (Double) -> Bool, phrase: String)] = [
             ("minimum", { number < $0 }, "at least"),

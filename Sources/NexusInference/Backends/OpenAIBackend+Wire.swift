@@ -3,244 +3,116 @@ import NexusCore
 
 /// The JSON shapes of the OpenAI chat and text completion APIs, as far as ``OpenAIBackend`` uses them.
 ///
-/// Field names follow the wire (snake_case) through explicit coding keys; a key strategy would also rewrite
-/// the keys of tool schemas and arguments.
+/// Responses are decoded with explicit snake_case coding keys; a key strategy would also rewrite the keys of
+/// tool arguments.
 enum OpenAIWire {
     // MARK: Requests
+    //
+    // Request bodies are built as `JSONValue` and written with `jsonText`, which keeps object members in order:
+    // a tool's schema reaches the server as written (llama-server turns property order into the order its
+    // grammar makes the model write them), and the same request is always the same bytes, so the tools part
+    // of a prompt stays a cacheable prefix from one turn to the next.
 
-    /// The fields `/chat/completions` and `/completions` share.
-    struct Options: Encodable {
-        var temperature: Double
-        var topP: Double
-        var seed: UInt32?
-        var maxTokens: Int?
-        var stop: [String]?
-        var frequencyPenalty: Double
-        var presencePenalty: Double
-        var responseFormat: ResponseFormat?
-        // llama-server's own sampling fields; other servers ignore them.
-        var topK: Int
-        var minP: Double
-        var repeatPenalty: Double
-        var repeatLastN: Int
-        var ignoreEOS: Bool?
-
-        init(_ request: GenerationRequest) {
-            let sampling = request.sampling
-            temperature = sampling.temperature
-            topP = sampling.topP
-            seed = sampling.seed
-            maxTokens = request.maxTokens
-            stop = request.stop.isEmpty ? nil : request.stop
-            frequencyPenalty = sampling.frequencyPenalty
-            presencePenalty = sampling.presencePenalty
-            responseFormat = ResponseFormat(request.responseFormat)
-            topK = sampling.topK
-            minP = sampling.minP
-            repeatPenalty = sampling.repeatPenalty
-            repeatLastN = sampling.repeatLastN
-            ignoreEOS = request.ignoreEndOfGeneration ? true : nil
+    /// The body of `POST /chat/completions`.
+    static func chatBody(model: String, messages: [ChatMessage], request: GenerationRequest) -> JSONValue {
+        var body: JSONObject = ["model": .string(model), "messages": .array(messages.map(message))]
+        if !request.tools.isEmpty {
+            // OpenAI rejects tool_choice and parallel_tool_calls without tools, so all three go together.
+            let (tools, choice) = toolsAndChoice(request.tools, request.toolChoice)
+            body["tools"] = .array(tools.map(tool))
+            body["tool_choice"] = choice
+            body["parallel_tool_calls"] = .bool(request.parallelToolCalls)
         }
-
-        enum CodingKeys: String, CodingKey {
-            case temperature, seed, stop
-            case topP = "top_p"
-            case maxTokens = "max_tokens"
-            case frequencyPenalty = "frequency_penalty"
-            case presencePenalty = "presence_penalty"
-            case responseFormat = "response_format"
-            case topK = "top_k"
-            case minP = "min_p"
-            case repeatPenalty = "repeat_penalty"
-            case repeatLastN = "repeat_last_n"
-            case ignoreEOS = "ignore_eos"
-        }
+        addOptions(of: request, to: &body)
+        return .object(body)
     }
 
-    struct StreamOptions: Encodable {
-        var includeUsage = true
-        enum CodingKeys: String, CodingKey { case includeUsage = "include_usage" }
+    /// The body of `POST /completions` (raw text, no chat template).
+    static func completionBody(model: String, prompt: String, request: GenerationRequest) -> JSONValue {
+        var body: JSONObject = ["model": .string(model), "prompt": .string(prompt)]
+        addOptions(of: request, to: &body)
+        return .object(body)
     }
 
-    /// A body for `POST /chat/completions`.
-    struct ChatRequest: Encodable {
-        var model: String
-        var messages: [Message]
-        var tools: [Tool]?
-        var toolChoice: ToolChoice?
-        var parallelToolCalls: Bool?
-        var options: Options
-        var stream = true
-        var streamOptions = StreamOptions()
+    /// Streaming, output format and sampling, which both endpoints share.
+    private static func addOptions(of request: GenerationRequest, to body: inout JSONObject) {
+        let sampling = request.sampling
+        switch request.responseFormat {
+        case .text:
+            break
+        case .json:
+            body["response_format"] = ["type": "json_object"]
+        case .jsonSchema(let schema):
+            body["response_format"] = ["type": "json_schema", "json_schema": ["name": "output", "schema": schema, "strict": true]]
+        }
+        body["stream"] = true
+        body["stream_options"] = ["include_usage": true]
+        if let maxTokens = request.maxTokens { body["max_tokens"] = .number(Double(maxTokens)) }
+        body["temperature"] = .number(sampling.temperature)
+        body["top_p"] = .number(sampling.topP)
+        if let seed = sampling.seed { body["seed"] = .number(Double(seed)) }
+        if !request.stop.isEmpty { body["stop"] = .array(request.stop.map(JSONValue.string)) }
+        body["frequency_penalty"] = .number(sampling.frequencyPenalty)
+        body["presence_penalty"] = .number(sampling.presencePenalty)
+        // llama-server's own sampling fields; other OpenAI-compatible servers ignore them.
+        body["top_k"] = .number(Double(sampling.topK))
+        body["min_p"] = .number(sampling.minP)
+        body["repeat_penalty"] = .number(sampling.repeatPenalty)
+        body["repeat_last_n"] = .number(Double(sampling.repeatLastN))
+        if request.ignoreEndOfGeneration { body["ignore_eos"] = true }
+    }
 
-        init(model: String, messages: [ChatMessage], request: GenerationRequest) {
-            self.model = model
-            self.messages = messages.map(Message.init)
-            self.options = Options(request)
-            guard !request.tools.isEmpty else { return }
-            switch request.toolChoice {
-            case .auto:
-                tools = request.tools.map(Tool.init)
-                toolChoice = .mode("auto")
-            case .none:
-                tools = request.tools.map(Tool.init)
-                toolChoice = .mode("none")
-            case .required:
-                tools = request.tools.map(Tool.init)
-                toolChoice = .mode("required")
-            case .function(let name):
-                // `{"type": "function", "function": {"name": …}}` is the OpenAI form, but llama-server reads
-                // tool_choice only as a string and silently falls back to "auto" for an object. Offering only
-                // the named tool and requiring a call means the same thing and every server enforces it.
-                let named = request.tools.filter { $0.name == name }
-                tools = (named.isEmpty ? request.tools : named).map(Tool.init)
-                toolChoice = named.isEmpty ? .function(name) : .mode("required")
+    /// The tools to offer and the `tool_choice` to send.
+    ///
+    /// `{"type": "function", "function": {"name": …}}` is the OpenAI form of a named choice, but llama-server
+    /// reads tool_choice only as a string and silently falls back to "auto" for an object. Offering only the
+    /// named tool and requiring a call means the same thing and every server enforces it; the object form is
+    /// kept for a name that matches no tool, so the server reports that.
+    static func toolsAndChoice(_ tools: [ToolDefinition], _ choice: ToolChoice) -> ([ToolDefinition], JSONValue) {
+        switch choice {
+        case .auto: return (tools, "auto")
+        case .none: return (tools, "none")
+        case .required: return (tools, "required")
+        case .function(let name):
+            let named = tools.filter { $0.name == name }
+            if named.isEmpty {
+                return (tools, ["type": "function", "function": ["name": .string(name)]])
             }
-            parallelToolCalls = request.parallelToolCalls
-        }
-
-        enum CodingKeys: String, CodingKey {
-            case model, messages, tools, stream
-            case toolChoice = "tool_choice"
-            case parallelToolCalls = "parallel_tool_calls"
-            case streamOptions = "stream_options"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(model, forKey: .model)
-            try container.encode(messages, forKey: .messages)
-            try container.encodeIfPresent(tools, forKey: .tools)
-            try container.encodeIfPresent(toolChoice, forKey: .toolChoice)
-            try container.encodeIfPresent(parallelToolCalls, forKey: .parallelToolCalls)
-            try container.encode(stream, forKey: .stream)
-            try container.encode(streamOptions, forKey: .streamOptions)
-            try options.encode(to: encoder)
+            return (named, "required")
         }
     }
 
-    /// A body for `POST /completions` (raw text, no chat template).
-    struct CompletionRequest: Encodable {
-        var model: String
-        var prompt: String
-        var options: Options
-        var stream = true
-        var streamOptions = StreamOptions()
-
-        enum CodingKeys: String, CodingKey {
-            case model, prompt, stream
-            case streamOptions = "stream_options"
+    static func message(_ message: ChatMessage) -> JSONValue {
+        var object: JSONObject = ["role": .string(message.role.rawValue)]
+        if message.role == .assistant && !message.toolCalls.isEmpty {
+            // The OpenAI form of an assistant turn that only calls tools has null content.
+            object["content"] = message.content.isEmpty ? .null : .string(message.content)
+            object["tool_calls"] = .array(message.toolCalls.map { call in
+                [
+                    "id": .string(call.id),
+                    "type": "function",
+                    // The API wants the arguments as JSON text.
+                    "function": ["name": .string(call.name), "arguments": .string(call.arguments.jsonText)],
+                ]
+            })
+        } else {
+            object["content"] = .string(message.content)
         }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(model, forKey: .model)
-            try container.encode(prompt, forKey: .prompt)
-            try container.encode(stream, forKey: .stream)
-            try container.encode(streamOptions, forKey: .streamOptions)
-            try options.encode(to: encoder)
+        if message.role == .tool, let id = message.toolCallID {
+            object["tool_call_id"] = .string(id)
         }
+        return .object(object)
     }
 
-    struct Message: Encodable {
-        var message: ChatMessage
-
-        enum CodingKeys: String, CodingKey {
-            case role, content
-            case toolCalls = "tool_calls"
-            case toolCallID = "tool_call_id"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(message.role.rawValue, forKey: .role)
-            if message.role == .assistant && !message.toolCalls.isEmpty {
-                // The OpenAI form of an assistant turn that only calls tools has null content.
-                if message.content.isEmpty {
-                    try container.encodeNil(forKey: .content)
-                } else {
-                    try container.encode(message.content, forKey: .content)
-                }
-                try container.encode(message.toolCalls.map(OutgoingToolCall.init), forKey: .toolCalls)
-            } else {
-                try container.encode(message.content, forKey: .content)
-            }
-            if message.role == .tool, let id = message.toolCallID {
-                try container.encode(id, forKey: .toolCallID)
-            }
-        }
-    }
-
-    struct OutgoingToolCall: Encodable {
-        struct Function: Encodable {
-            var name: String
-            /// The arguments as JSON text, as the API wants them.
-            var arguments: String
-        }
-
-        var id: String
-        var type = "function"
-        var function: Function
-
-        init(_ call: ToolCall) {
-            id = call.id
-            function = Function(name: call.name, arguments: call.arguments.jsonText)
-        }
-    }
-
-    struct Tool: Encodable {
-        struct Function: Encodable {
-            var name: String
-            var description: String
-            var parameters: JSONValue
-        }
-
-        var type = "function"
-        var function: Function
-
-        init(_ tool: ToolDefinition) {
-            function = Function(name: tool.name, description: tool.description, parameters: tool.parameters)
-        }
-    }
-
-    enum ToolChoice: Encodable {
-        case mode(String)
-        case function(String)
-
-        func encode(to encoder: any Encoder) throws {
-            switch self {
-            case .mode(let mode):
-                var container = encoder.singleValueContainer()
-                try container.encode(mode)
-            case .function(let name):
-                let value: JSONValue = ["type": "function", "function": ["name": .string(name)]]
-                try value.encode(to: encoder)
-            }
-        }
-    }
-
-    enum ResponseFormat: Encodable {
-        case jsonObject
-        case jsonSchema(JSONValue)
-
-        init?(_ format: NexusCore.ResponseFormat) {
-            switch format {
-            case .text: return nil
-            case .json: self = .jsonObject
-            case .jsonSchema(let schema): self = .jsonSchema(schema)
-            }
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            let value: JSONValue
-            switch self {
-            case .jsonObject:
-                value = ["type": "json_object"]
-            case .jsonSchema(let schema):
-                value = ["type": "json_schema", "json_schema": ["name": "output", "schema": schema, "strict": true]]
-            }
-            try value.encode(to: encoder)
-        }
+    static func tool(_ tool: ToolDefinition) -> JSONValue {
+        [
+            "type": "function",
+            "function": [
+                "name": .string(tool.name),
+                "description": .string(tool.description),
+                "parameters": tool.parameters,
+            ],
+        ]
     }
 
     // MARK: Streamed responses

@@ -31,8 +31,9 @@ public struct OpenAIBackend: InferenceBackend {
     /// Streams one generation from the server.
     ///
     /// The stream throws `NexusError` with code `backendUnavailable` when the server cannot be reached or the
-    /// connection breaks, `backendError` when it answers with an error, `invalidToolCall` when a tool call's
-    /// arguments are not a JSON object, and `CancellationError` when the reading task is cancelled.
+    /// connection breaks, `backendError` when it answers with an error, and `invalidToolCall` when a tool call's
+    /// arguments are not a JSON object. When the reading task is cancelled the stream ends and the HTTP request
+    /// is closed, which makes the server stop generating.
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
         let task = Task {
@@ -51,7 +52,7 @@ public struct OpenAIBackend: InferenceBackend {
 
     private func run(_ request: GenerationRequest,
                      continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws {
-        let (url, body) = try encode(request)
+        let (url, body) = encode(request)
         var httpRequest = HTTPClientRequest(url: url.absoluteString)
         httpRequest.method = .POST
         httpRequest.headers.add(name: "Content-Type", value: "application/json")
@@ -62,16 +63,7 @@ public struct OpenAIBackend: InferenceBackend {
         httpRequest.body = .bytes(body)
 
         let start = ContinuousClock.now
-        let response: HTTPClientResponse
-        do {
-            // The deadline covers connecting and waiting for the response head, which llama-server sends only
-            // after it has read the whole prompt; the body is bounded by the client's read timeout instead.
-            response = try await Self.client.execute(httpRequest, timeout: .seconds(Self.responseHeadTimeoutSeconds))
-        } catch {
-            try Task.checkCancellation()
-            throw NexusError(.backendUnavailable,
-                             "cannot reach \(url.absoluteString): \(Self.describe(error)); start the server or check the address")
-        }
+        let response = try await send(httpRequest, to: url)
 
         guard (200..<300).contains(Int(response.status.code)) else {
             let text = try? await response.body.collect(upTo: 64 * 1024).readableBytesView
@@ -82,15 +74,18 @@ public struct OpenAIBackend: InferenceBackend {
         var accumulator = StreamAccumulator(start: start)
         var parser = ServerSentEventParser()
         do {
+            var progress = StreamAccumulator.Progress.more
             streaming: for try await buffer in response.body {
                 for event in parser.feed(buffer.readableBytesView) {
-                    if try accumulator.consume(event, from: url, continuation: continuation) == .finished {
-                        break streaming
-                    }
+                    progress = try accumulator.consume(event, from: url, continuation: continuation)
+                    if progress == .finished { break streaming }
                 }
             }
-            for event in parser.finish() {
-                _ = try accumulator.consume(event, from: url, continuation: continuation)
+            if progress == .more {
+                // The body ended without `data: [DONE]`: take a last event that lacked its blank line.
+                for event in parser.finish() {
+                    _ = try accumulator.consume(event, from: url, continuation: continuation)
+                }
             }
         } catch let error as NexusError {
             throw error
@@ -103,16 +98,38 @@ public struct OpenAIBackend: InferenceBackend {
         continuation.yield(.done(try accumulator.result(from: url)))
     }
 
-    private func encode(_ request: GenerationRequest) throws -> (URL, Data) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+    /// Sends the request and waits for the response head.
+    ///
+    /// A request that meets a pooled connection the server has already closed is sent again on a new one:
+    /// llama-server, for one, announces keep-alive but closes the connection after each streamed answer, so
+    /// the next request can race that close. The server has not seen such a request, so sending it again is safe.
+    private func send(_ request: HTTPClientRequest, to url: URL) async throws -> HTTPClientResponse {
+        var attempt = 1
+        while true {
+            do {
+                // The deadline covers connecting and waiting for the response head, which llama-server sends only
+                // after it has read the whole prompt; the body is bounded by the client's read timeout instead.
+                return try await Self.client.execute(request, timeout: .seconds(Self.responseHeadTimeoutSeconds))
+            } catch {
+                try Task.checkCancellation()
+                if attempt < Self.attemptsOnStaleConnection && Self.isStaleConnection(error) {
+                    attempt += 1
+                    continue
+                }
+                throw NexusError(.backendUnavailable,
+                                 "cannot reach \(url.absoluteString): \(Self.describe(error)); start the server or check the address")
+            }
+        }
+    }
+
+    private func encode(_ request: GenerationRequest) -> (URL, Data) {
         switch request.prompt {
         case .chat(let messages):
-            let body = OpenAIWire.ChatRequest(model: model, messages: messages, request: request)
-            return (endpoint("chat/completions"), try encoder.encode(body))
+            let body = OpenAIWire.chatBody(model: model, messages: messages, request: request)
+            return (endpoint("chat/completions"), Data(body.jsonText.utf8))
         case .text(let prompt):
-            let body = OpenAIWire.CompletionRequest(model: model, prompt: prompt, options: OpenAIWire.Options(request))
-            return (endpoint("completions"), try encoder.encode(body))
+            let body = OpenAIWire.completionBody(model: model, prompt: prompt, request: request)
+            return (endpoint("completions"), Data(body.jsonText.utf8))
         }
     }
 
@@ -140,6 +157,19 @@ public struct OpenAIBackend: InferenceBackend {
         configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
+
+    /// How often a request is sent when pooled connections turn out to be closed (one per pooled connection
+    /// a two-slot server may have left behind, plus a fresh one).
+    static let attemptsOnStaleConnection = 3
+
+    /// Whether the error says a pooled connection was closed by the server before the request went out.
+    static func isStaleConnection(_ error: any Error) -> Bool {
+        if let error = error as? HTTPClientError, error == .remoteConnectionClosed {
+            return true
+        }
+        // NIO's ChannelError.ioOnClosedChannel, named by its description to keep NIO out of this target's imports.
+        return String(describing: error).contains("I/O on closed channel")
+    }
 
     /// A short reason for a transport error, without the type names users cannot act on.
     static func describe(_ error: any Error) -> String {
@@ -256,9 +286,9 @@ struct StreamAccumulator {
     }
 
     private static func toolCall(_ partial: PartialToolCall, number: Int, truncated: Bool, url: URL) throws -> ToolCall {
-        let name = partial.name.isEmpty ? "a tool" : partial.name
         let hint = truncated ? " (the answer hit max_tokens; raise it)" : ""
-        guard !partial.name.isEmpty else {
+        let name = partial.name
+        guard !name.isEmpty else {
             throw NexusError(.invalidToolCall, "\(url.absoluteString) streamed tool call \(number) without a name\(hint)")
         }
         let text = partial.arguments.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -270,14 +300,14 @@ struct StreamAccumulator {
                 arguments = try JSONValue.parse(text)
             } catch let error as NexusError {
                 throw NexusError(.invalidToolCall,
-                                 "the arguments of tool call \(number) (\(name)) are not valid JSON: \(error.message)\(hint): \(text.prefix(200))")
+                                 "the arguments of tool call \(number) (\(name)) are not valid JSON (\(error.jsonProblem))\(hint): \(text.prefix(200))")
             }
         }
         guard arguments.objectValue != nil else {
             throw NexusError(.invalidToolCall,
                              "the arguments of tool call \(number) (\(name)) are not a JSON object\(hint): \(text.prefix(200))")
         }
-        return ToolCall(id: partial.id ?? "call_\(number)", name: partial.name, arguments: arguments)
+        return ToolCall(id: partial.id ?? "call_\(number)", name: name, arguments: arguments)
     }
 
     private static func seconds(_ duration: Duration) -> Double {

@@ -32,18 +32,22 @@ public struct ScriptedBackend: InferenceBackend {
     ///   not JSON of that shape.
     public init(scriptURL: URL) throws {
         let path = scriptURL.path
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw NexusError(.ioError, "the script \(path) is a directory; give the path of a JSON script file")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: scriptURL)
         } catch {
-            throw NexusError(.ioError, "cannot read the script \(path) (\(Self.reason(error))); check the path of script:\(path)")
+            throw NexusError(.ioError, "cannot read the script \(path) (\(Self.reason(error))); check the path")
         }
         let shape = #"write it as {"responses": ["first reply", "second reply"]}"#
         let document: JSONValue
         do {
             document = try JSONValue.parse(data)
         } catch let error as NexusError {
-            throw NexusError(.invalidArgument, "the script \(path) is not valid JSON (\(error.message)); \(shape)")
+            throw NexusError(.invalidArgument, "the script \(path) is not valid JSON (\(error.jsonProblem)); \(shape)")
         }
         guard let list = document["responses"]?.arrayValue else {
             throw NexusError(.invalidArgument, "the script \(path) has no \"responses\" array; \(shape)")

@@ -70,7 +70,7 @@ public enum ToolCallMarkup {
         do {
             value = try JSONValue.parse(json)
         } catch let error as NexusError {
-            throw NexusError(.invalidToolCall, "tool call \(number) is not valid JSON: \(error.message) in \(shown)")
+            throw NexusError(.invalidToolCall, "tool call \(number) is not valid JSON (\(error.jsonProblem)): \(shown)")
         }
         guard let object = value.objectValue else {
             throw NexusError(.invalidToolCall, "tool call \(number) is not a JSON object: \(shown)")
@@ -96,7 +96,7 @@ public enum ToolCallMarkup {
                 parsed = try JSONValue.parse(text)
             } catch let error as NexusError {
                 throw NexusError(.invalidToolCall,
-                                 "tool call \(callNumber) (\(name)) has arguments that are not valid JSON: \(error.message) in \(excerpt(text))")
+                                 "tool call \(callNumber) (\(name)) has arguments that are not valid JSON (\(error.jsonProblem)): \(excerpt(text))")
             }
             guard parsed.objectValue != nil else {
                 throw NexusError(.invalidToolCall,
@@ -133,5 +133,14 @@ public enum ToolCallMarkup {
     private static func excerpt(_ text: String, limit: Int = 120) -> String {
         let flat = text.replacingOccurrences(of: "\n", with: " ")
         return flat.count <= limit ? "'\(flat)'" : "'\(flat.prefix(limit))…'"
+    }
+}
+
+extension NexusError {
+    /// What `JSONValue.parse` found wrong, without its "the text is not valid JSON" preamble.
+    var jsonProblem: String {
+        let preamble = "the text is not valid JSON ("
+        guard message.hasPrefix(preamble), message.hasSuffix(")") else { return message }
+        return String(message.dropFirst(preamble.count).dropLast())
     }
 }

@@ -12,13 +12,23 @@ final class RenderedChat {
     let format: String
     /// Whether the output may hold tool calls that must be parsed out of the text.
     let parsesToolCalls: Bool
+    /// The template cannot present tools, so Nexus's own fallback form is used (`ToolFallback`).
+    let usesToolFallback: Bool
+    /// The grammar that enforces `required` or a named tool in the fallback form.
+    let fallbackGrammar: String?
 
     /// Renders `messages` (and `tools`, per `toolChoice`) with the templates of `model`.
     /// - Throws: `NexusError(.templateFailed)` when the template rejects the conversation.
     init(model: LlamaModel, request: GenerationRequest, messages: [ChatMessage]) throws {
-        let tools = Self.offeredTools(request)
-        var body: [String: JSONValue] = [
-            "messages": .array(messages.map(Self.wireMessage)),
+        let offered = Self.offeredTools(request)
+        usesToolFallback = !offered.isEmpty && !model.supportsTools
+        let tools = usesToolFallback ? [] : offered
+        let rendered = usesToolFallback ? ToolFallback.messages(messages, tools: offered) : messages
+        fallbackGrammar = usesToolFallback
+            ? try ToolFallback.grammar(tools: offered, choice: request.toolChoice, parallel: request.parallelToolCalls)
+            : nil
+        var body: JSONObject = [
+            "messages": .array(rendered.map(Self.wireMessage)),
             "add_generation_prompt": true,
             "parallel_tool_calls": .bool(request.parallelToolCalls),
         ]
@@ -26,10 +36,10 @@ final class RenderedChat {
             body["tools"] = .array(tools.map(Self.wireTool))
             body["tool_choice"] = request.toolChoice == .auto ? "auto" : "required"
         }
-        switch request.responseFormat {
-        case .text: break
-        case .json: body["json_schema"] = ["type": "object"]
-        case .jsonSchema(let schema): body["json_schema"] = try JSONSchema(schema).root
+        // Without tools the engine constrains JSON output with a strict grammar of its own; with
+        // tools the template's grammar must combine both.
+        if !tools.isEmpty, let schema = try request.responseFormat.grammarSchema {
+            body["json_schema"] = schema
         }
         var error: UnsafeMutablePointer<CChar>?
         guard let prompt = nx_chat_apply(model.templates, JSONValue.object(body).jsonText, &error) else {
@@ -45,7 +55,7 @@ final class RenderedChat {
         } ?? .null
         additionalStops = info["additional_stops"]?.arrayValue?.compactMap(\.stringValue) ?? []
         format = info["format"]?.stringValue ?? "unknown"
-        parsesToolCalls = !tools.isEmpty
+        parsesToolCalls = !offered.isEmpty
     }
 
     deinit {
@@ -55,6 +65,9 @@ final class RenderedChat {
     /// Splits generated text into answer content and tool calls.
     /// - Parameter partial: the text may stop mid-way (streaming); incomplete calls are left out.
     func parse(_ generated: String, partial: Bool) throws -> (content: String, toolCalls: [(name: String, arguments: String, id: String)]) {
+        if usesToolFallback {
+            return try ToolFallback.parse(generated, partial: partial)
+        }
         var error: UnsafeMutablePointer<CChar>?
         guard let raw = nx_chat_parse(pointer, generated, partial, &error) else {
             let reason = error.map { String(cString: $0) } ?? "unknown error"
@@ -83,7 +96,7 @@ final class RenderedChat {
     }
 
     private static func wireMessage(_ message: ChatMessage) -> JSONValue {
-        var wire: [String: JSONValue] = ["role": .string(message.role.rawValue), "content": .string(message.content)]
+        var wire: JSONObject = ["role": .string(message.role.rawValue), "content": .string(message.content)]
         if !message.toolCalls.isEmpty {
             wire["tool_calls"] = .array(message.toolCalls.map { call in
                 ["id": .string(call.id), "type": "function",

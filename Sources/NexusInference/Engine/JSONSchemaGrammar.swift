@@ -34,3 +34,17 @@ extension JSONSchemaGrammar {
         return result == 1
     }
 }
+
+extension ResponseFormat {
+    /// The checked schema output must follow (`{"type": "object"}` for JSON mode), or nil for text.
+    /// - Throws: `NexusError(.unsupportedSchema | .invalidSchema)`.
+    var grammarSchema: JSONValue? {
+        get throws {
+            switch self {
+            case .text: return nil
+            case .json: return ["type": "object"]
+            case .jsonSchema(let schema): return try JSONSchema(schema).root
+            }
+        }
+    }
+}

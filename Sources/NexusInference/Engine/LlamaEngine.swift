@@ -1,5 +1,5 @@
 import CLlama
-import Foundation
+public import Foundation
 public import NexusCore
 
 /// How a loaded model is run.
@@ -96,7 +96,8 @@ public actor LlamaEngine {
         self.unownedExecutor = executor.asUnownedSerialExecutor()
     }
 
-    deinit {
+    // Runs on the engine's thread, like every other use of the context.
+    isolated deinit {
         llama_batch_free(batch)
         llama_free(context)
         executor.shutdown()
@@ -196,12 +197,10 @@ public actor LlamaEngine {
 
     private func makeSampler(_ request: GenerationRequest, chat: RenderedChat?) throws -> OpaquePointer {
         var grammar: String?
-        if chat == nil {
-            switch request.responseFormat {
-            case .text: grammar = nil
-            case .json: grammar = try JSONSchemaGrammar.grammar(for: ["type": "object"])
-            case .jsonSchema(let schema): grammar = try JSONSchemaGrammar.grammar(for: schema)
-            }
+        if let fallback = chat?.fallbackGrammar {
+            grammar = fallback
+        } else if chat?.parsesToolCalls != true, let schema = try request.responseFormat.grammarSchema {
+            grammar = try JSONSchemaGrammar.grammar(for: schema)
         }
         let sampling = request.sampling
         var params = nx_sampling_params(
