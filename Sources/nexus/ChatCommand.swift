@@ -17,14 +17,14 @@ struct ChatCommand: AsyncParsableCommand {
         let interactive = isatty(STDIN_FILENO) == 1
         var history: [ChatMessage] = system.map { [.system($0)] } ?? []
         while true {
-            if interactive { FileHandle.standardOutput.write(Data(">>> ".utf8)) }
+            if interactive { Output.write(">>> ") }
             guard let line = readLine() else { break }
             let input = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if input.isEmpty { continue }
             if input == "/bye" { break }
             if input == "/clear" {
                 history = system.map { [.system($0)] } ?? []
-                print("(conversation cleared)")
+                Output.write("(conversation cleared)\n")
                 continue
             }
             history.append(.user(input))
@@ -34,10 +34,10 @@ struct ChatCommand: AsyncParsableCommand {
             for try await event in backend.generate(request) {
                 if case .text(let text) = event {
                     answer += text
-                    FileHandle.standardOutput.write(Data(text.utf8))
+                    Output.write(text)
                 }
             }
-            print("\n")
+            Output.write("\n\n")
             history.append(.assistant(answer))
         }
     }

@@ -27,3 +27,10 @@ enum Table {
         }.joined(separator: "\n")
     }
 }
+
+/// Unbuffered standard output, so streamed tokens appear at once and in order with the rest.
+enum Output {
+    static func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+}

@@ -39,12 +39,12 @@ struct GenerateCommand: AsyncParsableCommand {
             switch event {
             case .text(let text):
                 output += text
-                FileHandle.standardOutput.write(Data(text.utf8))
+                Output.write(text)
             case .done(let result):
                 finish = result.finishReason
             }
         }
-        print()
+        Output.write("\n")
         if let schema {
             try Self.checkOutput(output, against: schema, finish: finish, maxTokens: maxTokens)
         }

@@ -129,6 +129,14 @@ public actor LlamaEngine {
         }
     }
 
+    /// Slots generating right now (the rest are idle); servers report it as busy slots.
+    public var busySlots: Int {
+        slots.filter { $0.job != nil }.count
+    }
+
+    /// Requests waiting for a free slot.
+    public var queuedRequests: Int { waiting.count }
+
     /// Tokens in `text` as this model splits it.
     public func countTokens(_ text: String) -> Int {
         model.tokenize(text, addSpecial: false, parseSpecial: true).count
