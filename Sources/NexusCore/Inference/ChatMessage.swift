@@ -1,3 +1,5 @@
+import Foundation
+
 /// One message of a conversation, in the shape both the OpenAI and Ollama APIs share.
 public struct ChatMessage: Sendable, Hashable, Codable {
     public enum Role: String, Sendable, Hashable, Codable {
@@ -68,4 +70,27 @@ public enum ToolChoice: Sendable, Hashable {
     case required
     /// The model must call this tool (enforced by the grammar).
     case function(String)
+}
+
+extension ToolCall {
+    /// Reads tool arguments as a model or client wrote them: a JSON object in text, `{}` when blank.
+    /// - Parameters:
+    ///   - text: The arguments text.
+    ///   - tool: The called tool's name, for the message.
+    /// - Throws: `NexusError(.invalidToolCall)` naming the tool and what is wrong.
+    public static func arguments(parsing text: String, tool: String) throws -> JSONValue {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.isEmpty { return [:] }
+        let excerpt = trimmed.count <= 200 ? trimmed : trimmed.prefix(200) + "…"
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(trimmed)
+        } catch let error as NexusError {
+            throw NexusError(.invalidToolCall, "the arguments of the call to '\(tool)' are not valid JSON (\(error.message)): \(excerpt)")
+        }
+        guard value.objectValue != nil else {
+            throw NexusError(.invalidToolCall, "the arguments of the call to '\(tool)' are not a JSON object: \(excerpt)")
+        }
+        return value
+    }
 }

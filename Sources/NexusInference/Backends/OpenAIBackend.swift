@@ -291,21 +291,11 @@ struct StreamAccumulator {
         guard !name.isEmpty else {
             throw NexusError(.invalidToolCall, "\(url.absoluteString) streamed tool call \(number) without a name\(hint)")
         }
-        let text = partial.arguments.trimmingCharacters(in: .whitespacesAndNewlines)
         let arguments: JSONValue
-        if text.isEmpty {
-            arguments = .object([:])
-        } else {
-            do {
-                arguments = try JSONValue.parse(text)
-            } catch let error as NexusError {
-                throw NexusError(.invalidToolCall,
-                                 "the arguments of tool call \(number) (\(name)) are not valid JSON (\(error.jsonProblem))\(hint): \(text.prefix(200))")
-            }
-        }
-        guard arguments.objectValue != nil else {
-            throw NexusError(.invalidToolCall,
-                             "the arguments of tool call \(number) (\(name)) are not a JSON object\(hint): \(text.prefix(200))")
+        do {
+            arguments = try ToolCall.arguments(parsing: partial.arguments, tool: name)
+        } catch let error as NexusError {
+            throw NexusError(error.code, "\(url.absoluteString) streamed tool call \(number): \(error.message)\(hint)")
         }
         return ToolCall(id: partial.id ?? "call_\(number)", name: name, arguments: arguments)
     }

@@ -90,19 +90,7 @@ public enum ToolCallMarkup {
         case .object?:
             return value!
         case .string(let text)?:
-            if trimmed(text[...]).isEmpty { return .object([:]) }
-            let parsed: JSONValue
-            do {
-                parsed = try JSONValue.parse(text)
-            } catch let error as NexusError {
-                throw NexusError(.invalidToolCall,
-                                 "tool call \(callNumber) (\(name)) has arguments that are not valid JSON (\(error.jsonProblem)): \(excerpt(text))")
-            }
-            guard parsed.objectValue != nil else {
-                throw NexusError(.invalidToolCall,
-                                 "tool call \(callNumber) (\(name)) has arguments that are not a JSON object: \(excerpt(text))")
-            }
-            return parsed
+            return try ToolCall.arguments(parsing: text, tool: name)
         case let other?:
             throw NexusError(.invalidToolCall,
                              "tool call \(callNumber) (\(name)) has arguments that are not a JSON object: \(excerpt(other.jsonText))")

@@ -9,12 +9,7 @@ enum ToolCallValidation {
         guard let tool = tools.first(where: { $0.name == name }) else {
             throw NexusError(.invalidToolCall, "the model called '\(name)', which is not one of the offered tools (\(tools.map(\.name).joined(separator: ", ")))")
         }
-        let parsed: JSONValue
-        do {
-            parsed = arguments.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? .object([:]) : try JSONValue.parse(arguments)
-        } catch {
-            throw NexusError(.invalidToolCall, "the arguments of the call to '\(name)' are not valid JSON: \(arguments.prefix(200))")
-        }
+        let parsed = try ToolCall.arguments(parsing: arguments, tool: name)
         let violations = try JSONSchema(tool.parameters).validate(parsed)
         if let first = violations.first {
             throw NexusError(.invalidToolCall, "the call to '\(name)' does not match its schema: \(first)")
