@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
     ],
     targets: [
         .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
@@ -44,11 +46,44 @@ let package = Package(
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings
         ),
+        .target(name: "CSandbox"),
+        .target(
+            name: "NexusStore",
+            dependencies: [
+                "NexusCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "NexusTools",
+            dependencies: [
+                "CSandbox",
+                "NexusCore",
+                "NexusStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "NexusAgent",
+            dependencies: [
+                "NexusCore",
+                "NexusStore",
+                "NexusTools",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "NexusRuntime",
             dependencies: [
+                "NexusAgent",
                 "NexusCore",
                 "NexusInference",
+                "NexusStore",
+                "NexusTools",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -56,8 +91,12 @@ let package = Package(
         .executableTarget(
             name: "nexus",
             dependencies: [
+                "NexusAgent",
                 "NexusCore",
+                "NexusInference",
                 "NexusRuntime",
+                "NexusStore",
+                "NexusTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSettings,
@@ -76,6 +115,22 @@ let package = Package(
         .testTarget(
             name: "NexusInferenceTests",
             dependencies: ["NexusCore", "NexusInference", "NexusTesting"],
+            swiftSettings: strictSettings,
+            linkerSettings: llamaLinkerSettings
+        ),
+        .testTarget(
+            name: "NexusStoreTests",
+            dependencies: ["NexusCore", "NexusStore", "NexusTools"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NexusToolsTests",
+            dependencies: ["NexusCore", "NexusTools", "NexusTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NexusAgentTests",
+            dependencies: ["NexusAgent", "NexusCore", "NexusInference", "NexusStore", "NexusTesting", "NexusTools"],
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings
         ),

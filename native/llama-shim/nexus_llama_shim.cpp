@@ -24,6 +24,8 @@ struct nx_templates {
 struct nx_chat_prompt {
     common_chat_params params;
     common_chat_parser_params parser;
+    // The tool-call grammar applies from the first generated token (tool_choice required).
+    bool strict_tool_calls = false;
 };
 
 struct nx_sampler {
@@ -100,6 +102,20 @@ nx_chat_prompt * nx_chat_apply(const nx_templates * t, const char * request_json
 
         auto * prompt = new nx_chat_prompt();
         prompt->params = common_chat_templates_apply(t->templates.get(), inputs);
+        // llama.cpp's own "required" grammar still lets the model write any text before the
+        // first call marker, and a small model may never write the marker. The lazy grammar of
+        // "auto" starts at that marker, so applied from the first token it forces a call at once.
+        if (inputs.tool_choice == COMMON_CHAT_TOOL_CHOICE_REQUIRED && !inputs.tools.empty()) {
+            auto lazy_inputs = inputs;
+            lazy_inputs.tool_choice = COMMON_CHAT_TOOL_CHOICE_AUTO;
+            auto lazy = common_chat_templates_apply(t->templates.get(), lazy_inputs);
+            if (!lazy.grammar.empty() && lazy.grammar_lazy) {
+                lazy.grammar_lazy = false;
+                lazy.grammar_triggers.clear();
+                prompt->params = lazy;
+                prompt->strict_tool_calls = true;
+            }
+        }
         prompt->parser = common_chat_parser_params(prompt->params);
         if (!prompt->params.parser.empty()) {
             prompt->parser.parser.load(prompt->params.parser);
@@ -191,10 +207,16 @@ int nx_grammar_matches(const char * grammar, const char * text, char ** error) {
 
 // Mirrors how llama-server turns a rendered chat prompt into sampling parameters: trigger
 // words that are single tokens become token triggers, and those tokens stay whole.
-static void add_chat_grammar(common_params_sampling & sampling, const llama_vocab * vocab, const common_chat_params & chat) {
-    sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_TOOL_CALLS, chat.grammar);
+static void add_chat_grammar(common_params_sampling & sampling, const llama_vocab * vocab, const nx_chat_prompt & prompt) {
+    const common_chat_params & chat = prompt.params;
+    if (prompt.strict_tool_calls) {
+        // The grammar begins at the call marker, not at the template's generation prompt.
+        sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_USER, chat.grammar);
+    } else {
+        sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_TOOL_CALLS, chat.grammar);
+        sampling.generation_prompt = chat.generation_prompt;
+    }
     sampling.grammar_lazy = chat.grammar_lazy;
-    sampling.generation_prompt = chat.generation_prompt;
     for (const auto & word : chat.preserved_tokens) {
         auto ids = common_tokenize(vocab, word, false, true);
         if (ids.size() == 1) {
@@ -236,7 +258,7 @@ nx_sampler * nx_sampler_init(const llama_model * model, const nx_sampling_params
             // A caller's grammar starts at the first generated token: nothing to prefill.
             sampling.grammar = common_grammar(COMMON_GRAMMAR_TYPE_USER, grammar);
         } else if (prompt && !prompt->params.grammar.empty()) {
-            add_chat_grammar(sampling, vocab, prompt->params);
+            add_chat_grammar(sampling, vocab, *prompt);
         }
         common_sampler * sampler = common_sampler_init(model, sampling);
         if (!sampler) {

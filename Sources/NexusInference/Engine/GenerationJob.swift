@@ -103,7 +103,11 @@ final class GenerationJob {
         guard let chat, chat.parsesToolCalls else {
             return GenerationResult(text: rawText, finishReason: reason, usage: usage)
         }
-        let parsed = try chat.parse(rawText, partial: reason == .length)
+        var parsed = try chat.parse(rawText, partial: reason == .length)
+        if parsed.toolCalls.isEmpty, request.toolChoice != .none,
+           let bare = BareToolCalls.extract(from: parsed.content, tools: tools, parallel: request.parallelToolCalls) {
+            parsed = (content: "", toolCalls: bare)
+        }
         let calls = try parsed.toolCalls.enumerated().map { index, call in
             try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: tools)
         }

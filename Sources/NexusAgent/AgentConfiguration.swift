@@ -1,0 +1,31 @@
+public import NexusCore
+
+/// Budgets and prompting of one agent run.
+public struct AgentConfiguration: Sendable, Hashable {
+    /// Most model turns (each may call tools) before the run ends with `budget_exhausted`.
+    public var maxSteps: Int
+    /// Most completion tokens over the whole run.
+    public var maxTokens: Int
+    /// Most seconds of wall-clock time over the whole run.
+    public var maxWallSeconds: Double
+    /// Most tokens the model may write in one turn.
+    public var maxTokensPerTurn: Int
+    public var sampling: SamplingParameters
+    /// The model must observe a tool result before it may answer: small models otherwise answer
+    /// from imagination.
+    public var requireObservation: Bool
+    /// Memories recalled into the system prompt.
+    public var recalledMemories: Int
+
+    public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
+                sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,
+                recalledMemories: Int = 3) {
+        self.maxSteps = maxSteps
+        self.maxTokens = maxTokens
+        self.maxWallSeconds = maxWallSeconds
+        self.maxTokensPerTurn = maxTokensPerTurn
+        self.sampling = sampling
+        self.requireObservation = requireObservation
+        self.recalledMemories = recalledMemories
+    }
+}

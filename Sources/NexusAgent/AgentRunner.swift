@@ -1,0 +1,213 @@
+public import Foundation
+public import NexusCore
+public import NexusStore
+public import NexusTools
+
+/// The autonomous loop: generate → call tools → observe → continue, until the model answers or a
+/// budget ends the run. The run's state is saved after every step, so a run killed mid-way
+/// resumes where it stopped (`resume(runID:)`), and every run is kept as a trace.
+public struct AgentRunner: Sendable {
+    public let backend: any InferenceBackend
+    public let tools: ToolRegistry
+    public let database: NexusDatabase
+    public let configuration: AgentConfiguration
+
+    public init(backend: any InferenceBackend, tools: ToolRegistry, database: NexusDatabase, configuration: AgentConfiguration = AgentConfiguration()) {
+        self.backend = backend
+        self.tools = tools
+        self.database = database
+        self.configuration = configuration
+    }
+
+    /// Starts a new run of `task` in `workspace` under `policy`.
+    public func start(task: String, workspace: URL, policy: CapabilityPolicy) -> AsyncThrowingStream<AgentEvent, any Error> {
+        stream { emit in
+            let trimmed = task.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else {
+                throw NexusError(.invalidArgument, "the task is empty; say what the agent should do")
+            }
+            let prompt = try SystemPrompt.compose(database: database, task: trimmed, recalled: configuration.recalledMemories)
+            let state = RunState(messages: [.system(prompt), .user(trimmed)])
+            let record = try RunStore(database: database).create(
+                task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
+                state: try JSONValue(encoding: state))
+            emit(.started(runID: record.id, task: trimmed, resumed: false))
+            try await loop(record: record, state: state, policy: policy, emit: emit)
+        }
+    }
+
+    /// Continues a run that stopped before it finished (crash, kill, Ctrl-C).
+    /// - Throws: `NexusError` if the run is unknown or already finished.
+    public func resume(runID: String) -> AsyncThrowingStream<AgentEvent, any Error> {
+        stream { emit in
+            let store = RunStore(database: database)
+            guard let record = try store.run(id: runID) else {
+                throw NexusError(.invalidArgument, "no run '\(runID)'; list runs with `nexus runs list`")
+            }
+            guard RunState.resumableStatuses.contains(record.status) else {
+                throw NexusError(.invalidArgument, "run \(record.id) already ended (\(record.status)); start a new run instead")
+            }
+            let state = try record.state.decoded(as: RunState.self)
+            let policy = try record.policy.decoded(as: CapabilityPolicy.self)
+            emit(.started(runID: record.id, task: record.task, resumed: true))
+            try await loop(record: record, state: state, policy: policy, emit: emit)
+        }
+    }
+
+    private func stream(_ body: @escaping @Sendable (_ emit: @escaping @Sendable (AgentEvent) -> Void) async throws -> Void)
+        -> AsyncThrowingStream<AgentEvent, any Error> {
+        let (stream, continuation) = AsyncThrowingStream<AgentEvent, any Error>.makeStream()
+        let task = Task {
+            do {
+                try await body { continuation.yield($0) }
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+        return stream
+    }
+
+    // MARK: - The loop
+
+    private func loop(record initial: RunRecord, state initialState: RunState, policy: CapabilityPolicy,
+                      emit: @escaping @Sendable (AgentEvent) -> Void) async throws {
+        var record = initial
+        var state = initialState
+        let store = RunStore(database: database)
+        let context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        let started = ContinuousClock.now
+        let elapsedBefore = state.elapsedSeconds
+
+        func elapsed() -> Double { elapsedBefore + started.seconds(until: .now) }
+
+        func finish(_ status: String, answer: String, outcome: String, source: String) throws {
+            state.elapsedSeconds = elapsed()
+            record.status = status
+            record.answer = answer
+            record.outcome = outcome
+            record.outcomeSource = source
+            record.state = try JSONValue(encoding: state)
+            try store.save(run: record, appending: [])
+            emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))
+        }
+
+        while true {
+            if Task.isCancelled {
+                // Ctrl-C: keep everything so far; the run can be resumed.
+                try finish("cancelled", answer: "", outcome: "unknown", source: "none")
+                return
+            }
+            if let exhausted = budgetExhausted(state: state, elapsed: elapsed()) {
+                try finish("budget_exhausted", answer: exhausted, outcome: "failure", source: "budget")
+                return
+            }
+            state.step += 1
+            emit(.thinking(step: state.step))
+            let mustCallTool = configuration.requireObservation && !state.hasObserved
+            // After a turn of nothing but repeats, the model answers from what it has seen.
+            let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
+            let request = GenerationRequest(
+                prompt: .chat(state.messages), tools: tools.definitions, toolChoice: toolChoice,
+                sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn)
+            let turnStart = ContinuousClock.now
+            let result: GenerationResult
+            do {
+                result = try await backend.complete(request)
+            } catch is CancellationError {
+                state.step -= 1
+                try finish("cancelled", answer: "", outcome: "unknown", source: "none")
+                return
+            } catch let error as NexusError where error.code == .invalidToolCall {
+                // A malformed call goes back to the model as an observation, like a tool error.
+                state.messages.append(.user("Your last reply was not a valid tool call: \(error.message). Call a tool with valid JSON arguments or give the final answer."))
+                record.completionTokens += configuration.maxTokensPerTurn / 4
+                try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "invalid_call",
+                                                                     resultExcerpt: error.message, durationSeconds: turnStart.seconds(until: .now))])
+                continue
+            }
+            record.promptTokens += result.usage.promptTokens
+            record.completionTokens += result.usage.completionTokens
+            state.completionTokens += result.usage.completionTokens
+
+            guard !result.toolCalls.isEmpty else {
+                state.messages.append(.assistant(result.text))
+                let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "answer",
+                                   resultExcerpt: String(result.text.prefix(500)), durationSeconds: turnStart.seconds(until: .now),
+                                   promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
+                try persist(&record, state: state, steps: [step])
+                try finish("completed", answer: result.text, outcome: "success", source: "model")
+                return
+            }
+
+            state.messages.append(.assistant(result.text, toolCalls: result.toolCalls))
+            var steps: [RunStep] = []
+            state.lastTurnRepeated = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
+            for (position, call) in result.toolCalls.enumerated() {
+                emit(.toolCall(step: state.step, call: call))
+                let signature = call.signature
+                let outcome: ToolCallOutcome
+                if state.calls.contains(signature) {
+                    outcome = ToolCallOutcome(result: .error(
+                        "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
+                        duration: 0)
+                } else {
+                    outcome = await tools.call(call, context: context)
+                    state.calls.append(signature)
+                }
+                state.hasObserved = true
+                emit(.toolResult(step: state.step, call: call, result: outcome.result, seconds: outcome.duration))
+                state.messages.append(.tool(Observation.text(of: outcome.result, task: record.task), callID: call.id, name: call.name))
+                steps.append(RunStep(
+                    runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: outcome.result.status.rawValue,
+                    resultDigest: Observation.digest(of: outcome.result.content), resultExcerpt: String(outcome.result.content.prefix(500)),
+                    durationSeconds: outcome.duration,
+                    promptTokens: position == 0 ? result.usage.promptTokens : 0,
+                    completionTokens: position == 0 ? result.usage.completionTokens : 0))
+            }
+            try persist(&record, state: state, steps: steps)
+        }
+    }
+
+    private func persist(_ record: inout RunRecord, state: RunState, steps: [RunStep]) throws {
+        record.state = try JSONValue(encoding: state)
+        try RunStore(database: database).save(run: record, appending: steps)
+    }
+
+    private func budgetExhausted(state: RunState, elapsed: Double) -> String? {
+        if state.step >= configuration.maxSteps {
+            return "stopped after \(configuration.maxSteps) steps without a final answer (raise --max-steps)"
+        }
+        if state.completionTokens >= configuration.maxTokens {
+            return "stopped after \(state.completionTokens) generated tokens without a final answer"
+        }
+        if elapsed >= configuration.maxWallSeconds {
+            return "stopped after \(Int(elapsed)) s without a final answer"
+        }
+        return nil
+    }
+
+    private func summary(of record: RunRecord, seconds: Double) throws -> RunSummary {
+        let steps = try RunStore(database: database).steps(runID: record.id).compactMap { step -> RunSummary.Step? in
+            guard let tool = step.tool else { return nil }
+            return RunSummary.Step(tool: tool, arguments: step.arguments ?? [:], status: step.status)
+        }
+        return RunSummary(
+            id: record.id, status: record.status, outcome: record.outcome ?? "unknown", outcomeSource: record.outcomeSource ?? "none",
+            answer: record.answer ?? "", steps: steps, promptTokens: record.promptTokens, completionTokens: record.completionTokens,
+            seconds: seconds)
+    }
+}
+
+extension ToolCall {
+    /// Name plus arguments: two calls with the same signature would do the same thing.
+    var signature: String { name + " " + arguments.jsonText }
+}
+
+extension ContinuousClock.Instant {
+    func seconds(until end: ContinuousClock.Instant) -> Double {
+        let duration = self.duration(to: end)
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+}

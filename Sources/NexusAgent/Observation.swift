@@ -1,0 +1,24 @@
+import Crypto
+import Foundation
+import NexusCore
+
+/// How a tool result is shown to the model and kept in the trace.
+enum Observation {
+    /// The text the model reads: refusals and errors are marked so a small model notices them.
+    /// The task is restated after each result: a small model otherwise loses it and repeats calls.
+    static func text(of result: ToolResult, task: String) -> String {
+        let note = result.truncated ? "\n[output truncated]" : ""
+        let body: String
+        switch result.status {
+        case .ok: body = result.content.isEmpty ? "(no output)" : result.content + note
+        case .error: body = "ERROR: " + result.content + note
+        case .refused: body = "REFUSED by the capability policy: " + result.content
+        }
+        return body + "\n\n(The task was: \(task) If this result is enough, reply now with the final answer in plain text; otherwise call the next tool.)"
+    }
+
+    /// SHA-256 of the full result, so traces can compare results without storing them whole.
+    static func digest(of content: String) -> String {
+        SHA256.hash(data: Data(content.utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,24 @@
+import NexusCore
+
+/// What the loop needs to continue a run: saved after every step in the run's record.
+struct RunState: Codable, Sendable {
+    var messages: [ChatMessage]
+    /// Steps taken so far (model turns).
+    var step = 0
+    /// Signatures of the tool calls already carried out, to catch identical repeats.
+    var calls: [String] = []
+    /// Whether the model has seen at least one tool result.
+    var hasObserved = false
+    /// The last turn only repeated earlier calls: the next turn must answer.
+    var lastTurnRepeated = false
+    var completionTokens = 0
+    /// Wall-clock seconds spent in earlier sessions of this run (before a resume).
+    var elapsedSeconds = 0.0
+
+    init(messages: [ChatMessage]) {
+        self.messages = messages
+    }
+
+    /// Runs in these states stopped before they finished and can be resumed.
+    static let resumableStatuses: Set<String> = ["running", "cancelled"]
+}

@@ -1,0 +1,27 @@
+import Foundation
+import NexusCore
+import NexusStore
+
+/// The agent's system prompt: the (self-modifiable) base text plus memories relevant to the task.
+enum SystemPrompt {
+    static let base = """
+        You are Nexus, an agent that completes tasks on the user's computer by calling tools. \
+        Work step by step: call a tool, read its result, then decide the next step. \
+        Use only facts you observed in tool results; never invent file names, contents or numbers. \
+        Paths are relative to the workspace. When the task is done, reply with a short final answer \
+        that states the result.
+        """
+
+    /// The base prompt (or its self-modified version) with recalled memories appended.
+    static func compose(database: NexusDatabase, task: String, recalled limit: Int) throws -> String {
+        let stored = try SelfModificationStore(database: database).current(key: "system_prompt")
+        var prompt = stored ?? base
+        if limit > 0 {
+            let memories = try MemoryStore(database: database).recall(for: task, limit: limit, maxCharacters: 1200)
+            if !memories.isEmpty {
+                prompt += "\n\nThings you remember that may help:\n" + memories.map { "- " + $0.content }.joined(separator: "\n")
+            }
+        }
+        return prompt
+    }
+}

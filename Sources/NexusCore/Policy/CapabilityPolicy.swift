@@ -1,0 +1,56 @@
+/// What a run may touch, set by the user (pledge/unveil in spirit): paths to read and write,
+/// commands to run, hosts to reach, environment to pass, and resource limits. Nexus adds no
+/// refusal layer of its own; everything inside the policy is allowed, everything outside refused.
+public struct CapabilityPolicy: Sendable, Hashable, Codable {
+    /// Directories (and files) tools may read. Relative paths are relative to the workspace.
+    public var readablePaths: [String]
+    /// Directories (and files) tools may create, change and delete.
+    public var writablePaths: [String]
+    /// Commands `execute_command` may start, by name (`ls`) or path; `nil` allows any command.
+    public var commands: [String]?
+    /// Network destinations as `host` or `host:port`; empty means no network at all.
+    public var networkHosts: [String]
+    /// Environment variables passed from Nexus to tool processes (all others are dropped).
+    public var environment: [String]
+    /// SQLite database files `database_query` may open.
+    public var databases: [String]
+    public var limits: ResourceLimits
+
+    public init(readablePaths: [String] = ["."], writablePaths: [String] = ["."], commands: [String]? = CapabilityPolicy.defaultCommands,
+                networkHosts: [String] = [], environment: [String] = ["PATH", "LANG", "HOME", "TERM"], databases: [String] = [],
+                limits: ResourceLimits = ResourceLimits()) {
+        self.readablePaths = readablePaths
+        self.writablePaths = writablePaths
+        self.commands = commands
+        self.networkHosts = networkHosts
+        self.environment = environment
+        self.databases = databases
+        self.limits = limits
+    }
+
+    /// The default: read and write inside the workspace only, no network, a small set of commands.
+    public static let `default` = CapabilityPolicy()
+
+    public static let defaultCommands = [
+        "ls", "cat", "head", "tail", "wc", "grep", "find", "sort", "uniq", "cut", "tr", "sed", "awk",
+        "echo", "printf", "pwd", "date", "mkdir", "cp", "mv", "touch", "diff", "python3", "sh", "true", "false",
+    ]
+}
+
+/// Resource limits for every process a tool starts and every tool call.
+public struct ResourceLimits: Sendable, Hashable, Codable {
+    public var cpuSeconds: Int
+    public var wallSeconds: Double
+    public var memoryBytes: Int
+    public var processes: Int
+    /// Most bytes of output kept from one tool call; the rest is dropped and marked truncated.
+    public var outputBytes: Int
+
+    public init(cpuSeconds: Int = 30, wallSeconds: Double = 60, memoryBytes: Int = 512 << 20, processes: Int = 64, outputBytes: Int = 64 << 10) {
+        self.cpuSeconds = cpuSeconds
+        self.wallSeconds = wallSeconds
+        self.memoryBytes = memoryBytes
+        self.processes = processes
+        self.outputBytes = outputBytes
+    }
+}

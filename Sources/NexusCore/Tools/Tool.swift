@@ -1,0 +1,55 @@
+public import Foundation
+
+/// What a tool call produced: a status the model can act on, the content, and whether the
+/// content was cut to fit the policy's output limit.
+public struct ToolResult: Sendable, Hashable, Codable {
+    public enum Status: String, Sendable, Hashable, Codable {
+        /// The tool did its job.
+        case ok
+        /// The tool ran and failed (bad path, non-zero exit, ...): the model should adapt.
+        case error
+        /// The call crossed the capability policy and was not carried out.
+        case refused
+    }
+
+    public var status: Status
+    public var content: String
+    public var truncated: Bool
+
+    public init(status: Status, content: String, truncated: Bool = false) {
+        self.status = status
+        self.content = content
+        self.truncated = truncated
+    }
+
+    public static func ok(_ content: String, truncated: Bool = false) -> ToolResult { ToolResult(status: .ok, content: content, truncated: truncated) }
+    public static func error(_ content: String) -> ToolResult { ToolResult(status: .error, content: content) }
+    public static func refused(_ content: String) -> ToolResult { ToolResult(status: .refused, content: content) }
+}
+
+/// Where and under which policy a tool call runs.
+public struct ToolContext: Sendable {
+    /// The folder relative paths resolve against.
+    public var workspace: URL
+    public var policy: CapabilityPolicy
+    /// The run making the call, when there is one.
+    public var runID: String?
+
+    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil) {
+        self.workspace = workspace
+        self.policy = policy
+        self.runID = runID
+    }
+}
+
+/// Something the agent can do: a name, a description and an argument schema for the model, and
+/// the code that does it under a policy.
+public protocol Tool: Sendable {
+    /// Name, description and JSON Schema of the arguments, as the model sees them.
+    var definition: ToolDefinition { get }
+
+    /// Carries out one call whose arguments already validated against `definition.parameters`.
+    /// A call outside `context.policy` returns a `.refused` result rather than throwing; throwing
+    /// is for failures of Nexus itself.
+    func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult
+}

@@ -1,0 +1,13 @@
+public import NexusCore
+
+extension NexusError.Code {
+    /// The database file cannot be opened or used at all: unreadable, corrupt, or written by a
+    /// newer Nexus. The message names the file and what to do.
+    public static let databaseUnavailable = NexusError.Code("database_unavailable")
+    /// A statement failed on a database that is otherwise usable (disk full, locked, bad SQL).
+    public static let databaseFailed = NexusError.Code("database_failed")
+    /// A statement would change a database that the policy opened read-only.
+    public static let databaseReadOnly = NexusError.Code("database_read_only")
+    /// The record asked for (run, conversation, goal, version, ...) does not exist.
+    public static let notFound = NexusError.Code("not_found")
+}

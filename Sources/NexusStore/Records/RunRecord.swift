@@ -1,0 +1,60 @@
+public import Foundation
+public import NexusCore
+
+/// One run of the agent loop and its durable state: everything needed to show it, and to resume
+/// it after a crash.
+public struct RunRecord: Sendable, Codable, Hashable {
+    public var id: String
+    /// The task as the user gave it.
+    public var task: String
+    public var model: String
+    /// The folder the run's tools work in.
+    public var workspace: String
+    /// "running", "completed", "failed", "cancelled", "budget_exhausted" (not checked by the store).
+    public var status: String
+    /// The capability policy the run works under.
+    public var policy: JSONValue
+    /// The loop's own state (messages, step count, budgets, ...), opaque to the store.
+    public var state: JSONValue
+    /// The final answer, once there is one.
+    public var answer: String?
+    /// "success", "failure" or "unknown" (see `RunRecord.outcomes`).
+    public var outcome: String?
+    /// Who judged the outcome: "model", "feedback" or "check" (see `RunRecord.outcomeSources`).
+    public var outcomeSource: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var promptTokens: Int
+    public var completionTokens: Int
+
+    /// The outcomes `RunStore.setOutcome` accepts.
+    public static let outcomes: Set<String> = ["success", "failure", "unknown"]
+    /// The outcome sources `RunStore.setOutcome` accepts.
+    public static let outcomeSources: Set<String> = ["model", "feedback", "check"]
+
+    /// A record; `id` defaults to a fresh `RunRecord.newID()`, `updatedAt` to `createdAt`.
+    public init(id: String = RunRecord.newID(), task: String, model: String, workspace: String, status: String = "running",
+                policy: JSONValue = .null, state: JSONValue = .null, answer: String? = nil, outcome: String? = nil,
+                outcomeSource: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
+                promptTokens: Int = 0, completionTokens: Int = 0) {
+        self.id = id
+        self.task = task
+        self.model = model
+        self.workspace = workspace
+        self.status = status
+        self.policy = policy
+        self.state = state
+        self.answer = answer
+        self.outcome = outcome
+        self.outcomeSource = outcomeSource
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt ?? createdAt
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+    }
+
+    /// A new run id: "run_" and 12 random lowercase base32 characters (60 bits).
+    public static func newID() -> String {
+        ShortID.make(prefix: "run_")
+    }
+}

@@ -1,0 +1,39 @@
+public import Foundation
+public import NexusCore
+
+/// One step of a run: a tool call (or the final answer) and what it cost. The store keeps steps
+/// in the order they are saved.
+public struct RunStep: Sendable, Codable, Hashable {
+    public var runID: String
+    /// The loop's step (turn) number; the tool calls of one turn share it.
+    public var index: Int
+    /// The tool called; nil for a step that only answered.
+    public var tool: String?
+    public var arguments: JSONValue?
+    /// "ok", "error", "refused" or "answer" (not checked by the store).
+    public var status: String
+    /// SHA-256 of the full result, in lowercase hex.
+    public var resultDigest: String?
+    /// The start of the result, for display.
+    public var resultExcerpt: String?
+    public var durationSeconds: Double
+    public var promptTokens: Int
+    public var completionTokens: Int
+    public var createdAt: Date
+
+    public init(runID: String, index: Int, tool: String? = nil, arguments: JSONValue? = nil, status: String,
+                resultDigest: String? = nil, resultExcerpt: String? = nil, durationSeconds: Double = 0,
+                promptTokens: Int = 0, completionTokens: Int = 0, createdAt: Date = Date()) {
+        self.runID = runID
+        self.index = index
+        self.tool = tool
+        self.arguments = arguments
+        self.status = status
+        self.resultDigest = resultDigest
+        self.resultExcerpt = resultExcerpt
+        self.durationSeconds = durationSeconds
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.createdAt = createdAt
+    }
+}

@@ -1,0 +1,78 @@
+public import Foundation
+
+/// The execution trace of one run, summarized for HOPE: what the task looked like, which tools
+/// it used in which order, and what it cost. The steps themselves are the run's (`RunStore.steps`).
+public struct Trace: Sendable, Codable, Hashable {
+    public var runID: String
+    public var task: String
+    /// `TaskSignature.of(task)`: the task's shape, shared by repeats of the same kind of task.
+    public var signature: String
+    public var model: String
+    /// The tools called, in order (steps without a tool left out).
+    public var toolSequence: [String]
+    public var stepCount: Int
+    public var toolCalls: Int
+    /// Steps whose status was "error" or "refused".
+    public var failedSteps: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Time spent inside tools.
+    public var toolSeconds: Double
+    /// From the run's creation to its last update.
+    public var wallSeconds: Double
+    /// The run's status and outcome, as they are now (feedback given later shows here).
+    public var status: String
+    public var outcome: String?
+    public var outcomeSource: String?
+    public var createdAt: Date
+    public var recordedAt: Date
+
+    public init(runID: String, task: String, signature: String, model: String, toolSequence: [String], stepCount: Int,
+                toolCalls: Int, failedSteps: Int, promptTokens: Int, completionTokens: Int, toolSeconds: Double,
+                wallSeconds: Double, status: String, outcome: String?, outcomeSource: String?, createdAt: Date, recordedAt: Date) {
+        self.runID = runID
+        self.task = task
+        self.signature = signature
+        self.model = model
+        self.toolSequence = toolSequence
+        self.stepCount = stepCount
+        self.toolCalls = toolCalls
+        self.failedSteps = failedSteps
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.toolSeconds = toolSeconds
+        self.wallSeconds = wallSeconds
+        self.status = status
+        self.outcome = outcome
+        self.outcomeSource = outcomeSource
+        self.createdAt = createdAt
+        self.recordedAt = recordedAt
+    }
+}
+
+/// How a task shape has fared: HOPE's candidate selection reads usage and success from here.
+public struct TraceUsage: Sendable, Codable, Hashable {
+    public var signature: String
+    /// Recorded traces with this signature.
+    public var runs: Int
+    /// Of those, runs whose status is "completed".
+    public var completed: Int
+    /// Runs judged "success" / "failure" (by the model, feedback or a check).
+    public var successes: Int
+    public var failures: Int
+    public var averageTokens: Double
+    public var averageWallSeconds: Double
+
+    public init(signature: String, runs: Int, completed: Int, successes: Int, failures: Int, averageTokens: Double, averageWallSeconds: Double) {
+        self.signature = signature
+        self.runs = runs
+        self.completed = completed
+        self.successes = successes
+        self.failures = failures
+        self.averageTokens = averageTokens
+        self.averageWallSeconds = averageWallSeconds
+    }
+
+    /// Successes over all runs (0 when there are none); runs without a verdict count against.
+    public var successRate: Double { runs == 0 ? 0 : Double(successes) / Double(runs) }
+}

@@ -1,0 +1,235 @@
+import Foundation
+import GRDB
+public import NexusCore
+
+/// Runs of the agent loop and their steps, saved durably so that a run survives a crash.
+///
+/// The loop calls `save(run:appending:)` after every step: the run's whole record (with its
+/// opaque `state`) and the new steps are written in one transaction, so what is on disk is always
+/// a consistent point to resume from. `unfinished()` lists what was still running.
+public struct RunStore: Sendable {
+    let database: NexusDatabase
+
+    public init(database: NexusDatabase) {
+        self.database = database
+    }
+
+    /// Stores a new run.
+    /// - Throws: `NexusError(.invalidArgument)` when a run with the same id exists,
+    ///   `.databaseFailed` when it cannot be saved.
+    public func create(_ run: RunRecord) throws {
+        try database.write("create run \(run.id)") { db in
+            if try Self.exists(run.id, db) {
+                throw NexusError(.invalidArgument, "a run with id \(run.id) already exists; use RunRecord.newID() for a new one")
+            }
+            try Self.upsert(run, db)
+        }
+    }
+
+    /// Stores a new run with a fresh id, status "running", created now.
+    /// - Parameters:
+    ///   - task: The task as the user gave it.
+    ///   - model: The model that runs it.
+    ///   - workspace: The folder its tools work in.
+    ///   - policy: Its capability policy, as JSON.
+    ///   - state: The loop's initial state, as JSON.
+    /// - Returns: The stored record.
+    /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
+    @discardableResult
+    public func create(task: String, model: String, workspace: String, policy: JSONValue, state: JSONValue) throws -> RunRecord {
+        let run = RunRecord(task: task, model: model, workspace: workspace, policy: policy, state: state)
+        try create(run)
+        return run
+    }
+
+    /// Replaces a stored run's record.
+    /// - Throws: `NexusError(.notFound)` when there is no run with this id, `.databaseFailed` when it cannot be saved.
+    public func update(_ run: RunRecord) throws {
+        try save(run: run, appending: [], mustExist: true)
+    }
+
+    /// Saves a run's whole record and appends steps, in one transaction; the run is created if
+    /// it is new. Steps are kept in the order they are appended (several may share an index:
+    /// the tool calls of one turn).
+    /// - Parameters:
+    ///   - run: The run's current record.
+    ///   - steps: Steps taken since the last save; each must have `runID == run.id`.
+    /// - Throws: `NexusError(.invalidArgument)` for a step of another run (nothing is saved),
+    ///   `.databaseFailed` when it cannot be saved (nothing is saved).
+    public func save(run: RunRecord, appending steps: [RunStep]) throws {
+        try save(run: run, appending: steps, mustExist: false)
+    }
+
+    private func save(run: RunRecord, appending steps: [RunStep], mustExist: Bool) throws {
+        if let stray = steps.first(where: { $0.runID != run.id }) {
+            throw NexusError(.invalidArgument, "step \(stray.index) belongs to run \(stray.runID), not to run \(run.id); nothing was saved")
+        }
+        try database.write("save run \(run.id)") { db in
+            if mustExist, try !Self.exists(run.id, db) {
+                throw NexusError(.notFound, "there is no run \(run.id) to update; create it first")
+            }
+            try Self.upsert(run, db)
+            var position = try Int.fetchOne(db, sql: "SELECT coalesce(max(position) + 1, 0) FROM run_steps WHERE run_id = ?",
+                                            arguments: [run.id]) ?? 0
+            for step in steps {
+                try db.execute(sql: """
+                    INSERT INTO run_steps (run_id, position, step_index, tool, arguments, status, result_digest, result_excerpt,
+                                           duration_seconds, prompt_tokens, completion_tokens, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """, arguments: [
+                        step.runID, position, step.index, step.tool, step.arguments?.jsonText, step.status, step.resultDigest,
+                        step.resultExcerpt, step.durationSeconds, step.promptTokens, step.completionTokens,
+                        step.createdAt.databaseSeconds,
+                    ])
+                position += 1
+            }
+        }
+    }
+
+    /// The run with exactly this id, or nil.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func run(id: String) throws -> RunRecord? {
+        try database.read("load run \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
+        }
+    }
+
+    /// The run whose id is `text` or starts with it (with or without the "run_" prefix), for
+    /// commands such as `nexus runs show 7k2m`.
+    /// - Returns: The run, or nil when no id matches.
+    /// - Throws: `NexusError(.invalidArgument)` when the prefix matches several runs (naming some)
+    ///   or is empty, `.databaseFailed` when the database cannot be read.
+    public func run(matching text: String) throws -> RunRecord? {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        guard !text.isEmpty else {
+            throw NexusError(.invalidArgument, "give a run id or the start of one (see `nexus runs list`)")
+        }
+        if let exact = try run(id: text) { return exact }
+        let prefix = text.hasPrefix("run_") ? text : "run_" + text
+        return try database.read("find run \(text)") { db in
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6",
+                                          arguments: [likePattern(prefix: prefix)])
+            guard let id = ids.first else { return nil }
+            guard ids.count == 1 else {
+                throw NexusError(.invalidArgument, "'\(text)' matches several runs (\(ids.prefix(5).joined(separator: ", "))\(ids.count > 5 ? ", ..." : "")); give more characters of the id")
+            }
+            return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
+        }
+    }
+
+    /// A run's steps in the order they were saved.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func steps(runID: String) throws -> [RunStep] {
+        try database.read("load the steps of run \(runID)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
+                .map(RunStep.init(row:))
+        }
+    }
+
+    /// The newest runs first.
+    /// - Parameters:
+    ///   - limit: The most runs returned.
+    ///   - status: Only runs with this status, when given.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func list(limit: Int = 50, status: String? = nil) throws -> [RunRecord] {
+        try database.read("list runs") { db in
+            if let status {
+                return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id LIMIT ?",
+                                        arguments: [status, max(limit, 0)]).map(RunRecord.init(row:))
+            }
+            return try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?", arguments: [max(limit, 0)])
+                .map(RunRecord.init(row:))
+        }
+    }
+
+    /// Runs still marked "running", oldest first: after a crash, the runs to resume or to close.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func unfinished() throws -> [RunRecord] {
+        try database.read("list unfinished runs") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY created_at, id")
+                .map(RunRecord.init(row:))
+        }
+    }
+
+    /// Records how a run turned out (`nexus feedback`, a check, or the model's own verdict).
+    /// - Parameters:
+    ///   - runID: The run's exact id.
+    ///   - outcome: "success", "failure" or "unknown".
+    ///   - source: "model", "feedback" or "check".
+    /// - Throws: `NexusError(.invalidArgument)` for another outcome or source, `.notFound` when
+    ///   there is no such run, `.databaseFailed` when it cannot be saved.
+    public func setOutcome(runID: String, outcome: String, source: String) throws {
+        guard RunRecord.outcomes.contains(outcome) else {
+            throw NexusError(.invalidArgument, "'\(outcome)' is not a run outcome; use one of: \(RunRecord.outcomes.sorted().joined(separator: ", "))")
+        }
+        guard RunRecord.outcomeSources.contains(source) else {
+            throw NexusError(.invalidArgument, "'\(source)' is not an outcome source; use one of: \(RunRecord.outcomeSources.sorted().joined(separator: ", "))")
+        }
+        try database.write("set the outcome of run \(runID)") { db in
+            try db.execute(sql: "UPDATE runs SET outcome = ?, outcome_source = ?, updated_at = ? WHERE id = ?",
+                           arguments: [outcome, source, Date().databaseSeconds, runID])
+            if db.changesCount == 0 {
+                throw NexusError(.notFound, "there is no run \(runID); see `nexus runs list`")
+            }
+        }
+    }
+
+    private static func exists(_ id: String, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [id]) ?? false
+    }
+
+    private static func upsert(_ run: RunRecord, _ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO runs (id, task, model, workspace, status, policy, state, answer, outcome, outcome_source,
+                              created_at, updated_at, prompt_tokens, completion_tokens)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (id) DO UPDATE SET
+                task = excluded.task, model = excluded.model, workspace = excluded.workspace, status = excluded.status,
+                policy = excluded.policy, state = excluded.state, answer = excluded.answer, outcome = excluded.outcome,
+                outcome_source = excluded.outcome_source, created_at = excluded.created_at,
+                updated_at = excluded.updated_at, prompt_tokens = excluded.prompt_tokens,
+                completion_tokens = excluded.completion_tokens
+            """, arguments: [
+                run.id, run.task, run.model, run.workspace, run.status, run.policy.jsonText, run.state.jsonText,
+                run.answer, run.outcome, run.outcomeSource, run.createdAt.databaseSeconds, run.updatedAt.databaseSeconds,
+                run.promptTokens, run.completionTokens,
+            ])
+    }
+}
+
+extension RunRecord {
+    init(row: Row) throws {
+        self.init(
+            id: try row.value("id"),
+            task: try row.value("task"),
+            model: try row.value("model"),
+            workspace: try row.value("workspace"),
+            status: try row.value("status"),
+            policy: try row.json("policy"),
+            state: try row.json("state"),
+            answer: try row.value("answer"),
+            outcome: try row.value("outcome"),
+            outcomeSource: try row.value("outcome_source"),
+            createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"),
+            promptTokens: try row.value("prompt_tokens"),
+            completionTokens: try row.value("completion_tokens"))
+    }
+}
+
+extension RunStep {
+    init(row: Row) throws {
+        self.init(
+            runID: try row.value("run_id"),
+            index: try row.value("step_index"),
+            tool: try row.value("tool"),
+            arguments: try row.optionalJSON("arguments"),
+            status: try row.value("status"),
+            resultDigest: try row.value("result_digest"),
+            resultExcerpt: try row.value("result_excerpt"),
+            durationSeconds: try row.value("duration_seconds"),
+            promptTokens: try row.value("prompt_tokens"),
+            completionTokens: try row.value("completion_tokens"),
+            createdAt: try row.date("created_at"))
+    }
+}

@@ -1,0 +1,163 @@
+import Foundation
+import GRDB
+import NexusCore
+
+/// Execution traces: one summary row per run, derived from the run and its steps, kept for HOPE
+/// (matching new tasks to proven ones, counting usage and success, crystallizing).
+///
+/// Traces live beside runs rather than inside `RunStore` because they have another life cycle:
+/// a run's record changes at every step, while a trace is written once the run is over (and
+/// again if it is re-recorded), is indexed for similarity search by task signature, and is what
+/// HOPE reads. Status and outcome are not copied: they are read from the run, so feedback given
+/// after recording shows up in the trace.
+public struct TraceStore: Sendable {
+    let database: NexusDatabase
+
+    public init(database: NexusDatabase) {
+        self.database = database
+    }
+
+    /// Derives the trace of a run from its record and steps and stores it, replacing an earlier one.
+    /// - Parameter runID: The run's exact id.
+    /// - Returns: The stored trace.
+    /// - Throws: `NexusError(.notFound)` when there is no such run, `.databaseFailed` when it cannot be saved.
+    @discardableResult
+    public func record(runID: String) throws -> Trace {
+        try database.write("record the trace of run \(runID)") { db in
+            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID]).map(RunRecord.init(row:)) else {
+                throw NexusError(.notFound, "there is no run \(runID) to record a trace of")
+            }
+            let steps = try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
+                .map(RunStep.init(row:))
+            let tools = steps.compactMap(\.tool)
+            let failed = steps.filter { $0.status == "error" || $0.status == "refused" }.count
+            let stepPrompt = steps.reduce(0) { $0 + $1.promptTokens }
+            let stepCompletion = steps.reduce(0) { $0 + $1.completionTokens }
+            try db.execute(sql: """
+                INSERT INTO traces (run_id, signature, tool_sequence, step_count, tool_calls, failed_steps, prompt_tokens,
+                                    completion_tokens, tool_seconds, wall_seconds, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (run_id) DO UPDATE SET
+                    signature = excluded.signature, tool_sequence = excluded.tool_sequence, step_count = excluded.step_count,
+                    tool_calls = excluded.tool_calls, failed_steps = excluded.failed_steps, prompt_tokens = excluded.prompt_tokens,
+                    completion_tokens = excluded.completion_tokens, tool_seconds = excluded.tool_seconds,
+                    wall_seconds = excluded.wall_seconds, recorded_at = excluded.recorded_at
+                """, arguments: [
+                    runID, TaskSignature.of(run.task), tools.jsonText, steps.count, tools.count, failed,
+                    run.promptTokens > 0 ? run.promptTokens : stepPrompt,
+                    run.completionTokens > 0 ? run.completionTokens : stepCompletion,
+                    steps.reduce(0) { $0 + $1.durationSeconds },
+                    max(0, run.updatedAt.timeIntervalSince(run.createdAt)),
+                    Date().databaseSeconds,
+                ])
+            guard let trace = try Self.fetch(db, where: "traces.run_id = ?", [runID]).first else {
+                throw NexusError(.databaseFailed, "the trace of run \(runID) was written but cannot be read back")
+            }
+            return trace
+        }
+    }
+
+    /// The trace of a run, or nil when none was recorded.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func trace(runID: String) throws -> Trace? {
+        try database.read("load the trace of run \(runID)") { db in
+            try Self.fetch(db, where: "traces.run_id = ?", [runID]).first
+        }
+    }
+
+    /// The most recently recorded traces first.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func list(limit: Int = 50) throws -> [Trace] {
+        try database.read("list traces") { db in
+            try Self.fetch(db, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
+        }
+    }
+
+    /// Traces whose task signature shares words with `task`'s, most similar first (bm25 over
+    /// signatures; the score is higher for closer matches and comparable within one call only).
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func similar(to task: String, limit: Int = 5) throws -> [(trace: Trace, score: Double)] {
+        guard limit > 0, let match = FullTextQuery.matchExpression(TaskSignature.of(task)) else { return [] }
+        return try database.read("search traces") { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT \(Self.columns), bm25(traces_fts) AS rank
+                FROM traces_fts JOIN traces ON traces.rowid = traces_fts.rowid JOIN runs ON runs.id = traces.run_id
+                WHERE traces_fts MATCH ?
+                ORDER BY rank, traces.recorded_at DESC
+                LIMIT ?
+                """, arguments: [match, limit])
+            return try rows.map { (trace: try Trace(row: $0), score: -(try $0.value("rank") as Double)) }
+        }
+    }
+
+    /// The traces with exactly this signature (see `TaskSignature.of`), newest first.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func traces(signature: String, limit: Int = 50) throws -> [Trace] {
+        try database.read("load traces by signature") { db in
+            try Self.fetch(db, where: "traces.signature = ?", [signature], order: "traces.recorded_at DESC, traces.run_id", limit: limit)
+        }
+    }
+
+    /// How often a task shape was run and how it went.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func usage(signature: String) throws -> TraceUsage {
+        try database.read("count trace usage") { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS runs,
+                       coalesce(sum(runs.status = 'completed'), 0) AS completed,
+                       coalesce(sum(runs.outcome = 'success'), 0) AS successes,
+                       coalesce(sum(runs.outcome = 'failure'), 0) AS failures,
+                       coalesce(avg(traces.prompt_tokens + traces.completion_tokens), 0) AS tokens,
+                       coalesce(avg(traces.wall_seconds), 0) AS wall
+                FROM traces JOIN runs ON runs.id = traces.run_id
+                WHERE traces.signature = ?
+                """, arguments: [signature])
+            return TraceUsage(
+                signature: signature,
+                runs: try row?.value("runs") ?? 0,
+                completed: try row?.value("completed") ?? 0,
+                successes: try row?.value("successes") ?? 0,
+                failures: try row?.value("failures") ?? 0,
+                averageTokens: try row?.value("tokens") ?? 0,
+                averageWallSeconds: try row?.value("wall") ?? 0)
+        }
+    }
+
+    private static let columns = """
+        traces.*, runs.task AS task, runs.model AS model, runs.status AS status, runs.outcome AS outcome,
+        runs.outcome_source AS outcome_source, runs.created_at AS run_created_at
+        """
+
+    private static func fetch(_ db: Database, where condition: String = "1", _ arguments: StatementArguments = [],
+                              order: String = "traces.run_id", limit: Int = 1) throws -> [Trace] {
+        var arguments = arguments
+        arguments += [max(limit, 0)]
+        return try Row.fetchAll(db, sql: """
+            SELECT \(columns) FROM traces JOIN runs ON runs.id = traces.run_id
+            WHERE \(condition) ORDER BY \(order) LIMIT ?
+            """, arguments: arguments).map(Trace.init(row:))
+    }
+}
+
+extension Trace {
+    init(row: Row) throws {
+        self.init(
+            runID: try row.value("run_id"),
+            task: try row.value("task"),
+            signature: try row.value("signature"),
+            model: try row.value("model"),
+            toolSequence: try row.stringArray("tool_sequence"),
+            stepCount: try row.value("step_count"),
+            toolCalls: try row.value("tool_calls"),
+            failedSteps: try row.value("failed_steps"),
+            promptTokens: try row.value("prompt_tokens"),
+            completionTokens: try row.value("completion_tokens"),
+            toolSeconds: try row.value("tool_seconds"),
+            wallSeconds: try row.value("wall_seconds"),
+            status: try row.value("status"),
+            outcome: try row.value("outcome"),
+            outcomeSource: try row.value("outcome_source"),
+            createdAt: try row.date("run_created_at"),
+            recordedAt: try row.date("recorded_at"))
+    }
+}

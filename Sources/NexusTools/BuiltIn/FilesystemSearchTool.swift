@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+public import NexusCore
+
+/// `filesystem_search`: finds files by name (a glob) and/or lines containing a text.
+///
+/// A glob without `/` matches file names at any depth (`*.py`); with `/` it matches the path below
+/// the searched folder, `**` standing for any number of folders (`src/**/*.txt`, `**/test_*.py`).
+/// Text search is plain, case-sensitive substring matching, one result per matching line as
+/// `path:line: text`. Links, hard-linked files, binary files and `.git` folders are skipped, and the
+/// search stops at ``maxMatches`` results or ``maxFiles`` visited entries.
+public struct FilesystemSearchTool: Tool {
+    public var maxMatches: Int
+    public var maxFiles: Int
+    /// Most bytes of one file searched for text.
+    public var maxFileBytes: Int
+
+    public init(maxMatches: Int = 200, maxFiles: Int = 20_000, maxFileBytes: Int = 4 << 20) {
+        self.maxMatches = maxMatches
+        self.maxFiles = maxFiles
+        self.maxFileBytes = maxFileBytes
+    }
+
+    public var definition: ToolDefinition {
+        ToolDefinition(
+            name: "filesystem_search",
+            description: "Find files by name pattern and/or find lines containing a text. Text results look like \"path:line: text\".",
+            parameters: [
+                "type": "object",
+                "properties": [
+                    "path": ["type": "string", "description": "Folder to search in. Default: \".\" (the workspace).", "default": "."],
+                    "glob": ["type": "string", "description": "File name pattern, like \"*.py\" or \"**/*.txt\"."],
+                    "text": ["type": "string", "minLength": 1, "description": "Text to find inside files (exact, case-sensitive)."],
+                ],
+                "additionalProperties": false,
+            ]
+        )
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+        let path = FileToolSupport.string(arguments, "path") ?? "."
+        let glob = FileToolSupport.string(arguments, "glob").flatMap { $0.isEmpty ? nil : $0 }
+        let text = FileToolSupport.string(arguments, "text").flatMap { $0.isEmpty ? nil : $0 }
+        guard glob != nil || text != nil else {
+            return .error("give \"glob\" (like \"*.py\"), \"text\" (a word to find), or both")
+        }
+        let files = WorkspacePath(context)
+        let search = self
+        return try await FileToolSupport.run {
+            try search.search(in: path, glob: glob, text: text, files: files)
+        }
+    }
+
+    private func search(in path: String, glob: String?, text: String?, files: WorkspacePath) throws -> ToolResult {
+        let listing = try files.list(path: path, recursive: true, maxEntries: maxFiles, notDescending: [".git"])
+        let pattern = glob.map(SearchGlob.init)
+        var results: [String] = []
+        var matchedFiles = 0
+        var skipped = 0
+        var stoppedEarly = !listing.isComplete
+        for entry in listing.entries where entry.status.kind == .file {
+            if let pattern, !pattern.matches(entry.path) { continue }
+            let shownPath = FileToolSupport.join(path, entry.path)
+            guard let text else {
+                guard results.count < maxMatches else { stoppedEarly = true; break }
+                results.append(shownPath)
+                matchedFiles += 1
+                continue
+            }
+            guard entry.status.linkCount == 1 else { skipped += 1; continue }
+            let contents: FileContents
+            do {
+                contents = try files.read(path: shownPath, maxBytes: maxFileBytes)
+            } catch {
+                skipped += 1
+                continue
+            }
+            if FileToolSupport.looksBinary(contents.bytes) { continue }
+            var found = false
+            var number = 0
+            for line in String(decoding: contents.bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
+                number += 1
+                guard line.contains(text) else { continue }
+                guard results.count < maxMatches else { stoppedEarly = true; break }
+                results.append("\(shownPath):\(number): \(Self.excerpt(line))")
+                found = true
+            }
+            if found { matchedFiles += 1 }
+            if stoppedEarly { break }
+        }
+
+        var summary: String
+        let what = [glob.map { "files matching \($0)" }, text.map { "lines containing \(JSONValue.string($0).jsonText)" }]
+            .compactMap { $0 }.joined(separator: " with ")
+        if results.isEmpty {
+            summary = "[no \(what) in \(path)"
+        } else if text != nil {
+            summary = "[\(results.count) matching line\(results.count == 1 ? "" : "s") in \(matchedFiles) file\(matchedFiles == 1 ? "" : "s")"
+        } else {
+            summary = "[\(results.count) file\(results.count == 1 ? "" : "s")"
+        }
+        if skipped > 0 { summary += "; \(skipped) file\(skipped == 1 ? "" : "s") skipped (unreadable or hard-linked)" }
+        if stoppedEarly { summary += "; the search stopped early: narrow the path or the pattern" }
+        summary += "]"
+        return .ok((results + [summary]).joined(separator: "\n"), truncated: stoppedEarly)
+    }
+
+    /// A matching line, trimmed to 200 characters.
+    static func excerpt(_ line: Substring) -> String {
+        var line = line
+        while line.last?.isWhitespace == true { line.removeLast() }
+        return line.count <= 200 ? String(line) : String(line.prefix(200)) + "…"
+    }
+}
+
+/// A glob over `/`-separated relative paths: `*`, `?` and `[...]` within one name, `**` for any
+/// number of folders. A pattern without `/` matches the last name only.
+struct SearchGlob: Sendable {
+    let segments: [String]
+    let matchesNameOnly: Bool
+
+    init(_ pattern: String) {
+        var text = pattern
+        while text.hasPrefix("./") { text.removeFirst(2) }
+        matchesNameOnly = !text.contains("/")
+        segments = text.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+    }
+
+    func matches(_ path: String) -> Bool {
+        let names = path.split(separator: "/").map(String.init)
+        if matchesNameOnly {
+            guard let name = names.last, let segment = segments.first else { return false }
+            return Self.matches(segment, name)
+        }
+        return Self.matches(segments[...], names[...])
+    }
+
+    private static func matches(_ segments: ArraySlice<String>, _ names: ArraySlice<String>) -> Bool {
+        guard let segment = segments.first else { return names.isEmpty }
+        if segment == "**" {
+            let rest = segments.dropFirst()
+            return (names.startIndex...names.endIndex).contains { matches(rest, names[$0...]) }
+        }
+        guard let name = names.first, matches(segment, name) else { return false }
+        return matches(segments.dropFirst(), names.dropFirst())
+    }
+
+    private static func matches(_ segment: String, _ name: String) -> Bool {
+        fnmatch(segment, name, 0) == 0
+    }
+}

@@ -1,0 +1,49 @@
+public import NexusCore
+
+/// `filesystem_write`: writes text to a file beneath a writable root, creating missing folders.
+///
+/// `overwrite` (the default) and `create` replace or create the file atomically; `append` adds to
+/// the end of an existing file (or creates it).
+public struct FilesystemWriteTool: Tool {
+    public init() {}
+
+    public var definition: ToolDefinition {
+        ToolDefinition(
+            name: "filesystem_write",
+            description: "Write text to a file. Creates the file and missing folders. Replaces the file unless mode is \"append\" or \"create\".",
+            parameters: [
+                "type": "object",
+                "properties": [
+                    "path": ["type": "string", "description": "File to write, relative to the workspace. Example: \"notes/summary.txt\"."],
+                    "content": ["type": "string", "description": "The text to write."],
+                    "mode": [
+                        "type": "string", "enum": ["overwrite", "append", "create"],
+                        "description": "overwrite: replace the file (default). append: add to the end. create: only if the file does not exist.",
+                    ],
+                ],
+                "required": ["path", "content"],
+                "additionalProperties": false,
+            ]
+        )
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+        guard let path = FileToolSupport.string(arguments, "path"), let content = FileToolSupport.string(arguments, "content") else {
+            return .error("filesystem_write needs a \"path\" and a \"content\"")
+        }
+        let modeName = FileToolSupport.string(arguments, "mode") ?? "overwrite"
+        guard let mode = WorkspacePath.WriteMode(rawValue: modeName) else {
+            return .error("mode must be \"overwrite\", \"append\" or \"create\", not \"\(modeName)\"")
+        }
+        let files = WorkspacePath(context)
+        return try await FileToolSupport.run {
+            let outcome = try files.write(path: path, contents: Array(content.utf8), mode: mode, createParents: true)
+            let size = FileToolSupport.bytes(outcome.bytesWritten)
+            switch (mode, outcome.created) {
+            case (_, true): return .ok("created \(path) (\(size))")
+            case (.append, false): return .ok("appended \(size) to \(path)")
+            default: return .ok("replaced \(path) (\(size))")
+            }
+        }
+    }
+}

@@ -1,0 +1,46 @@
+public import NexusCore
+
+/// `python_execute`: runs Python 3 code in the ``Sandbox`` (`python3 -E -s -B -c CODE`: no
+/// PYTHON* variables, no user site-packages, no .pyc files; the workspace is the working
+/// directory and on `sys.path`).
+///
+/// Needs `python3` among the policy's commands (or no command list). Code longer than fits in
+/// one argument (over 100 000 bytes) is fed on stdin instead, and then the call's `stdin` is
+/// not available. Results are as for `execute_command`: `.ok` for exit status 0, `.error` with
+/// the traceback otherwise, `.refused` when the policy does not allow python3.
+public struct PythonExecuteTool: Tool {
+    /// The largest code passed as an argument (Linux allows 128 KiB per argument).
+    static let maxArgumentBytes = 100_000
+
+    public init() {}
+
+    public var definition: ToolDefinition {
+        ToolDefinition(
+            name: "python_execute",
+            description: "Run Python 3 code in the workspace and return what it prints (stdout and stderr) and its exit code. Use print() to show results.",
+            parameters: [
+                "type": "object",
+                "properties": [
+                    "code": ["type": "string", "description": "The Python program. Example: \"import os\\nprint(sorted(os.listdir('.')))\"."],
+                    "stdin": ["type": "string", "description": "Text the program can read from sys.stdin."],
+                ],
+                "required": ["code"],
+                "additionalProperties": false,
+            ]
+        )
+    }
+
+    public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+        guard let code = arguments["code"]?.stringValue else { return .error("python_execute needs a \"code\" string") }
+        let stdin = arguments["stdin"]?.stringValue
+        let sandbox = Sandbox(policy: context.policy, workspace: context.workspace)
+        let flags = ["-E", "-s", "-B"]
+        if code.utf8.count <= Self.maxArgumentBytes {
+            return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-c", code], stdin: stdin)
+        }
+        if stdin != nil {
+            return .error("the code is \(code.utf8.count) bytes, too long to pass as an argument, so it goes on stdin and the call cannot also give \"stdin\"; write the input to a file in the workspace instead")
+        }
+        return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-"], stdin: code)
+    }
+}

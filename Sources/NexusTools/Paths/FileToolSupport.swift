@@ -1,0 +1,52 @@
+import Dispatch
+import NexusCore
+
+/// What the file tools share: reading their arguments, running blocking file work off the
+/// cooperative pool, and turning refusals and failures into results.
+enum FileToolSupport {
+    static func string(_ arguments: JSONValue, _ key: String) -> String? {
+        arguments[key]?.stringValue
+    }
+
+    static func integer(_ arguments: JSONValue, _ key: String) -> Int? {
+        arguments[key]?.numberValue.flatMap { Int(exactly: $0) }
+    }
+
+    static func bool(_ arguments: JSONValue, _ key: String) -> Bool? {
+        arguments[key]?.boolValue
+    }
+
+    /// Runs blocking work (file system calls) on a Dispatch thread, then maps a ``PathRefusal`` to a
+    /// `.refused` result and a `NexusError` to an `.error` result; other errors are rethrown.
+    static func run(_ work: @escaping @Sendable () throws -> ToolResult) async throws -> ToolResult {
+        do {
+            return try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try work() })
+                }
+            }
+        } catch let refusal as PathRefusal {
+            return .refused(refusal.message)
+        } catch let error as NexusError {
+            return .error(error.message)
+        }
+    }
+
+    /// "1234 bytes", "1 byte".
+    static func bytes(_ count: Int) -> String {
+        count == 1 ? "1 byte" : "\(count) bytes"
+    }
+
+    /// The path a model should use for `relative` inside the directory it called `base`.
+    static func join(_ base: String, _ relative: String) -> String {
+        var base = base
+        while base.count > 1, base.hasSuffix("/") { base.removeLast() }
+        if base.isEmpty || base == "." { return relative }
+        return base == "/" ? "/" + relative : base + "/" + relative
+    }
+
+    /// Whether bytes look like a binary file (a NUL byte near the start).
+    static func looksBinary(_ bytes: some Collection<UInt8>) -> Bool {
+        bytes.prefix(8192).contains(0)
+    }
+}

@@ -1,0 +1,316 @@
+import CSandbox
+import Foundation
+import Glibc
+import NexusCore
+import Synchronization
+
+/// One command's life: started through `CSandbox`, fed its stdin, its output collected within
+/// the byte budget, killed at the wall-clock limit, reaped.
+///
+/// All of it runs on a thread of its own (``run(_:)``), so neither the spawn (which blocks until
+/// the child's execve) nor the waiting ever occupies a thread of Swift's cooperative pool.
+final class SandboxedProcess: Sendable {
+    /// What to start; plain values, so it can cross to the process's thread.
+    struct Launch: Sendable {
+        var executable: String
+        var arguments: [String]
+        var environment: [String]
+        var workingDirectory: String
+        var isolated: Bool
+        var readPaths: [String]
+        var writePaths: [String]
+        var executablePaths: [String]
+        var executeReadable: Bool
+        var network: Bool
+        var connectPorts: [UInt16]
+        var limits: ResourceLimits
+        var stdin: [UInt8]
+    }
+
+    private struct State {
+        var child: nexus_sandbox_child?
+        var finished = false
+        var cancelled = false
+    }
+
+    private let launch: Launch
+    private let state = Mutex(State())
+
+    init(_ launch: Launch) {
+        self.launch = launch
+    }
+
+    /// Starts the command and waits for it on a dedicated thread; cancelling the task kills the
+    /// process tree.
+    /// - Throws: `NexusError(.sandboxFailed)` when it could not start, `.cancelled` when the
+    ///   task was cancelled.
+    func run() async throws -> ProcessOutcome {
+        let result: Result<ProcessOutcome, NexusError> = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread { continuation.resume(returning: self.runBlocking()) }
+                thread.name = "nexus-sandbox"
+                thread.start()
+            }
+        } onCancel: {
+            self.kill()
+        }
+        let outcome = try result.get()
+        if state.withLock({ $0.cancelled }) {
+            throw NexusError(.cancelled, "the command \(launch.executable) was cancelled and its processes killed")
+        }
+        return outcome
+    }
+
+    /// Kills the whole tree (the sandbox's pid namespace, or the unisolated child's process group).
+    func kill() {
+        let isolated = launch.isolated
+        state.withLock { state in
+            state.cancelled = true
+            if !state.finished, var child = state.child {
+                _ = nexus_sandbox_signal(&child, isolated ? 1 : 0, SIGKILL)
+            }
+        }
+    }
+
+    // MARK: - On the process's own thread
+
+    private func runBlocking() -> Result<ProcessOutcome, NexusError> {
+        // A child that exits before reading its stdin makes our write raise SIGPIPE, which would
+        // end Nexus; blocked on this thread, it stays pending and write reports EPIPE instead.
+        var pipeSignal = sigset_t()
+        sigemptyset(&pipeSignal)
+        sigaddset(&pipeSignal, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
+        defer {
+            var none = timespec(tv_sec: 0, tv_nsec: 0)
+            while sigtimedwait(&pipeSignal, nil, &none) == SIGPIPE {}
+        }
+
+        let start = Self.now()
+        let child: nexus_sandbox_child
+        switch spawn() {
+        case .success(let started): child = started
+        case .failure(let error): return .failure(error)
+        }
+        let registered = state.withLock { state -> Bool in
+            state.child = child
+            return !state.cancelled
+        }
+        if !registered { kill() }
+        let outcome = collect(child, start: start)
+        return .success(outcome)
+    }
+
+    private func spawn() -> Result<nexus_sandbox_child, NexusError> {
+        let launch = launch
+        var child = nexus_sandbox_child()
+        var message = [CChar](repeating: 0, count: 512)
+        let argv = CStringArray([launch.executable.split(separator: "/").last.map(String.init) ?? launch.executable] + launch.arguments)
+        let envp = CStringArray(launch.environment)
+        let reads = CStringArray(launch.readPaths)
+        let writes = CStringArray(launch.writePaths)
+        let executables = CStringArray(launch.executablePaths)
+        let ports = launch.connectPorts
+        let status: Int32 = withExtendedLifetime((argv, envp, reads, writes, executables)) {
+            launch.executable.withCString { executable in
+                launch.workingDirectory.withCString { directory in
+                    ports.withUnsafeBufferPointer { portBuffer in
+                        var config = nexus_sandbox_config()
+                        config.executable = executable
+                        config.argv = argv.pointer
+                        config.envp = envp.pointer
+                        config.working_directory = directory
+                        config.isolate = launch.isolated ? 1 : 0
+                        config.read_paths = reads.pointer
+                        config.read_path_count = reads.count
+                        config.write_paths = writes.pointer
+                        config.write_path_count = writes.count
+                        config.exec_paths = executables.pointer
+                        config.exec_path_count = executables.count
+                        config.execute_readable = launch.executeReadable ? 1 : 0
+                        config.network = launch.network ? 1 : 0
+                        config.connect_ports = portBuffer.baseAddress
+                        config.connect_port_count = portBuffer.count
+                        config.cpu_seconds = UInt64(max(0, launch.limits.cpuSeconds))
+                        config.memory_bytes = UInt64(max(0, launch.limits.memoryBytes))
+                        config.processes = UInt64(max(0, launch.limits.processes))
+                        return nexus_sandbox_spawn(&config, &child, &message, message.count)
+                    }
+                }
+            }
+        }
+        guard status == 0 else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            return .failure(NexusError(.sandboxFailed, "could not start \(launch.executable): \(text)"))
+        }
+        return .success(child)
+    }
+
+    /// Feeds stdin, reads stdout and stderr within the byte budget (reading on and discarding
+    /// beyond it, so the child never blocks on a full pipe), kills at the deadline, reaps.
+    private func collect(_ child: nexus_sandbox_child, start: Double) -> ProcessOutcome {
+        var child = child
+        let limits = launch.limits
+        let budget = max(0, limits.outputBytes)
+        let deadline = start + max(0, limits.wallSeconds)
+        var output = OutputBudget(limit: budget)
+
+        var stdoutFD = child.stdout_fd
+        var stderrFD = child.stderr_fd
+        var stdinFD = child.stdin_fd
+        let pidfd = child.pidfd
+        for fd in [stdoutFD, stderrFD, stdinFD] { Self.setNonBlocking(fd) }
+        let input = launch.stdin
+        var written = 0
+        if input.isEmpty { Self.close(&stdinFD) }
+
+        var status: Int32 = 0
+        var exited = false
+        var exitTime = start
+        var timedOut = false
+        var killed = false
+        var drainDeadline: Double?
+        var buffer = [UInt8](repeating: 0, count: 64 << 10)
+
+        while true {
+            if exited && stdoutFD < 0 && stderrFD < 0 { break }
+            let now = Self.now()
+            if !exited && !killed && now >= deadline {
+                timedOut = true
+                killed = true
+                _ = nexus_sandbox_signal(&child, launch.isolated ? 1 : 0, SIGKILL)
+            }
+            if exited && drainDeadline == nil {
+                // Whatever still holds the pipes (only possible unisolated: a background child)
+                // gets one second, then the group is killed and the rest dropped.
+                drainDeadline = now + 1
+            }
+            if let drainDeadline, now >= drainDeadline {
+                if !launch.isolated { _ = nexus_sandbox_signal(&child, 0, SIGKILL) }
+                break
+            }
+
+            var fds: [pollfd] = []
+            if stdoutFD >= 0 { fds.append(pollfd(fd: stdoutFD, events: Int16(POLLIN), revents: 0)) }
+            if stderrFD >= 0 { fds.append(pollfd(fd: stderrFD, events: Int16(POLLIN), revents: 0)) }
+            if stdinFD >= 0 { fds.append(pollfd(fd: stdinFD, events: Int16(POLLOUT), revents: 0)) }
+            if !exited && pidfd >= 0 { fds.append(pollfd(fd: pidfd, events: Int16(POLLIN), revents: 0)) }
+
+            var wait = (drainDeadline ?? (killed ? now + 1 : deadline)) - now
+            if !exited && pidfd < 0 { wait = min(wait, 0.01) }  // no pidfd: poll waitpid
+            let timeout = Int32(max(0, min(wait, 3600)) * 1000 + 1)
+            let ready = poll(&fds, nfds_t(fds.count), timeout)
+            if ready < 0 && errno != EINTR { break }
+
+            for entry in fds where entry.revents != 0 {
+                if entry.fd == stdoutFD || entry.fd == stderrFD {
+                    let isStdout = entry.fd == stdoutFD
+                    let count = read(entry.fd, &buffer, buffer.count)
+                    if count > 0 {
+                        output.take(buffer[..<count], toStdout: isStdout)
+                    } else if count == 0 || (errno != EAGAIN && errno != EINTR) {
+                        if isStdout { Self.close(&stdoutFD) } else { Self.close(&stderrFD) }
+                    }
+                } else if entry.fd == stdinFD {
+                    let count = input[written...].withUnsafeBytes { Glibc.write(stdinFD, $0.baseAddress, min($0.count, 64 << 10)) }
+                    if count > 0 {
+                        written += count
+                        if written >= input.count { Self.close(&stdinFD) }
+                    } else if count < 0 && errno != EAGAIN && errno != EINTR {
+                        Self.close(&stdinFD)  // EPIPE: the child stopped reading
+                    }
+                }
+            }
+            if !exited, pidfd < 0 || fds.contains(where: { $0.fd == pidfd && $0.revents != 0 }) {
+                if waitpid(child.pid, &status, WNOHANG) == child.pid {
+                    exited = true
+                    exitTime = Self.now()
+                    Self.close(&stdinFD)
+                }
+            }
+        }
+
+        if !exited {
+            while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+            exitTime = Self.now()
+        }
+        state.withLock { $0.finished = true }
+        Self.close(&stdoutFD)
+        Self.close(&stderrFD)
+        Self.close(&stdinFD)
+        var closedPidfd = pidfd
+        Self.close(&closedPidfd)
+
+        var exitCode: Int32 = -1
+        var signal: Int32 = 0
+        nexus_sandbox_decode_status(status, &exitCode, &signal)
+        return ProcessOutcome(
+            exitCode: exitCode >= 0 ? exitCode : nil,
+            signal: signal > 0 ? signal : nil,
+            stdout: String(decoding: output.stdout, as: UTF8.self),
+            stderr: String(decoding: output.stderr, as: UTF8.self),
+            truncated: output.truncated,
+            timedOut: timedOut,
+            duration: exitTime - start
+        )
+    }
+
+    // MARK: - Helpers
+
+    static func now() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    private static func setNonBlocking(_ fd: Int32) {
+        guard fd >= 0 else { return }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+    }
+
+    private static func close(_ fd: inout Int32) {
+        if fd >= 0 { _ = Glibc.close(fd) }
+        fd = -1
+    }
+}
+
+/// stdout and stderr kept up to one shared byte budget; the rest counted as dropped.
+private struct OutputBudget {
+    let limit: Int
+    var stdout: [UInt8] = []
+    var stderr: [UInt8] = []
+    var truncated = false
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    mutating func take(_ bytes: ArraySlice<UInt8>, toStdout: Bool) {
+        let room = max(0, limit - stdout.count - stderr.count)
+        if bytes.count > room { truncated = true }
+        let kept = bytes.prefix(room)
+        if toStdout { stdout.append(contentsOf: kept) } else { stderr.append(contentsOf: kept) }
+    }
+}
+
+/// A NULL-terminated array of C strings that lives as long as this value.
+private final class CStringArray {
+    private let storage: UnsafeMutablePointer<UnsafePointer<CChar>?>
+    let count: Int
+
+    init(_ strings: [String]) {
+        count = strings.count
+        storage = .allocate(capacity: strings.count + 1)
+        for (index, string) in strings.enumerated() {
+            storage[index] = UnsafePointer(strdup(string))
+        }
+        storage[strings.count] = nil
+    }
+
+    var pointer: UnsafePointer<UnsafePointer<CChar>?> { UnsafePointer(storage) }
+
+    deinit {
+        for index in 0..<count { free(UnsafeMutableRawPointer(mutating: storage[index])) }
+        storage.deallocate()
+    }
+}

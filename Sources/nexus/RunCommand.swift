@@ -1,0 +1,113 @@
+import ArgumentParser
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusRuntime
+import NexusTools
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Work a task to the end with tools, showing each step.",
+        discussion: "Ctrl-C stops the run and keeps its trace; continue it with --resume ID.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "The folder the agent works in (default: the current folder).") var workspace: String?
+    @Option(help: "A policy file (JSON or TOML); see docs/policy.md.") var policy: String?
+    @OptionGroup var policyFlags: PolicyFlags
+    @Option(help: "Most model turns.") var maxSteps: Int = 12
+    @Option(help: "Continue the run with this id after a crash or Ctrl-C.") var resume: String?
+    @Flag(help: "Print one JSON object at the end instead of live steps.") var json = false
+    @Argument(help: "The task.") var task: String?
+
+    func validate() throws {
+        guard resume != nil || !(task ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            throw NexusError(.invalidArgument, "give a task, e.g. nexus run \"count the files here\", or --resume RUN_ID")
+        }
+        guard maxSteps > 0 else { throw NexusError(.invalidArgument, "--max-steps must be at least 1") }
+    }
+
+    func run() async throws {
+        let configuration = NexusConfiguration()
+        let factory = AgentFactory(configuration: configuration)
+        let database = try factory.database()
+        let backend = try await modelOptions.loadBackend()
+        let runner = try factory.runner(backend: backend, database: database, agent: AgentConfiguration(maxSteps: maxSteps))
+        let events: AsyncThrowingStream<AgentEvent, any Error>
+        if let resume {
+            events = runner.resume(runID: resume)
+        } else {
+            let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
+            }
+            let base = try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default
+            events = runner.start(task: task ?? "", workspace: folder, policy: policyFlags.overrides.applied(to: base))
+        }
+        let printer = StepPrinter(json: json)
+        // Ctrl-C cancels the run; the loop saves its state before it returns.
+        let interrupt = InterruptHandler()
+        let consumer = Task {
+            for try await event in events {
+                printer.show(event)
+            }
+        }
+        interrupt.onInterrupt { consumer.cancel() }
+        try await consumer.value
+        if let summary = printer.summary, summary.status != "completed" {
+            throw ExitCode(summary.status == "cancelled" ? 130 : 2)
+        }
+    }
+}
+
+/// Shows a run's events as lines a person can follow, or its summary as JSON.
+final class StepPrinter: @unchecked Sendable {
+    private let json: Bool
+    private(set) var summary: RunSummary?
+
+    init(json: Bool) { self.json = json }
+
+    func show(_ event: AgentEvent) {
+        switch event {
+        case .started(let id, let task, let resumed):
+            if !json { Output.write("\(resumed ? "resuming" : "run") \(id): \(task)\n") }
+        case .thinking:
+            break
+        case .toolCall(let step, let call):
+            if !json { Output.write("step \(step) → \(call.name) \(call.arguments.jsonText)\n") }
+        case .toolResult(_, _, let result, let seconds):
+            if !json {
+                let firstLines = result.content.split(separator: "\n", omittingEmptySubsequences: false).prefix(6).joined(separator: "\n      ")
+                Output.write("    \(result.status.rawValue) (\(String(format: "%.2f", seconds)) s): \(firstLines)\n")
+            }
+        case .finished(let summary):
+            self.summary = summary
+            if json {
+                Output.write(((try? JSONOutput.text(summary)) ?? "{}") + "\n")
+            } else {
+                Output.write("\(summary.status): \(summary.answer)\n")
+                Output.write("(\(summary.steps.count) tool calls, \(summary.promptTokens) prompt + \(summary.completionTokens) generated tokens, \(String(format: "%.1f", summary.seconds)) s; trace: nexus runs show \(summary.id))\n")
+            }
+        }
+    }
+}
+
+/// The policy flags every agent command shares.
+struct PolicyFlags: ParsableArguments {
+    @Option(name: .customLong("allow-read"), help: "Also allow reading beneath this path.") var read: [String] = []
+    @Option(name: .customLong("allow-write"), help: "Also allow writing beneath this path.") var write: [String] = []
+    @Option(name: .customLong("allow-command"), help: "Also allow this command.") var commands: [String] = []
+    @Flag(name: .customLong("allow-any-command"), help: "Allow every command.") var anyCommand = false
+    @Option(name: .customLong("allow-host"), help: "Allow network access to HOST or HOST:PORT.") var hosts: [String] = []
+    @Option(name: .customLong("pass-env"), help: "Pass this environment variable to tool processes.") var environment: [String] = []
+    @Option(name: .customLong("max-output-kb"), help: "Most kilobytes of output kept from one tool call.") var maxOutputKB: Int?
+
+    var overrides: PolicyOverrides {
+        PolicyOverrides(read: read, write: write, commands: commands, anyCommand: anyCommand, hosts: hosts, environment: environment,
+                        maxOutputKB: maxOutputKB)
+    }
+
+    func validate() throws {
+        try overrides.validate()
+    }
+}

@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import NexusCore
+import NexusRuntime
+import NexusStore
+
+struct RunsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "runs", abstract: "List agent runs and show their traces.", subcommands: [List.self, Show.self])
+
+    static func store() throws -> RunStore {
+        RunStore(database: try AgentFactory(configuration: NexusConfiguration()).database())
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The most recent runs.")
+        @Option(help: "How many.") var limit = 20
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let runs = try RunsCommand.store().list(limit: limit)
+            if json {
+                Output.write(try JSONOutput.text(runs) + "\n")
+                return
+            }
+            Output.write(Table.render(
+                header: ["ID", "STATUS", "OUTCOME", "MODEL", "TASK"],
+                rows: runs.map { [$0.id, $0.status, $0.outcome ?? "-", $0.model, String($0.task.prefix(60))] }) + "\n")
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "A run's steps and outcome.")
+        @Argument(help: "The run id.") var id: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() async throws {
+            let store = try RunsCommand.store()
+            guard let run = try store.run(id: id) else {
+                throw NexusError(.invalidArgument, "no run '\(id)'; list runs with `nexus runs list`")
+            }
+            let steps = try store.steps(runID: run.id)
+            if json {
+                Output.write(try JSONOutput.text(["run": try JSONValue(encoding: run), "steps": try JSONValue(encoding: steps)] as JSONValue) + "\n")
+                return
+            }
+            Output.write("""
+                run      \(run.id)
+                task     \(run.task)
+                model    \(run.model)
+                status   \(run.status)
+                outcome  \(run.outcome ?? "unknown") (\(run.outcomeSource ?? "none"))
+                tokens   \(run.promptTokens) prompt, \(run.completionTokens) generated
+                answer   \(run.answer ?? "")
+
+                """)
+            for step in steps {
+                let call = step.tool.map { "\($0) \(step.arguments?.jsonText ?? "{}")" } ?? "(answer)"
+                Output.write("  \(step.index). \(call) → \(step.status) \(String(format: "%.2f", step.durationSeconds)) s\n")
+                if let excerpt = step.resultExcerpt, !excerpt.isEmpty {
+                    Output.write("     " + excerpt.split(separator: "\n").prefix(3).joined(separator: "\n     ") + "\n")
+                }
+            }
+        }
+    }
+}
+
+struct FeedbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "Judge a run's outcome: good or bad.")
+    @Argument(help: "The run id.") var id: String
+    @Argument(help: "good or bad.") var verdict: String
+
+    func run() async throws {
+        guard ["good", "bad"].contains(verdict) else {
+            throw NexusError(.invalidArgument, "the verdict must be good or bad, not '\(verdict)'")
+        }
+        let store = try RunsCommand.store()
+        guard let run = try store.run(id: id) else {
+            throw NexusError(.invalidArgument, "no run '\(id)'; list runs with `nexus runs list`")
+        }
+        try store.setOutcome(runID: run.id, outcome: verdict == "good" ? "success" : "failure", source: "feedback")
+        Output.write("run \(run.id) marked \(verdict == "good" ? "success" : "failure")\n")
+    }
+}

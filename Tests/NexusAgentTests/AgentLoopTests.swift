@@ -1,0 +1,208 @@
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusStore
+import NexusTesting
+import NexusTools
+import Testing
+
+/// A workspace with a few files, a database, and the built-in file tools.
+struct AgentFixture {
+    let workspace: TemporaryDirectory
+    let database: NexusDatabase
+    let tools: ToolRegistry
+
+    init() throws {
+        workspace = try TemporaryDirectory()
+        for name in ["a.txt", "b.txt", "notes.md"] {
+            try Data("contents of \(name)\n".utf8).write(to: workspace.url.appendingPathComponent(name))
+        }
+        database = try NexusDatabase.inMemory()
+        tools = try ToolRegistry([
+            FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(),
+            MemoryStoreTool(database: database), MemorySearchTool(database: database),
+        ])
+    }
+
+    func runner(_ responses: [String], configuration: AgentConfiguration = AgentConfiguration()) -> (AgentRunner, RecordingBackend) {
+        let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: responses))
+        return (AgentRunner(backend: backend, tools: tools, database: database, configuration: configuration), backend)
+    }
+
+    func collect(_ events: AsyncThrowingStream<AgentEvent, any Error>) async throws -> [AgentEvent] {
+        var all: [AgentEvent] = []
+        for try await event in events { all.append(event) }
+        return all
+    }
+}
+
+func call(_ name: String, _ arguments: String) -> String {
+    "<tool_call>\n{\"name\": \"\(name)\", \"arguments\": \(arguments)}\n</tool_call>"
+}
+
+extension [AgentEvent] {
+    var summary: RunSummary? {
+        for event in self { if case .finished(let summary) = event { return summary } }
+        return nil
+    }
+    var results: [ToolResult] {
+        compactMap { if case .toolResult(_, _, let result, _) = $0 { return result } else { return nil } }
+    }
+}
+
+@Suite("The agent loop, driven by a scripted model")
+struct AgentLoopTests {
+    @Test("a multi-step run lists, reads, writes and answers, and is kept as a trace")
+    func multiStep() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([
+            call("filesystem_list", #"{"path": "."}"#),
+            call("filesystem_read", #"{"path": "a.txt"}"#),
+            call("filesystem_write", #"{"path": "out/summary.txt", "content": "3 files"}"#),
+            "There are 3 files; a.txt says 'contents of a.txt'.",
+        ])
+        let events = try await fixture.collect(runner.start(task: "Summarise the folder", workspace: fixture.workspace.url, policy: .default))
+        let summary = try #require(events.summary)
+        #expect(summary.status == "completed")
+        #expect(summary.outcome == "success")
+        #expect(summary.steps.map(\.tool) == ["filesystem_list", "filesystem_read", "filesystem_write"])
+        #expect(summary.steps.allSatisfy { $0.status == "ok" })
+        #expect(events.results[0].content.contains("notes.md"))
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("out/summary.txt"), encoding: .utf8) == "3 files")
+        // The model saw each observation before its next turn.
+        #expect(backend.requests.count == 4)
+        guard case .chat(let messages) = backend.requests[1].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.last?.role == .tool)
+        #expect(messages.last?.content.contains("a.txt") == true)
+        // The trace is in the store.
+        let stored = try #require(try RunStore(database: fixture.database).run(id: summary.id))
+        #expect(stored.status == "completed")
+        #expect(try RunStore(database: fixture.database).steps(runID: summary.id).count == 4)
+    }
+
+    @Test("the first turn must call a tool, later turns may answer")
+    func firstTurnRequiresTool() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "Done."])
+        _ = try await fixture.collect(runner.start(task: "Look around", workspace: fixture.workspace.url, policy: .default))
+        #expect(backend.requests.map(\.toolChoice) == [.required, .auto])
+    }
+
+    @Test("a tool error goes back to the model, which recovers")
+    func toolErrorIsObserved() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([
+            call("filesystem_read", #"{"path": "missing.txt"}"#),
+            call("filesystem_read", #"{"path": "a.txt"}"#),
+            "a.txt holds 'contents of a.txt'.",
+        ])
+        let events = try await fixture.collect(runner.start(task: "Read the file", workspace: fixture.workspace.url, policy: .default))
+        #expect(events.results.map(\.status) == [.error, .ok])
+        #expect(events.summary?.status == "completed")
+    }
+
+    @Test("a call outside the policy is refused, recorded, and shown to the model")
+    func refusalIsRecorded() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_read", #"{"path": "/etc/shadow"}"#), "I may not read that."])
+        let events = try await fixture.collect(runner.start(task: "Read /etc/shadow", workspace: fixture.workspace.url, policy: .default))
+        #expect(events.results.map(\.status) == [.refused])
+        let summary = try #require(events.summary)
+        #expect(try RunStore(database: fixture.database).steps(runID: summary.id).first?.status == "refused")
+        guard case .chat(let messages) = backend.requests[1].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.last?.content.hasPrefix("REFUSED") == true)
+    }
+
+    @Test("an identical repeated call is not run again and the model is told")
+    func repeatedCallIsDetected() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([
+            call("filesystem_list", #"{"path": "."}"#), call("filesystem_list", #"{"path": "."}"#), "3 files.",
+        ])
+        let events = try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default))
+        #expect(events.results.count == 2)
+        #expect(events.results[1].status == .error)
+        #expect(events.results[1].content.contains("already called"))
+    }
+
+    @Test("the step budget ends a run that never answers")
+    func stepBudget() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner(
+            (0..<10).map { call("filesystem_read", "{\"path\": \"file\($0).txt\"}") }, configuration: AgentConfiguration(maxSteps: 3))
+        let events = try await fixture.collect(runner.start(task: "Loop", workspace: fixture.workspace.url, policy: .default))
+        let summary = try #require(events.summary)
+        #expect(summary.status == "budget_exhausted")
+        #expect(summary.outcome == "failure")
+        #expect(summary.steps.count == 3)
+    }
+
+    @Test("a malformed tool call is shown to the model, which can correct it")
+    func malformedCall() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner(["<tool_call>{not json</tool_call>", call("filesystem_list", "{}"), "ok"])
+        let events = try await fixture.collect(runner.start(task: "List", workspace: fixture.workspace.url, policy: .default))
+        #expect(events.summary?.status == "completed")
+        #expect(events.results.count == 1)
+    }
+
+    @Test("a run cancelled mid-way resumes with nothing lost")
+    func resumeAfterCancel() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (first, _) = fixture.runner([call("filesystem_list", "{}"), call("filesystem_read", #"{"path": "b.txt"}"#)])
+        var runID = ""
+        // Stop consuming after the first observation: the run is cancelled and saved.
+        for try await event in first.start(task: "Read b", workspace: fixture.workspace.url, policy: .default) {
+            if case .started(let id, _, _) = event { runID = id }
+            if case .toolResult = event { break }
+        }
+        let store = RunStore(database: fixture.database)
+        var deadline = 0
+        while try store.run(id: runID)?.status == "running", deadline < 200 {
+            try await Task.sleep(for: .milliseconds(10))
+            deadline += 1
+        }
+        #expect(try store.run(id: runID)?.status == "cancelled")
+        let stepsBefore = try store.steps(runID: runID).count
+        #expect(stepsBefore >= 1)
+
+        let (second, backend) = fixture.runner([call("filesystem_read", #"{"path": "b.txt"}"#), "b.txt says 'contents of b.txt'."])
+        let events = try await fixture.collect(second.resume(runID: runID))
+        let summary = try #require(events.summary)
+        #expect(summary.id == runID)
+        #expect(summary.status == "completed")
+        #expect(summary.steps.first?.tool == "filesystem_list")
+        // The resumed model saw the earlier observation.
+        guard case .chat(let messages) = backend.requests[0].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.contains { $0.role == .tool && $0.content.contains("notes.md") })
+        await #expect(throws: NexusError.self) { _ = try await fixture.collect(second.resume(runID: runID)) }
+    }
+
+    @Test("relevant memories are recalled into the system prompt")
+    func memoryRecall() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        _ = try MemoryStore(database: fixture.database).add("The deploy script lives in tools/deploy.sh", source: "user")
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "done"])
+        _ = try await fixture.collect(runner.start(task: "Where is the deploy script?", workspace: fixture.workspace.url, policy: .default))
+        guard case .chat(let messages) = backend.requests[0].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.first?.content.contains("tools/deploy.sh") == true)
+    }
+
+    @Test("an empty task is refused")
+    func emptyTask() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([])
+        await #expect(throws: NexusError.self) { _ = try await fixture.collect(runner.start(task: "  ", workspace: fixture.workspace.url, policy: .default)) }
+    }
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Runs every task of bench/agent/tasks.py with `nexus run` and with the plain tool-calling loop over
+llama-server (bench/agent/plain_loop.py), each in a fresh workspace, judges each run by the
+workspace's end state and/or its final answer only, and prints a table and the totals.
+Called by bench/agent.sh, which starts llama-server first."""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import plain_loop  # noqa: E402
+import tasks as task_set  # noqa: E402
+
+TARGET = 0.80
+TEXT_TOOL_CALL = re.compile(r"<tool_call>|\"name\"\s*:\s*\"(?:list_files|read_file|write_file|run_command)\"")
+
+
+def last_json_object(text):
+    """The last top-level JSON object in `text` that looks like a run summary."""
+    decoder, found = json.JSONDecoder(), None
+    for match in re.finditer(r"^\s*\{", text, re.MULTILINE):
+        try:
+            value, _ = decoder.raw_decode(text, match.end() - 1)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(value, dict) and "status" in value:
+            found = value
+    return found
+
+
+def run_nexus(args, task, workspace, log_prefix):
+    """One `nexus run --json` in a fresh NEXUS_HOME (so no memory or trace of earlier runs helps)."""
+    home = tempfile.mkdtemp(prefix="nexus-home-", dir=args.results)
+    os.symlink(args.models_dir, os.path.join(home, "models"))
+    env = dict(os.environ, NEXUS_HOME=home, NEXUS_CTX_SIZE=str(args.ctx), NEXUS_THREADS=str(args.threads))
+    command = [args.nexus, "run", "--model", args.model, "--workspace", workspace,
+               "--max-steps", str(args.max_steps), "--json", task.prompt]
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout,
+                              stdin=subprocess.DEVNULL)
+        stdout, stderr, code = done.stdout, done.stderr, done.returncode
+    except subprocess.TimeoutExpired as expired:
+        stdout = expired.stdout.decode(errors="replace") if isinstance(expired.stdout, bytes) else (expired.stdout or "")
+        stderr, code = f"timed out after {args.timeout} s", None
+    seconds = time.monotonic() - started
+    with open(log_prefix + ".stdout", "w") as handle:
+        handle.write(stdout)
+    with open(log_prefix + ".stderr", "w") as handle:
+        handle.write(stderr)
+    shutil.rmtree(home, ignore_errors=True)
+    summary = last_json_object(stdout)
+    if summary is None:
+        last_line = (stderr.strip().splitlines() or ["no output"])[-1]
+        return {"status": "failed", "answer": "", "steps": [], "seconds": seconds,
+                "error": f"no JSON summary (exit {code}): {last_line}"}
+    return {"status": summary.get("status"), "answer": summary.get("answer") or "",
+            "steps": summary.get("steps") or [], "seconds": seconds, "id": summary.get("id"),
+            "outcome": summary.get("outcome"), "error": None}
+
+
+def run_plain(args, task, workspace, log_prefix):
+    started = time.monotonic()
+    result = plain_loop.run(args.url, task.prompt, workspace, args.max_steps, request_timeout=args.timeout,
+                            transcript=log_prefix + ".transcript.json")
+    result["seconds"] = time.monotonic() - started
+    result["text_tool_call"] = bool(result["status"] == "completed" and TEXT_TOOL_CALL.search(result["answer"]))
+    return result
+
+
+def judge(task, workspace, result):
+    # The answer counts only when the run ended with one; a run stopped by its budget has none.
+    answer = result["answer"] if result["status"] == "completed" else ""
+    try:
+        passed, reason = task.check(workspace, answer)
+    except Exception as failure:  # a check that crashes is a bug in the task, reported as a failure
+        passed, reason = False, f"check raised {failure!r}"
+    result["passed"], result["reason"] = bool(passed), reason
+    return result
+
+
+def cell(result):
+    if result is None:
+        return f"{'-':<18}"
+    mark = "✓" if result["passed"] else "✗"
+    return f"{mark} {len(result['steps']):>2} st {result['seconds']:>6.1f} s  "
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nexus", help="the nexus binary")
+    parser.add_argument("--model", required=True, help="model name for nexus run")
+    parser.add_argument("--models-dir", required=True, help="the models folder to link into each fresh NEXUS_HOME")
+    parser.add_argument("--url", help="llama-server's base URL")
+    parser.add_argument("--max-steps", type=int, default=12)
+    parser.add_argument("--filter", default="")
+    parser.add_argument("--sides", default="both", choices=["both", "nexus", "plain"])
+    parser.add_argument("--results", required=True, help="folder for workspaces, logs and results.json")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds allowed for one run")
+    parser.add_argument("--ctx", type=int, default=8192)
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+
+    chosen = task_set.selected(args.filter)
+    if not chosen:
+        sys.exit(f"bench: no task matches {args.filter!r}; tasks: {', '.join(t.name for t in task_set.TASKS)}")
+    sides = ["nexus", "plain"] if args.sides == "both" else [args.sides]
+
+    print(f"{len(chosen)} tasks, model {args.model}, max {args.max_steps} steps (model turns), "
+          f"judged by workspace end state and final answer only\n")
+    print(f"{'task':<16}{'nexus':<22}{'llama-server plain loop':<24}")
+    rows = []
+    for task in chosen:
+        row = {"task": task.name, "prompt": task.prompt, "nexus": None, "plain": None}
+        for side in sides:
+            workspace = os.path.join(args.results, "workspaces", f"{task.name}-{side}")
+            os.makedirs(workspace)
+            task.setup(workspace)
+            prefix = os.path.join(args.results, "logs", f"{task.name}-{side}")
+            runner = run_nexus if side == "nexus" else run_plain
+            row[side] = judge(task, workspace, runner(args, task, workspace, prefix))
+        rows.append(row)
+        print(f"{task.name:<16}{cell(row['nexus']):<22}{cell(row['plain']):<24}", flush=True)
+
+    with open(os.path.join(args.results, "results.json"), "w") as handle:
+        json.dump(rows, handle, indent=1, default=str)
+
+    total = len(rows)
+    print()
+    for row in rows:
+        for side in sides:
+            result = row[side]
+            if not result["passed"]:
+                note = f"; {result['error']}" if result.get("error") else ""
+                print(f"  ✗ {side:<5} {row['task']:<15} [{result['status']}] {result['reason']}{note}")
+    print()
+    counts = {side: sum(1 for row in rows if row[side]["passed"]) for side in sides}
+    totals = []
+    if "nexus" in counts:
+        totals.append(f"nexus: {counts['nexus']}/{total}")
+    if "plain" in counts:
+        totals.append(f"llama-server plain loop: {counts['plain']}/{total}")
+    print(", ".join(totals))
+    if "plain" in counts:
+        as_text = sum(1 for row in rows if row["plain"].get("text_tool_call"))
+        answered = sum(1 for row in rows if row["plain"]["status"] == "completed")
+        errors = sum(1 for row in rows if row["plain"]["status"] == "failed")
+        print(f"plain loop: {as_text} of {answered} final answers were tool calls written as text that "
+              f"llama-server did not parse; {errors} runs ended on a server error")
+    if "nexus" in counts:
+        rate = counts["nexus"] / total
+        verdict = "meets" if rate >= TARGET else "below"
+        print(f"nexus success rate: {rate:.0%} ({verdict} the {TARGET:.0%} target)")
+    print(f"workspaces, logs and results.json: {args.results}")
+
+
+if __name__ == "__main__":
+    main()
