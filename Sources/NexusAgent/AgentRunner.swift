@@ -80,7 +80,7 @@ public struct AgentRunner: Sendable {
         let started = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds
 
-        func elapsed() -> Double { elapsedBefore + started.seconds(until: .now) }
+        func elapsed() -> Double { elapsedBefore + (ContinuousClock.now - started).inSeconds }
 
         func finish(_ status: String, answer: String, outcome: String, source: String) throws {
             state.elapsedSeconds = elapsed()
@@ -110,7 +110,8 @@ public struct AgentRunner: Sendable {
             let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
             let request = GenerationRequest(
                 prompt: .chat(state.messages), tools: tools.definitions, toolChoice: toolChoice,
-                sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn)
+                sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
+                grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
             let turnStart = ContinuousClock.now
             let result: GenerationResult
             do {
@@ -124,7 +125,7 @@ public struct AgentRunner: Sendable {
                 state.messages.append(.user("Your last reply was not a valid tool call: \(error.message). Call a tool with valid JSON arguments or give the final answer."))
                 record.completionTokens += configuration.maxTokensPerTurn / 4
                 try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "invalid_call",
-                                                                     resultExcerpt: error.message, durationSeconds: turnStart.seconds(until: .now))])
+                                                                     resultExcerpt: error.message, durationSeconds: (ContinuousClock.now - turnStart).inSeconds)])
                 continue
             }
             record.promptTokens += result.usage.promptTokens
@@ -134,16 +135,31 @@ public struct AgentRunner: Sendable {
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
                 let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "answer",
-                                   resultExcerpt: String(result.text.prefix(500)), durationSeconds: turnStart.seconds(until: .now),
+                                   resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                                    promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
                 try persist(&record, state: state, steps: [step])
                 try finish("completed", answer: result.text, outcome: "success", source: "model")
                 return
             }
 
+            state.lastTurnRepeated = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
+            if state.lastTurnRepeated {
+                // Nothing new was asked: keep the conversation ending at the last real observation,
+                // and make the next turn answer from it.
+                let repeated = result.toolCalls.map { call in
+                    RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: "repeated",
+                            durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
+                            promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
+                }
+                for call in result.toolCalls {
+                    emit(.toolCall(step: state.step, call: call))
+                    emit(.toolResult(step: state.step, call: call, result: .error("repeated call: not run again"), seconds: 0))
+                }
+                try persist(&record, state: state, steps: repeated)
+                continue
+            }
             state.messages.append(.assistant(result.text, toolCalls: result.toolCalls))
             var steps: [RunStep] = []
-            state.lastTurnRepeated = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
             for (position, call) in result.toolCalls.enumerated() {
                 emit(.toolCall(step: state.step, call: call))
                 let signature = call.signature
@@ -169,6 +185,9 @@ public struct AgentRunner: Sendable {
             try persist(&record, state: state, steps: steps)
         }
     }
+
+    /// A forced answer must be prose: small models otherwise keep writing tool calls as JSON text.
+    static let plainAnswerGrammar = #"root ::= [A-Za-z0-9] [^\x00]*"#
 
     private func persist(_ record: inout RunRecord, state: RunState, steps: [RunStep]) throws {
         record.state = try JSONValue(encoding: state)
@@ -203,11 +222,4 @@ public struct AgentRunner: Sendable {
 extension ToolCall {
     /// Name plus arguments: two calls with the same signature would do the same thing.
     var signature: String { name + " " + arguments.jsonText }
-}
-
-extension ContinuousClock.Instant {
-    func seconds(until end: ContinuousClock.Instant) -> Double {
-        let duration = self.duration(to: end)
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
 }

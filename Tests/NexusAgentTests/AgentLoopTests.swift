@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NexusAgent
 import NexusCore
 import NexusInference
@@ -122,13 +123,21 @@ struct AgentLoopTests {
     func repeatedCallIsDetected() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
-        let (runner, _) = fixture.runner([
+        let (runner, backend) = fixture.runner([
             call("filesystem_list", #"{"path": "."}"#), call("filesystem_list", #"{"path": "."}"#), "3 files.",
         ])
         let events = try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default))
         #expect(events.results.count == 2)
         #expect(events.results[1].status == .error)
-        #expect(events.results[1].content.contains("already called"))
+        #expect(events.results[1].content.contains("repeated"))
+        // The repeat is not shown to the model; its next turn must answer in prose.
+        let summary = try #require(events.summary)
+        #expect(summary.steps.map(\.status) == ["ok", "repeated"])
+        #expect(backend.requests[2].toolChoice == ToolChoice.none)
+        #expect(backend.requests[2].grammar != nil)
+        guard case .chat(let messages) = backend.requests[2].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.last?.role == .tool)
+        #expect(messages.filter { $0.role == .tool }.count == 1)
     }
 
     @Test("the step budget ends a run that never answers")
@@ -158,18 +167,26 @@ struct AgentLoopTests {
     func resumeAfterCancel() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
-        let (first, _) = fixture.runner([call("filesystem_list", "{}"), call("filesystem_read", #"{"path": "b.txt"}"#)])
-        var runID = ""
-        // Stop consuming after the first observation: the run is cancelled and saved.
-        for try await event in first.start(task: "Read b", workspace: fixture.workspace.url, policy: .default) {
-            if case .started(let id, _, _) = event { runID = id }
-            if case .toolResult = event { break }
+        // The model answers its first turn, then hangs on the second until the run is cancelled.
+        let hanging = HangingBackend(first: call("filesystem_list", "{}"))
+        let first = AgentRunner(backend: hanging, tools: fixture.tools, database: fixture.database)
+        let observed = AsyncStream<String>.makeStream()
+        // Like Ctrl-C in `nexus run`: the consuming task is cancelled once the first result is in.
+        let consumer = Task {
+            var runID = ""
+            for try await event in first.start(task: "Read b", workspace: fixture.workspace.url, policy: .default) {
+                if case .started(let id, _, _) = event { runID = id }
+                if case .toolResult = event { observed.continuation.yield(runID) }
+            }
         }
+        var iterator = observed.stream.makeAsyncIterator()
+        let runID = try #require(await iterator.next())
+        consumer.cancel()
+        _ = await consumer.result
         let store = RunStore(database: fixture.database)
-        var deadline = 0
-        while try store.run(id: runID)?.status == "running", deadline < 200 {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while try store.run(id: runID)?.status == "running", ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
-            deadline += 1
         }
         #expect(try store.run(id: runID)?.status == "cancelled")
         let stepsBefore = try store.steps(runID: runID).count
@@ -205,4 +222,37 @@ struct AgentLoopTests {
         let (runner, _) = fixture.runner([])
         await #expect(throws: NexusError.self) { _ = try await fixture.collect(runner.start(task: "  ", workspace: fixture.workspace.url, policy: .default)) }
     }
+}
+
+/// Answers the first request with a canned reply, then waits until cancelled.
+struct HangingBackend: InferenceBackend {
+    let first: String
+    let calls = CallCounter()
+    var modelName: String { "hanging" }
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let number = calls.next()
+        let reply = first
+        return AsyncThrowingStream { continuation in
+            let task = Task {
+                if number == 0 {
+                    let parsed = try ToolCallMarkup.parse(reply)
+                    continuation.yield(.done(GenerationResult(text: parsed.content, toolCalls: parsed.toolCalls, finishReason: .toolCalls)))
+                    continuation.finish()
+                    return
+                }
+                do {
+                    try await Task.sleep(for: .seconds(3600))
+                } catch {
+                    continuation.finish(throwing: CancellationError())
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+final class CallCounter: Sendable {
+    private let count = Mutex(0)
+    func next() -> Int { count.withLock { value in defer { value += 1 }; return value } }
 }

@@ -62,11 +62,13 @@ public struct GenerationRequest: Sendable, Hashable {
     public var stop: [String]
     /// Keep generating past end-of-generation tokens (benchmarks only).
     public var ignoreEndOfGeneration: Bool
+    /// A GBNF grammar the output must follow (local models; takes precedence over `responseFormat`).
+    public var grammar: String?
 
     public init(
         prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,
         responseFormat: ResponseFormat = .text, sampling: SamplingParameters = SamplingParameters(),
-        maxTokens: Int? = nil, stop: [String] = [], ignoreEndOfGeneration: Bool = false
+        maxTokens: Int? = nil, stop: [String] = [], ignoreEndOfGeneration: Bool = false, grammar: String? = nil
     ) {
         self.prompt = prompt
         self.tools = tools
@@ -77,5 +79,6 @@ public struct GenerationRequest: Sendable, Hashable {
         self.maxTokens = maxTokens
         self.stop = stop
         self.ignoreEndOfGeneration = ignoreEndOfGeneration
+        self.grammar = grammar
     }
 }

@@ -279,8 +279,8 @@ struct StreamAccumulator {
             promptTokens: usage?.promptTokens ?? 0,
             cachedPromptTokens: usage?.promptTokensDetails?.cachedTokens ?? timings?.cacheN ?? 0,
             completionTokens: usage?.completionTokens ?? 0,
-            promptSeconds: Self.seconds(promptEnd - start),
-            generationSeconds: Self.seconds(end - promptEnd)
+            promptSeconds: (promptEnd - start).inSeconds,
+            generationSeconds: (end - promptEnd).inSeconds
         )
         return GenerationResult(text: text, toolCalls: calls, finishReason: finish, usage: usage)
     }
@@ -298,10 +298,5 @@ struct StreamAccumulator {
             throw NexusError(error.code, "\(url.absoluteString) streamed tool call \(number): \(error.message)\(hint)")
         }
         return ToolCall(id: partial.id ?? "call_\(number)", name: name, arguments: arguments)
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        let (seconds, attoseconds) = duration.components
-        return Double(seconds) + Double(attoseconds) / 1e18
     }
 }

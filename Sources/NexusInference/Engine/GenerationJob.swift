@@ -77,10 +77,10 @@ final class GenerationJob {
     func finish(_ reason: FinishReason, tools: [ToolDefinition]) {
         let now = ContinuousClock.now
         if let admittedAt {
-            usage.promptSeconds = (firstTokenAt ?? now).seconds(since: admittedAt)
+            usage.promptSeconds = ((firstTokenAt ?? now) - admittedAt).inSeconds
         }
         if let firstTokenAt {
-            usage.generationSeconds = now.seconds(since: firstTokenAt)
+            usage.generationSeconds = (now - firstTokenAt).inSeconds
         }
         if reason == .cancelled {
             continuation.finish(throwing: CancellationError())
@@ -116,12 +116,5 @@ final class GenerationJob {
         }
         let finish: FinishReason = calls.isEmpty ? reason : .toolCalls
         return GenerationResult(text: parsed.content, toolCalls: calls, finishReason: finish, usage: usage)
-    }
-}
-
-extension ContinuousClock.Instant {
-    func seconds(since start: ContinuousClock.Instant) -> Double {
-        let duration = start.duration(to: self)
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

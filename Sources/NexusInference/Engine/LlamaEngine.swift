@@ -205,7 +205,9 @@ public actor LlamaEngine {
 
     private func makeSampler(_ request: GenerationRequest, chat: RenderedChat?) throws -> OpaquePointer {
         var grammar: String?
-        if let fallback = chat?.fallbackGrammar {
+        if let given = request.grammar {
+            grammar = given
+        } else if let fallback = chat?.fallbackGrammar {
             grammar = fallback
         } else if chat?.parsesToolCalls != true, let schema = try request.responseFormat.grammarSchema {
             grammar = try JSONSchemaGrammar.grammar(for: schema)

@@ -78,9 +78,7 @@ public struct ToolRegistry: Sendable {
         let start = clock.now
         let result = await run(call, context: context)
         let limited = OutputLimit.apply(to: result, maxBytes: context.policy.limits.outputBytes)
-        let elapsed = start.duration(to: clock.now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return ToolCallOutcome(result: limited, duration: seconds)
+        return ToolCallOutcome(result: limited, duration: start.duration(to: clock.now).inSeconds)
     }
 
     private func run(_ call: ToolCall, context: ToolContext) async -> ToolResult {
