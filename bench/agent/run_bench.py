@@ -30,7 +30,7 @@ def last_json_object(text):
             value, _ = decoder.raw_decode(text, match.end() - 1)
         except json.JSONDecodeError:
             continue
-        if isinstance(value, dict) and "status" in value:
+        if isinstance(value, dict) and "status" in value and "steps" in value:
             found = value
     return found
 
