@@ -12,6 +12,9 @@ final class RenderedChat {
     let format: String
     /// Whether the output may hold tool calls that must be parsed out of the text.
     let parsesToolCalls: Bool
+    /// The tools shown to the model; calls are checked against these.
+    let offered: [ToolDefinition]
+    let parallelToolCalls: Bool
     /// The template cannot present tools, so Nexus's own fallback form is used (`ToolFallback`).
     let usesToolFallback: Bool
     /// The grammar that enforces `required` or a named tool in the fallback form.
@@ -21,6 +24,8 @@ final class RenderedChat {
     /// - Throws: `NexusError(.templateFailed)` when the template rejects the conversation.
     init(model: LlamaModel, request: GenerationRequest, messages: [ChatMessage]) throws {
         let offered = Self.offeredTools(request)
+        self.offered = offered
+        parallelToolCalls = request.parallelToolCalls
         usesToolFallback = !offered.isEmpty && !model.supportsTools
         let tools = usesToolFallback ? [] : offered
         let rendered = usesToolFallback ? ToolFallback.messages(messages, tools: offered) : messages
@@ -80,6 +85,21 @@ final class RenderedChat {
             (name: call["name"]?.stringValue ?? "", arguments: call["arguments"]?.stringValue ?? "", id: call["id"]?.stringValue ?? "")
         }
         return (message["content"]?.stringValue ?? "", calls)
+    }
+
+    /// The answer content and validated tool calls in a finished (or, with `partial`, cut-off)
+    /// output; a reply made only of bare JSON calls to offered tools counts as those calls.
+    /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
+    func answer(from output: String, partial: Bool) throws -> (content: String, toolCalls: [ToolCall]) {
+        guard parsesToolCalls else { return (output, []) }
+        var parsed = try parse(output, partial: partial)
+        if parsed.toolCalls.isEmpty, let bare = BareToolCalls.extract(from: parsed.content, tools: offered, parallel: parallelToolCalls) {
+            parsed = (content: "", toolCalls: bare)
+        }
+        let calls = try parsed.toolCalls.enumerated().map { index, call in
+            try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
+        }
+        return (parsed.content, calls)
     }
 
     /// The tools shown to the model: none for `.none`, only the named one for `.function`.

@@ -26,14 +26,7 @@ public struct ChatTemplate: Sendable {
     /// Splits `output` into answer content and tool calls validated against the request's tools.
     /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
     public func parse(_ output: String, for request: GenerationRequest) throws -> (content: String, toolCalls: [ToolCall]) {
-        let chat = try RenderedChat(model: model, request: request, messages: Self.messages(of: request))
-        guard chat.parsesToolCalls else { return (output, []) }
-        let parsed = try chat.parse(output, partial: false)
-        let tools = RenderedChat.offeredTools(request)
-        let calls = try parsed.toolCalls.enumerated().map { index, call in
-            try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: tools)
-        }
-        return (parsed.content, calls)
+        try RenderedChat(model: model, request: request, messages: Self.messages(of: request)).answer(from: output, partial: false)
     }
 
     private static func messages(of request: GenerationRequest) throws -> [ChatMessage] {

@@ -74,7 +74,7 @@ final class GenerationJob {
     }
 
     /// Ends the stream with its result (or error) and records timings.
-    func finish(_ reason: FinishReason, tools: [ToolDefinition]) {
+    func finish(_ reason: FinishReason) {
         let now = ContinuousClock.now
         if let admittedAt {
             usage.promptSeconds = ((firstTokenAt ?? now) - admittedAt).inSeconds
@@ -90,7 +90,7 @@ final class GenerationJob {
             release(filter.flush())
         }
         do {
-            let result = try buildResult(reason, tools: tools)
+            let result = try buildResult(reason)
             continuation.yield(.done(result))
             continuation.finish()
         } catch {
@@ -98,23 +98,16 @@ final class GenerationJob {
         }
     }
 
-    private func buildResult(_ reason: FinishReason, tools: [ToolDefinition]) throws -> GenerationResult {
+    private func buildResult(_ reason: FinishReason) throws -> GenerationResult {
         usage.completionTokens = generatedTokens
         guard let chat, chat.parsesToolCalls else {
             return GenerationResult(text: rawText, finishReason: reason, usage: usage)
         }
-        var parsed = try chat.parse(rawText, partial: reason == .length)
-        if parsed.toolCalls.isEmpty, request.toolChoice != .none,
-           let bare = BareToolCalls.extract(from: parsed.content, tools: tools, parallel: request.parallelToolCalls) {
-            parsed = (content: "", toolCalls: bare)
+        let answer = try chat.answer(from: rawText, partial: reason == .length)
+        if answer.content.hasPrefix(emittedContent), answer.content.count > emittedContent.count {
+            continuation.yield(.text(String(answer.content.dropFirst(emittedContent.count))))
         }
-        let calls = try parsed.toolCalls.enumerated().map { index, call in
-            try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: tools)
-        }
-        if parsed.content.hasPrefix(emittedContent), parsed.content.count > emittedContent.count {
-            continuation.yield(.text(String(parsed.content.dropFirst(emittedContent.count))))
-        }
-        let finish: FinishReason = calls.isEmpty ? reason : .toolCalls
-        return GenerationResult(text: parsed.content, toolCalls: calls, finishReason: finish, usage: usage)
+        let finish: FinishReason = answer.toolCalls.isEmpty ? reason : .toolCalls
+        return GenerationResult(text: answer.content, toolCalls: answer.toolCalls, finishReason: finish, usage: usage)
     }
 }

@@ -231,7 +231,7 @@ public actor LlamaEngine {
     private func admitWaitingJobs() {
         waiting.removeAll { job in
             if job.cancellation.isSet {
-                job.finish(.cancelled, tools: [])
+                job.finish(.cancelled)
                 return true
             }
             return false
@@ -291,7 +291,7 @@ public actor LlamaEngine {
     private func finishCancelledJobs() {
         for index in slots.indices {
             if let job = slots[index].job, job.cancellation.isSet {
-                job.finish(.cancelled, tools: [])
+                job.finish(.cancelled)
                 slots[index].job = nil
             }
         }
@@ -387,8 +387,7 @@ public actor LlamaEngine {
     private func complete(slot index: Int, reason: FinishReason) {
         guard let job = slots[index].job else { return }
         slots[index].job = nil
-        let tools = RenderedChat.offeredTools(job.request)
-        job.finish(reason, tools: tools)
+        job.finish(reason)
     }
 
     private func complete(slot index: Int, error: NexusError) {
