@@ -92,7 +92,7 @@ public struct OpenAIBackend: InferenceBackend {
         } catch {
             try Task.checkCancellation()
             throw NexusError(.backendUnavailable,
-                             "the stream from \(url.absoluteString) broke off: \(Self.describe(error)); check that the server is still running")
+                             "the stream from \(url.absoluteString) broke off: \(TransportFailure.reason(error)); check that the server is still running")
         }
         try Task.checkCancellation()
         continuation.yield(.done(try accumulator.result(from: url)))
@@ -117,7 +117,7 @@ public struct OpenAIBackend: InferenceBackend {
                     continue
                 }
                 throw NexusError(.backendUnavailable,
-                                 "cannot reach \(url.absoluteString): \(Self.describe(error)); start the server or check the address")
+                                 "cannot reach \(url.absoluteString): \(TransportFailure.reason(error)); start the server or check the address")
             }
         }
     }
@@ -171,19 +171,6 @@ public struct OpenAIBackend: InferenceBackend {
         return String(describing: error).contains("I/O on closed channel")
     }
 
-    /// A short reason for a transport error, without the type names users cannot act on.
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        for (needle, reason) in [("Connection refused", "connection refused"), ("connectTimeout", "connection timed out"),
-                                 ("deadlineExceeded", "no answer in time"), ("readTimeout", "no data in time"),
-                                 ("remoteConnectionClosed", "the server closed the connection"),
-                                 ("No route to host", "no route to host"), ("Network is unreachable", "network unreachable"),
-                                 ("Name or service not known", "unknown host"), ("nodename nor servname", "unknown host")]
-        where text.contains(needle) {
-            return reason
-        }
-        return text
-    }
 
     /// The `error.message` of an error body, or its first line when it is not JSON.
     static func errorMessage(in body: Data) -> String? {

@@ -63,7 +63,7 @@ public struct WebFetchTool: Tool {
         } catch let error as NexusError {
             result = .error(error.message)
         } catch {
-            result = .error("cannot fetch \(request.url.absoluteString): \(Self.describe(error))")
+            result = .error("cannot fetch \(request.url.absoluteString): \(TransportFailure.reason(error))")
         }
         try? await client.shutdown()
         return result
@@ -162,20 +162,6 @@ public struct WebFetchTool: Tool {
         }
     }
 
-    /// A short reason for a transport error, without type names.
-    static func describe(_ error: any Error) -> String {
-        let text = String(describing: error)
-        for (needle, reason) in [("Connection refused", "connection refused"), ("connectTimeout", "connection timed out"),
-                                 ("deadlineExceeded", "no answer in time"), ("readTimeout", "no data in time"),
-                                 ("remoteConnectionClosed", "the server closed the connection"),
-                                 ("No route to host", "no route to host"), ("Network is unreachable", "network unreachable"),
-                                 ("NXDOMAIN", "unknown host"), ("lookup", "the host name could not be resolved"),
-                                 ("handshake", "the TLS handshake failed"), ("certificate", "the server's certificate was not accepted")]
-        where text.localizedCaseInsensitiveContains(needle) {
-            return reason
-        }
-        return text.split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
 }
 
 /// The checked arguments of one `web_fetch` call.
