@@ -28,11 +28,19 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.24.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
     ],
     targets: [
         .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
         .target(
             name: "NexusCore",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "NexusAPI",
+            dependencies: ["NexusCore"],
             swiftSettings: strictSettings
         ),
         .target(
@@ -77,9 +85,27 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "NexusServer",
+            dependencies: [
+                "NexusAgent",
+                "NexusAPI",
+                "NexusCore",
+                "NexusInference",
+                "NexusStore",
+                "NexusTools",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "NexusRuntime",
             dependencies: [
                 "NexusAgent",
+                "NexusServer",
                 "NexusCore",
                 "NexusInference",
                 "NexusStore",
@@ -98,6 +124,7 @@ let package = Package(
                 "NexusStore",
                 "NexusTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings
@@ -131,6 +158,15 @@ let package = Package(
         .testTarget(
             name: "NexusAgentTests",
             dependencies: ["NexusAgent", "NexusCore", "NexusInference", "NexusStore", "NexusTesting", "NexusTools"],
+            swiftSettings: strictSettings,
+            linkerSettings: llamaLinkerSettings
+        ),
+        .testTarget(
+            name: "NexusServerTests",
+            dependencies: [
+                "NexusAPI", "NexusCore", "NexusServer", "NexusTesting", "NexusInference", "NexusStore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings
         ),

@@ -12,6 +12,13 @@ public struct NexusConfiguration: Sendable {
     public var threads: Int
     /// `NEXUS_PARALLEL`: requests decoded together per loaded model.
     public var slots: Int
+    /// `NEXUS_HOST`: where `nexus serve` listens, `HOST` or `HOST:PORT` (default 127.0.0.1:11434).
+    public var serverHost: String
+    public var serverPort: Int
+    /// `NEXUS_QUEUE_LIMIT`: generation requests that may wait for a slot before the server answers 503.
+    public var queueLimit: Int
+    /// `NEXUS_MAX_LOADED_MODELS`: models the server holds in memory at once.
+    public var maxLoadedModels: Int
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let homeDirectory = FileManager.default.homeDirectoryForCurrentUser
@@ -21,5 +28,20 @@ public struct NexusConfiguration: Sendable {
         contextLength = environment["NEXUS_CTX_SIZE"].flatMap(Int.init) ?? 4096
         threads = environment["NEXUS_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         slots = environment["NEXUS_PARALLEL"].flatMap(Int.init) ?? 1
+        let listen = Self.hostAndPort(environment["NEXUS_HOST"] ?? "127.0.0.1:11434")
+        serverHost = listen.host
+        serverPort = listen.port
+        queueLimit = environment["NEXUS_QUEUE_LIMIT"].flatMap(Int.init) ?? 32
+        maxLoadedModels = environment["NEXUS_MAX_LOADED_MODELS"].flatMap(Int.init) ?? 2
+    }
+
+    /// `HOST`, `HOST:PORT` or `:PORT`, with 127.0.0.1 and 11434 filling what is missing.
+    static func hostAndPort(_ text: String) -> (host: String, port: Int) {
+        let trimmed = text.replacingOccurrences(of: "http://", with: "")
+        guard let colon = trimmed.lastIndex(of: ":"), !trimmed.hasPrefix("[") || trimmed[..<colon].hasSuffix("]") else {
+            return (trimmed.isEmpty ? "127.0.0.1" : trimmed, 11434)
+        }
+        let host = String(trimmed[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        return (host.isEmpty ? "127.0.0.1" : host, Int(trimmed[trimmed.index(after: colon)...]) ?? 11434)
     }
 }

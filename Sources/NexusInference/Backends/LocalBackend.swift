@@ -1,7 +1,7 @@
 public import NexusCore
 
 /// A GGUF model run in-process by llama.cpp.
-public struct LocalBackend: InferenceBackend {
+public struct LocalBackend: InferenceBackend, EmbeddingBackend {
     public let modelName: String
     public let engine: LlamaEngine
 
@@ -12,5 +12,9 @@ public struct LocalBackend: InferenceBackend {
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         engine.generate(request)
+    }
+
+    public func embed(_ texts: [String]) async throws -> EmbeddingResult {
+        try await engine.embed(texts)
     }
 }

@@ -41,6 +41,8 @@ public actor LlamaEngine {
     private var slots: [Slot]
     private var waiting: [GenerationJob] = []
     private var isLooping = false
+    /// Made on the first embedding request.
+    private var embedder: Embedder?
 
     private struct Slot {
         let sequence: llama_seq_id
@@ -98,6 +100,7 @@ public actor LlamaEngine {
 
     // Runs on the engine's thread, like every other use of the context.
     isolated deinit {
+        embedder = nil
         llama_batch_free(batch)
         llama_free(context)
         executor.shutdown()
@@ -140,6 +143,22 @@ public actor LlamaEngine {
     /// Tokens in `text` as this model splits it.
     public func countTokens(_ text: String) -> Int {
         model.tokenize(text, addSpecial: false, parseSpecial: true).count
+    }
+
+    /// Unit-length embedding vectors of `texts`, in order (mean pooling over each text's tokens).
+    /// - Throws: `NexusError(.invalidArgument)` for an empty text, `.contextOverflow` for one too long.
+    public func embed(_ texts: [String]) throws -> EmbeddingResult {
+        if embedder == nil {
+            embedder = try Embedder(model: model, contextLength: configuration.contextLength, threads: configuration.threads)
+        }
+        var vectors: [[Float]] = []
+        var tokens = 0
+        for text in texts {
+            let embedding = try embedder!.embed(text)
+            vectors.append(embedding.vector)
+            tokens += embedding.tokens
+        }
+        return EmbeddingResult(vectors: vectors, promptTokens: tokens)
     }
 
     // MARK: - Admission

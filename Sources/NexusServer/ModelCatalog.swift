@@ -1,0 +1,62 @@
+import Crypto
+import Foundation
+import NexusAPI
+import NexusCore
+import NexusInference
+
+/// The models the server can serve: the store in `$NEXUS_HOME/models`, described for the APIs.
+struct ModelCatalog: Sendable {
+    let store: ModelStore
+
+    /// The stored name a request means: the name itself, or without Ollama's default tag `:latest`.
+    /// - Throws: `NexusError(.modelNotFound)` with Ollama's wording, which clients match on.
+    func resolve(_ name: String) throws -> String {
+        let names = Set(try store.list().map(\.name))
+        if names.contains(name) { return name }
+        if name.hasSuffix(":latest"), names.contains(String(name.dropLast(7))) { return String(name.dropLast(7)) }
+        if !name.contains(":"), names.contains(name + ":latest") { return name + ":latest" }
+        throw NexusError(.modelNotFound, "model '\(name)' not found; list models with GET /api/tags or pull one with /api/pull")
+    }
+
+    func entry(_ name: String) throws -> ModelEntry {
+        try store.entry(named: resolve(name))
+    }
+
+    func list() throws -> [ModelDescription] {
+        try store.list().compactMap { try? describe($0) }
+    }
+
+    func describe(_ name: String) throws -> ModelDescription {
+        try describe(entry(name))
+    }
+
+    func describe(_ entry: ModelEntry) throws -> ModelDescription {
+        let header = try GGUFFile(contentsOf: URL(fileURLWithPath: entry.path))
+        let modified = entry.modifiedAt
+            ?? ((try? FileManager.default.attributesOfItem(atPath: entry.path)[.modificationDate]) as? Date) ?? Date()
+        return ModelDescription(
+            name: entry.name, size: entry.size, digest: entry.sha256 ?? Self.stableDigest(entry),
+            modifiedAt: modified, architecture: header.architecture, parameterSize: header.parameterSize,
+            quantization: header.quantization, contextLength: header.contextLength,
+            // Every model can call tools here: templates without tool support get Nexus's own format.
+            supportsTools: true, system: entry.system, parameters: entry.parameters?.objectValue ?? [:])
+    }
+
+    /// The system prompt a created model carries.
+    func system(of name: String) -> String? {
+        (try? entry(name))?.system
+    }
+
+    /// The default options a created model carries, under `overrides` (the request's own).
+    func options(of name: String, overriddenBy overrides: JSONObject?) -> JSONObject? {
+        guard let defaults = (try? entry(name))?.parameters?.objectValue, !defaults.isEmpty else { return overrides }
+        var merged = defaults
+        for (key, value) in overrides ?? [:] { merged[key] = value }
+        return merged
+    }
+
+    /// A digest for files added by path, whose hash was never computed: stable for the same entry.
+    private static func stableDigest(_ entry: ModelEntry) -> String {
+        SHA256.hash(data: Data("\(entry.path)\n\(entry.size)".utf8)).map { String(format: "%02x", $0) }.joined()
+    }
+}

@@ -1,0 +1,142 @@
+public import Foundation
+public import NexusAPI
+public import NexusCore
+
+/// The models the server holds in memory: loaded on first use, shared by concurrent requests,
+/// unloaded when their `keep_alive` runs out while idle, or to make room (least recently used first).
+public actor ModelPool {
+    /// Turns a model name into a ready backend (NexusRuntime loads llama.cpp here).
+    public typealias Loader = @Sendable (String) async throws -> any InferenceBackend
+
+    private struct Entry {
+        var backend: any InferenceBackend
+        var active = 0
+        var keepAlive: KeepAlive = .standard
+        var expiresAt: Date?
+        var lastUsed = Date()
+        /// Bumped on every use, so a stale unload timer does nothing.
+        var generation = 0
+    }
+
+    private let loader: Loader
+    private let maxLoaded: Int
+    private var entries: [String: Entry] = [:]
+    private var loading: [String: Task<any InferenceBackend, any Error>] = [:]
+
+    public init(maxLoaded: Int, loader: @escaping Loader) {
+        self.maxLoaded = max(1, maxLoaded)
+        self.loader = loader
+    }
+
+    /// A backend for `name`, loaded if needed, counted as in use until `release`.
+    /// - Returns: the backend and the seconds spent loading it (0 when it was already loaded).
+    /// - Throws: the loader's `NexusError` (e.g. `.modelNotFound`).
+    public func acquire(_ name: String) async throws -> (backend: any InferenceBackend, loadSeconds: Double) {
+        if var entry = entries[name] {
+            entry.active += 1
+            entry.generation += 1
+            entry.lastUsed = Date()
+            entries[name] = entry
+            return (entry.backend, 0)
+        }
+        let started = ContinuousClock.now
+        let task: Task<any InferenceBackend, any Error>
+        if let pending = loading[name] {
+            task = pending
+        } else {
+            let loader = self.loader
+            task = Task { try await loader(name) }
+            loading[name] = task
+        }
+        let backend: any InferenceBackend
+        do {
+            backend = try await task.value
+        } catch {
+            loading[name] = nil
+            throw error
+        }
+        loading[name] = nil
+        if var entry = entries[name] {
+            entry.active += 1
+            entry.generation += 1
+            entries[name] = entry
+            return (entry.backend, (ContinuousClock.now - started).inSeconds)
+        }
+        makeRoom()
+        entries[name] = Entry(backend: backend, active: 1)
+        return (backend, (ContinuousClock.now - started).inSeconds)
+    }
+
+    /// Ends one use of `name`; `keepAlive` (when given) replaces how long it stays loaded once idle.
+    public func release(_ name: String, keepAlive: KeepAlive?) {
+        guard var entry = entries[name] else { return }
+        entry.active = max(0, entry.active - 1)
+        if let keepAlive { entry.keepAlive = keepAlive }
+        entry.lastUsed = Date()
+        entry.generation += 1
+        entries[name] = entry
+        if entry.active == 0 { scheduleExpiry(name) }
+    }
+
+    /// Loads `name` (if needed) and sets how long it stays: `/api/generate` with an empty prompt.
+    public func load(_ name: String, keepAlive: KeepAlive?) async throws {
+        _ = try await acquire(name)
+        release(name, keepAlive: keepAlive)
+    }
+
+    /// Unloads `name` now if idle, or as soon as its last request ends.
+    public func unload(_ name: String) {
+        guard var entry = entries[name] else { return }
+        entry.keepAlive = .seconds(0)
+        entries[name] = entry
+        if entry.active == 0 { entries[name] = nil }
+    }
+
+    /// The backend of a loaded model, without counting a use (metrics, `/api/ps`).
+    public func loaded() -> [(name: String, backend: any InferenceBackend, expiresAt: Date?)] {
+        entries.sorted { $0.key < $1.key }.map { name, entry in
+            (name, entry.backend, entry.active > 0 ? Self.expiry(entry.keepAlive, from: Date()) : entry.expiresAt)
+        }
+    }
+
+    public func isLoaded(_ name: String) -> Bool { entries[name] != nil }
+
+    private func scheduleExpiry(_ name: String) {
+        guard var entry = entries[name] else { return }
+        switch entry.keepAlive {
+        case .forever:
+            entry.expiresAt = nil
+            entries[name] = entry
+        case .seconds(let seconds) where seconds <= 0:
+            entries[name] = nil
+        case .seconds(let seconds):
+            entry.expiresAt = Date().addingTimeInterval(seconds)
+            entries[name] = entry
+            let generation = entry.generation
+            Task { [weak self] in
+                try? await Task.sleep(for: .seconds(seconds))
+                await self?.expire(name, generation: generation)
+            }
+        }
+    }
+
+    private func expire(_ name: String, generation: Int) {
+        guard let entry = entries[name], entry.generation == generation, entry.active == 0 else { return }
+        entries[name] = nil
+    }
+
+    /// Unloads idle models, least recently used first, until one more fits.
+    private func makeRoom() {
+        while entries.count >= maxLoaded {
+            guard let victim = entries.filter({ $0.value.active == 0 }).min(by: { $0.value.lastUsed < $1.value.lastUsed }) else {
+                return  // every loaded model is busy: allow one more rather than fail the request
+            }
+            entries[victim.key] = nil
+        }
+    }
+
+    private static func expiry(_ keepAlive: KeepAlive, from date: Date) -> Date? {
+        if case .seconds(let seconds) = keepAlive { return date.addingTimeInterval(seconds) }
+        return nil
+    }
+}

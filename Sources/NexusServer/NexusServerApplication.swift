@@ -1,0 +1,49 @@
+public import Foundation
+public import Hummingbird
+public import Logging
+public import NexusAgent
+import NexusAPI
+public import NexusCore
+public import NexusInference
+public import NexusStore
+
+/// What the server needs from the composition root (NexusRuntime).
+public struct ServerDependencies: Sendable {
+    /// Loads a model by its store name.
+    public var loadModel: ModelPool.Loader
+    /// Makes an agent runner over a backend (tools, database, budgets).
+    public var makeAgentRunner: @Sendable (_ backend: any InferenceBackend, _ agent: AgentConfiguration) throws -> AgentRunner
+    public var database: NexusDatabase
+    /// Reported by `/api/version`.
+    public var version: String
+
+    public init(loadModel: @escaping ModelPool.Loader,
+                makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration) throws -> AgentRunner,
+                database: NexusDatabase, version: String) {
+        self.loadModel = loadModel
+        self.makeAgentRunner = makeAgentRunner
+        self.database = database
+        self.version = version
+    }
+}
+
+/// Builds the HTTP application: every route, behind the edge middleware (ids, errors, logs, metrics)
+/// and the key check. Tests call this and drive it with Hummingbird's test client.
+public func buildServerApplication(configuration: ServerConfiguration, dependencies: ServerDependencies,
+                                   logger: Logger) -> some ApplicationProtocol {
+    let metrics = ServerMetrics()
+    let catalog = ModelCatalog(store: ModelStore(home: configuration.home))
+    let service = InferenceService(
+        pool: ModelPool(maxLoaded: configuration.maxLoadedModels, loader: dependencies.loadModel),
+        gate: GenerationGate(slots: configuration.slots, queueLimit: configuration.queueLimit),
+        metrics: metrics, catalog: catalog)
+    let router = Router(context: NexusRequestContext.self)
+    router.add(middleware: EdgeMiddleware(metrics: metrics))
+    ServiceRoutes(service: service, version: dependencies.version).register(on: router)
+    OllamaRoutes(service: service, configuration: configuration).register(on: router)
+    OpenAIRoutes(service: service, configuration: configuration).register(on: router)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus"),
+        logger: logger)
+}

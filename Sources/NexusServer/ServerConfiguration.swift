@@ -1,0 +1,36 @@
+public import Foundation
+
+/// How `nexus serve` runs: read once at start (NexusRuntime fills it from flags and environment).
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// `$NEXUS_HOME`: the model store and agent workspaces live there.
+    public var home: URL
+    /// The model an agent run uses when the request names none.
+    public var defaultModel: String
+    /// Requests decoded together per loaded model.
+    public var slots: Int
+    /// Generation requests that may wait for a slot; beyond this the server answers 503.
+    public var queueLimit: Int
+    /// Largest request body accepted (413 beyond).
+    public var maxBodyBytes: Int
+    /// Models held in memory at once; the least recently used idle one is unloaded first.
+    public var maxLoadedModels: Int
+
+    public init(host: String = "127.0.0.1", port: Int = 11434, home: URL, defaultModel: String = "qwen2.5-coder:0.5b",
+                slots: Int = 1, queueLimit: Int = 32, maxBodyBytes: Int = 16 << 20, maxLoadedModels: Int = 2) {
+        self.host = host
+        self.port = port
+        self.home = home
+        self.defaultModel = defaultModel
+        self.slots = slots
+        self.queueLimit = queueLimit
+        self.maxBodyBytes = maxBodyBytes
+        self.maxLoadedModels = maxLoadedModels
+    }
+
+    /// Whether only this machine can reach the server (keys are then optional for reading and generating).
+    public var isLoopback: Bool {
+        host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
+}

@@ -1,0 +1,57 @@
+public import NexusCore
+
+extension NexusError.Code {
+    /// Every slot is busy and the wait queue is full (HTTP 503 with Retry-After).
+    public static let overloaded = NexusError.Code("overloaded")
+    /// No route or resource by that name (HTTP 404).
+    public static let notFound = NexusError.Code("not_found")
+    /// The body is larger than the server accepts (HTTP 413).
+    public static let payloadTooLarge = NexusError.Code("payload_too_large")
+    /// A key is needed and none valid was sent (HTTP 401).
+    public static let unauthorized = NexusError.Code("unauthorized")
+    /// The key's role is too low for this route (HTTP 403).
+    public static let forbidden = NexusError.Code("forbidden")
+    /// The request is valid but cannot be carried out in the resource's current state (HTTP 409).
+    public static let conflict = NexusError.Code("conflict")
+}
+
+/// Which wire format a route answers in, errors included.
+enum APIDialect: Sendable {
+    case ollama
+    case openAI
+
+    /// `/v1/…` speaks OpenAI's shapes; everything else Ollama's `{"error": "…"}`.
+    init(path: String) {
+        self = path.hasPrefix("/v1/") || path == "/v1" ? .openAI : .ollama
+    }
+}
+
+extension NexusError {
+    /// The HTTP status this error maps to: the client's fault is 4xx, ours 5xx.
+    var httpStatus: Int {
+        switch code {
+        case .invalidJSON, .invalidArgument, .invalidSchema, .unsupportedSchema, .schemaViolation, .emptyPrompt,
+             .invalidToolCall, .contextOverflow:
+            400
+        case .unauthorized: 401
+        case .forbidden: 403
+        case .modelNotFound, .notFound: 404
+        case .modelExists, .conflict: 409
+        case .payloadTooLarge: 413
+        case .cancelled: 499
+        case .overloaded, .backendUnavailable: 503
+        default: 500
+        }
+    }
+
+    /// OpenAI's `error.type` for this status.
+    var openAIType: String {
+        switch httpStatus {
+        case 401: "authentication_error"
+        case 403: "permission_error"
+        case 404: "not_found_error"
+        case 400..<500: "invalid_request_error"
+        default: "server_error"
+        }
+    }
+}
