@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NexusAPI
 import NexusCore
+import NexusStore
 
 /// The outermost layer: gives each request an id, turns every error into the API's own error shape
 /// (no stack traces, no 5xx for the client's mistakes), logs one structured line per request and

@@ -42,6 +42,8 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
+    AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics), configuration: configuration,
+                database: dependencies.database, makeRunner: dependencies.makeAgentRunner).register(on: router)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus"),

@@ -1,10 +1,10 @@
 public import NexusCore
+import NexusStore
+import NexusTools
 
 extension NexusError.Code {
     /// Every slot is busy and the wait queue is full (HTTP 503 with Retry-After).
     public static let overloaded = NexusError.Code("overloaded")
-    /// No route or resource by that name (HTTP 404).
-    public static let notFound = NexusError.Code("not_found")
     /// The body is larger than the server accepts (HTTP 413).
     public static let payloadTooLarge = NexusError.Code("payload_too_large")
     /// A key is needed and none valid was sent (HTTP 401).
@@ -31,7 +31,7 @@ extension NexusError {
     var httpStatus: Int {
         switch code {
         case .invalidJSON, .invalidArgument, .invalidSchema, .unsupportedSchema, .schemaViolation, .emptyPrompt,
-             .invalidToolCall, .contextOverflow:
+             .invalidToolCall, .contextOverflow, .invalidPolicy:
             400
         case .unauthorized: 401
         case .forbidden: 403

@@ -1,0 +1,92 @@
+import NexusAgent
+import NexusCore
+import NexusStore
+import NexusAPI
+
+/// One event of a run as the events stream sends it: a sequence number (the SSE id, for
+/// `Last-Event-ID`), a type (the SSE event name) and its data.
+struct RecordedEvent: Sendable {
+    var sequence: Int
+    var type: String
+    var data: JSONValue
+
+    var serverSentEvent: ServerSentEvent {
+        ServerSentEvent(json: data, id: String(sequence), event: type)
+    }
+}
+
+/// The JSON forms of runs and their events.
+enum AgentEventJSON {
+    /// (type, data) of a live event.
+    static func encode(_ event: AgentEvent) -> (String, JSONValue) {
+        switch event {
+        case .started(let runID, let task, let resumed):
+            return ("started", ["run_id": .string(runID), "task": .string(task), "resumed": .bool(resumed)])
+        case .thinking(let step):
+            return ("thinking", ["step": .number(Double(step))])
+        case .toolCall(let step, let call):
+            return ("tool_call", ["step": .number(Double(step)), "id": .string(call.id), "tool": .string(call.name), "arguments": call.arguments])
+        case .toolResult(let step, let call, let result, let seconds):
+            return ("tool_result", [
+                "step": .number(Double(step)), "id": .string(call.id), "tool": .string(call.name),
+                "status": .string(result.status.rawValue), "content": .string(result.content),
+                "truncated": .bool(result.truncated), "seconds": .number(seconds),
+            ])
+        case .finished(let summary):
+            return ("finished", summaryJSON(summary))
+        }
+    }
+
+    static func summaryJSON(_ summary: RunSummary) -> JSONValue {
+        [
+            "id": .string(summary.id), "status": .string(summary.status), "outcome": .string(summary.outcome),
+            "outcome_source": .string(summary.outcomeSource), "answer": .string(summary.answer),
+            "steps": .array(summary.steps.map { ["tool": .string($0.tool), "arguments": $0.arguments, "status": .string($0.status)] }),
+            "prompt_tokens": .number(Double(summary.promptTokens)), "completion_tokens": .number(Double(summary.completionTokens)),
+            "seconds": .number(summary.seconds),
+        ]
+    }
+
+    /// A stored run, as `GET /v1/agent/runs/{id}` returns it.
+    static func run(_ record: RunRecord, steps: [RunStep]?) -> JSONValue {
+        var body: JSONObject = [
+            "id": .string(record.id), "object": "agent.run", "task": .string(record.task), "model": .string(record.model),
+            "status": .string(record.status), "outcome": record.outcome.map(JSONValue.string) ?? .null,
+            "outcome_source": record.outcomeSource.map(JSONValue.string) ?? .null,
+            "answer": record.answer.map(JSONValue.string) ?? .null,
+            "workspace": .string(record.workspace),
+            "created_at": .string(WireTime.rfc3339(record.createdAt)), "updated_at": .string(WireTime.rfc3339(record.updatedAt)),
+            "prompt_tokens": .number(Double(record.promptTokens)), "completion_tokens": .number(Double(record.completionTokens)),
+        ]
+        if let steps {
+            body["steps"] = .array(steps.map { step in
+                [
+                    "step": .number(Double(step.index)), "tool": step.tool.map(JSONValue.string) ?? .null,
+                    "arguments": step.arguments ?? .null, "status": .string(step.status),
+                    "result_excerpt": step.resultExcerpt.map(JSONValue.string) ?? .null,
+                    "result_sha256": step.resultDigest.map(JSONValue.string) ?? .null,
+                    "seconds": .number(step.durationSeconds),
+                ]
+            })
+        }
+        return .object(body)
+    }
+
+    /// The events of a run that is not live in this server (it ran before a restart): rebuilt from the store.
+    static func replay(_ record: RunRecord, steps: [RunStep]) -> [RecordedEvent] {
+        var events: [(String, JSONValue)] = [("started", ["run_id": .string(record.id), "task": .string(record.task), "resumed": false])]
+        for step in steps {
+            guard let tool = step.tool else { continue }
+            events.append(("tool_call", ["step": .number(Double(step.index)), "tool": .string(tool), "arguments": step.arguments ?? [:]]))
+            events.append(("tool_result", [
+                "step": .number(Double(step.index)), "tool": .string(tool), "status": .string(step.status),
+                "content": .string(step.resultExcerpt ?? ""), "truncated": true, "seconds": .number(step.durationSeconds),
+            ]))
+        }
+        // A run still marked running but not live here stopped with a crash: it has no end yet.
+        if record.status != "running" {
+            events.append(("finished", run(record, steps: nil)))
+        }
+        return events.enumerated().map { RecordedEvent(sequence: $0 + 1, type: $1.0, data: $1.1) }
+    }
+}

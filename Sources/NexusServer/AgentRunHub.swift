@@ -1,0 +1,119 @@
+import Foundation
+import NexusAgent
+import NexusCore
+
+/// The agent runs started by this server: each runs on a task of its own, its events are kept in
+/// order so that a client can replay them from any point (`Last-Event-ID`) and then follow live.
+actor AgentRunHub {
+    private struct LiveRun {
+        var events: [RecordedEvent] = []
+        var followers: [UUID: AsyncStream<RecordedEvent>.Continuation] = [:]
+        var task: Task<Void, Never>?
+        var finished = false
+    }
+
+    private var runs: [String: LiveRun] = [:]
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
+
+    /// Starts `events` (a runner's stream) and returns the run's id once the runner has created it.
+    /// - Parameter onEnd: called when the run ends, however it ends (releases the model).
+    /// - Throws: the runner's error if it fails before the run exists (e.g. an empty task).
+    func start(_ events: AsyncThrowingStream<AgentEvent, any Error>, onEnd: @escaping @Sendable () async -> Void) async throws -> String {
+        let (idStream, idContinuation) = AsyncThrowingStream<String, any Error>.makeStream()
+        let task = Task {
+            var runID: String?
+            do {
+                for try await event in events {
+                    if case .started(let id, _, _) = event {
+                        runID = id
+                        self.register(id)
+                        idContinuation.yield(id)
+                        idContinuation.finish()
+                    }
+                    if case .toolResult(_, let call, let result, _) = event {
+                        metrics.recordToolCall(tool: call.name, outcome: result.status.rawValue)
+                    }
+                    if let runID { self.append(event, to: runID) }
+                }
+            } catch {
+                if let runID {
+                    self.appendFailure(error, to: runID)
+                } else {
+                    idContinuation.finish(throwing: error)
+                }
+            }
+            if let runID { self.finish(runID) }
+            await onEnd()
+        }
+        for try await id in idStream {
+            runs[id]?.task = task
+            return id
+        }
+        throw NexusError(.inferenceFailed, "the agent run ended before it started; try again")
+    }
+
+    /// Whether `id` runs in this server now or ran here since it started.
+    func isKnown(_ id: String) -> Bool { runs[id] != nil }
+
+    /// Events after `sequence`, then the live ones until the run ends; nil if the run is not known here.
+    func events(of id: String, after sequence: Int) -> AsyncStream<RecordedEvent>? {
+        guard var run = runs[id] else { return nil }
+        let (stream, continuation) = AsyncStream<RecordedEvent>.makeStream()
+        for event in run.events where event.sequence > sequence { continuation.yield(event) }
+        if run.finished {
+            continuation.finish()
+            return stream
+        }
+        let key = UUID()
+        run.followers[key] = continuation
+        runs[id] = run
+        continuation.onTermination = { _ in Task { await self.unfollow(id, key) } }
+        return stream
+    }
+
+    /// Cancels a live run; the runner marks it cancelled in the store and ends its stream.
+    /// - Returns: false if the run is not live here or already ended.
+    func cancel(_ id: String) -> Bool {
+        guard let run = runs[id], !run.finished, let task = run.task else { return false }
+        task.cancel()
+        return true
+    }
+
+    private func register(_ id: String) {
+        if runs[id] == nil { runs[id] = LiveRun() }
+    }
+
+    private func append(_ event: AgentEvent, to id: String) {
+        let (type, data) = AgentEventJSON.encode(event)
+        publish(type: type, data: data, to: id)
+    }
+
+    private func appendFailure(_ error: any Error, to id: String) {
+        let message = (error as? NexusError)?.message ?? "the run stopped: \(error)"
+        publish(type: "error", data: ["message": .string(message)], to: id)
+    }
+
+    private func publish(type: String, data: JSONValue, to id: String) {
+        guard var run = runs[id] else { return }
+        let event = RecordedEvent(sequence: run.events.count + 1, type: type, data: data)
+        run.events.append(event)
+        for follower in run.followers.values { follower.yield(event) }
+        runs[id] = run
+    }
+
+    private func finish(_ id: String) {
+        guard var run = runs[id] else { return }
+        run.finished = true
+        for follower in run.followers.values { follower.finish() }
+        run.followers = [:]
+        runs[id] = run
+    }
+
+    private func unfollow(_ id: String, _ key: UUID) {
+        runs[id]?.followers[key] = nil
+    }
+}
