@@ -50,6 +50,7 @@ let package = Package(
                 "NexusCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings

@@ -42,6 +42,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
+    ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
     AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics), configuration: configuration,
                 database: dependencies.database, makeRunner: dependencies.makeAgentRunner).register(on: router)
     return Application(
