@@ -51,6 +51,7 @@ let package = Package(
             name: "NexusStore",
             dependencies: [
                 "NexusCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -120,7 +121,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NexusStoreTests",
-            dependencies: ["NexusCore", "NexusStore", "NexusTools"],
+            dependencies: ["NexusCore", "NexusStore", "NexusTools", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(
