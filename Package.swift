@@ -60,6 +60,7 @@ let package = Package(
             name: "NexusStore",
             dependencies: [
                 "NexusCore",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -148,7 +149,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NexusStoreTests",
-            dependencies: ["NexusCore", "NexusStore", "NexusTools"],
+            dependencies: ["NexusCore", "NexusStore", "NexusTools", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -7,6 +7,6 @@ struct Nexus: AsyncParsableCommand {
         commandName: "nexus",
         abstract: "An autonomous agent runtime for local and remote LLMs.",
         version: NexusVersion.description,
-        subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModelsCommand.self, GenerateCommand.self, ChatCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModelsCommand.self, GenerateCommand.self, ChatCommand.self, BenchCommand.self, KeysCommand.self]
     )
 }

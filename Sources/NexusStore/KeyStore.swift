@@ -1,0 +1,244 @@
+import Crypto
+public import Foundation
+import GRDB
+public import NexusCore
+
+/// API keys for `nexus serve`: created with a secret shown once, checked by hash, revoked,
+/// rotated. The database keeps each key's SHA-256 (hex), never the secret, and nothing here logs
+/// a secret or puts one in an error message.
+///
+/// ```swift
+/// let keys = KeyStore(database: database)
+/// let issued = try keys.create(name: "ci", role: .operator)   // show issued.secret once
+/// let key = try keys.authenticate(secret: presented)           // nil unless active and known
+/// ```
+public struct KeyStore: KeyAuthenticator {
+    let database: NexusDatabase
+    let now: @Sendable () -> Date
+
+    /// What every secret starts with, so that it is recognizable in a leaked file or a scanner.
+    public static let secretPrefix = "nxk_"
+    /// How many random bytes a secret holds (256 bits).
+    public static let secretByteCount = 32
+    /// The length of a secret: the prefix and the base64url text of its bytes, without padding.
+    public static let secretLength = secretPrefix.count + (secretByteCount * 4 + 2) / 3
+    /// The longest presented secret that is looked up at all; longer ones are refused unhashed.
+    static let maxPresentedLength = 1024
+    /// The most characters in a key's name.
+    public static let maxNameLength = 100
+
+    /// - Parameters:
+    ///   - database: The Nexus database.
+    ///   - now: The clock; tests pass a fixed one.
+    public init(database: NexusDatabase, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.now = now
+    }
+
+    /// Creates a key and returns it with its secret, which is not kept and cannot be shown again.
+    /// - Parameters:
+    ///   - name: What the key is for; nil names it after its role.
+    ///   - role: What it may do.
+    /// - Throws: `NexusError(.invalidArgument)` for an empty or overlong name or one with control
+    ///   characters, `.databaseFailed` when it cannot be saved.
+    public func create(name: String?, role: Role) throws -> IssuedKey {
+        let name = try Self.checked(name: name ?? role.rawValue)
+        return try database.write("create an API key") { db in
+            try insert(name: name, role: role, rotatedFrom: nil, db)
+        }
+    }
+
+    /// Every key, active and revoked, oldest first.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func list() throws -> [KeyRecord] {
+        try database.read("list the API keys") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, id").map(KeyRecord.init(row:))
+        }
+    }
+
+    /// The key with this id, or nil.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func key(id: String) throws -> KeyRecord? {
+        try database.read("load API key \(id)") { db in
+            try Self.fetch(id: id, db)
+        }
+    }
+
+    /// Revokes a key: from now on its secret authenticates nothing. Revoking a revoked key
+    /// changes nothing.
+    /// - Parameter id: The key's id (`key_…`).
+    /// - Returns: true when the key was active and is now revoked, false when it already was.
+    /// - Throws: `NexusError(.notFound)` when no key has this id, `.databaseFailed` when the
+    ///   change cannot be saved.
+    @discardableResult
+    public func revoke(id: String) throws -> Bool {
+        try database.write("revoke API key \(id)") { db in
+            let key = try Self.existing(id: id, db)
+            guard key.isActive else { return false }
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
+            return true
+        }
+    }
+
+    /// Replaces a key: revokes it and issues a new one with the same name and role, in one
+    /// transaction, so that there is never a moment with both or neither.
+    /// - Parameter id: The active key to replace.
+    /// - Returns: The new key, its `rotatedFrom` set to `id`, with its secret.
+    /// - Throws: `NexusError(.notFound)` when no key has this id, `.invalidArgument` when it is
+    ///   already revoked, `.databaseFailed` when the change cannot be saved.
+    public func rotate(id: String) throws -> IssuedKey {
+        try database.write("rotate API key \(id)") { db in
+            let old = try Self.existing(id: id, db)
+            guard old.isActive else {
+                throw NexusError(.invalidArgument, "the API key \(id) is revoked and cannot be rotated; create a new one with `nexus keys create --role \(old.role) --name \(old.name)`")
+            }
+            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
+            return try insert(name: old.name, role: old.role, rotatedFrom: id, db)
+        }
+    }
+
+    /// The active key whose secret is `secret`, or nil. Unknown, revoked and malformed secrets
+    /// all give nil. The secret is hashed, the row is found by its hash, and the stored digest
+    /// is compared with the computed one in constant time. The key's `lastUsedAt` is updated
+    /// when it is older than `KeyRecord.lastUsedResolution`.
+    /// - Throws: `NexusError(.databaseFailed)` or `.databaseUnavailable` when the database cannot
+    ///   be used; never because of the secret.
+    public func authenticate(secret: String) throws -> KeyRecord? {
+        // No real secret is this long; do not hash whatever a client stuffed into a header.
+        guard secret.utf8.count <= Self.maxPresentedLength else { return nil }
+        let digest = Array(SHA256.hash(data: Data(secret.utf8)))
+        let wellFormed = Self.isWellFormed(secret)
+        let row = try database.read("check an API key") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE secret_sha256 = ?", arguments: [Hex.text(digest)])
+        }
+        guard let row, wellFormed,
+              let stored = Hex.bytes(try row.value("secret_sha256") as String),
+              ConstantTime.equal(stored, digest) else { return nil }
+        var key = try KeyRecord(row: row)
+        guard key.isActive else { return nil }
+        let time = now()
+        if let lastUsed = key.lastUsedAt, time.timeIntervalSince(lastUsed) < KeyRecord.lastUsedResolution {
+            return key
+        }
+        let stillActive = try database.write("record the use of API key \(key.id)") { db in
+            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
+                           arguments: [time.databaseSeconds, key.id])
+            return db.changesCount == 1
+        }
+        guard stillActive else { return nil }
+        key.lastUsedAt = time
+        return key
+    }
+
+    /// Whether `secret` has the shape of a Nexus secret: the prefix and 43 base64url characters.
+    public static func isWellFormed(_ secret: String) -> Bool {
+        guard secret.utf8.count == secretLength, secret.hasPrefix(secretPrefix) else { return false }
+        return secret.utf8.dropFirst(secretPrefix.utf8.count).allSatisfy { byte in
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+                || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
+        }
+    }
+
+    /// A new secret from the system's cryptographically secure generator.
+    static func makeSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<secretByteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let text = Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return secretPrefix + text
+    }
+
+    private func insert(name: String, role: Role, rotatedFrom: String?, _ db: Database) throws -> IssuedKey {
+        let secret = Self.makeSecret()
+        let record = KeyRecord(id: ShortID.make(prefix: "key_"), name: name, role: role, createdAt: now(), rotatedFrom: rotatedFrom)
+        try db.execute(sql: """
+            INSERT INTO api_keys (id, name, role, secret_sha256, created_at, rotated_from)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [record.id, name, role.rawValue, Hex.text(Array(SHA256.hash(data: Data(secret.utf8)))),
+                             record.createdAt.databaseSeconds, rotatedFrom])
+        return IssuedKey(record: record, secret: secret)
+    }
+
+    private static func fetch(id: String, _ db: Database) throws -> KeyRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(KeyRecord.init(row:))
+    }
+
+    private static func existing(id: String, _ db: Database) throws -> KeyRecord {
+        guard let key = try fetch(id: id, db) else {
+            throw NexusError(.notFound, "there is no API key \(id); list the keys with `nexus keys list`")
+        }
+        return key
+    }
+
+    private static func checked(name: String) throws -> String {
+        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !name.isEmpty else {
+            throw NexusError(.invalidArgument, "the key's name is empty; say what the key is for, e.g. --name ci")
+        }
+        guard name.count <= maxNameLength else {
+            throw NexusError(.invalidArgument, "the key's name has \(name.count) characters; the most is \(maxNameLength)")
+        }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw NexusError(.invalidArgument, "the key's name contains control characters; use plain text")
+        }
+        return name
+    }
+}
+
+extension KeyRecord {
+    init(row: Row) throws {
+        let roleName: String = try row.value("role")
+        guard let role = Role(rawValue: roleName) else {
+            throw NexusError(.databaseFailed, "an API key in the database has the unknown role '\(roleName)'; it was written by another version of Nexus")
+        }
+        self.init(
+            id: try row.value("id"),
+            name: try row.value("name"),
+            role: role,
+            createdAt: try row.date("created_at"),
+            revokedAt: try row.optionalDate("revoked_at"),
+            lastUsedAt: try row.optionalDate("last_used_at"),
+            rotatedFrom: try row.value("rotated_from"))
+    }
+}
+
+/// Lowercase hexadecimal text of bytes, as digests are stored.
+enum Hex {
+    private static let digits = Array("0123456789abcdef".utf8)
+
+    static func text(_ bytes: [UInt8]) -> String {
+        var text = [UInt8]()
+        text.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            text.append(digits[Int(byte >> 4)])
+            text.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    /// The bytes of `text`, or nil when it is not an even number of hexadecimal digits.
+    static func bytes(_ text: String) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(utf8.count / 2)
+        var index = 0
+        while index < utf8.count {
+            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+            index += 2
+        }
+        return bytes
+    }
+
+    private static func value(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}
