@@ -5,19 +5,23 @@ import NexusAPI
 import NexusCore
 import NexusStore
 
-/// The outermost layer: gives each request an id, turns every error into the API's own error shape
-/// (no stack traces, no 5xx for the client's mistakes), logs one structured line per request and
-/// records its route, status and latency. Secrets never reach the log: no headers, no bodies.
+/// The outermost layer: gives each request an id, checks its key against the route's permission,
+/// turns every error into the API's own error shape (no stack traces, no 5xx for the client's
+/// mistakes), logs one structured line per request and records its route, status and latency.
+/// Secrets never reach the log: no headers, no bodies; only the key's public id.
 struct EdgeMiddleware: RouterMiddleware {
     typealias Context = NexusRequestContext
     let metrics: ServerMetrics
+    let access: AccessPolicy
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         // Hummingbird gives every request an id (logged as hb.request.id); clients see it too.
         let requestID = context.id
+        var context = context
         var response: Response
         do {
+            context.caller = try authorize(request)
             response = try await next(request, context)
         } catch {
             response = Self.errorResponse(for: error, path: request.uri.path, method: request.method, logger: context.logger)
@@ -35,6 +39,23 @@ struct EdgeMiddleware: RouterMiddleware {
         return response
     }
 
+    /// Who is calling, if the route's permission lets them.
+    /// - Throws: `NexusError` `.unauthorized` (401) or `.forbidden` (403), `.backendUnavailable` when keys cannot be read.
+    private func authorize(_ request: Request) throws -> Caller {
+        let decision: AccessDecision
+        do {
+            decision = try access.authorize(method: request.method.rawValue, path: request.uri.path,
+                                            authorization: request.headers[.authorization])
+        } catch {
+            throw NexusError(.backendUnavailable, "the API keys cannot be read right now; try again shortly")
+        }
+        switch decision {
+        case .allowed(let caller): return caller
+        case .unauthenticated: throw NexusError(.unauthorized, decision.message ?? AccessDecision.unauthenticatedMessage)
+        case .forbidden: throw NexusError(.forbidden, decision.message ?? "this key's role may not use this route")
+        }
+    }
+
     /// The error as the route's API writes it.
     static func errorResponse(for error: any Error, path: String, method: HTTPRequest.Method, logger: Logger) -> Response {
         let failure = nexusError(error, path: path, method: method)
@@ -43,7 +64,7 @@ struct EdgeMiddleware: RouterMiddleware {
         }
         var headers: HTTPFields = [:]
         if failure.code == .overloaded { headers[.retryAfter] = "1" }
-        if failure.code == .unauthorized { headers[.wwwAuthenticate] = "Bearer" }
+        if failure.code == .unauthorized { headers[.wwwAuthenticate] = AccessDecision.challenge }
         let status = HTTPResponse.Status(code: failure.httpStatus)
         switch APIDialect(path: path) {
         case .ollama:

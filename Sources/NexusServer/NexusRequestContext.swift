@@ -1,5 +1,6 @@
 public import Hummingbird
 public import NIOCore
+public import NexusCore
 
 /// The context of one request: Hummingbird's core storage, the connection (a closed connection
 /// cancels the request's work) and, once the auth middleware ran, who is calling.
@@ -12,16 +13,5 @@ public struct NexusRequestContext: RequestContext {
     public init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
         self.channel = source.channel
-    }
-}
-
-/// Who made a request: the key's id and role.
-public struct Caller: Sendable, Hashable {
-    public var keyID: String
-    public var role: String
-
-    public init(keyID: String, role: String) {
-        self.keyID = keyID
-        self.role = role
     }
 }

@@ -1,11 +1,10 @@
-public import Foundation
 public import Hummingbird
 public import Logging
 public import NexusAgent
 import NexusAPI
 public import NexusCore
-public import NexusInference
 public import NexusStore
+import NexusInference
 
 /// What the server needs from the composition root (NexusRuntime).
 public struct ServerDependencies: Sendable {
@@ -27,8 +26,8 @@ public struct ServerDependencies: Sendable {
     }
 }
 
-/// Builds the HTTP application: every route, behind the edge middleware (ids, errors, logs, metrics)
-/// and the key check. Tests call this and drive it with Hummingbird's test client.
+/// Builds the HTTP application: every route, behind the edge middleware (ids, the key check,
+/// errors, logs, metrics). Tests call this and drive it with Hummingbird's test client.
 public func buildServerApplication(configuration: ServerConfiguration, dependencies: ServerDependencies,
                                    logger: Logger) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
@@ -38,7 +37,8 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         gate: GenerationGate(slots: configuration.slots, queueLimit: configuration.queueLimit),
         metrics: metrics, catalog: catalog)
     let router = Router(context: NexusRequestContext.self)
-    router.add(middleware: EdgeMiddleware(metrics: metrics))
+    let access = AccessPolicy(host: configuration.host, keys: KeyStore(database: dependencies.database))
+    router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NexusCore
+import NexusStore
 import NexusTesting
 import Testing
 
@@ -14,7 +15,7 @@ struct AgentAPITests {
             "I wrote hello.txt.",
         ]])
         try await fixture.application().test(.router) { client in
-            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Write hi into hello.txt","workspace":"w1","max_steps":4}"#) { response in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Write hi into hello.txt","workspace":"w1","max_steps":4}"#, headers: fixture.operatorKey) { response in
                 #expect(response.status == .created)
                 let body = try response.json()
                 #expect(response.headers[.location] == "/v1/agent/runs/\(body["id"]?.stringValue ?? "")")
@@ -41,7 +42,7 @@ struct AgentAPITests {
             try await client.execute(uri: "/v1/agent/runs", method: .get) { response in
                 #expect(response.object["data"]?.arrayValue?.first?["id"]?.stringValue == id)
             }
-            try await client.post("/v1/agent/runs/\(id)/cancel", "") { response in
+            try await client.post("/v1/agent/runs/\(id)/cancel", "", headers: fixture.operatorKey) { response in
                 #expect(response.status == .conflict)
             }
         }
@@ -54,13 +55,68 @@ struct AgentAPITests {
         try await fixture.application().test(.router) { client in
             for body in [#"{"task":""}"#, #"{"task":"x","workspace":"../etc"}"#, #"{"task":"x","max_steps":0}"#,
                          #"{"task":"x","policy":{"read":"everything"}}"#, #"{}"#] {
-                try await client.post("/v1/agent/runs", body) { response in
+                try await client.post("/v1/agent/runs", body, headers: fixture.operatorKey) { response in
                     #expect(response.status == .badRequest, "\(body)")
                     #expect(response.object["error"]?["message"]?.stringValue?.isEmpty == false)
                 }
             }
             try await client.execute(uri: "/v1/agent/runs/run_nothing", method: .get) { response in
                 #expect(response.status == .notFound)
+            }
+        }
+        fixture.home.remove()
+    }
+
+    @Test("agent runs need an operator key even on loopback; unknown, revoked and malformed keys look the same")
+    func runsNeedAKey() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let viewer = try KeyStore(database: fixture.database).create(name: "viewer", role: .viewer).secret
+        let revoked = try KeyStore(database: fixture.database).create(name: "gone", role: .owner)
+        _ = try KeyStore(database: fixture.database).revoke(id: revoked.record.id)
+        try await fixture.application().test(.router) { client in
+            var bodies: [String] = []
+            for header in [nil, "Bearer nxk_unknown", "Bearer \(revoked.secret)", "Basic xyz"] {
+                let headers: HTTPFields = header.map { [.authorization: $0] } ?? [:]
+                try await client.post("/v1/agent/runs", #"{"task":"x"}"#, headers: headers) { response in
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.wwwAuthenticate] != nil)
+                    bodies.append(response.text)
+                }
+            }
+            #expect(Set(bodies).count == 1)
+            try await client.post("/v1/agent/runs", #"{"task":"x"}"#, headers: [.authorization: "Bearer \(viewer)"]) { response in
+                #expect(response.status == .forbidden)
+            }
+            // Reading stays open on loopback, as with Ollama.
+            try await client.execute(uri: "/v1/agent/runs", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        fixture.home.remove()
+    }
+
+    @Test("bound to a non-loopback address every route but version and health needs a key")
+    func nonLoopback() async throws {
+        var fixture = try ServerFixture(scripts: ["script-agent": []])
+        fixture.configuration.host = "0.0.0.0"
+        let operatorKey = fixture.operatorKey
+        try await fixture.application().test(.router) { client in
+            for path in ["/api/tags", "/v1/models", "/metrics", "/api/ps"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .unauthorized, "\(path)")
+                }
+            }
+            try await client.post("/api/chat", #"{"model":"smollm2","messages":[]}"#) { response in
+                #expect(response.status == .unauthorized)
+                #expect(response.object["error"]?.stringValue?.contains("Authorization: Bearer") == true)
+            }
+            for path in ["/health", "/api/version"] {
+                try await client.execute(uri: path, method: .get) { response in
+                    #expect(response.status == .ok, "\(path)")
+                }
+            }
+            try await client.execute(uri: "/api/tags", method: .get, headers: operatorKey) { response in
+                #expect(response.status == .ok)
             }
         }
         fixture.home.remove()

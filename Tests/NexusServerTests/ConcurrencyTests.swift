@@ -10,18 +10,17 @@ import Testing
 final class GatedBackend: InferenceBackend, @unchecked Sendable {
     let modelName = "gated"
     private let started = Mutex(0)
-    private let (gate, opener) = AsyncStream<Void>.makeStream()
+    private let opened = Mutex(false)
 
     var startedCount: Int { started.withLock { $0 } }
 
-    func open() { opener.finish() }
+    func open() { opened.withLock { $0 = true } }
 
     func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         started.withLock { $0 += 1 }
-        let gate = self.gate
         return AsyncThrowingStream { continuation in
             let task = Task {
-                for await _ in gate {}
+                while !self.opened.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
                 continuation.yield(.done(GenerationResult(text: "ok", finishReason: .stop, usage: GenerationUsage(promptTokens: 3, completionTokens: 1))))
                 continuation.finish()
             }
@@ -36,11 +35,13 @@ struct ConcurrencyTests {
     func overload() async throws {
         let fixture = try ServerFixture(scripts: ["script-g": []], slots: 1, queueLimit: 1)
         let backend = GatedBackend()
-        try await fixture.application(loader: { _ in backend }).test(.live) { client in
+        try await fixture.application(loader: { _ in backend }).test(.ahc(.http)) { client in
             let chat = #"{"model":"script-g","messages":[{"role":"user","content":"x"}],"stream":false}"#
             async let first: HTTPResponse.Status = client.post("/api/chat", chat) { $0.status }
             async let second: HTTPResponse.Status = client.post("/api/chat", chat) { $0.status }
-            while backend.startedCount < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            // The client pools connections, so both requests reach the server together.
+            for _ in 0..<1500 where backend.startedCount < 2 { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(backend.startedCount == 2)
             try await client.post("/v1/chat/completions", chat) { response in
                 #expect(response.status == .serviceUnavailable)
                 #expect(response.headers[.retryAfter] == "1")

@@ -68,7 +68,7 @@ struct OllamaAPITests {
                     #expect(message.contains(fragment), "\(message)")
                 }
             }
-            try await client.execute(uri: "/api/nothing", method: .get) { response in
+            try await client.execute(uri: "/api/nothing", method: .get, headers: fixture.ownerKey) { response in
                 #expect(response.status == .notFound)
                 #expect(response.object["error"]?.stringValue?.contains("no route") == true)
             }

@@ -18,6 +18,9 @@ struct ServerFixture {
     let home: TemporaryDirectory
     let database: NexusDatabase
     var configuration: ServerConfiguration
+    /// `Authorization` headers with an operator's and an owner's key.
+    let operatorKey: HTTPFields
+    let ownerKey: HTTPFields
     private let scripts: [String: ScriptedBackend]
 
     init(scripts: [String: [String]] = [:], slots: Int = 2, queueLimit: Int = 8, maxBodyBytes: Int = 1 << 20) throws {
@@ -29,8 +32,11 @@ struct ServerFixture {
         for name in scripts.keys {
             try store.register(ModelEntry(name: name, path: smollm2, size: 1, source: "test"))
         }
+        let keys = KeyStore(database: database)
+        operatorKey = [.authorization: "Bearer " + (try keys.create(name: "ops", role: .operator).secret)]
+        ownerKey = [.authorization: "Bearer " + (try keys.create(name: "root", role: .owner).secret)]
         self.scripts = scripts.mapValues { ScriptedBackend(name: "script", responses: $0) }
-        configuration = ServerConfiguration(home: home.url, defaultModel: "script-agent", slots: slots, queueLimit: queueLimit,
+        configuration = ServerConfiguration(port: 0, home: home.url, defaultModel: "script-agent", slots: slots, queueLimit: queueLimit,
                                             maxBodyBytes: maxBodyBytes)
     }
 

@@ -12,7 +12,7 @@
 /// | readMetrics    | viewer       | yes                       |
 /// | generate       | operator     | yes                       |
 /// | executeTools   | operator     | no                        |
-/// | manageModels   | admin        | no                        |
+/// | manageModels   | admin        | yes                       |
 /// | administer     | admin        | no                        |
 /// | manageKeys     | owner        | no                        |
 public enum Permission: String, Sendable, Codable, Hashable, CaseIterable, CustomStringConvertible {
@@ -46,12 +46,14 @@ public enum Permission: String, Sendable, Codable, Hashable, CaseIterable, Custo
     }
 
     /// Whether a server bound only to a loopback address grants this permission to a request
-    /// without a valid key: reading and generating, like Ollama on 127.0.0.1. Executing tools,
-    /// managing models or keys and administration always need a key with a high enough role.
+    /// without a valid key: reading, generating and managing models, like Ollama on 127.0.0.1.
+    /// Executing tools, managing keys and administration always need a key with a high enough role.
     public var isOpenOnLoopback: Bool {
         switch self {
-        case .readModels, .readRuns, .readMetrics, .generate: true
-        case .executeTools, .manageModels, .administer, .manageKeys: false
+        // Managing models is open on loopback as in Ollama (`ollama pull` needs no key locally);
+        // it changes files in the store but runs nothing.
+        case .readModels, .readRuns, .readMetrics, .generate, .manageModels: true
+        case .executeTools, .administer, .manageKeys: false
         }
     }
 
