@@ -13,6 +13,10 @@ actor AgentRunHub {
     }
 
     private var runs: [String: LiveRun] = [:]
+    /// Finished runs in the order they ended; beyond `keptFinished` the oldest are forgotten
+    /// here (their events are then replayed from the store), so memory stays bounded.
+    private var finishedOrder: [String] = []
+    private let keptFinished = 256
     private let metrics: ServerMetrics
 
     init(metrics: ServerMetrics) {
@@ -111,6 +115,10 @@ actor AgentRunHub {
         for follower in run.followers.values { follower.finish() }
         run.followers = [:]
         runs[id] = run
+        finishedOrder.append(id)
+        if finishedOrder.count > keptFinished {
+            runs[finishedOrder.removeFirst()] = nil
+        }
     }
 
     private func unfollow(_ id: String, _ key: UUID) {
