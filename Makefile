@@ -1,11 +1,12 @@
 # The two commands a newcomer needs: `make demo` and `make test`. Both set the machine up first
-# (scripts/setup.sh: apt packages, llama.cpp, models), cached under ~/.cache/nexus and ~/.nexus.
+# (scripts/setup.sh: apt packages, llama.cpp, models, the Python test venv), cached under
+# ~/.cache/nexus and ~/.nexus.
 
 SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 NEXUS := .build/release/nexus
 
-.PHONY: setup build test demo bench clean
+.PHONY: setup build test test-python demo bench bench-server clean
 
 setup:
 	@scripts/setup.sh
@@ -13,16 +14,25 @@ setup:
 build: setup
 	$(SWIFT) build $(BUILD_FLAGS) --product nexus
 
-# Tests run against the release build: one build, one test run.
+# Tests run against the release build: one build, one test run; then the official Python clients
+# and the fuzzer against a live `nexus serve` (tests/python).
 test: build
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build --no-parallel
+	tests/python/run.sh
+
+# Only the Python client and fuzz tests, against the binary already built.
+test-python: build
+	tests/python/run.sh
 
 demo: build
 	@scripts/demo.sh
 
 bench: build
 	@bench/inference.sh
+
+bench-server: build
+	@bench/server.sh
 
 clean:
 	rm -rf .build

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes this machine ready to build and run Nexus: system packages, llama.cpp (built from the
 # source bundled in the llama-cpp-python sdist), Nexus's shim over llama.cpp's `common` library,
-# and the default models. Every step is cached under $NEXUS_CACHE keyed by version, so a second
+# the default models and the Python test venv. Every step is cached under $NEXUS_CACHE keyed by version, so a second
 # run only checks that everything is in place.
 set -euo pipefail
 
@@ -14,7 +14,7 @@ say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 install_system_packages() {
-    local wanted=(cmake g++ pkg-config libsqlite3-dev liblua5.4-dev python3 python3-pip curl ca-certificates)
+    local wanted=(cmake g++ pkg-config libsqlite3-dev liblua5.4-dev python3 python3-pip python3-venv curl ca-certificates)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -109,3 +109,4 @@ link_dependencies
 build_shim
 build_llama_server
 python3 "$here/fetch_models.py" ${NEXUS_SETUP_MODELS:-smollm2 qwen2.5-coder:0.5b}
+"$here/python_env.sh" >/dev/null

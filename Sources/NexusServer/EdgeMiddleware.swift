@@ -17,7 +17,8 @@ struct EdgeMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
         // Hummingbird gives every request an id (logged as hb.request.id); clients see it too.
-        let requestID = context.id
+        // Read without `context.id`, which traps when the logger has none (the router test client).
+        let requestID = context.logger[metadataKey: "hb.request.id"]?.description ?? RandomID.make()
         var context = context
         var response: Response
         do {
