@@ -12,6 +12,9 @@ public struct NexusConfiguration: Sendable {
     public var threads: Int
     /// `NEXUS_PARALLEL`: requests decoded together per loaded model.
     public var slots: Int
+    /// The whole environment, from which modules read the credentials they declare
+    /// (`nexus.credential(NAME)`) when the policy passes them.
+    public var environment: [String: String]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let homeDirectory = FileManager.default.homeDirectoryForCurrentUser
@@ -21,5 +24,6 @@ public struct NexusConfiguration: Sendable {
         contextLength = environment["NEXUS_CTX_SIZE"].flatMap(Int.init) ?? 4096
         threads = environment["NEXUS_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         slots = environment["NEXUS_PARALLEL"].flatMap(Int.init) ?? 1
+        self.environment = environment
     }
 }

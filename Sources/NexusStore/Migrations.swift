@@ -10,6 +10,7 @@ enum NexusMigrations {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
+        migrator.registerMigration("v2-modules", migrate: v2Modules)
         return migrator
     }
 

@@ -7,6 +7,7 @@ struct Nexus: AsyncParsableCommand {
         commandName: "nexus",
         abstract: "An autonomous agent runtime for local and remote LLMs.",
         version: NexusVersion.description,
-        subcommands: [RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModelsCommand.self, GenerateCommand.self, ChatCommand.self, BenchCommand.self]
+        subcommands: [RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModulesCommand.self, GraphCommand.self,
+                      VerifyCommand.self, LedgerCommand.self, ModelsCommand.self, GenerateCommand.self, ChatCommand.self, BenchCommand.self]
     )
 }
