@@ -57,10 +57,10 @@ public struct SigningKey: Sendable {
             let created = FileManager.default.createFile(atPath: temporary.path, contents: Data((privateKey.rawRepresentation.base64EncodedString() + "\n").utf8),
                                                          attributes: [.posixPermissions: 0o600])
             guard created else { throw CocoaError(.fileWriteUnknown) }
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
+            // rename(2) replaces the old key atomically: a reader sees the old key or the new one.
+            guard rename(temporary.path, url.path) == 0 else {
+                try? FileManager.default.removeItem(at: temporary)
+                throw CocoaError(.fileWriteUnknown)
             }
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
         } catch {
