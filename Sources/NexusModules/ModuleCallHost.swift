@@ -5,7 +5,7 @@ import NexusTools
 
 /// The host side of one module call: `nexus.call` through the tool registry under the narrowed
 /// policy (or to another installed module), credentials the module declared and the caller
-/// passes, dependencies from the graph, and the log.
+/// passes, and dependencies from the graph.
 final class ModuleCallHost: LuaHost, @unchecked Sendable {
     private let runtime: ModuleRuntime
     private let manifest: ModuleManifest
@@ -73,8 +73,6 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
         }
         return .success((record.id, record.code))
     }
-
-    func log(_ line: String) {}
 
     private static func result(_ result: ToolResult, tool: String) -> Result<String, LuaHostFailure> {
         switch result.status {

@@ -65,7 +65,13 @@ struct ModulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let home = try Home()
-            let record = try home.lifecycle.find(module, preferring: module.contains("@") ? .draft : .promoted)
+            // The promoted version when there is one; a name with only drafts shows its newest draft.
+            let record: ModuleRecord
+            do {
+                record = try home.lifecycle.find(module, preferring: .promoted)
+            } catch let error as NexusError where error.code == .notFound && !module.contains("@") {
+                record = try home.lifecycle.find(module, preferring: .draft)
+            }
             let active = try home.store.active(name: record.name)?.moduleID == record.id
             let validation = try home.store.latestValidation(moduleID: record.id)
             let manifest = try JSONValue.parse(record.manifest)

@@ -216,14 +216,15 @@ final class LoopbackJSONServer {
             line.append(byte)
         }
         guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            process.terminate()
+            kill(process.processIdentifier, SIGKILL)
             throw NexusError(.ioError, "the loopback server did not start")
         }
         self.port = port
     }
 
+    /// SIGKILL: a test process may ignore SIGTERM, and children inherit that.
     func stop() {
-        process.terminate()
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 }

@@ -9,12 +9,12 @@ import Testing
             let url = folder.appendingPathComponent("home/nested/nexus.db")
             do {
                 let database = try NexusDatabase.open(at: url)
-                #expect(try database.appliedMigrations() == ["v1"])
+                #expect(try database.appliedMigrations() == ["v1", "v2-modules"])
                 _ = try MemoryStore(database: database).add("the build uses swift 6", source: "user")
             }
             #expect(FileManager.default.fileExists(atPath: url.path))
             let reopened = try NexusDatabase.open(at: url)
-            #expect(try reopened.appliedMigrations() == ["v1"])
+            #expect(try reopened.appliedMigrations() == ["v1", "v2-modules"])
             #expect(try MemoryStore(database: reopened).list().map(\.content) == ["the build uses swift 6"])
         }
     }

@@ -85,7 +85,7 @@ public struct Ledger: Sendable, SelfModificationRecorder {
     // MARK: - Entries
 
     private func appendKeyCreation(_ key: SigningKey) throws {
-        try append(action: "key_create", subject: key.id, actor: "nexus", detail: ["public_key": .string(key.publicKeyBase64)],
+        _ = try append(action: "key_create", subject: key.id, actor: "nexus", detail: ["public_key": .string(key.publicKeyBase64)],
                    changes: [.node(Self.keyNode(key))], signer: key)
     }
 

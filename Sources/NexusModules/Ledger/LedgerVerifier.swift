@@ -1,5 +1,5 @@
 public import Foundation
-public import NexusCore
+import NexusCore
 public import NexusStore
 
 /// What `nexus verify` found.
@@ -111,8 +111,7 @@ public struct LedgerVerifier: Sendable {
                 report.problems.append("\(name): the signature does not match the entry; its bytes were altered after signing")
                 continue
             }
-            if entry.action == "key_rotate", let next = introduce(entry, &keys, &report, name: name) {
-                _ = next
+            if entry.action == "key_rotate", introduce(entry, &keys, &report, name: name) != nil {
                 current = entry.subject
             }
         }

@@ -1,6 +1,6 @@
 import Crypto
 public import Foundation
-public import NexusCore
+import NexusCore
 
 /// The installation's Ed25519 key, kept in `$NEXUS_HOME/keys/ledger.ed25519` (base64 of the raw
 /// private key, file mode 0600, folder 0700). It signs every ledger entry and checkpoint.

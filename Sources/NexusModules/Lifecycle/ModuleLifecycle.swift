@@ -183,7 +183,7 @@ public struct ModuleLifecycle: Sendable {
                 if stack.isEmpty { stack.append(install.moduleID) }
             }
         }
-        guard let current = stack.last else {
+        guard !stack.isEmpty else {
             throw NexusError(.lifecycleRefused, "module \(name) is not installed; there is nothing to roll back")
         }
         stack.removeLast()

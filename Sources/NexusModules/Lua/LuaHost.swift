@@ -1,4 +1,4 @@
-public import NexusCore
+import NexusCore
 
 /// What Lua code may ask of Nexus during one call. Implementations run on the Lua thread and may
 /// block it (they never run on the cooperative pool). A failure is a message that becomes a Lua
@@ -10,8 +10,6 @@ protocol LuaHost: AnyObject, Sendable {
     func credential(_ name: String) -> Result<String, LuaHostFailure>
     /// `require(name)`: the content id and code of the dependency.
     func dependency(_ name: String) -> Result<(id: String, code: String), LuaHostFailure>
-    /// `print` and `nexus.log`.
-    func log(_ line: String)
 }
 
 /// Why a host function refused; the message reaches the module as a Lua error.

@@ -59,7 +59,6 @@ final class LuaSession {
             func callTool(_ name: String, arguments: JSONValue) -> Result<String, LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
             func credential(_ name: String) -> Result<String, LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
             func dependency(_ name: String) -> Result<(id: String, code: String), LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
-            func log(_ line: String) {}
         }
         guard let session = LuaSession(host: NoHost(), limits: .default) else { return "not enough memory to compile" }
         guard session.load(code, chunkName: "=nexus://\(id)") else { return session.popMessage() }

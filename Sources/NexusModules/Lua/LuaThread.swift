@@ -40,32 +40,23 @@ enum LuaThread {
     }
 }
 
-/// Resumes a continuation once, from whichever side finishes first.
+/// Resumes a continuation once, from whichever side finishes first (the Lua thread or the
+/// watchdog); the continuation is set before either starts.
 private final class ResumeOnce: @unchecked Sendable {
     private let lock = NSLock()
     private var continuation: CheckedContinuation<LuaOutcome, Never>?
-    private var pending: LuaOutcome?
 
     func set(_ continuation: CheckedContinuation<LuaOutcome, Never>) {
         lock.lock()
         defer { lock.unlock() }
-        if let pending {
-            continuation.resume(returning: pending)
-            self.pending = nil
-            self.continuation = nil
-            return
-        }
         self.continuation = continuation
     }
 
     func resume(_ outcome: LuaOutcome) {
         lock.lock()
         defer { lock.unlock() }
-        if let continuation {
-            continuation.resume(returning: outcome)
-            self.continuation = nil
-            pending = nil
-        }
+        continuation?.resume(returning: outcome)
+        continuation = nil
     }
 }
 
