@@ -34,6 +34,9 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
+        // Lua 5.4 from liblua5.4-dev; the header adds small C functions for Lua's macros and the
+        // sandbox's allocator and instruction hook.
+        .systemLibrary(name: "CLua", path: "Sources/CLua", pkgConfig: "lua5.4", providers: [.apt(["liblua5.4-dev"])]),
         .target(
             name: "NexusCore",
             swiftSettings: strictSettings
@@ -77,6 +80,17 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "NexusModules",
+            dependencies: [
+                "CLua",
+                "NexusCore",
+                "NexusStore",
+                "NexusTools",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "NexusAgent",
             dependencies: [
                 "NexusCore",
@@ -110,6 +124,7 @@ let package = Package(
                 "NexusServer",
                 "NexusCore",
                 "NexusInference",
+                "NexusModules",
                 "NexusStore",
                 "NexusTools",
                 .product(name: "Logging", package: "swift-log"),
@@ -122,6 +137,7 @@ let package = Package(
                 "NexusAgent",
                 "NexusCore",
                 "NexusInference",
+                "NexusModules",
                 "NexusRuntime",
                 "NexusStore",
                 "NexusTools",
@@ -155,6 +171,11 @@ let package = Package(
         .testTarget(
             name: "NexusToolsTests",
             dependencies: ["NexusCore", "NexusTools", "NexusTesting"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "NexusModulesTests",
+            dependencies: ["NexusCore", "NexusModules", "NexusStore", "NexusTools", "NexusTesting"],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,10 +1,12 @@
 public import Foundation
 public import NexusAgent
 public import NexusCore
+public import NexusModules
 public import NexusStore
 public import NexusTools
 
-/// Wires the agent: the database in `$NEXUS_HOME`, every built-in tool, and a backend.
+/// Wires the agent: the database in `$NEXUS_HOME`, every built-in tool, the installed modules,
+/// the signed ledger, and a backend.
 public struct AgentFactory: Sendable {
     public let configuration: NexusConfiguration
 
@@ -18,13 +20,36 @@ public struct AgentFactory: Sendable {
     }
 
     /// Every built-in tool, sharing `database` for memory, self-modification and statistics.
-    public func tools(database: NexusDatabase) throws -> ToolRegistry {
+    /// Self-modifications are signed into the ledger.
+    public func builtInTools(database: NexusDatabase) throws -> ToolRegistry {
         try ToolRegistry([
             FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemSearchTool(),
             ExecuteCommandTool(), PythonExecuteTool(), WebFetchTool(),
             DatabaseQueryTool(),
-            MemoryStoreTool(database: database), MemorySearchTool(database: database), SelfModifyTool(database: database),
+            MemoryStoreTool(database: database), MemorySearchTool(database: database),
+            SelfModifyTool(database: database, recorder: ledger(database: database)),
         ])
+    }
+
+    /// Every built-in tool and every installed module (each running its active version).
+    public func tools(database: NexusDatabase) throws -> ToolRegistry {
+        let runtime = try moduleRuntime(database: database)
+        return try runtime.tools.adding(try runtime.installedTools())
+    }
+
+    /// The signed ledger, its key in `$NEXUS_HOME/keys`.
+    public func ledger(database: NexusDatabase) -> Ledger {
+        Ledger(database: database, home: configuration.home)
+    }
+
+    /// The module sandbox, with the built-in tools for `nexus.call` and the environment for credentials.
+    public func moduleRuntime(database: NexusDatabase) throws -> ModuleRuntime {
+        ModuleRuntime(database: database, tools: try builtInTools(database: database), environment: configuration.environment)
+    }
+
+    /// The module lifecycle: drafts, validation, promotion, installs, rollbacks.
+    public func moduleLifecycle(database: NexusDatabase) throws -> ModuleLifecycle {
+        ModuleLifecycle(runtime: try moduleRuntime(database: database), ledger: ledger(database: database))
     }
 
     /// A runner over `backend` with every built-in tool.

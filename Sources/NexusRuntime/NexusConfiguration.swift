@@ -19,6 +19,9 @@ public struct NexusConfiguration: Sendable {
     public var queueLimit: Int
     /// `NEXUS_MAX_LOADED_MODELS`: models the server holds in memory at once.
     public var maxLoadedModels: Int
+    /// The whole environment, from which modules read the credentials they declare
+    /// (`nexus.credential(NAME)`) when the policy passes them.
+    public var environment: [String: String]
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let homeDirectory = FileManager.default.homeDirectoryForCurrentUser
@@ -28,6 +31,7 @@ public struct NexusConfiguration: Sendable {
         contextLength = environment["NEXUS_CTX_SIZE"].flatMap(Int.init) ?? 4096
         threads = environment["NEXUS_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         slots = environment["NEXUS_PARALLEL"].flatMap(Int.init) ?? 1
+        self.environment = environment
         let listen = Self.hostAndPort(environment["NEXUS_HOST"] ?? "127.0.0.1:11434")
         serverHost = listen.host
         serverPort = listen.port

@@ -11,6 +11,7 @@ enum NexusMigrations {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2-keys", migrate: v2Keys)
+        migrator.registerMigration("v2-modules", migrate: v2Modules)
         return migrator
     }
 

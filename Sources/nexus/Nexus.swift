@@ -7,6 +7,8 @@ struct Nexus: AsyncParsableCommand {
         commandName: "nexus",
         abstract: "An autonomous agent runtime for local and remote LLMs.",
         version: NexusVersion.description,
-        subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModelsCommand.self, GenerateCommand.self, ChatCommand.self, BenchCommand.self, KeysCommand.self]
+        subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModulesCommand.self,
+                      GraphCommand.self, VerifyCommand.self, LedgerCommand.self, ModelsCommand.self, GenerateCommand.self,
+                      ChatCommand.self, BenchCommand.self, KeysCommand.self]
     )
 }

@@ -14,14 +14,17 @@ struct NexusProcess {
             .appendingPathComponent(".build/release/nexus")
     }
 
-    static func run(_ arguments: [String], home: URL? = nil, stdin: String? = nil) throws -> Output {
+    static func run(_ arguments: [String], home: URL? = nil, stdin: String? = nil, directory: URL? = nil,
+                    environment extra: [String: String] = [:]) throws -> Output {
         let process = Process()
         process.executableURL = binary
         process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment.removeValue(forKey: "LD_LIBRARY_PATH")
         if let home { environment["NEXUS_HOME"] = home.path }
+        environment.merge(extra) { _, new in new }
         process.environment = environment
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -3,12 +3,17 @@ public import NexusStore
 
 /// `self_modify`: changes (or reads, or rolls back) the agent's own system prompt, soul or
 /// `settings.<name>` values. Every change is a new version; nothing is ever lost, and any version
-/// can be restored.
+/// can be restored. With a recorder, every change is also a signed ledger entry.
 public struct SelfModifyTool: Tool {
     let store: SelfModificationStore
+    let recorder: (any SelfModificationRecorder)?
 
-    public init(database: NexusDatabase) {
+    /// - Parameters:
+    ///   - database: Where the versions are kept.
+    ///   - recorder: Records each change in the signed ledger (nil records nothing).
+    public init(database: NexusDatabase, recorder: (any SelfModificationRecorder)? = nil) {
         self.store = SelfModificationStore(database: database)
+        self.recorder = recorder
     }
 
     public var definition: ToolDefinition {
@@ -64,6 +69,9 @@ public struct SelfModifyTool: Tool {
                 }
                 let reason = arguments["reason"]?.stringValue
                 let new = try store.rollback(key: key, to: version, reason: reason, actor: actor)
+                if let recorder, let restored = try store.currentVersion(key: key) {
+                    try recorder.recordSelfModification(key: key, version: new, value: restored.value, reason: restored.reason, actor: actor)
+                }
                 return .ok("\(key) restored to the value of version \(version), as version \(new)")
             case "set":
                 guard let value = arguments["value"]?.stringValue else {
@@ -74,6 +82,7 @@ public struct SelfModifyTool: Tool {
                 }
                 let previous = try store.currentVersion(key: key)?.version
                 let version = try store.set(key: key, value: value, reason: reason, actor: actor)
+                try recorder?.recordSelfModification(key: key, version: version, value: value, reason: reason, actor: actor)
                 let undo = previous.map { "; undo with {\"action\": \"rollback\", \"key\": \"\(key)\", \"version\": \($0)}" } ?? ""
                 return .ok("\(key) set as version \(version)\(undo)")
             default:

@@ -1,0 +1,105 @@
+import Foundation
+import NexusCore
+import NexusStore
+import NexusTools
+
+/// The host side of one module call: `nexus.call` through the tool registry under the narrowed
+/// policy (or to another installed module), credentials the module declared and the caller
+/// passes, and dependencies from the graph.
+final class ModuleCallHost: LuaHost, @unchecked Sendable {
+    private let runtime: ModuleRuntime
+    private let manifest: ModuleManifest
+    private let dependencies: [String: ModuleRecord]
+    private let context: ToolContext
+    private let callerPolicy: CapabilityPolicy
+    private let fixture: ModuleFixture?
+    private let depth: Int
+    private let deadline: Date
+    private var callCount = 0
+
+    init(runtime: ModuleRuntime, manifest: ModuleManifest, dependencies: [String: ModuleRecord], context: ToolContext,
+         callerPolicy: CapabilityPolicy, fixture: ModuleFixture?, depth: Int, deadline: Date) {
+        self.runtime = runtime
+        self.manifest = manifest
+        self.dependencies = dependencies
+        self.context = context
+        self.callerPolicy = callerPolicy
+        self.fixture = fixture
+        self.depth = depth
+        self.deadline = deadline
+    }
+
+    func callTool(_ name: String, arguments: JSONValue) -> Result<String, LuaHostFailure> {
+        guard manifest.capabilities.tools.contains(name) else {
+            return .failure(LuaHostFailure("module \(manifest.name) did not declare the tool '\(name)' in capabilities.tools", refused: true))
+        }
+        if let canned = fixture?.tools[name] {
+            return Self.result(canned, tool: name)
+        }
+        callCount += 1
+        let call = ToolCall(id: "module-\(manifest.name)-\(callCount)", name: name, arguments: arguments)
+        let runtime = runtime, context = context, depth = depth
+        let result: ToolResult? = wait { () async -> ToolResult in
+            if runtime.tools.tool(named: name) != nil {
+                return await runtime.tools.call(call, context: context).result
+            }
+            return await ModuleCallDepth.$current.withValue(depth + 1) {
+                await runtime.runInstalled(name: name, input: arguments, context: context).toolResult
+            }
+        }
+        guard let result else {
+            return .failure(LuaHostFailure("nexus.call(\"\(name)\") did not finish before the module's time limit"))
+        }
+        return Self.result(result, tool: name)
+    }
+
+    func credential(_ name: String) -> Result<String, LuaHostFailure> {
+        guard manifest.capabilities.env.contains(name) else {
+            return .failure(LuaHostFailure("module \(manifest.name) did not declare the credential '\(name)' in capabilities.env", refused: true))
+        }
+        if let value = fixture?.env[name] { return .success(value) }
+        guard callerPolicy.environment.contains(name) else {
+            return .failure(LuaHostFailure("the policy does not pass '\(name)' (allow it with --pass-env \(name) or env in the policy file)", refused: true))
+        }
+        guard let value = runtime.environment[name] else {
+            return .failure(LuaHostFailure("the credential \(name) is not set in Nexus's environment"))
+        }
+        return .success(value)
+    }
+
+    func dependency(_ name: String) -> Result<(id: String, code: String), LuaHostFailure> {
+        guard let record = dependencies[name] else {
+            return .failure(LuaHostFailure("module \(manifest.name) did not declare '\(name)' in its dependencies", refused: true))
+        }
+        return .success((record.id, record.code))
+    }
+
+    private static func result(_ result: ToolResult, tool: String) -> Result<String, LuaHostFailure> {
+        switch result.status {
+        case .ok: .success(result.content)
+        case .refused: .failure(LuaHostFailure("\(tool) refused: \(result.content)", refused: true))
+        case .error: .failure(LuaHostFailure("\(tool) failed: \(result.content)"))
+        }
+    }
+
+    /// Runs `work` as a task and blocks this (Lua) thread until it finishes or the deadline
+    /// passes; returns nil on timeout, after cancelling the task.
+    private func wait<T: Sendable>(_ work: @escaping @Sendable () async -> T) -> T? {
+        let box = ResultBox<T>()
+        let semaphore = DispatchSemaphore(value: 0)
+        let task = Task {
+            box.value = await work()
+            semaphore.signal()
+        }
+        let remaining = max(0, deadline.timeIntervalSinceNow)
+        if semaphore.wait(timeout: .now() + remaining) == .timedOut {
+            task.cancel()
+            return nil
+        }
+        return box.value
+    }
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+}
