@@ -109,7 +109,7 @@ public struct AgentRunner: Sendable {
             // After a turn of nothing but repeats, the model answers from what it has seen.
             let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
             let request = GenerationRequest(
-                prompt: .chat(state.messages), tools: tools.definitions, toolChoice: toolChoice,
+                prompt: .chat(state.messages), tools: tools.definitions(usableUnder: policy), toolChoice: toolChoice,
                 sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
             let turnStart = ContinuousClock.now

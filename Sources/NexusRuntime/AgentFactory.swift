@@ -20,7 +20,8 @@ public struct AgentFactory: Sendable {
     /// Every built-in tool, sharing `database` for memory, self-modification and statistics.
     public func tools(database: NexusDatabase) throws -> ToolRegistry {
         try ToolRegistry([
-            FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemSearchTool(),
+            FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemReplaceTool(),
+            FilesystemCopyTool(), FilesystemMoveTool(), FilesystemMakeFolderTool(), FilesystemSearchTool(),
             ExecuteCommandTool(), PythonExecuteTool(), WebFetchTool(),
             DatabaseQueryTool(),
             MemoryStoreTool(database: database), MemorySearchTool(database: database), SelfModifyTool(database: database),

@@ -52,4 +52,14 @@ public protocol Tool: Sendable {
     /// A call outside `context.policy` returns a `.refused` result rather than throwing; throwing
     /// is for failures of Nexus itself.
     func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult
+
+    /// Whether any call could succeed under `policy`. A tool that every call would be refused
+    /// (`web_fetch` with no network host allowed) is not offered to the model: it would only
+    /// distract it. Calls still go through the policy either way.
+    func isUsable(under policy: CapabilityPolicy) -> Bool
+}
+
+extension Tool {
+    /// Usable under any policy; tools that need a capability a policy may withhold say so.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { true }
 }

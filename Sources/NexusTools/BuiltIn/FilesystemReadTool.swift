@@ -19,7 +19,7 @@ public struct FilesystemReadTool: Tool {
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_read",
-            description: "Read a text file. Returns its text. For long files, use offset and limit to read some lines.",
+            description: "Read a text file. Returns its text and its number of lines. For long files, use offset and limit to read some lines.",
             parameters: [
                 "type": "object",
                 "properties": [
@@ -81,7 +81,11 @@ public struct FilesystemReadTool: Tool {
             last = number
         }
         let complete = firstLine == 1 && last == total && contents.reachesEnd
-        if complete { return .ok(text) }
+        if complete {
+            // The count is stated: small models miscount lines they can see.
+            let ending = text.hasSuffix("\n") ? "" : "\n"
+            return .ok(text + ending + "[end of \(path): \(total) line\(total == 1 ? "" : "s")]")
+        }
         if !shown.isEmpty { shown.removeLast() }
         var note = "\n[lines \(firstLine)-\(last) of \(totalText)"
         if last < total || !contents.reachesEnd {

@@ -27,6 +27,9 @@ public struct FilesystemWriteTool: Tool {
         )
     }
 
+    /// Offered when the policy allows writing somewhere.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let path = FileToolSupport.string(arguments, "path"), let content = FileToolSupport.string(arguments, "content") else {
             return .error("filesystem_write needs a \"path\" and a \"content\"")
