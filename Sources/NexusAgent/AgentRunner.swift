@@ -108,10 +108,11 @@ public struct AgentRunner: Sendable {
             let mustCallTool = configuration.requireObservation && !state.hasObserved
             // After a turn of nothing but repeats, the model answers from what it has seen.
             let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
-            let request = GenerationRequest(
+            var request = GenerationRequest(
                 prompt: .chat(state.messages), tools: tools.definitions(usableUnder: policy), toolChoice: toolChoice,
                 sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
+            request.previousCalls = Set(state.calls)
             let turnStart = ContinuousClock.now
             let result: GenerationResult
             do {
@@ -217,9 +218,4 @@ public struct AgentRunner: Sendable {
             answer: record.answer ?? "", steps: steps, promptTokens: record.promptTokens, completionTokens: record.completionTokens,
             seconds: seconds)
     }
-}
-
-extension ToolCall {
-    /// Name plus arguments: two calls with the same signature would do the same thing.
-    var signature: String { name + " " + arguments.jsonText }
 }

@@ -73,6 +73,16 @@ final class GenerationJob {
         }
     }
 
+    /// Whether the output already holds a whole new tool call written as bare JSON and the request
+    /// wants no parallel calls: nothing the model writes next can be used, and small models go on
+    /// writing calls (their plan, as JSON lines) until the token limit. Checked at line ends.
+    var holdsCompleteBareCall: Bool {
+        guard let chat, chat.parsesToolCalls, !request.parallelToolCalls, rawText.hasSuffix("\n") else { return false }
+        let trimmed = rawText.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("{") || trimmed.hasPrefix("```") else { return false }
+        return chat.holdsNewBareCall(trimmed)
+    }
+
     /// Ends the stream with its result (or error) and records timings.
     func finish(_ reason: FinishReason) {
         let now = ContinuousClock.now
