@@ -112,7 +112,9 @@ public struct AgentRunner: Sendable {
                 prompt: .chat(state.messages), tools: tools.definitions(usableUnder: policy), toolChoice: toolChoice,
                 sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
-            request.previousCalls = Set(state.calls)
+            // A restated observation is passed over for the model's next call; a restated change is
+            // taken, and counts as a repeat: a model that redoes what it did has nothing left to do.
+            request.previousCalls = Set(state.calls.filter { tools.onlyObserves(String($0.prefix { $0 != " " })) })
             let turnStart = ContinuousClock.now
             let result: GenerationResult
             do {
@@ -133,6 +135,15 @@ public struct AgentRunner: Sendable {
             record.completionTokens += result.usage.completionTokens
             state.completionTokens += result.usage.completionTokens
 
+            if result.toolCalls.isEmpty, result.text.allSatisfy(\.isWhitespace), !state.lastTurnRepeated {
+                // An empty reply answers nothing (a small model's cut-off call often parses to
+                // nothing): the next turn must answer in prose from what was observed.
+                state.lastTurnRepeated = true
+                try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "empty",
+                                                                     durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
+                                                                     promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
+                continue
+            }
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
                 let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "answer",

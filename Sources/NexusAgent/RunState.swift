@@ -9,7 +9,7 @@ struct RunState: Codable, Sendable {
     var calls: [String] = []
     /// Whether the model has seen at least one tool result.
     var hasObserved = false
-    /// The last turn only repeated earlier calls: the next turn must answer.
+    /// The last turn only repeated earlier calls (or said nothing): the next turn must answer.
     var lastTurnRepeated = false
     var completionTokens = 0
     /// Wall-clock seconds spent in earlier sessions of this run (before a resume).

@@ -57,9 +57,16 @@ public protocol Tool: Sendable {
     /// (`web_fetch` with no network host allowed) is not offered to the model: it would only
     /// distract it. Calls still go through the policy either way.
     func isUsable(under policy: CapabilityPolicy) -> Bool
+
+    /// Whether the tool only looks (lists, reads, searches) and changes nothing, so that calling
+    /// it again is harmless.
+    var onlyObserves: Bool { get }
 }
 
 extension Tool {
+    /// Tools change things unless they say otherwise.
+    public var onlyObserves: Bool { false }
+
     /// Usable under any policy; tools that need a capability a policy may withhold say so.
     public func isUsable(under policy: CapabilityPolicy) -> Bool { true }
 }

@@ -25,8 +25,8 @@ public struct FilesystemCopyTool: Tool {
             parameters: [
                 "type": "object",
                 "properties": [
-                    "source": ["type": "string", "description": "The file or folder to copy. Example: \"notes.txt\"."],
-                    "destination": ["type": "string", "description": "The path of the copy. Example: \"notes_copy.txt\"."],
+                    "source": ["type": "string", "description": "The file or folder to copy."],
+                    "destination": ["type": "string", "description": "The path of the copy."],
                 ],
                 "required": ["source", "destination"],
                 "additionalProperties": false,

@@ -11,7 +11,7 @@ public struct FilesystemMakeFolderTool: Tool {
             parameters: [
                 "type": "object",
                 "properties": [
-                    "path": ["type": "string", "description": "The folder to create, relative to the workspace. Example: \"src/utils\"."],
+                    "path": ["type": "string", "description": "The folder to create, relative to the workspace."],
                 ],
                 "required": ["path"],
                 "additionalProperties": false,

@@ -12,8 +12,8 @@ public struct FilesystemMoveTool: Tool {
             parameters: [
                 "type": "object",
                 "properties": [
-                    "source": ["type": "string", "description": "The file or folder to move. Example: \"draft.txt\"."],
-                    "destination": ["type": "string", "description": "Its new path, or an existing folder to move it into. Example: \"archive/draft.txt\"."],
+                    "source": ["type": "string", "description": "The file or folder to move."],
+                    "destination": ["type": "string", "description": "Its new path, or an existing folder to move it into."],
                 ],
                 "required": ["source", "destination"],
                 "additionalProperties": false,

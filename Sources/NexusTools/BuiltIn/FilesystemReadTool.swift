@@ -16,6 +16,9 @@ public struct FilesystemReadTool: Tool {
         self.defaultLineLimit = defaultLineLimit
     }
 
+    /// Looks only.
+    public var onlyObserves: Bool { true }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_read",
@@ -23,7 +26,7 @@ public struct FilesystemReadTool: Tool {
             parameters: [
                 "type": "object",
                 "properties": [
-                    "path": ["type": "string", "description": "File to read, relative to the workspace. Example: \"src/main.py\"."],
+                    "path": ["type": "string", "description": "File to read, relative to the workspace."],
                     "offset": ["type": "integer", "minimum": 1, "description": "First line to read (1 = first line). Default 1."],
                     "limit": ["type": "integer", "minimum": 1, "description": .string("How many lines to read. Default \(defaultLineLimit).")],
                 ],
@@ -82,9 +85,9 @@ public struct FilesystemReadTool: Tool {
         }
         let complete = firstLine == 1 && last == total && contents.reachesEnd
         if complete {
-            // The count is stated: small models miscount lines they can see.
-            let ending = text.hasSuffix("\n") ? "" : "\n"
-            return .ok(text + ending + "[end of \(path): \(total) line\(total == 1 ? "" : "s")]")
+            // The count is stated, small models miscount lines they can see; first, so that the
+            // last thing read is the file's own text, which a question is usually about.
+            return .ok("[\(path): \(total) line\(total == 1 ? "" : "s")]\n" + text)
         }
         if !shown.isEmpty { shown.removeLast() }
         var note = "\n[lines \(firstLine)-\(last) of \(totalText)"

@@ -14,8 +14,8 @@ public struct FilesystemWriteTool: Tool {
             parameters: [
                 "type": "object",
                 "properties": [
-                    "path": ["type": "string", "description": "File to write, relative to the workspace. Example: \"notes/summary.txt\"."],
-                    "content": ["type": "string", "description": "The text to write."],
+                    "path": ["type": "string", "description": "File to write, relative to the workspace."],
+                    "content": ["type": "string", "description": "The whole text the file must hold (or, in append mode, the text to add)."],
                     "mode": [
                         "type": "string", "enum": ["overwrite", "append", "create"],
                         "description": "overwrite: replace the file (default). append: add to the end. create: only if the file does not exist.",

@@ -66,6 +66,11 @@ public struct ToolRegistry: Sendable {
         entries.filter { $0.tool.isUsable(under: policy) }.map(\.definition)
     }
 
+    /// Whether the tool with this name only observes (``Tool/onlyObserves``); false when unknown.
+    public func onlyObserves(_ name: String) -> Bool {
+        tool(named: name)?.onlyObserves ?? false
+    }
+
     /// The registered names, in registration order.
     public var names: [String] { entries.map(\.definition.name) }
 
