@@ -10,7 +10,7 @@ public struct FilesystemWriteTool: Tool {
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_write",
-            description: "Write text to a file. Creates the file and missing folders. Replaces the file unless mode is \"append\" or \"create\".",
+            description: "Write text to a file. Creates the file and missing folders. Replaces the whole file unless mode is \"append\" or \"create\". To change some words of an existing file, use filesystem_replace instead; to copy a file, filesystem_copy.",
             parameters: [
                 "type": "object",
                 "properties": [
