@@ -140,6 +140,46 @@ struct AgentLoopTests {
         #expect(messages.filter { $0.role == .tool }.count == 1)
     }
 
+    @Test("an empty reply is not taken as the answer: the next turn must answer in prose")
+    func emptyReplyLeadsToAnswerTurn() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "  ", "3 files."])
+        let events = try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default))
+        let summary = try #require(events.summary)
+        #expect(summary.status == "completed")
+        #expect(summary.answer == "3 files.")
+        #expect(backend.requests.map(\.toolChoice) == [.required, .auto, ToolChoice.none])
+        #expect(try RunStore(database: fixture.database).steps(runID: summary.id).map(\.status) == ["ok", "empty", "answer"])
+    }
+
+    @Test("the model is told which observations it already made, not which changes")
+    func previousCallsAreObservationsOnly() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([
+            call("filesystem_list", #"{"path": "."}"#),
+            call("filesystem_write", #"{"path": "out.txt", "content": "x"}"#),
+            "Wrote out.txt.",
+        ])
+        _ = try await fixture.collect(runner.start(task: "Write out.txt", workspace: fixture.workspace.url, policy: .default))
+        #expect(backend.requests[0].previousCalls.isEmpty)
+        let listed = ToolCall(id: "", name: "filesystem_list", arguments: ["path": "."]).signature
+        #expect(backend.requests[1].previousCalls == [listed])
+        #expect(backend.requests[2].previousCalls == [listed])
+    }
+
+    @Test("tools the policy rules out are not offered")
+    func unusableToolsAreNotOffered() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "done"])
+        var readOnly = CapabilityPolicy.default
+        readOnly.writablePaths = []
+        _ = try await fixture.collect(runner.start(task: "Look", workspace: fixture.workspace.url, policy: readOnly))
+        #expect(backend.requests[0].tools.map(\.name) == ["filesystem_list", "filesystem_read", "memory_store", "memory_search"])
+    }
+
     @Test("the step budget ends a run that never answers")
     func stepBudget() async throws {
         let fixture = try AgentFixture()
