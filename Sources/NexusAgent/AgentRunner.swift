@@ -154,18 +154,23 @@ public struct AgentRunner: Sendable {
                 return
             }
 
-            state.lastTurnRepeated = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
+            // A model that restates what it observed and then only wants to look further is going
+            // round its plan again: it answers from what it has. Restating, then changing
+            // something (writing what it read), is its next step.
+            let restartedPlan = result.restatedCalls > 0 && result.toolCalls.allSatisfy { tools.onlyObserves($0.name) }
+            let exactRepeat = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
+            state.lastTurnRepeated = restartedPlan || exactRepeat
             if state.lastTurnRepeated {
                 // Nothing new was asked: keep the conversation ending at the last real observation,
                 // and make the next turn answer from it.
                 let repeated = result.toolCalls.map { call in
-                    RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: "repeated",
+                    RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: exactRepeat ? "repeated" : "replanned",
                             durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                             promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
                 }
                 for call in result.toolCalls {
                     emit(.toolCall(step: state.step, call: call))
-                    emit(.toolResult(step: state.step, call: call, result: .error("repeated call: not run again"), seconds: 0))
+                    emit(.toolResult(step: state.step, call: call, result: .error(exactRepeat ? "repeated call: not run again" : "the plan started over: not run; answer from what was observed"), seconds: 0))
                 }
                 try persist(&record, state: state, steps: repeated)
                 continue

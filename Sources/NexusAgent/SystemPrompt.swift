@@ -9,7 +9,6 @@ enum SystemPrompt {
         Work step by step: call one tool, read its result, then decide the next step. \
         Use only facts you observed in tool results; never invent file names, contents or numbers. \
         To calculate (sums, totals, averages), run Python code with python_execute and print the result. \
-        A task that asks for a file to be written, copied, changed or created is done only after a tool did it. \
         Paths are relative to the workspace. When the task is done, reply with a short final answer \
         that states the result.
         """

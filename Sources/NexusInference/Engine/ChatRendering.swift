@@ -94,7 +94,13 @@ final class RenderedChat {
     /// output; a reply made only of bare JSON calls to offered tools counts as those calls.
     /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
     func answer(from output: String, partial: Bool) throws -> (content: String, toolCalls: [ToolCall]) {
-        guard parsesToolCalls else { return (output, []) }
+        let answer = try answerPassingOver(output, partial: partial)
+        return (answer.content, answer.toolCalls)
+    }
+
+    /// As ``answer(from:partial:)``, with how many restated earlier calls were passed over.
+    func answerPassingOver(_ output: String, partial: Bool) throws -> (content: String, toolCalls: [ToolCall], restated: Int) {
+        guard parsesToolCalls else { return (output, [], 0) }
         var parsed = try parse(output, partial: partial)
         if parsed.toolCalls.isEmpty, let bare = BareToolCalls.extract(from: parsed.content, tools: offered, parallel: true, cutOff: partial) {
             parsed = (content: "", toolCalls: bare)
@@ -103,21 +109,23 @@ final class RenderedChat {
             let calls = try parsed.toolCalls.enumerated().map { index, call in
                 try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
             }
-            return (parsed.content, calls)
+            return (parsed.content, calls, 0)
         }
         // One call wanted, several written: the first new one (small models restate earlier calls
         // before the next), else the first. Only the first call's errors matter.
         var first: ToolCall?
+        var restated = 0
         for (index, call) in parsed.toolCalls.enumerated() {
             do {
                 let checked = try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
-                if !previousCalls.contains(checked.signature) { return (parsed.content, [checked]) }
+                if !previousCalls.contains(checked.signature) { return (parsed.content, [checked], restated) }
+                restated += 1
                 first = first ?? checked
             } catch where index > 0 {
                 continue
             }
         }
-        return (parsed.content, first.map { [$0] } ?? [])
+        return (parsed.content, first.map { [$0] } ?? [], 0)
     }
 
     /// Whether `text` (whole lines of bare JSON calls) already holds a call not made before.

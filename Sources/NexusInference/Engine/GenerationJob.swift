@@ -113,11 +113,13 @@ final class GenerationJob {
         guard let chat, chat.parsesToolCalls else {
             return GenerationResult(text: rawText, finishReason: reason, usage: usage)
         }
-        let answer = try chat.answer(from: rawText, partial: reason == .length)
+        let answer = try chat.answerPassingOver(rawText, partial: reason == .length)
         if answer.content.hasPrefix(emittedContent), answer.content.count > emittedContent.count {
             continuation.yield(.text(String(answer.content.dropFirst(emittedContent.count))))
         }
         let finish: FinishReason = answer.toolCalls.isEmpty ? reason : .toolCalls
-        return GenerationResult(text: answer.content, toolCalls: answer.toolCalls, finishReason: finish, usage: usage)
+        var result = GenerationResult(text: answer.content, toolCalls: answer.toolCalls, finishReason: finish, usage: usage)
+        result.restatedCalls = answer.restated
+        return result
     }
 }
