@@ -76,7 +76,7 @@ public struct AgentRunner: Sendable {
         var record = initial
         var state = initialState
         let store = RunStore(database: database)
-        let context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
         let started = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds
 
@@ -186,8 +186,12 @@ public struct AgentRunner: Sendable {
                         "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
                         duration: 0)
                 } else {
+                    context.observedPaths = state.observedPaths ?? []
                     outcome = await tools.call(call, context: context)
                     state.calls.append(signature)
+                    if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
+                        state.observedPaths = (state.observedPaths ?? []).union([path])
+                    }
                 }
                 state.hasObserved = true
                 emit(.toolResult(step: state.step, call: call, result: outcome.result, seconds: outcome.duration))

@@ -34,11 +34,16 @@ public struct ToolContext: Sendable {
     public var policy: CapabilityPolicy
     /// The run making the call, when there is one.
     public var runID: String?
+    /// Paths the run has looked at (read, listed); nil outside an agent run. When set, a tool
+    /// refuses to replace an existing file the run never looked at: a small model otherwise
+    /// writes over a file it was asked to change without knowing its text.
+    public var observedPaths: Set<String>?
 
-    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil) {
+    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil, observedPaths: Set<String>? = nil) {
         self.workspace = workspace
         self.policy = policy
         self.runID = runID
+        self.observedPaths = observedPaths
     }
 }
 

@@ -39,7 +39,11 @@ public struct FilesystemWriteTool: Tool {
             return .error("mode must be \"overwrite\", \"append\" or \"create\", not \"\(modeName)\"")
         }
         let files = WorkspacePath(context)
+        let observed = context.observedPaths.map { Set($0.map(files.absolute)) }
         return try await FileToolSupport.run {
+            if mode == .overwrite, let observed, !observed.contains(files.absolute(path)), (try? files.stat(path: path))?.kind == .file {
+                return .error("\(path) already exists and you have not read it; read it first with filesystem_read, or change some of its text with filesystem_replace")
+            }
             let outcome = try files.write(path: path, contents: Array(content.utf8), mode: mode, createParents: true)
             let size = FileToolSupport.bytes(outcome.bytesWritten)
             switch (mode, outcome.created) {
