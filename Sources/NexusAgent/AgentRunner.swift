@@ -154,10 +154,12 @@ public struct AgentRunner: Sendable {
                 return
             }
 
-            // A model that restates what it observed and then only wants to look further is going
-            // round its plan again: it answers from what it has. Restating, then changing
-            // something (writing what it read), is its next step.
-            let restartedPlan = result.restatedCalls > 0 && result.toolCalls.allSatisfy { tools.onlyObserves($0.name) }
+            // Restating what it observed, then changing something (writing what it read), is the
+            // model's next step; so is looking further once (list, then read). A model that
+            // restates and looks further again is going round its plan: it answers from what it has.
+            let looksFurther = result.restatedCalls > 0 && result.toolCalls.allSatisfy { tools.onlyObserves($0.name) }
+            let restartedPlan = looksFurther && state.lookedFurtherAfterRestating == true
+            if looksFurther { state.lookedFurtherAfterRestating = true }
             let exactRepeat = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
             state.lastTurnRepeated = restartedPlan || exactRepeat
             if state.lastTurnRepeated {

@@ -9,6 +9,8 @@ struct RunState: Codable, Sendable {
     var calls: [String] = []
     /// Paths given to successful calls of tools that only observe (read, list, search).
     var observedPaths: Set<String>? = []
+    /// Whether the model has once restated its calls and gone on to look at something new.
+    var lookedFurtherAfterRestating: Bool? = false
     /// Whether the model has seen at least one tool result.
     var hasObserved = false
     /// The last turn only repeated earlier calls (or said nothing): the next turn must answer.

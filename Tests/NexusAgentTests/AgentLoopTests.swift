@@ -180,6 +180,22 @@ struct AgentLoopTests {
         #expect(backend.requests[0].tools.map(\.name) == ["filesystem_list", "filesystem_read", "memory_store", "memory_search"])
     }
 
+    @Test("a file is read before the agent may replace it")
+    func readBeforeReplacing() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([
+            call("filesystem_write", #"{"path": "a.txt", "content": "new"}"#),
+            call("filesystem_read", #"{"path": "a.txt"}"#),
+            call("filesystem_write", #"{"path": "a.txt", "content": "contents of a.txt, revised"}"#),
+            "Replaced a.txt.",
+        ])
+        let events = try await fixture.collect(runner.start(task: "Rewrite a.txt", workspace: fixture.workspace.url, policy: .default))
+        #expect(events.results.map(\.status) == [.error, .ok, .ok])
+        #expect(events.results[0].content.contains("you have not read it"))
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("a.txt"), encoding: .utf8) == "contents of a.txt, revised")
+    }
+
     @Test("the step budget ends a run that never answers")
     func stepBudget() async throws {
         let fixture = try AgentFixture()

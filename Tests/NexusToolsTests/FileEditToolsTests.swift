@@ -125,6 +125,29 @@ import Testing
         #expect(scratch.read("workspace/poem.txt")?.contains("red") == true)
     }
 
+    // MARK: - filesystem_write in an agent run
+
+    @Test func anAgentRunReadsAFileBeforeReplacingIt() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("Roses are red,\n", to: "workspace/poem.txt")
+        let writer = try ToolRegistry([FilesystemWriteTool()])
+        func write(_ arguments: JSONValue, observed: Set<String>?) async -> ToolResult {
+            var context = scratch.context()
+            context.observedPaths = observed
+            return await writer.call(ToolCall(id: "1", name: "filesystem_write", arguments: arguments), context: context).result
+        }
+        let blind: JSONValue = ["path": "poem.txt", "content": "Fix the poem"]
+        #expect(await write(blind, observed: [])
+            == .error("poem.txt already exists and you have not read it; read it first with filesystem_read, or change some of its text with filesystem_replace"))
+        #expect(scratch.read("workspace/poem.txt") == "Roses are red,\n")
+        // New files, appends, files the run read, and calls outside a run are not held back.
+        #expect(await write(["path": "new.txt", "content": "x"], observed: []).status == .ok)
+        #expect(await write(["path": "poem.txt", "content": "x", "mode": "append"], observed: []).status == .ok)
+        #expect(await write(blind, observed: ["./poem.txt"]).status == .ok)
+        #expect(await write(["path": "new.txt", "content": "y"], observed: nil).status == .ok)
+    }
+
     // MARK: - offering
 
     @Test func toolsThePolicyRulesOutAreNotOffered() throws {
