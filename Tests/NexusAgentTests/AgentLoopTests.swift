@@ -196,6 +196,29 @@ struct AgentLoopTests {
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("a.txt"), encoding: .utf8) == "contents of a.txt, revised")
     }
 
+    @Test("after restating its calls the model may look further once; the second time it answers")
+    func restatedPlans() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        func result(_ name: String, _ arguments: JSONValue, restated: Int) -> GenerationResult {
+            var result = GenerationResult(text: "", toolCalls: [ToolCall(id: "c", name: name, arguments: arguments)], finishReason: .toolCalls)
+            result.restatedCalls = restated
+            return result
+        }
+        let backend = PresetBackend(results: [
+            result("filesystem_list", ["path": "."], restated: 0),
+            result("filesystem_read", ["path": "a.txt"], restated: 1),  // list, then read: taken
+            result("filesystem_read", ["path": "b.txt"], restated: 2),  // round the plan again: not run
+            GenerationResult(text: "a.txt holds 'contents of a.txt'.", finishReason: .stop),
+        ])
+        let runner = AgentRunner(backend: backend, tools: fixture.tools, database: fixture.database)
+        let events = try await fixture.collect(runner.start(task: "What does a.txt say?", workspace: fixture.workspace.url, policy: .default))
+        let summary = try #require(events.summary)
+        #expect(summary.steps.map(\.status) == ["ok", "ok", "replanned"])
+        #expect(summary.answer == "a.txt holds 'contents of a.txt'.")
+        #expect(backend.requests.last?.toolChoice == ToolChoice.none)
+    }
+
     @Test("the step budget ends a run that never answers")
     func stepBudget() async throws {
         let fixture = try AgentFixture()
@@ -277,6 +300,28 @@ struct AgentLoopTests {
         defer { fixture.workspace.remove() }
         let (runner, _) = fixture.runner([])
         await #expect(throws: NexusError.self) { _ = try await fixture.collect(runner.start(task: "  ", workspace: fixture.workspace.url, policy: .default)) }
+    }
+}
+
+/// Returns prepared results in order, recording each request.
+final class PresetBackend: InferenceBackend, @unchecked Sendable {
+    private let state: Mutex<(results: [GenerationResult], requests: [GenerationRequest])>
+    var modelName: String { "preset" }
+    var requests: [GenerationRequest] { state.withLock { $0.requests } }
+
+    init(results: [GenerationResult]) {
+        state = Mutex((results: results, requests: []))
+    }
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let next = state.withLock { state -> GenerationResult? in
+            state.requests.append(request)
+            return state.results.isEmpty ? nil : state.results.removeFirst()
+        }
+        return AsyncThrowingStream { continuation in
+            if let next { continuation.yield(.done(next)) }
+            continuation.finish()
+        }
     }
 }
 
