@@ -76,7 +76,7 @@ public struct AgentRunner: Sendable {
         var record = initial
         var state = initialState
         let store = RunStore(database: database)
-        let context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
         let started = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds
 
@@ -108,10 +108,13 @@ public struct AgentRunner: Sendable {
             let mustCallTool = configuration.requireObservation && !state.hasObserved
             // After a turn of nothing but repeats, the model answers from what it has seen.
             let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
-            let request = GenerationRequest(
-                prompt: .chat(state.messages), tools: tools.definitions, toolChoice: toolChoice,
+            var request = GenerationRequest(
+                prompt: .chat(state.messages), tools: tools.definitions(usableUnder: policy), toolChoice: toolChoice,
                 sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
+            // A restated observation is passed over for the model's next call; a restated change is
+            // taken, and counts as a repeat: a model that redoes what it did has nothing left to do.
+            request.previousCalls = Set(state.calls.filter { tools.onlyObserves(String($0.prefix { $0 != " " })) })
             let turnStart = ContinuousClock.now
             let result: GenerationResult
             do {
@@ -132,6 +135,15 @@ public struct AgentRunner: Sendable {
             record.completionTokens += result.usage.completionTokens
             state.completionTokens += result.usage.completionTokens
 
+            if result.toolCalls.isEmpty, result.text.allSatisfy(\.isWhitespace), !state.lastTurnRepeated {
+                // An empty reply answers nothing (a small model's cut-off call often parses to
+                // nothing): the next turn must answer in prose from what was observed.
+                state.lastTurnRepeated = true
+                try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "empty",
+                                                                     durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
+                                                                     promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
+                continue
+            }
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
                 let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "answer",
@@ -142,18 +154,25 @@ public struct AgentRunner: Sendable {
                 return
             }
 
-            state.lastTurnRepeated = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
+            // Restating what it observed, then changing something (writing what it read), is the
+            // model's next step; so is looking further once (list, then read). A model that
+            // restates and looks further again is going round its plan: it answers from what it has.
+            let looksFurther = result.restatedCalls > 0 && result.toolCalls.allSatisfy { tools.onlyObserves($0.name) }
+            let restartedPlan = looksFurther && state.lookedFurtherAfterRestating == true
+            if looksFurther { state.lookedFurtherAfterRestating = true }
+            let exactRepeat = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
+            state.lastTurnRepeated = restartedPlan || exactRepeat
             if state.lastTurnRepeated {
                 // Nothing new was asked: keep the conversation ending at the last real observation,
                 // and make the next turn answer from it.
                 let repeated = result.toolCalls.map { call in
-                    RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: "repeated",
+                    RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: exactRepeat ? "repeated" : "replanned",
                             durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                             promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
                 }
                 for call in result.toolCalls {
                     emit(.toolCall(step: state.step, call: call))
-                    emit(.toolResult(step: state.step, call: call, result: .error("repeated call: not run again"), seconds: 0))
+                    emit(.toolResult(step: state.step, call: call, result: .error(exactRepeat ? "repeated call: not run again" : "the plan started over: not run; answer from what was observed"), seconds: 0))
                 }
                 try persist(&record, state: state, steps: repeated)
                 continue
@@ -169,8 +188,12 @@ public struct AgentRunner: Sendable {
                         "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
                         duration: 0)
                 } else {
+                    context.observedPaths = state.observedPaths ?? []
                     outcome = await tools.call(call, context: context)
                     state.calls.append(signature)
+                    if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
+                        state.observedPaths = (state.observedPaths ?? []).union([path])
+                    }
                 }
                 state.hasObserved = true
                 emit(.toolResult(step: state.step, call: call, result: outcome.result, seconds: outcome.duration))
@@ -217,9 +240,4 @@ public struct AgentRunner: Sendable {
             answer: record.answer ?? "", steps: steps, promptTokens: record.promptTokens, completionTokens: record.completionTokens,
             seconds: seconds)
     }
-}
-
-extension ToolCall {
-    /// Name plus arguments: two calls with the same signature would do the same thing.
-    var signature: String { name + " " + arguments.jsonText }
 }

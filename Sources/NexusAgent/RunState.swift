@@ -7,9 +7,13 @@ struct RunState: Codable, Sendable {
     var step = 0
     /// Signatures of the tool calls already carried out, to catch identical repeats.
     var calls: [String] = []
+    /// Paths given to successful calls of tools that only observe (read, list, search).
+    var observedPaths: Set<String>? = []
+    /// Whether the model has once restated its calls and gone on to look at something new.
+    var lookedFurtherAfterRestating: Bool? = false
     /// Whether the model has seen at least one tool result.
     var hasObserved = false
-    /// The last turn only repeated earlier calls: the next turn must answer.
+    /// The last turn only repeated earlier calls (or said nothing): the next turn must answer.
     var lastTurnRepeated = false
     var completionTokens = 0
     /// Wall-clock seconds spent in earlier sessions of this run (before a resume).

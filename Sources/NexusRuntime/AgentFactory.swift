@@ -23,7 +23,8 @@ public struct AgentFactory: Sendable {
     /// Self-modifications are signed into the ledger.
     public func builtInTools(database: NexusDatabase) throws -> ToolRegistry {
         try ToolRegistry([
-            FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemSearchTool(),
+            FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemReplaceTool(),
+            FilesystemCopyTool(), FilesystemMoveTool(), FilesystemMakeFolderTool(), FilesystemSearchTool(),
             ExecuteCommandTool(), PythonExecuteTool(), WebFetchTool(),
             DatabaseQueryTool(),
             MemoryStoreTool(database: database), MemorySearchTool(database: database),

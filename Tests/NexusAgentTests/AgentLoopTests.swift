@@ -140,6 +140,85 @@ struct AgentLoopTests {
         #expect(messages.filter { $0.role == .tool }.count == 1)
     }
 
+    @Test("an empty reply is not taken as the answer: the next turn must answer in prose")
+    func emptyReplyLeadsToAnswerTurn() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "  ", "3 files."])
+        let events = try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default))
+        let summary = try #require(events.summary)
+        #expect(summary.status == "completed")
+        #expect(summary.answer == "3 files.")
+        #expect(backend.requests.map(\.toolChoice) == [.required, .auto, ToolChoice.none])
+        #expect(try RunStore(database: fixture.database).steps(runID: summary.id).map(\.status) == ["ok", "empty", "answer"])
+    }
+
+    @Test("the model is told which observations it already made, not which changes")
+    func previousCallsAreObservationsOnly() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([
+            call("filesystem_list", #"{"path": "."}"#),
+            call("filesystem_write", #"{"path": "out.txt", "content": "x"}"#),
+            "Wrote out.txt.",
+        ])
+        _ = try await fixture.collect(runner.start(task: "Write out.txt", workspace: fixture.workspace.url, policy: .default))
+        #expect(backend.requests[0].previousCalls.isEmpty)
+        let listed = ToolCall(id: "", name: "filesystem_list", arguments: ["path": "."]).signature
+        #expect(backend.requests[1].previousCalls == [listed])
+        #expect(backend.requests[2].previousCalls == [listed])
+    }
+
+    @Test("tools the policy rules out are not offered")
+    func unusableToolsAreNotOffered() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "done"])
+        var readOnly = CapabilityPolicy.default
+        readOnly.writablePaths = []
+        _ = try await fixture.collect(runner.start(task: "Look", workspace: fixture.workspace.url, policy: readOnly))
+        #expect(backend.requests[0].tools.map(\.name) == ["filesystem_list", "filesystem_read", "memory_store", "memory_search"])
+    }
+
+    @Test("a file is read before the agent may replace it")
+    func readBeforeReplacing() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([
+            call("filesystem_write", #"{"path": "a.txt", "content": "new"}"#),
+            call("filesystem_read", #"{"path": "a.txt"}"#),
+            call("filesystem_write", #"{"path": "a.txt", "content": "contents of a.txt, revised"}"#),
+            "Replaced a.txt.",
+        ])
+        let events = try await fixture.collect(runner.start(task: "Rewrite a.txt", workspace: fixture.workspace.url, policy: .default))
+        #expect(events.results.map(\.status) == [.error, .ok, .ok])
+        #expect(events.results[0].content.contains("you have not read it"))
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("a.txt"), encoding: .utf8) == "contents of a.txt, revised")
+    }
+
+    @Test("after restating its calls the model may look further once; the second time it answers")
+    func restatedPlans() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        func result(_ name: String, _ arguments: JSONValue, restated: Int) -> GenerationResult {
+            var result = GenerationResult(text: "", toolCalls: [ToolCall(id: "c", name: name, arguments: arguments)], finishReason: .toolCalls)
+            result.restatedCalls = restated
+            return result
+        }
+        let backend = PresetBackend(results: [
+            result("filesystem_list", ["path": "."], restated: 0),
+            result("filesystem_read", ["path": "a.txt"], restated: 1),  // list, then read: taken
+            result("filesystem_read", ["path": "b.txt"], restated: 2),  // round the plan again: not run
+            GenerationResult(text: "a.txt holds 'contents of a.txt'.", finishReason: .stop),
+        ])
+        let runner = AgentRunner(backend: backend, tools: fixture.tools, database: fixture.database)
+        let events = try await fixture.collect(runner.start(task: "What does a.txt say?", workspace: fixture.workspace.url, policy: .default))
+        let summary = try #require(events.summary)
+        #expect(summary.steps.map(\.status) == ["ok", "ok", "replanned"])
+        #expect(summary.answer == "a.txt holds 'contents of a.txt'.")
+        #expect(backend.requests.last?.toolChoice == ToolChoice.none)
+    }
+
     @Test("the step budget ends a run that never answers")
     func stepBudget() async throws {
         let fixture = try AgentFixture()
@@ -221,6 +300,28 @@ struct AgentLoopTests {
         defer { fixture.workspace.remove() }
         let (runner, _) = fixture.runner([])
         await #expect(throws: NexusError.self) { _ = try await fixture.collect(runner.start(task: "  ", workspace: fixture.workspace.url, policy: .default)) }
+    }
+}
+
+/// Returns prepared results in order, recording each request.
+final class PresetBackend: InferenceBackend, @unchecked Sendable {
+    private let state: Mutex<(results: [GenerationResult], requests: [GenerationRequest])>
+    var modelName: String { "preset" }
+    var requests: [GenerationRequest] { state.withLock { $0.requests } }
+
+    init(results: [GenerationResult]) {
+        state = Mutex((results: results, requests: []))
+    }
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        let next = state.withLock { state -> GenerationResult? in
+            state.requests.append(request)
+            return state.results.isEmpty ? nil : state.results.removeFirst()
+        }
+        return AsyncThrowingStream { continuation in
+            if let next { continuation.yield(.done(next)) }
+            continuation.finish()
+        }
     }
 }
 

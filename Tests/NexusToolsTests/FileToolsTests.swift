@@ -56,7 +56,9 @@ import Testing
         let text = (1...10).map { "line \($0)" }.joined(separator: "\n") + "\n"
         try scratch.write(text, to: "workspace/ten.txt")
 
-        #expect(await call("filesystem_read", ["path": "ten.txt"], in: scratch) == .ok(text))
+        #expect(await call("filesystem_read", ["path": "ten.txt"], in: scratch) == .ok("[ten.txt: 10 lines]\n" + text))
+        try scratch.write("one\ntwo", to: "workspace/two.txt")
+        #expect(await call("filesystem_read", ["path": "two.txt"], in: scratch) == .ok("[two.txt: 2 lines]\none\ntwo"))
         #expect(await call("filesystem_read", ["path": "ten.txt", "offset": 3, "limit": 2], in: scratch)
             == .ok("line 3\nline 4\n[lines 3-4 of 10; call filesystem_read with offset 5 to read on]"))
         #expect(await call("filesystem_read", ["path": "ten.txt", "offset": 9], in: scratch) == .ok("line 9\nline 10\n[lines 9-10 of 10]"))

@@ -45,6 +45,9 @@ public struct ToolCall: Sendable, Hashable, Codable {
         self.name = name
         self.arguments = arguments
     }
+
+    /// Name plus arguments: two calls with the same signature would do the same thing.
+    public var signature: String { name + " " + arguments.jsonText }
 }
 
 /// A tool the model may call: a name, what it does, and the JSON Schema of its arguments.

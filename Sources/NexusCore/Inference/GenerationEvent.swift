@@ -36,6 +36,8 @@ public struct GenerationResult: Sendable, Hashable {
     public var toolCalls: [ToolCall]
     public var finishReason: FinishReason
     public var usage: GenerationUsage
+    /// How many calls from the request's `previousCalls` the output restated before the call taken.
+    public var restatedCalls = 0
 
     public init(text: String, toolCalls: [ToolCall] = [], finishReason: FinishReason, usage: GenerationUsage = GenerationUsage()) {
         self.text = text

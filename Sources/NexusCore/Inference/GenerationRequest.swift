@@ -64,6 +64,10 @@ public struct GenerationRequest: Sendable, Hashable {
     public var ignoreEndOfGeneration: Bool
     /// A GBNF grammar the output must follow (local models; takes precedence over `responseFormat`).
     public var grammar: String?
+    /// Signatures (``ToolCall/signature``) of the calls the conversation already made. When parallel
+    /// calls are off and the output holds several calls, the first one not among these is taken:
+    /// small models restate the calls they made before writing the new one.
+    public var previousCalls: Set<String> = []
 
     public init(
         prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,

@@ -17,6 +17,8 @@ extension InferenceBackend {
                 return result
             }
         }
+        // A cancelled consumer sees the stream end early: that is a cancellation, not a failure.
+        try Task.checkCancellation()
         throw NexusError(.inferenceFailed, "the backend for \(modelName) ended without a result")
     }
 }

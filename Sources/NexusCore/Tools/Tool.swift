@@ -34,11 +34,16 @@ public struct ToolContext: Sendable {
     public var policy: CapabilityPolicy
     /// The run making the call, when there is one.
     public var runID: String?
+    /// Paths the run has looked at (read, listed); nil outside an agent run. When set, a tool
+    /// refuses to replace an existing file the run never looked at: a small model otherwise
+    /// writes over a file it was asked to change without knowing its text.
+    public var observedPaths: Set<String>?
 
-    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil) {
+    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil, observedPaths: Set<String>? = nil) {
         self.workspace = workspace
         self.policy = policy
         self.runID = runID
+        self.observedPaths = observedPaths
     }
 }
 
@@ -52,4 +57,21 @@ public protocol Tool: Sendable {
     /// A call outside `context.policy` returns a `.refused` result rather than throwing; throwing
     /// is for failures of Nexus itself.
     func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult
+
+    /// Whether any call could succeed under `policy`. A tool that every call would be refused
+    /// (`web_fetch` with no network host allowed) is not offered to the model: it would only
+    /// distract it. Calls still go through the policy either way.
+    func isUsable(under policy: CapabilityPolicy) -> Bool
+
+    /// Whether the tool only looks (lists, reads, searches) and changes nothing, so that calling
+    /// it again is harmless.
+    var onlyObserves: Bool { get }
+}
+
+extension Tool {
+    /// Tools change things unless they say otherwise.
+    public var onlyObserves: Bool { false }
+
+    /// Usable under any policy; tools that need a capability a policy may withhold say so.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { true }
 }

@@ -5,8 +5,11 @@ import NexusCore
 /// a final answer; Nexus recognises it when the whole reply is such calls to offered tools.
 enum BareToolCalls {
     /// The calls in `content`, or nil when it is anything but calls to offered tools.
-    /// - Parameter parallel: keep every call; otherwise only the first.
-    static func extract(from content: String, tools: [ToolDefinition], parallel: Bool) -> [(name: String, arguments: String, id: String)]? {
+    /// - Parameters:
+    ///   - parallel: keep every call; otherwise only the first.
+    ///   - cutOff: the output stopped at its token limit, so a last line that is not whole JSON is
+    ///     dropped when complete calls come before it.
+    static func extract(from content: String, tools: [ToolDefinition], parallel: Bool, cutOff: Bool = false) -> [(name: String, arguments: String, id: String)]? {
         var text = content.trimmingCharacters(in: .whitespacesAndNewlines)
         if text.hasPrefix("```") {
             text = text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst()
@@ -18,8 +21,12 @@ enum BareToolCalls {
         if let whole = try? JSONValue.parse(text) {
             candidates = whole.arrayValue ?? [whole]
         } else {
-            for line in text.split(separator: "\n") where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-                guard let value = try? JSONValue.parse(String(line)) else { return nil }
+            let lines = text.split(separator: "\n").filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+            for (index, line) in lines.enumerated() {
+                guard let value = try? JSONValue.parse(String(line)) else {
+                    if cutOff, index == lines.count - 1, !candidates.isEmpty { break }
+                    return nil
+                }
                 candidates.append(value)
             }
         }

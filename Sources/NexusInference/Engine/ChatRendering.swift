@@ -15,6 +15,8 @@ final class RenderedChat {
     /// The tools shown to the model; calls are checked against these.
     let offered: [ToolDefinition]
     let parallelToolCalls: Bool
+    /// Signatures of calls already made, passed over when the output restates them.
+    let previousCalls: Set<String>
     /// The template cannot present tools, so Nexus's own fallback form is used (`ToolFallback`).
     let usesToolFallback: Bool
     /// The grammar that enforces `required` or a named tool in the fallback form.
@@ -26,6 +28,7 @@ final class RenderedChat {
         let offered = Self.offeredTools(request)
         self.offered = offered
         parallelToolCalls = request.parallelToolCalls
+        previousCalls = request.previousCalls
         usesToolFallback = !offered.isEmpty && !model.supportsTools
         let tools = usesToolFallback ? [] : offered
         let rendered = usesToolFallback ? ToolFallback.messages(messages, tools: offered) : messages
@@ -91,15 +94,47 @@ final class RenderedChat {
     /// output; a reply made only of bare JSON calls to offered tools counts as those calls.
     /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
     func answer(from output: String, partial: Bool) throws -> (content: String, toolCalls: [ToolCall]) {
-        guard parsesToolCalls else { return (output, []) }
+        let answer = try answerPassingOver(output, partial: partial)
+        return (answer.content, answer.toolCalls)
+    }
+
+    /// As ``answer(from:partial:)``, with how many restated earlier calls were passed over.
+    func answerPassingOver(_ output: String, partial: Bool) throws -> (content: String, toolCalls: [ToolCall], restated: Int) {
+        guard parsesToolCalls else { return (output, [], 0) }
         var parsed = try parse(output, partial: partial)
-        if parsed.toolCalls.isEmpty, let bare = BareToolCalls.extract(from: parsed.content, tools: offered, parallel: parallelToolCalls) {
+        if parsed.toolCalls.isEmpty, let bare = BareToolCalls.extract(from: parsed.content, tools: offered, parallel: true, cutOff: partial) {
             parsed = (content: "", toolCalls: bare)
         }
-        let calls = try parsed.toolCalls.enumerated().map { index, call in
-            try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
+        if parallelToolCalls || parsed.toolCalls.count < 2 {
+            let calls = try parsed.toolCalls.enumerated().map { index, call in
+                try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
+            }
+            return (parsed.content, calls, 0)
         }
-        return (parsed.content, calls)
+        // One call wanted, several written: the first new one (small models restate earlier calls
+        // before the next), else the first. Only the first call's errors matter.
+        var first: ToolCall?
+        var restated = 0
+        for (index, call) in parsed.toolCalls.enumerated() {
+            do {
+                let checked = try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
+                if !previousCalls.contains(checked.signature) { return (parsed.content, [checked], restated) }
+                restated += 1
+                first = first ?? checked
+            } catch where index > 0 {
+                continue
+            }
+        }
+        return (parsed.content, first.map { [$0] } ?? [], 0)
+    }
+
+    /// Whether `text` (whole lines of bare JSON calls) already holds a call not made before.
+    func holdsNewBareCall(_ text: String) -> Bool {
+        guard let calls = BareToolCalls.extract(from: text, tools: offered, parallel: true) else { return false }
+        return calls.contains { call in
+            guard let arguments = try? ToolCall.arguments(parsing: call.arguments, tool: call.name) else { return false }
+            return !previousCalls.contains(ToolCall(id: "", name: call.name, arguments: arguments).signature)
+        }
     }
 
     /// The tools shown to the model: none for `.none`, only the named one for `.function`.

@@ -73,6 +73,16 @@ final class GenerationJob {
         }
     }
 
+    /// Whether the output already holds a whole new tool call written as bare JSON and the request
+    /// wants no parallel calls: nothing the model writes next can be used, and small models go on
+    /// writing calls (their plan, as JSON lines) until the token limit. Checked at line ends.
+    var holdsCompleteBareCall: Bool {
+        guard let chat, chat.parsesToolCalls, !request.parallelToolCalls, rawText.hasSuffix("\n") else { return false }
+        let trimmed = rawText.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard trimmed.hasPrefix("{") || trimmed.hasPrefix("```") else { return false }
+        return chat.holdsNewBareCall(trimmed)
+    }
+
     /// Ends the stream with its result (or error) and records timings.
     func finish(_ reason: FinishReason) {
         let now = ContinuousClock.now
@@ -103,11 +113,13 @@ final class GenerationJob {
         guard let chat, chat.parsesToolCalls else {
             return GenerationResult(text: rawText, finishReason: reason, usage: usage)
         }
-        let answer = try chat.answer(from: rawText, partial: reason == .length)
+        let answer = try chat.answerPassingOver(rawText, partial: reason == .length)
         if answer.content.hasPrefix(emittedContent), answer.content.count > emittedContent.count {
             continuation.yield(.text(String(answer.content.dropFirst(emittedContent.count))))
         }
         let finish: FinishReason = answer.toolCalls.isEmpty ? reason : .toolCalls
-        return GenerationResult(text: answer.content, toolCalls: answer.toolCalls, finishReason: finish, usage: usage)
+        var result = GenerationResult(text: answer.content, toolCalls: answer.toolCalls, finishReason: finish, usage: usage)
+        result.restatedCalls = answer.restated
+        return result
     }
 }

@@ -394,6 +394,8 @@ public actor LlamaEngine {
         if stopped {
             job.stoppedBySequence = true
             complete(slot: index, reason: .stop)
+        } else if job.holdsCompleteBareCall {
+            complete(slot: index, reason: .stop)
         } else if let maxTokens = job.request.maxTokens, job.generatedTokens >= maxTokens {
             complete(slot: index, reason: .length)
         } else if slots[index].cachedTokens.count + 1 >= configuration.contextLength {

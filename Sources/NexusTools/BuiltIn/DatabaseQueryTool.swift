@@ -40,6 +40,9 @@ public struct DatabaseQueryTool: Tool {
             ])
     }
 
+    /// Offered only when the policy names a database.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.databases.isEmpty }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let database = arguments["database"]?.stringValue, database.contains(where: { !$0.isWhitespace }), !database.contains("\0") else {
             return .error("database_query needs \"database\": the path of an SQLite file listed in the policy")

@@ -33,6 +33,9 @@ public struct ExecuteCommandTool: Tool {
         )
     }
 
+    /// Offered unless the policy allows no command at all.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { policy.commands.map { !$0.isEmpty } ?? true }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let command = arguments["command"]?.stringValue else { return .error("execute_command needs a \"command\" string") }
         let stdin = arguments["stdin"]?.stringValue

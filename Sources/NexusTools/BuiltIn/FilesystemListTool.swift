@@ -9,6 +9,9 @@ public struct FilesystemListTool: Tool {
         self.maxEntries = maxEntries
     }
 
+    /// Looks only.
+    public var onlyObserves: Bool { true }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_list",

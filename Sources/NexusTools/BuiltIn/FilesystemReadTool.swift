@@ -16,14 +16,17 @@ public struct FilesystemReadTool: Tool {
         self.defaultLineLimit = defaultLineLimit
     }
 
+    /// Looks only.
+    public var onlyObserves: Bool { true }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_read",
-            description: "Read a text file. Returns its text. For long files, use offset and limit to read some lines.",
+            description: "Read a text file. Returns its text and its number of lines. For long files, use offset and limit to read some lines.",
             parameters: [
                 "type": "object",
                 "properties": [
-                    "path": ["type": "string", "description": "File to read, relative to the workspace. Example: \"src/main.py\"."],
+                    "path": ["type": "string", "description": "File to read, relative to the workspace."],
                     "offset": ["type": "integer", "minimum": 1, "description": "First line to read (1 = first line). Default 1."],
                     "limit": ["type": "integer", "minimum": 1, "description": .string("How many lines to read. Default \(defaultLineLimit).")],
                 ],
@@ -81,7 +84,11 @@ public struct FilesystemReadTool: Tool {
             last = number
         }
         let complete = firstLine == 1 && last == total && contents.reachesEnd
-        if complete { return .ok(text) }
+        if complete {
+            // The count is stated, small models miscount lines they can see; first, so that the
+            // last thing read is the file's own text, which a question is usually about.
+            return .ok("[\(path): \(total) line\(total == 1 ? "" : "s")]\n" + text)
+        }
         if !shown.isEmpty { shown.removeLast() }
         var note = "\n[lines \(firstLine)-\(last) of \(totalText)"
         if last < total || !contents.reachesEnd {

@@ -24,6 +24,9 @@ public struct FilesystemSearchTool: Tool {
         self.maxFileBytes = maxFileBytes
     }
 
+    /// Looks only.
+    public var onlyObserves: Bool { true }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_search",

@@ -10,12 +10,12 @@ public struct FilesystemWriteTool: Tool {
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_write",
-            description: "Write text to a file. Creates the file and missing folders. Replaces the file unless mode is \"append\" or \"create\".",
+            description: "Write text to a file. Creates the file and missing folders. Replaces the whole file unless mode is \"append\" or \"create\". To change some words of an existing file, use filesystem_replace instead; to copy a file, filesystem_copy.",
             parameters: [
                 "type": "object",
                 "properties": [
-                    "path": ["type": "string", "description": "File to write, relative to the workspace. Example: \"notes/summary.txt\"."],
-                    "content": ["type": "string", "description": "The text to write."],
+                    "path": ["type": "string", "description": "File to write, relative to the workspace."],
+                    "content": ["type": "string", "description": "The whole text the file must hold (or, in append mode, the text to add)."],
                     "mode": [
                         "type": "string", "enum": ["overwrite", "append", "create"],
                         "description": "overwrite: replace the file (default). append: add to the end. create: only if the file does not exist.",
@@ -27,6 +27,9 @@ public struct FilesystemWriteTool: Tool {
         )
     }
 
+    /// Offered when the policy allows writing somewhere.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let path = FileToolSupport.string(arguments, "path"), let content = FileToolSupport.string(arguments, "content") else {
             return .error("filesystem_write needs a \"path\" and a \"content\"")
@@ -36,7 +39,11 @@ public struct FilesystemWriteTool: Tool {
             return .error("mode must be \"overwrite\", \"append\" or \"create\", not \"\(modeName)\"")
         }
         let files = WorkspacePath(context)
+        let observed = context.observedPaths.map { Set($0.map(files.absolute)) }
         return try await FileToolSupport.run {
+            if mode == .overwrite, let observed, !observed.contains(files.absolute(path)), (try? files.stat(path: path))?.kind == .file {
+                return .error("\(path) already exists and you have not read it; read it first with filesystem_read, or change some of its text with filesystem_replace")
+            }
             let outcome = try files.write(path: path, contents: Array(content.utf8), mode: mode, createParents: true)
             let size = FileToolSupport.bytes(outcome.bytesWritten)
             switch (mode, outcome.created) {

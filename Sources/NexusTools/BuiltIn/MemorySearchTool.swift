@@ -10,6 +10,9 @@ public struct MemorySearchTool: Tool {
         self.store = MemoryStore(database: database)
     }
 
+    /// Looks only.
+    public var onlyObserves: Bool { true }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "memory_search",

@@ -30,6 +30,11 @@ public struct PythonExecuteTool: Tool {
         )
     }
 
+    /// Offered when the policy allows `python3` (by name or path), or any command.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool {
+        policy.commands.map { $0.contains { $0.split(separator: "/").last == "python3" } } ?? true
+    }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let code = arguments["code"]?.stringValue else { return .error("python_execute needs a \"code\" string") }
         let stdin = arguments["stdin"]?.stringValue

@@ -37,6 +37,9 @@ public struct WebFetchTool: Tool {
         )
     }
 
+    /// Offered only when the policy allows some network destination.
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.networkHosts.isEmpty }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         let request: FetchRequest
         switch FetchRequest.make(arguments) {

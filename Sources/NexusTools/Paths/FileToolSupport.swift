@@ -45,6 +45,11 @@ enum FileToolSupport {
         return base == "/" ? "/" + relative : base + "/" + relative
     }
 
+    /// The last name of a path ("b.txt" for "a/b.txt/"), for copying or moving into a folder.
+    static func lastName(of path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
     /// Whether bytes look like a binary file (a NUL byte near the start).
     static func looksBinary(_ bytes: some Collection<UInt8>) -> Bool {
         bytes.prefix(8192).contains(0)

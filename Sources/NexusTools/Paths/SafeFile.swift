@@ -184,7 +184,7 @@ struct SafeFile {
     }
 
     /// `lstat` of one component: a link is refused, a missing entry is a clear error.
-    private func inspect(_ name: String, in directory: SafeFileDescriptor, index: Int) throws -> stat {
+    func inspect(_ name: String, in directory: SafeFileDescriptor, index: Int) throws -> stat {
         var status = stat()
         guard fstatat(directory.raw, name, &status, AT_SYMLINK_NOFOLLOW) == 0 else {
             throw target.ioFailure(errno, path: target.display(through: index))

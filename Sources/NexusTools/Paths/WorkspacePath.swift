@@ -125,6 +125,21 @@ public struct WorkspacePath: Sendable {
         try file(path, for: .read).status()
     }
 
+    /// Creates a directory beneath a writable root, with every missing directory above it.
+    /// - Returns: Whether the directory is new (false when it already existed).
+    /// - Throws: ``PathRefusal``, or `NexusError(.ioError)` (a file is in the way).
+    @discardableResult
+    public func makeDirectory(path: String) throws -> Bool {
+        try file(path, for: .write).makeDirectory()
+    }
+
+    /// Renames a file or directory; both paths must lie beneath writable roots. Missing folders
+    /// above `destination` are created; an existing `destination` is not replaced.
+    /// - Throws: ``PathRefusal``, or `NexusError(.ioError)` (missing source, existing destination).
+    public func move(from source: String, to destination: String) throws {
+        try file(source, for: .write).move(to: file(destination, for: .write))
+    }
+
     /// The absolute, lexically normalized form of a path (no file system access), for messages.
     public func absolute(_ path: String) -> String {
         PathLexer.join(PathLexer.resolve(path, against: workspace))

@@ -60,6 +60,17 @@ public struct ToolRegistry: Sendable {
     /// The tools as the model sees them, in registration order.
     public var definitions: [ToolDefinition] { entries.map(\.definition) }
 
+    /// The tools worth offering to a model under `policy`: those some call could succeed with
+    /// (``Tool/isUsable(under:)``), in registration order.
+    public func definitions(usableUnder policy: CapabilityPolicy) -> [ToolDefinition] {
+        entries.filter { $0.tool.isUsable(under: policy) }.map(\.definition)
+    }
+
+    /// Whether the tool with this name only observes (``Tool/onlyObserves``); false when unknown.
+    public func onlyObserves(_ name: String) -> Bool {
+        tool(named: name)?.onlyObserves ?? false
+    }
+
     /// The registered names, in registration order.
     public var names: [String] { entries.map(\.definition.name) }
 
