@@ -50,6 +50,11 @@ struct EdgeMiddleware: RouterMiddleware {
         } catch {
             throw NexusError(.backendUnavailable, "the API keys cannot be read right now; try again shortly")
         }
+        if !decision.isAllowed, access.routes.rule(method: request.method.rawValue, path: request.uri.path) == nil {
+            // No rule means no route: a mistyped path is told so, not asked for a key. A route
+            // the table missed would also end here, refused, never served without its check.
+            throw NexusError(.notFound, "no route \(request.method.rawValue) \(request.uri.path); see docs/openapi.yaml for the API")
+        }
         switch decision {
         case .allowed(let caller): return caller
         case .unauthenticated: throw NexusError(.unauthorized, decision.message ?? AccessDecision.unauthenticatedMessage)

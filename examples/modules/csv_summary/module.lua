@@ -1,10 +1,17 @@
 -- Summarizes a CSV file, using the csv module from the graph for parsing.
 local csv = require("csv")
 
+-- filesystem_read puts "[PATH: N lines]" (or "[PATH is empty]") before the text, for models.
+local function file_text(path)
+  local text = nexus.call("filesystem_read", { path = path })
+  if text:match("^%[[^\n]* is empty%]$") then return "" end
+  return (text:gsub("^%[[^\n]*%]\n", "", 1))
+end
+
 local M = {}
 
 function M.run(input)
-  local text = nexus.call("filesystem_read", { path = input.path })
+  local text = file_text(input.path)
   local header, rows = csv.parse(text)
   local columns = {}
   for c, name in ipairs(header) do

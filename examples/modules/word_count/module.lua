@@ -1,4 +1,11 @@
 -- Counts words (runs of non-space characters) in workspace files.
+-- filesystem_read puts "[PATH: N lines]" (or "[PATH is empty]") before the text, for models.
+local function file_text(path)
+  local text = nexus.call("filesystem_read", { path = path })
+  if text:match("^%[[^\n]* is empty%]$") then return "" end
+  return (text:gsub("^%[[^\n]*%]\n", "", 1))
+end
+
 local M = {}
 
 local function text_files()
@@ -18,7 +25,7 @@ function M.run(input)
   local paths = input.paths or text_files()
   local files, total = {}, 0
   for _, path in ipairs(paths) do
-    local text = nexus.call("filesystem_read", { path = path })
+    local text = file_text(path)
     local count = 0
     for _ in text:gmatch("%S+") do count = count + 1 end
     files[path] = count
