@@ -46,7 +46,8 @@ def test_create_with_a_system_prompt_and_parameters(client):
         stream=True)]
     assert progress[-1] == "success"
     shown = client.show("smol-pirate")
-    assert shown.system == "You are a pirate."
+    # The client's ShowResponse has no field for the system prompt; the Modelfile carries it.
+    assert 'SYSTEM """You are a pirate."""' in shown.modelfile
     assert "num_predict" in shown.parameters
     # The model's default options apply: at most 6 tokens although the request sets no limit.
     answer = client.generate(model="smol-pirate", prompt="Tell me about the sea.")
