@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Makes this machine ready to build and run Nexus: system packages, llama.cpp (built from the
 # source bundled in the llama-cpp-python sdist), Nexus's shim over llama.cpp's `common` library,
-# the default models and the Python test venv. Every step is cached under $NEXUS_CACHE keyed by version, so a second
-# run only checks that everything is in place.
+# the default models and the Python test venv. Every step is cached under $NEXUS_CACHE keyed by
+# version, so a second run only checks that everything is in place.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)

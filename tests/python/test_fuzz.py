@@ -54,7 +54,7 @@ def test_fuzzing_finds_no_5xx_and_the_server_survives(fuzz_server, tmp_path):
         "--max-examples", EXAMPLES, "--seed", "20261122", "--generation-deterministic",
         "--workers", "1", "--request-timeout", "300", "--no-color",
         "--suppress-health-check", "all",
-        "--report", "junit", "--report-dir", str(tmp_path),
+        "--report", "junit", "--report-junit-path", str(tmp_path / "junit.xml"),
     ]
     environment = {**os.environ, "SCHEMATHESIS_HOOKS": "fuzz_hooks",
                    "PYTHONPATH": os.pathsep.join(filter(None, [str(HERE), os.environ.get("PYTHONPATH")]))}
