@@ -64,6 +64,10 @@ struct InferenceService: Sendable {
     /// Embeddings of `inputs` with `model`.
     /// - Throws: `NexusError(.invalidArgument)` when the model cannot embed or an input is empty.
     func embed(_ inputs: [String], model: String, keepAlive: KeepAlive?) async throws -> (EmbeddingResult, RequestTiming) {
+        // Checked before the model is leased: a bad input must not cost a model load.
+        if inputs.contains(where: \.isEmpty) {
+            throw NexusError(.invalidArgument, "cannot embed an empty text; remove it from the input")
+        }
         let started = ContinuousClock.now
         let lease = try await lease(model: model, keepAlive: keepAlive)
         defer { Task { await lease.release() } }
