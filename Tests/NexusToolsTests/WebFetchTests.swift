@@ -220,7 +220,7 @@ private final class LoopbackHTTPServer: @unchecked Sendable {
 
     @Test func aSlowServerIsCutOffAtThePolicysWallTime() async throws {
         let server = try LoopbackHTTPServer { _ in
-            Thread.sleep(forTimeInterval: 2)
+            Thread.sleep(forTimeInterval: 6)
             return .init(body: "late")
         }
         defer { server.stop() }
@@ -232,9 +232,12 @@ private final class LoopbackHTTPServer: @unchecked Sendable {
         let outcome = await registry.call(ToolCall(id: "1", name: "web_fetch", arguments: ["url": .string("http://127.0.0.1:\(server.port)/")]),
                                           context: context)
         #expect(outcome.result.status == .error)
-        #expect(outcome.result.content == "cannot fetch http://127.0.0.1:\(server.port)/: no answer in time"
-                    || outcome.result.content.contains("took longer than the policy's 0.3 seconds"), "\(outcome.result.content)")
-        #expect(ContinuousClock.now - started < .seconds(1.5))
+        // Which timer fires first depends on the machine's load; each says the answer came too late.
+        let content = outcome.result.content
+        #expect(content.hasSuffix(": no answer in time") || content.hasSuffix(": no data in time")
+                    || content.contains("took longer than the policy's 0.3 seconds"), "\(content)")
+        // Cut off long before the server's 6 s answer (not a speed check: it only must not wait it out).
+        #expect(ContinuousClock.now - started < .seconds(5))
     }
 
     @Test func badRequestsAndUnreachableHostsAreClearErrors() async throws {
