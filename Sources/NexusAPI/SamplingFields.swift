@@ -45,6 +45,12 @@ public enum SamplingFields {
         (try fields.strings("stop") ?? []).filter { !$0.isEmpty }
     }
 
+    /// Ollama's `num_predict`: a token limit, or nil for -1 ("until done") and -2 ("until the context is full").
+    public static func tokenLimit(numPredictIn fields: RequestFields) throws -> Int? {
+        guard let limit = try fields.integer("num_predict", in: -2...Int(Int32.max)), limit >= 0 else { return nil }
+        return limit
+    }
+
     private static func outOfRange(_ fields: RequestFields, _ key: String, _ range: String) -> NexusError {
         NexusError(.invalidArgument, "\(fields.name(key)) must be in the range \(range)")
     }

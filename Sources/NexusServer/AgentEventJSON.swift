@@ -25,16 +25,35 @@ enum AgentEventJSON {
         case .thinking(let step):
             return ("thinking", ["step": .number(Double(step))])
         case .toolCall(let step, let call):
-            return ("tool_call", ["step": .number(Double(step)), "id": .string(call.id), "tool": .string(call.name), "arguments": call.arguments])
+            return ("tool_call", toolCall(step: step, id: call.id, tool: call.name, arguments: call.arguments))
         case .toolResult(let step, let call, let result, let seconds):
-            return ("tool_result", [
-                "step": .number(Double(step)), "id": .string(call.id), "tool": .string(call.name),
-                "status": .string(result.status.rawValue), "content": .string(result.content),
-                "truncated": .bool(result.truncated), "seconds": .number(seconds),
-            ])
+            return ("tool_result", toolResult(step: step, id: call.id, tool: call.name, status: result.status.rawValue,
+                                              content: result.content, truncated: result.truncated, seconds: seconds))
         case .finished(let summary):
             return ("finished", summaryJSON(summary))
         }
+    }
+
+    /// A `tool_call` event's data, live or replayed (`id` nil when the store has none).
+    private static func toolCall(step: Int, id: String?, tool: String, arguments: JSONValue) -> JSONValue {
+        var data: JSONObject = ["step": .number(Double(step))]
+        if let id { data["id"] = .string(id) }
+        data["tool"] = .string(tool)
+        data["arguments"] = arguments
+        return .object(data)
+    }
+
+    /// A `tool_result` event's data, live or replayed.
+    private static func toolResult(step: Int, id: String?, tool: String, status: String, content: String,
+                                   truncated: Bool, seconds: Double) -> JSONValue {
+        var data: JSONObject = ["step": .number(Double(step))]
+        if let id { data["id"] = .string(id) }
+        data["tool"] = .string(tool)
+        data["status"] = .string(status)
+        data["content"] = .string(content)
+        data["truncated"] = .bool(truncated)
+        data["seconds"] = .number(seconds)
+        return .object(data)
     }
 
     static func summaryJSON(_ summary: RunSummary) -> JSONValue {
@@ -77,11 +96,10 @@ enum AgentEventJSON {
         var events: [(String, JSONValue)] = [("started", ["run_id": .string(record.id), "task": .string(record.task), "resumed": false])]
         for step in steps {
             guard let tool = step.tool else { continue }
-            events.append(("tool_call", ["step": .number(Double(step.index)), "tool": .string(tool), "arguments": step.arguments ?? [:]]))
-            events.append(("tool_result", [
-                "step": .number(Double(step.index)), "tool": .string(tool), "status": .string(step.status),
-                "content": .string(step.resultExcerpt ?? ""), "truncated": true, "seconds": .number(step.durationSeconds),
-            ]))
+            // The store keeps an excerpt of each result, not the call's id.
+            events.append(("tool_call", toolCall(step: step.index, id: nil, tool: tool, arguments: step.arguments ?? [:])))
+            events.append(("tool_result", toolResult(step: step.index, id: nil, tool: tool, status: step.status,
+                                                     content: step.resultExcerpt ?? "", truncated: true, seconds: step.durationSeconds)))
         }
         // A run still marked running but not live here stopped with a crash: it has no end yet.
         if record.status != "running" {

@@ -1,6 +1,7 @@
 import Foundation
 import NexusAPI
 import NexusCore
+import NexusInference
 
 /// What both APIs call: admission, a model lease, the generation itself, and its accounting.
 /// The Ollama and OpenAI routes differ only in how they read requests and write answers.
@@ -28,8 +29,8 @@ struct InferenceService: Sendable {
     }
 
     /// The request with the model's own defaults (system prompt of a created model) applied.
-    func prepared(_ request: GenerationRequest, model: String) -> GenerationRequest {
-        guard let system = catalog.system(of: model), case .chat(let messages) = request.prompt,
+    func prepared(_ request: GenerationRequest, model: ModelEntry) -> GenerationRequest {
+        guard let system = model.system, case .chat(let messages) = request.prompt,
               !messages.contains(where: { $0.role == .system }) else {
             return request
         }
@@ -39,10 +40,11 @@ struct InferenceService: Sendable {
     }
 
     /// Streams the generation; counts its tokens when it ends and releases the lease however it ends.
-    func generate(_ request: GenerationRequest, model: String, lease: ModelLease) -> AsyncThrowingStream<GenerationEvent, any Error> {
+    func generate(_ request: GenerationRequest, model entry: ModelEntry, lease: ModelLease) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
         let metrics = self.metrics
-        let prepared = prepared(request, model: model)
+        let prepared = prepared(request, model: entry)
+        let model = entry.name
         let task = Task {
             defer { Task { await lease.release() } }
             do {

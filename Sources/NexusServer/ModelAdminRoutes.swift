@@ -18,7 +18,7 @@ struct ModelAdminRoutes: Sendable {
         router.post("/api/create") { request, _ in try await create(request) }
         router.post("/api/copy") { request, _ in
             let fields = try await request.fields(limit: configuration.maxBodyBytes)
-            let source = try store.entry(named: service.catalog.resolve(try fields.requiredString("source")))
+            let source = try service.catalog.entry(try fields.requiredString("source"))
             var copy = source
             copy.name = try fields.requiredString("destination")
             copy.modifiedAt = Date()
@@ -105,7 +105,7 @@ struct ModelAdminRoutes: Sendable {
             let size = ((try? FileManager.default.attributesOfItem(atPath: from)[.size]) as? NSNumber)?.int64Value ?? 0
             base = ModelEntry(name: name, path: from, size: size, source: "file")
         } else {
-            base = try store.entry(named: service.catalog.resolve(from))
+            base = try service.catalog.entry(from)
         }
         var entry = base
         entry.name = name

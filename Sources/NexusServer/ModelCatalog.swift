@@ -8,18 +8,23 @@ import NexusInference
 struct ModelCatalog: Sendable {
     let store: ModelStore
 
-    /// The stored name a request means: the name itself, or without Ollama's default tag `:latest`.
+    /// The stored model a request's name means: the name itself, or without Ollama's default tag
+    /// `:latest`. One read of the store serves the lookup and everything the request needs later
+    /// (its system prompt and default options).
     /// - Throws: `NexusError(.modelNotFound)` with Ollama's wording, which clients match on.
-    func resolve(_ name: String) throws -> String {
-        let names = Set(try store.list().map(\.name))
-        if names.contains(name) { return name }
-        if name.hasSuffix(":latest"), names.contains(String(name.dropLast(7))) { return String(name.dropLast(7)) }
-        if !name.contains(":"), names.contains(name + ":latest") { return name + ":latest" }
+    func entry(_ name: String) throws -> ModelEntry {
+        let entries = try store.list()
+        let candidates = [name] + (name.hasSuffix(":latest") ? [String(name.dropLast(7))] : [])
+            + (name.contains(":") ? [] : [name + ":latest"])
+        for candidate in candidates {
+            if let entry = entries.first(where: { $0.name == candidate }) { return entry }
+        }
         throw NexusError(.modelNotFound, "model '\(name)' not found; list models with GET /api/tags or pull one with /api/pull")
     }
 
-    func entry(_ name: String) throws -> ModelEntry {
-        try store.entry(named: resolve(name))
+    /// The stored name a request's model name means.
+    func resolve(_ name: String) throws -> String {
+        try entry(name).name
     }
 
     func list() throws -> [ModelDescription] {
@@ -42,14 +47,10 @@ struct ModelCatalog: Sendable {
             supportsTools: true, system: entry.system, parameters: entry.parameters?.objectValue ?? [:])
     }
 
-    /// The system prompt a created model carries.
-    func system(of name: String) -> String? {
-        (try? entry(name))?.system
-    }
-
-    /// The default options a created model carries, under `overrides` (the request's own).
-    func options(of name: String, overriddenBy overrides: JSONObject?) -> JSONObject? {
-        guard let defaults = (try? entry(name))?.parameters?.objectValue, !defaults.isEmpty else { return overrides }
+    /// The default options a created model carries, under `overrides` (the request's own); nil
+    /// when the model carries none, so the request is used as it is.
+    static func options(of entry: ModelEntry, overriddenBy overrides: JSONObject?) -> JSONObject? {
+        guard let defaults = entry.parameters?.objectValue, !defaults.isEmpty else { return nil }
         var merged = defaults
         for (key, value) in overrides ?? [:] { merged[key] = value }
         return merged

@@ -32,12 +32,8 @@ public actor ModelPool {
     /// - Returns: the backend and the seconds spent loading it (0 when it was already loaded).
     /// - Throws: the loader's `NexusError` (e.g. `.modelNotFound`).
     public func acquire(_ name: String) async throws -> (backend: any InferenceBackend, loadSeconds: Double) {
-        if var entry = entries[name] {
-            entry.active += 1
-            entry.generation += 1
-            entry.lastUsed = Date()
-            entries[name] = entry
-            return (entry.backend, 0)
+        if let backend = use(name) {
+            return (backend, 0)
         }
         let started = ContinuousClock.now
         let task: Task<any InferenceBackend, any Error>
@@ -56,15 +52,23 @@ public actor ModelPool {
             throw error
         }
         loading[name] = nil
-        if var entry = entries[name] {
-            entry.active += 1
-            entry.generation += 1
-            entries[name] = entry
-            return (entry.backend, (ContinuousClock.now - started).inSeconds)
+        // A concurrent request for the same model may have stored it while this one waited.
+        if let backend = use(name) {
+            return (backend, (ContinuousClock.now - started).inSeconds)
         }
         makeRoom()
         entries[name] = Entry(backend: backend, active: 1)
         return (backend, (ContinuousClock.now - started).inSeconds)
+    }
+
+    /// Counts one more use of a loaded model; nil when it is not loaded.
+    private func use(_ name: String) -> (any InferenceBackend)? {
+        guard var entry = entries[name] else { return nil }
+        entry.active += 1
+        entry.generation += 1
+        entry.lastUsed = Date()
+        entries[name] = entry
+        return entry.backend
     }
 
     /// Ends one use of `name`; `keepAlive` (when given) replaces how long it stays loaded once idle.

@@ -9,8 +9,8 @@ struct OllamaRoutes: Sendable {
     let configuration: ServerConfiguration
 
     func register(on router: Router<NexusRequestContext>) {
-        router.post("/api/chat") { request, context in try await chat(request, context: context) }
-        router.post("/api/generate") { request, context in try await generate(request, context: context) }
+        router.post("/api/chat") { request, context in try await respond(request, chat: true, context: context) }
+        router.post("/api/generate") { request, context in try await respond(request, chat: false, context: context) }
         router.post("/api/embed") { request, context in try await embed(request, context: context, legacy: false) }
         router.post("/api/embeddings") { request, context in try await embed(request, context: context, legacy: true) }
         router.get("/api/tags") { _, _ in Response.json(OllamaResponses.tags(try service.catalog.list())) }
@@ -24,31 +24,20 @@ struct OllamaRoutes: Sendable {
         router.get("/api/ps") { _, _ in Response.json(OllamaResponses.running(try await running())) }
     }
 
-    private func chat(_ request: Request, context: NexusRequestContext) async throws -> Response {
-        let fields = try await withModelOptions(request.fields(limit: configuration.maxBodyBytes))
-        let parsed = try OllamaRequests.chat(fields)
-        return try await respond(parsed, chat: true, context: context)
-    }
-
-    private func generate(_ request: Request, context: NexusRequestContext) async throws -> Response {
-        let fields = try await withModelOptions(request.fields(limit: configuration.maxBodyBytes))
-        let parsed = try OllamaRequests.generate(fields)
-        return try await respond(parsed, chat: false, context: context)
-    }
-
-    /// A created model's default options under the request's own.
-    private func withModelOptions(_ fields: RequestFields) throws -> RequestFields {
-        guard let model = try fields.string("model"), let resolved = try? service.catalog.resolve(model),
-              let options = service.catalog.options(of: resolved, overriddenBy: try fields.fields("options")?.object) else {
-            return fields
+    /// `/api/chat` or `/api/generate`: the body is read with a created model's default options
+    /// under the request's own, from the one store lookup the whole request uses.
+    private func respond(_ request: Request, chat: Bool, context: NexusRequestContext) async throws -> Response {
+        var fields = try await request.fields(limit: configuration.maxBodyBytes)
+        // A missing or unknown model is reported after the body's own errors, as before any lookup.
+        let stored = try? service.catalog.entry(fields.requiredString("model"))
+        if let stored, let options = ModelCatalog.options(of: stored, overriddenBy: try fields.fields("options")?.object) {
+            var object = fields.object
+            object["options"] = .object(options)
+            fields = RequestFields(object)
         }
-        var object = fields.object
-        object["options"] = .object(options)
-        return RequestFields(object)
-    }
-
-    private func respond(_ parsed: OllamaGenerationRequest, chat: Bool, context: NexusRequestContext) async throws -> Response {
-        let model = try service.catalog.resolve(parsed.model)
+        let parsed = chat ? try OllamaRequests.chat(fields) : try OllamaRequests.generate(fields)
+        let entry = try stored ?? service.catalog.entry(parsed.model)
+        let model = entry.name
         guard let generation = parsed.generation else {
             // No prompt: load the model, or unload it when keep_alive is 0.
             if case .seconds(let seconds)? = parsed.keepAlive, seconds <= 0 {
@@ -60,7 +49,7 @@ struct OllamaRoutes: Sendable {
         }
         let started = ContinuousClock.now
         let lease = try await service.lease(model: model, keepAlive: parsed.keepAlive)
-        let cursor = GenerationCursor(service.generate(generation, model: model, lease: lease))
+        let cursor = GenerationCursor(service.generate(generation, model: entry, lease: lease))
         let name = parsed.model
         let timing = { @Sendable in RequestTiming(loadSeconds: lease.loadSeconds, totalSeconds: (ContinuousClock.now - started).inSeconds) }
         guard parsed.stream else {

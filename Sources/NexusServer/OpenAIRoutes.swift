@@ -22,13 +22,13 @@ struct OpenAIRoutes: Sendable {
     private func complete(_ request: Request, context: NexusRequestContext, chat: Bool) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let parsed = chat ? try OpenAIRequests.chat(fields) : try OpenAIRequests.completion(fields)
-        let model = try service.catalog.resolve(parsed.model)
+        let entry = try service.catalog.entry(parsed.model)
         var generation = parsed.generation
-        if let defaults = service.catalog.options(of: model, overriddenBy: [:]), !defaults.isEmpty {
-            generation = try withModelDefaults(generation, defaults: defaults, request: fields)
+        if let merged = ModelCatalog.options(of: entry, overriddenBy: fields.object) {
+            generation = try withModelDefaults(generation, fields: RequestFields(merged))
         }
-        let lease = try await service.lease(model: model, keepAlive: nil)
-        let cursor = GenerationCursor(service.generate(generation, model: model, lease: lease))
+        let lease = try await service.lease(model: entry.name, keepAlive: nil)
+        let cursor = GenerationCursor(service.generate(generation, model: entry, lease: lease))
         let id = (chat ? "chatcmpl-" : "cmpl-") + RandomID.make()
         let created = Date()
         let name = parsed.model
@@ -72,17 +72,13 @@ struct OpenAIRoutes: Sendable {
         }
     }
 
-    /// Sampling defaults of a created model (Ollama option names), for fields the request left out.
-    private func withModelDefaults(_ generation: GenerationRequest, defaults: JSONObject, request: RequestFields) throws -> GenerationRequest {
-        var merged = defaults
-        for (key, value) in request.object { merged[key] = value }
-        let fields = RequestFields(merged)
+    /// The sampling of `generation` read again from `fields`: the request's own fields over a
+    /// created model's defaults (Ollama option names).
+    private func withModelDefaults(_ generation: GenerationRequest, fields: RequestFields) throws -> GenerationRequest {
         var result = generation
         result.sampling = try SamplingFields.sampling(in: fields)
         result.stop = try SamplingFields.stop(in: fields)
-        if result.maxTokens == nil, let limit = try fields.integer("num_predict", in: -2...Int(Int32.max)), limit >= 0 {
-            result.maxTokens = limit
-        }
+        if result.maxTokens == nil { result.maxTokens = try SamplingFields.tokenLimit(numPredictIn: fields) }
         return result
     }
 

@@ -40,12 +40,16 @@ public enum KeepAlive: Sendable, Hashable {
                 total += value * unit
                 digits = ""
             } else {
-                throw NexusError(.invalidArgument, "'keep_alive' \"\(text)\" is not a duration; use seconds or forms like \"30s\", \"5m\", \"1h\", \"-1\"")
+                throw notADuration(text)
             }
         }
         guard digits.isEmpty, !text.isEmpty else {
-            throw NexusError(.invalidArgument, "'keep_alive' \"\(text)\" is not a duration; use seconds or forms like \"30s\", \"5m\", \"1h\", \"-1\"")
+            throw notADuration(text)
         }
         return .seconds(total)
+    }
+
+    private static func notADuration(_ text: String) -> NexusError {
+        NexusError(.invalidArgument, "'keep_alive' \"\(text)\" is not a duration; use seconds or forms like \"30s\", \"5m\", \"1h\", \"-1\"")
     }
 }

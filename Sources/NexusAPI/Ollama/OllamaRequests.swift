@@ -64,10 +64,7 @@ public enum OllamaRequests {
         guard let options = try fields.fields("options") else { return }
         request.sampling = try SamplingFields.sampling(in: options)
         request.stop = try SamplingFields.stop(in: options)
-        // -1 is "until done", -2 "until the context is full": both are nil here.
-        if let limit = try options.integer("num_predict", in: -2...Int(Int32.max)), limit >= 0 {
-            request.maxTokens = limit
-        }
+        request.maxTokens = try SamplingFields.tokenLimit(numPredictIn: options)
     }
 
     /// `format`: "json" or a JSON Schema.
