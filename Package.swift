@@ -94,6 +94,7 @@ let package = Package(
             name: "NexusAgent",
             dependencies: [
                 "NexusCore",
+                "NexusModules",
                 "NexusStore",
                 "NexusTools",
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -16,10 +16,12 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var requireObservation: Bool
     /// Memories recalled into the system prompt.
     public var recalledMemories: Int
+    /// When HOPE replays, compiles or guides instead of reasoning from scratch.
+    public var hope: HopeThresholds
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,
-                recalledMemories: Int = 3) {
+                recalledMemories: Int = 3, hope: HopeThresholds = HopeThresholds()) {
         self.maxSteps = maxSteps
         self.maxTokens = maxTokens
         self.maxWallSeconds = maxWallSeconds
@@ -27,5 +29,6 @@ public struct AgentConfiguration: Sendable, Hashable {
         self.sampling = sampling
         self.requireObservation = requireObservation
         self.recalledMemories = recalledMemories
+        self.hope = hope
     }
 }

@@ -4,6 +4,8 @@ public import NexusCore
 public enum AgentEvent: Sendable {
     /// The run exists (new or resumed) and is about to take its first step.
     case started(runID: String, task: String, resumed: Bool)
+    /// HOPE chose how the run works (and again if a model-free run falls back to the model).
+    case dispatched(mode: HopeMode, confidence: Double, reason: String)
     /// The model is asked for step `step` (1-based).
     case thinking(step: Int)
     /// The model called a tool.
@@ -33,4 +35,32 @@ public struct RunSummary: Sendable, Hashable, Codable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var seconds: Double
+    /// HOPE's mode for the run, the match confidence behind it, and why.
+    public var mode: String
+    public var confidence: Double
+    public var reason: String
+    /// Model tokens in and out (the same as `promptTokens` and `completionTokens`).
+    public var tokens: Tokens
+
+    public struct Tokens: Sendable, Hashable, Codable {
+        public var `in`: Int
+        public var out: Int
+    }
+
+    public init(id: String, status: String, outcome: String, outcomeSource: String, answer: String, steps: [Step], promptTokens: Int,
+                completionTokens: Int, seconds: Double, mode: String, confidence: Double, reason: String) {
+        self.id = id
+        self.status = status
+        self.outcome = outcome
+        self.outcomeSource = outcomeSource
+        self.answer = answer
+        self.steps = steps
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.seconds = seconds
+        self.mode = mode
+        self.confidence = confidence
+        self.reason = reason
+        self.tokens = Tokens(in: promptTokens, out: completionTokens)
+    }
 }

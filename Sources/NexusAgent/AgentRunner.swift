@@ -19,19 +19,32 @@ public struct AgentRunner: Sendable {
         self.configuration = configuration
     }
 
-    /// Starts a new run of `task` in `workspace` under `policy`.
+    /// Starts a new run of `task` in `workspace` under `policy`. HOPE's dispatcher picks the mode
+    /// first: a crystallized module or a followed trace finishes the task without the model
+    /// unless a step fails, and then the model takes over from what was done.
     public func start(task: String, workspace: URL, policy: CapabilityPolicy) -> AsyncThrowingStream<AgentEvent, any Error> {
         stream { emit in
             let trimmed = task.trimmingCharacters(in: .whitespacesAndNewlines)
             guard !trimmed.isEmpty else {
                 throw NexusError(.invalidArgument, "the task is empty; say what the agent should do")
             }
+            let dispatch = try Dispatcher(database: database, tools: tools, thresholds: configuration.hope).dispatch(trimmed)
             let prompt = try SystemPrompt.compose(database: database, task: trimmed, recalled: configuration.recalledMemories)
-            let state = RunState(messages: [.system(prompt), .user(trimmed)])
-            let record = try RunStore(database: database).create(
+            var request = trimmed
+            if dispatch.mode == .mixed, let trace = dispatch.trace {
+                request += try Guidance.text(for: trace, database: database)
+            }
+            var state = RunState(messages: [.system(prompt), .user(request)])
+            var record = RunRecord(
                 task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
-                state: try JSONValue(encoding: state))
+                state: try JSONValue(encoding: state), mode: dispatch.mode.rawValue, confidence: dispatch.confidence,
+                followedRunID: dispatch.trace?.runID, module: dispatch.module, dispatchReason: dispatch.reason)
+            try RunStore(database: database).create(record)
             emit(.started(runID: record.id, task: trimmed, resumed: false))
+            emit(.dispatched(mode: dispatch.mode, confidence: dispatch.confidence, reason: dispatch.reason))
+            if dispatch.mode == .crystallized || dispatch.mode == .follower {
+                if try await runWithoutModel(dispatch, record: &record, state: &state, policy: policy, emit: emit) { return }
+            }
             try await loop(record: record, state: state, policy: policy, emit: emit)
         }
     }
@@ -75,7 +88,6 @@ public struct AgentRunner: Sendable {
                       emit: @escaping @Sendable (AgentEvent) -> Void) async throws {
         var record = initial
         var state = initialState
-        let store = RunStore(database: database)
         var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
         let started = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds
@@ -84,13 +96,7 @@ public struct AgentRunner: Sendable {
 
         func finish(_ status: String, answer: String, outcome: String, source: String) throws {
             state.elapsedSeconds = elapsed()
-            record.status = status
-            record.answer = answer
-            record.outcome = outcome
-            record.outcomeSource = source
-            record.state = try JSONValue(encoding: state)
-            try store.save(run: record, appending: [])
-            emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))
+            try self.finish(&record, state: state, status: status, answer: answer, outcome: outcome, source: source, emit: emit)
         }
 
         while true {
@@ -180,30 +186,10 @@ public struct AgentRunner: Sendable {
             state.messages.append(.assistant(result.text, toolCalls: result.toolCalls))
             var steps: [RunStep] = []
             for (position, call) in result.toolCalls.enumerated() {
-                emit(.toolCall(step: state.step, call: call))
-                let signature = call.signature
-                let outcome: ToolCallOutcome
-                if state.calls.contains(signature) {
-                    outcome = ToolCallOutcome(result: .error(
-                        "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
-                        duration: 0)
-                } else {
-                    context.observedPaths = state.observedPaths ?? []
-                    outcome = await tools.call(call, context: context)
-                    state.calls.append(signature)
-                    if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
-                        state.observedPaths = (state.observedPaths ?? []).union([path])
-                    }
-                }
-                state.hasObserved = true
-                emit(.toolResult(step: state.step, call: call, result: outcome.result, seconds: outcome.duration))
-                state.messages.append(.tool(Observation.text(of: outcome.result, task: record.task), callID: call.id, name: call.name))
-                steps.append(RunStep(
-                    runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: outcome.result.status.rawValue,
-                    resultDigest: Observation.digest(of: outcome.result.content), resultExcerpt: String(outcome.result.content.prefix(500)),
-                    durationSeconds: outcome.duration,
-                    promptTokens: position == 0 ? result.usage.promptTokens : 0,
-                    completionTokens: position == 0 ? result.usage.completionTokens : 0))
+                var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit).step
+                step.promptTokens = position == 0 ? result.usage.promptTokens : 0
+                step.completionTokens = position == 0 ? result.usage.completionTokens : 0
+                steps.append(step)
             }
             try persist(&record, state: state, steps: steps)
         }
@@ -212,7 +198,7 @@ public struct AgentRunner: Sendable {
     /// A forced answer must be prose: small models otherwise keep writing tool calls as JSON text.
     static let plainAnswerGrammar = #"root ::= [A-Za-z0-9] [^\x00]*"#
 
-    private func persist(_ record: inout RunRecord, state: RunState, steps: [RunStep]) throws {
+    func persist(_ record: inout RunRecord, state: RunState, steps: [RunStep]) throws {
         record.state = try JSONValue(encoding: state)
         try RunStore(database: database).save(run: record, appending: steps)
     }
@@ -230,7 +216,7 @@ public struct AgentRunner: Sendable {
         return nil
     }
 
-    private func summary(of record: RunRecord, seconds: Double) throws -> RunSummary {
+    func summary(of record: RunRecord, seconds: Double) throws -> RunSummary {
         let steps = try RunStore(database: database).steps(runID: record.id).compactMap { step -> RunSummary.Step? in
             guard let tool = step.tool else { return nil }
             return RunSummary.Step(tool: tool, arguments: step.arguments ?? [:], status: step.status)
@@ -238,6 +224,6 @@ public struct AgentRunner: Sendable {
         return RunSummary(
             id: record.id, status: record.status, outcome: record.outcome ?? "unknown", outcomeSource: record.outcomeSource ?? "none",
             answer: record.answer ?? "", steps: steps, promptTokens: record.promptTokens, completionTokens: record.completionTokens,
-            seconds: seconds)
+            seconds: seconds, mode: record.mode, confidence: record.confidence, reason: record.dispatchReason)
     }
 }

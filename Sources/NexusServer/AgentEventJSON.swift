@@ -22,6 +22,8 @@ enum AgentEventJSON {
         switch event {
         case .started(let runID, let task, let resumed):
             return ("started", ["run_id": .string(runID), "task": .string(task), "resumed": .bool(resumed)])
+        case .dispatched(let mode, let confidence, let reason):
+            return ("dispatched", ["mode": .string(mode.rawValue), "confidence": .number(confidence), "reason": .string(reason)])
         case .thinking(let step):
             return ("thinking", ["step": .number(Double(step))])
         case .toolCall(let step, let call):
@@ -62,7 +64,7 @@ enum AgentEventJSON {
             "outcome_source": .string(summary.outcomeSource), "answer": .string(summary.answer),
             "steps": .array(summary.steps.map { ["tool": .string($0.tool), "arguments": $0.arguments, "status": .string($0.status)] }),
             "prompt_tokens": .number(Double(summary.promptTokens)), "completion_tokens": .number(Double(summary.completionTokens)),
-            "seconds": .number(summary.seconds),
+            "seconds": .number(summary.seconds), "mode": .string(summary.mode), "confidence": .number(summary.confidence),
         ]
     }
 
@@ -76,6 +78,7 @@ enum AgentEventJSON {
             "workspace": .string(record.workspace),
             "created_at": .string(WireTime.rfc3339(record.createdAt)), "updated_at": .string(WireTime.rfc3339(record.updatedAt)),
             "prompt_tokens": .number(Double(record.promptTokens)), "completion_tokens": .number(Double(record.completionTokens)),
+            "mode": .string(record.mode), "confidence": .number(record.confidence), "dispatch_reason": .string(record.dispatchReason),
         ]
         if let steps {
             body["steps"] = .array(steps.map { step in

@@ -12,6 +12,7 @@ enum NexusMigrations {
         migrator.registerMigration("v1", migrate: v1)
         migrator.registerMigration("v2-keys", migrate: v2Keys)
         migrator.registerMigration("v2-modules", migrate: v2Modules)
+        migrator.registerMigration("v3-hope", migrate: v3Hope)
         return migrator
     }
 

@@ -74,11 +74,11 @@ public struct RunStore: Sendable {
             for step in steps {
                 try db.execute(sql: """
                     INSERT INTO run_steps (run_id, position, step_index, tool, arguments, status, result_digest, result_excerpt,
-                                           duration_seconds, prompt_tokens, completion_tokens, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           result, duration_seconds, prompt_tokens, completion_tokens, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [
                         step.runID, position, step.index, step.tool, step.arguments?.jsonText, step.status, step.resultDigest,
-                        step.resultExcerpt, step.durationSeconds, step.promptTokens, step.completionTokens,
+                        step.resultExcerpt, step.result, step.durationSeconds, step.promptTokens, step.completionTokens,
                         step.createdAt.databaseSeconds,
                     ])
                 position += 1
@@ -181,18 +181,21 @@ public struct RunStore: Sendable {
     private static func upsert(_ run: RunRecord, _ db: Database) throws {
         try db.execute(sql: """
             INSERT INTO runs (id, task, model, workspace, status, policy, state, answer, outcome, outcome_source,
-                              created_at, updated_at, prompt_tokens, completion_tokens)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              created_at, updated_at, prompt_tokens, completion_tokens, mode, confidence, followed_run_id, module,
+                              dispatch_reason)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 task = excluded.task, model = excluded.model, workspace = excluded.workspace, status = excluded.status,
                 policy = excluded.policy, state = excluded.state, answer = excluded.answer, outcome = excluded.outcome,
                 outcome_source = excluded.outcome_source, created_at = excluded.created_at,
                 updated_at = excluded.updated_at, prompt_tokens = excluded.prompt_tokens,
-                completion_tokens = excluded.completion_tokens
+                completion_tokens = excluded.completion_tokens, mode = excluded.mode, confidence = excluded.confidence,
+                followed_run_id = excluded.followed_run_id, module = excluded.module, dispatch_reason = excluded.dispatch_reason
             """, arguments: [
                 run.id, run.task, run.model, run.workspace, run.status, run.policy.jsonText, run.state.jsonText,
                 run.answer, run.outcome, run.outcomeSource, run.createdAt.databaseSeconds, run.updatedAt.databaseSeconds,
-                run.promptTokens, run.completionTokens,
+                run.promptTokens, run.completionTokens, run.mode, run.confidence, run.followedRunID, run.module,
+                run.dispatchReason,
             ])
     }
 }
@@ -213,7 +216,12 @@ extension RunRecord {
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"),
             promptTokens: try row.value("prompt_tokens"),
-            completionTokens: try row.value("completion_tokens"))
+            completionTokens: try row.value("completion_tokens"),
+            mode: try row.value("mode"),
+            confidence: try row.value("confidence"),
+            followedRunID: try row.value("followed_run_id"),
+            module: try row.value("module"),
+            dispatchReason: try row.value("dispatch_reason"))
     }
 }
 
@@ -227,6 +235,7 @@ extension RunStep {
             status: try row.value("status"),
             resultDigest: try row.value("result_digest"),
             resultExcerpt: try row.value("result_excerpt"),
+            result: try row.value("result"),
             durationSeconds: try row.value("duration_seconds"),
             promptTokens: try row.value("prompt_tokens"),
             completionTokens: try row.value("completion_tokens"),

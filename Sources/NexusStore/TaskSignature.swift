@@ -2,45 +2,70 @@
 /// and URLs replaced by placeholders, whitespace collapsed.
 ///
 /// Two runs of "the same task" on different files or numbers get the same signature, so HOPE can
-/// count how often a task shape recurs and how often it succeeds:
+/// count how often a task shape recurs and how often it succeeds; the particulars lifted out are
+/// the task's parameters, which a follower binds into a proven trace:
 ///
 /// ```swift
 /// TaskSignature.of("Summarize ./src/main.py into 'notes.txt' in 3 lines")
 /// // "summarize <path> into <text> in <number> lines"
+/// TaskSignature.parameters(of: "Summarize ./src/main.py into 'notes.txt' in 3 lines").map(\.value)
+/// // ["./src/main.py", "notes.txt", "3"]
 /// ```
 public enum TaskSignature {
     /// The signature of `task`.
     public static func of(_ task: String) -> String {
+        analyze(task).signature
+    }
+
+    /// The particulars of `task`, in order: one for each placeholder of its signature.
+    public static func parameters(of task: String) -> [TaskParameter] {
+        analyze(task).parameters
+    }
+
+    /// The signature of `task` and its parameters.
+    public static func analyze(_ task: String) -> (signature: String, parameters: [TaskParameter]) {
         var words: [String] = []
-        for word in splitQuoted(task.lowercased()) {
-            if word == textPlaceholder {
-                words.append(word)
+        var parameters: [TaskParameter] = []
+        for word in splitQuoted(task) {
+            if case .quoted(let text) = word {
+                words.append(textPlaceholder)
+                parameters.append(TaskParameter(kind: .text, value: text))
                 continue
             }
-            let trimmed = word.trimmingPunctuation()
+            guard case .plain(let original) = word else { continue }
+            let trimmed = original.trimmingPunctuation()
             guard !trimmed.isEmpty else { continue }
-            words.append(classify(trimmed))
+            let placeholder = classify(trimmed.lowercased())
+            words.append(placeholder)
+            if let kind = TaskParameter.Kind(placeholder: placeholder) {
+                parameters.append(TaskParameter(kind: kind, value: trimmed))
+            }
         }
-        return words.joined(separator: " ")
+        return (words.joined(separator: " "), parameters)
     }
 
     static let textPlaceholder = "<text>"
 
+    private enum Word {
+        case plain(String)
+        case quoted(String)
+    }
+
     /// Splits on whitespace, turning each quoted span ("...", `...`, or '...' opened at a word's
-    /// start) into one `<text>` word.
-    private static func splitQuoted(_ text: String) -> [String] {
-        var words: [String] = []
+    /// start) into one quoted word.
+    private static func splitQuoted(_ text: String) -> [Word] {
+        var words: [Word] = []
         var current = ""
         var closing: Character?
         var previous: Character = " "
         for character in text {
             if let quote = closing {
-                if character == quote { closing = nil; words.append(textPlaceholder) }
+                if character == quote { closing = nil; words.append(.quoted(current)); current = "" } else { current.append(character) }
             } else if character == "\"" || character == "`" || (character == "'" && (previous.isWhitespace || previous == "(")) {
-                if !current.isEmpty { words.append(current); current = "" }
+                if !current.isEmpty { words.append(.plain(current)); current = "" }
                 closing = character
             } else if character.isWhitespace {
-                if !current.isEmpty { words.append(current); current = "" }
+                if !current.isEmpty { words.append(.plain(current)); current = "" }
             } else {
                 current.append(character)
             }
@@ -48,9 +73,9 @@ public enum TaskSignature {
         }
         if closing != nil {
             // An unclosed quote: keep the words as they are rather than swallowing the rest.
-            return text.split(whereSeparator: \.isWhitespace).map(String.init)
+            return text.split(whereSeparator: \.isWhitespace).map { .plain(String($0)) }
         }
-        if !current.isEmpty { words.append(current) }
+        if !current.isEmpty { words.append(.plain(current)) }
         return words
     }
 
@@ -67,6 +92,27 @@ public enum TaskSignature {
             }
         }
         return word
+    }
+}
+
+/// One particular of a task that its signature abstracts: a path, number, quoted text or URL.
+public struct TaskParameter: Sendable, Hashable, Codable {
+    public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
+        case path, number, text, url
+
+        init?(placeholder: String) {
+            guard placeholder.hasPrefix("<"), placeholder.hasSuffix(">") else { return nil }
+            self.init(rawValue: String(placeholder.dropFirst().dropLast()))
+        }
+    }
+
+    public var kind: Kind
+    /// As the task wrote it (case kept, surrounding punctuation and quotes removed).
+    public var value: String
+
+    public init(kind: Kind, value: String) {
+        self.kind = kind
+        self.value = value
     }
 }
 

@@ -123,12 +123,13 @@ public struct TraceStore: Sendable {
         }
     }
 
-    private static let columns = """
+    static let columns = """
         traces.*, runs.task AS task, runs.model AS model, runs.status AS status, runs.outcome AS outcome,
-        runs.outcome_source AS outcome_source, runs.created_at AS run_created_at
+        runs.outcome_source AS outcome_source, runs.created_at AS run_created_at, runs.mode AS mode,
+        runs.followed_run_id AS followed_run_id
         """
 
-    private static func fetch(_ db: Database, where condition: String = "1", _ arguments: StatementArguments = [],
+    static func fetch(_ db: Database, where condition: String = "1", _ arguments: StatementArguments = [],
                               order: String = "traces.run_id", limit: Int = 1) throws -> [Trace] {
         var arguments = arguments
         arguments += [max(limit, 0)]
@@ -158,6 +159,9 @@ extension Trace {
             outcome: try row.value("outcome"),
             outcomeSource: try row.value("outcome_source"),
             createdAt: try row.date("run_created_at"),
-            recordedAt: try row.date("recorded_at"))
+            recordedAt: try row.date("recorded_at"),
+            mode: try row.value("mode"),
+            followedRunID: try row.value("followed_run_id"),
+            crystallizedInto: try row.value("crystallized_into"))
     }
 }

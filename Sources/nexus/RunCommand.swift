@@ -71,6 +71,8 @@ final class StepPrinter: @unchecked Sendable {
         switch event {
         case .started(let id, let task, let resumed):
             if !json { Output.write("\(resumed ? "resuming" : "run") \(id): \(task)\n") }
+        case .dispatched(let mode, let confidence, let reason):
+            if !json { Output.write("mode \(mode.rawValue.uppercased()) (confidence \(String(format: "%.2f", confidence))): \(reason)\n") }
         case .thinking:
             break
         case .toolCall(let step, let call):
@@ -86,7 +88,7 @@ final class StepPrinter: @unchecked Sendable {
                 Output.write(((try? JSONOutput.text(summary)) ?? "{}") + "\n")
             } else {
                 Output.write("\(summary.status): \(summary.answer)\n")
-                Output.write("(\(summary.steps.count) tool calls, \(summary.promptTokens) prompt + \(summary.completionTokens) generated tokens, \(String(format: "%.1f", summary.seconds)) s; trace: nexus runs show \(summary.id))\n")
+                Output.write("(\(summary.mode), \(summary.steps.count) tool calls, \(summary.promptTokens) prompt + \(summary.completionTokens) generated tokens, \(String(format: "%.1f", summary.seconds)) s; trace: nexus runs show \(summary.id))\n")
             }
         }
     }

@@ -26,17 +26,28 @@ public struct RunRecord: Sendable, Codable, Hashable {
     public var updatedAt: Date
     public var promptTokens: Int
     public var completionTokens: Int
+    /// How HOPE dispatched the run: "learner", "mixed", "follower", "crystallized" or "taught".
+    public var mode: String
+    /// The match confidence that chose the mode, in [0, 1].
+    public var confidence: Double
+    /// The trace (its run's id) the run followed or was guided by.
+    public var followedRunID: String?
+    /// The module (NAME@VERSION) a crystallized run called.
+    public var module: String?
+    /// Why the dispatcher chose the mode, in words.
+    public var dispatchReason: String
 
     /// The outcomes `RunStore.setOutcome` accepts.
     public static let outcomes: Set<String> = ["success", "failure", "unknown"]
     /// The outcome sources `RunStore.setOutcome` accepts.
-    public static let outcomeSources: Set<String> = ["model", "feedback", "check"]
+    public static let outcomeSources: Set<String> = ["model", "feedback", "check", "replay", "module", "teacher"]
 
     /// A record; `id` defaults to a fresh `RunRecord.newID()`, `updatedAt` to `createdAt`.
     public init(id: String = RunRecord.newID(), task: String, model: String, workspace: String, status: String = "running",
                 policy: JSONValue = .null, state: JSONValue = .null, answer: String? = nil, outcome: String? = nil,
                 outcomeSource: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
-                promptTokens: Int = 0, completionTokens: Int = 0) {
+                promptTokens: Int = 0, completionTokens: Int = 0, mode: String = "learner", confidence: Double = 0,
+                followedRunID: String? = nil, module: String? = nil, dispatchReason: String = "") {
         self.id = id
         self.task = task
         self.model = model
@@ -51,6 +62,11 @@ public struct RunRecord: Sendable, Codable, Hashable {
         self.updatedAt = updatedAt ?? createdAt
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
+        self.mode = mode
+        self.confidence = confidence
+        self.followedRunID = followedRunID
+        self.module = module
+        self.dispatchReason = dispatchReason
     }
 
     /// A new run id: "run_" and 12 random lowercase base32 characters (60 bits).

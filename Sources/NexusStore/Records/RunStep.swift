@@ -16,13 +16,15 @@ public struct RunStep: Sendable, Codable, Hashable {
     public var resultDigest: String?
     /// The start of the result, for display.
     public var resultExcerpt: String?
+    /// The whole result (already capped by the policy's output limit): what a follower derives values from.
+    public var result: String?
     public var durationSeconds: Double
     public var promptTokens: Int
     public var completionTokens: Int
     public var createdAt: Date
 
     public init(runID: String, index: Int, tool: String? = nil, arguments: JSONValue? = nil, status: String,
-                resultDigest: String? = nil, resultExcerpt: String? = nil, durationSeconds: Double = 0,
+                resultDigest: String? = nil, resultExcerpt: String? = nil, result: String? = nil, durationSeconds: Double = 0,
                 promptTokens: Int = 0, completionTokens: Int = 0, createdAt: Date = Date()) {
         self.runID = runID
         self.index = index
@@ -31,6 +33,7 @@ public struct RunStep: Sendable, Codable, Hashable {
         self.status = status
         self.resultDigest = resultDigest
         self.resultExcerpt = resultExcerpt
+        self.result = result
         self.durationSeconds = durationSeconds
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens

@@ -26,10 +26,17 @@ public struct Trace: Sendable, Codable, Hashable {
     public var outcomeSource: String?
     public var createdAt: Date
     public var recordedAt: Date
+    /// How the run was dispatched ("learner", "follower", ...; see `RunRecord.mode`).
+    public var mode: String
+    /// The trace this run followed, when it was a follower or was guided by one.
+    public var followedRunID: String?
+    /// The module (NAME@VERSION) this trace was compiled into, once crystallized.
+    public var crystallizedInto: String?
 
     public init(runID: String, task: String, signature: String, model: String, toolSequence: [String], stepCount: Int,
                 toolCalls: Int, failedSteps: Int, promptTokens: Int, completionTokens: Int, toolSeconds: Double,
-                wallSeconds: Double, status: String, outcome: String?, outcomeSource: String?, createdAt: Date, recordedAt: Date) {
+                wallSeconds: Double, status: String, outcome: String?, outcomeSource: String?, createdAt: Date, recordedAt: Date,
+                mode: String = "learner", followedRunID: String? = nil, crystallizedInto: String? = nil) {
         self.runID = runID
         self.task = task
         self.signature = signature
@@ -47,6 +54,9 @@ public struct Trace: Sendable, Codable, Hashable {
         self.outcomeSource = outcomeSource
         self.createdAt = createdAt
         self.recordedAt = recordedAt
+        self.mode = mode
+        self.followedRunID = followedRunID
+        self.crystallizedInto = crystallizedInto
     }
 }
 

@@ -1,0 +1,50 @@
+import Foundation
+import NexusCore
+import NexusStore
+import NexusTools
+
+extension AgentRunner {
+    /// Carries out one tool call of a run, whoever asked for it (the model, a follower, a
+    /// crystallized module): refuses an exact repeat, runs the tool under the run's policy,
+    /// updates the state the loop reads, and shows the result to the model as an observation.
+    /// - Returns: The step to save (tokens left at 0) and the tool's result.
+    func perform(_ call: ToolCall, turn: Int, task: String, state: inout RunState, context: inout ToolContext,
+                 emit: @Sendable (AgentEvent) -> Void) async -> (step: RunStep, result: ToolResult) {
+        emit(.toolCall(step: turn, call: call))
+        let signature = call.signature
+        let outcome: ToolCallOutcome
+        if state.calls.contains(signature) {
+            outcome = ToolCallOutcome(result: .error(
+                "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
+                duration: 0)
+        } else {
+            context.observedPaths = state.observedPaths ?? []
+            outcome = await tools.call(call, context: context)
+            state.calls.append(signature)
+            if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
+                state.observedPaths = (state.observedPaths ?? []).union([path])
+            }
+        }
+        state.hasObserved = true
+        emit(.toolResult(step: turn, call: call, result: outcome.result, seconds: outcome.duration))
+        state.messages.append(.tool(Observation.text(of: outcome.result, task: task), callID: call.id, name: call.name))
+        let step = RunStep(
+            runID: context.runID ?? "", index: turn, tool: call.name, arguments: call.arguments, status: outcome.result.status.rawValue,
+            resultDigest: Observation.digest(of: outcome.result.content), resultExcerpt: String(outcome.result.content.prefix(500)),
+            result: outcome.result.content, durationSeconds: outcome.duration)
+        return (step, outcome.result)
+    }
+
+    /// Ends a run: saves its record, records its trace (what HOPE learns from), reports the summary.
+    func finish(_ record: inout RunRecord, state: RunState, status: String, answer: String, outcome: String, source: String,
+                emit: @Sendable (AgentEvent) -> Void) throws {
+        record.status = status
+        record.answer = answer
+        record.outcome = outcome
+        record.outcomeSource = source
+        record.state = try JSONValue(encoding: state)
+        try RunStore(database: database).save(run: record, appending: [])
+        try TraceStore(database: database).record(runID: record.id)
+        emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))
+    }
+}

@@ -1,0 +1,20 @@
+import NexusCore
+import NexusStore
+
+/// MIXED mode: a similar proven trace shown to the model with the task, so it can take the same
+/// path instead of searching for one.
+enum Guidance {
+    static func text(for trace: Trace, database: NexusDatabase) throws -> String {
+        let store = RunStore(database: database)
+        let calls = try store.steps(runID: trace.runID).filter { $0.tool != nil && $0.status == "ok" }
+        guard !calls.isEmpty else { return "" }
+        var text = "\n\nA similar task (\"\(trace.task)\") was done before with these tool calls:\n"
+        for (index, step) in calls.prefix(8).enumerated() {
+            text += "\(index + 1). \(step.tool!) \(String((step.arguments ?? .object([:])).jsonText.prefix(200)))\n"
+        }
+        if let answer = try store.run(id: trace.runID)?.answer, !answer.isEmpty {
+            text += "Its answer was: \(answer.prefix(200))\n"
+        }
+        return text + "Take the same steps for this task, with this task's own names and values."
+    }
+}

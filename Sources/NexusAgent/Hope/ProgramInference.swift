@@ -1,0 +1,122 @@
+import Foundation
+public import NexusCore
+public import NexusStore
+
+extension TraceProgram {
+    /// Generalizes a trace: every string it passed to a tool or answered is explained, where it
+    /// can be, by the task's parameters (`TaskSignature.parameters`) and by values derived from
+    /// earlier results; what cannot be explained stays literal. Only successful tool calls are
+    /// kept: failed ones were dead ends.
+    /// - Returns: nil when the run called no tool successfully (there is nothing to replay).
+    public static func infer(runID: String, task: String, steps: [RunStep], answer: String) -> TraceProgram? {
+        let (signature, parameters) = TaskSignature.analyze(task)
+        let calls = steps.filter { $0.tool != nil && $0.status == "ok" }
+        guard !calls.isEmpty else { return nil }
+        var results: [String] = []
+        var programSteps: [ProgramStep] = []
+        for call in calls {
+            let generalizer = Generalizer(parameters: parameters.map(\.value), results: results)
+            programSteps.append(ProgramStep(tool: call.tool!, arguments: generalizer.template(for: call.arguments ?? .object([:]))))
+            results.append(call.result ?? call.resultExcerpt ?? "")
+        }
+        let answerTemplate = Generalizer(parameters: parameters.map(\.value), results: results).generalize(answer)
+        return TraceProgram(sourceRunID: runID, signature: signature, parameterKinds: parameters.map(\.kind), steps: programSteps,
+                            answer: answerTemplate)
+    }
+}
+
+/// Explains values by parameters and earlier results.
+struct Generalizer {
+    let parameters: [String]
+    let results: [String]
+
+    func template(for value: JSONValue) -> ArgumentTemplate {
+        switch value {
+        case .string(let text):
+            let template = generalize(text)
+            return template.isLiteral ? .literal(value) : .text(template)
+        case .number(let number):
+            if let index = parameters.firstIndex(where: { Double($0) == number }) { return .number(TextTemplate([.parameter(index)])) }
+            for (step, derivation, derived) in derivedValues() where derivation.isNumeric && Double(derived) == number {
+                return .number(TextTemplate([.derived(step: step, derivation)]))
+            }
+            return .literal(value)
+        case .array(let items):
+            return .array(items.map(template(for:)))
+        case .object(let object):
+            return .object(keys: object.keys, values: object.values.map(template(for:)))
+        case .null, .bool:
+            return .literal(value)
+        }
+    }
+
+    /// A string as a template: the whole of it a parameter or derived value if it is one,
+    /// otherwise the parameters and derived values found inside it, longest first.
+    func generalize(_ text: String) -> TextTemplate {
+        if let index = parameters.firstIndex(of: text) { return TextTemplate([.parameter(index)]) }
+        for (step, derivation, derived) in derivedValues() {
+            if derived == text { return TextTemplate([.derived(step: step, derivation)]) }
+            if derived + "\n" == text { return TextTemplate([.derived(step: step, derivation), .literal("\n")]) }
+        }
+        var spans: [(range: Range<String.Index>, piece: TemplatePiece, rank: Int)] = []
+        for (index, value) in parameters.enumerated() where !value.isEmpty {
+            spans += occurrences(of: value, in: text, wholeWord: Self.needsWholeWord(value)).map { ($0, .parameter(index), 0) }
+        }
+        for (step, derivation, derived) in derivedValues() where derived.count <= text.count {
+            spans += occurrences(of: derived, in: text, wholeWord: derivation.isNumeric || Self.needsWholeWord(derived))
+                .map { ($0, .derived(step: step, derivation), 1) }
+        }
+        // Parameters before derived values, then longer spans first; a span never overlaps a chosen one.
+        spans.sort { a, b in
+            if a.rank != b.rank { return a.rank < b.rank }
+            let lengthA = text.distance(from: a.range.lowerBound, to: a.range.upperBound)
+            let lengthB = text.distance(from: b.range.lowerBound, to: b.range.upperBound)
+            if lengthA != lengthB { return lengthA > lengthB }
+            return a.range.lowerBound < b.range.lowerBound
+        }
+        var chosen: [(range: Range<String.Index>, piece: TemplatePiece)] = []
+        for span in spans where !chosen.contains(where: { $0.range.overlaps(span.range) }) {
+            chosen.append((span.range, span.piece))
+        }
+        chosen.sort { $0.range.lowerBound < $1.range.lowerBound }
+        var pieces: [TemplatePiece] = []
+        var position = text.startIndex
+        for (range, piece) in chosen {
+            pieces.append(.literal(String(text[position..<range.lowerBound])))
+            pieces.append(piece)
+            position = range.upperBound
+        }
+        pieces.append(.literal(String(text[position...])))
+        return TextTemplate(pieces)
+    }
+
+    /// Every derived value of every earlier result, the latest results first.
+    private func derivedValues() -> [(Int, Derivation, String)] {
+        results.indices.reversed().flatMap { step in
+            Derivation.allCases.compactMap { derivation in derivation.apply(to: results[step]).map { (step, derivation, $0) } }
+        }
+    }
+
+    /// Short values and numbers are only taken as whole words: "3" is not the 3 inside "137".
+    private static func needsWholeWord(_ value: String) -> Bool {
+        value.count < 3 || value.allSatisfy { $0.isNumber || $0 == "." || $0 == "-" }
+    }
+
+    private func occurrences(of value: String, in text: String, wholeWord: Bool) -> [Range<String.Index>] {
+        var found: [Range<String.Index>] = []
+        var searchStart = text.startIndex
+        while searchStart < text.endIndex, let range = text.range(of: value, range: searchStart..<text.endIndex) {
+            let before = range.lowerBound > text.startIndex ? text[text.index(before: range.lowerBound)] : " "
+            let after = range.upperBound < text.endIndex ? text[range.upperBound] : " "
+            if !wholeWord || (!Self.isWordCharacter(before) && !Self.isWordCharacter(after)) {
+                found.append(range)
+            }
+            searchStart = text.index(after: range.lowerBound)
+        }
+        return found
+    }
+
+    private static func isWordCharacter(_ character: Character) -> Bool {
+        character.isLetter || character.isNumber || character == "_"
+    }
+}
