@@ -67,7 +67,7 @@ public struct AgentRunner: Sendable {
         }
     }
 
-    private func stream(_ body: @escaping @Sendable (_ emit: @escaping @Sendable (AgentEvent) -> Void) async throws -> Void)
+    func stream(_ body: @escaping @Sendable (_ emit: @escaping @Sendable (AgentEvent) -> Void) async throws -> Void)
         -> AsyncThrowingStream<AgentEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<AgentEvent, any Error>.makeStream()
         let task = Task {

@@ -37,6 +37,9 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
             return Self.result(canned, tool: name)
         }
         callCount += 1
+        if let recorded = fixture?.calls, !recorded.isEmpty {
+            return replay(name, arguments: arguments, recorded: recorded)
+        }
         let call = ToolCall(id: "module-\(manifest.name)-\(callCount)", name: name, arguments: arguments)
         let runtime = runtime, context = context, depth = depth
         let result: ToolResult? = wait { () async -> ToolResult in
@@ -51,6 +54,18 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
             return .failure(LuaHostFailure("nexus.call(\"\(name)\") did not finish before the module's time limit"))
         }
         return Self.result(result, tool: name)
+    }
+
+    /// The next call of a recorded trace, when this call is the same.
+    private func replay(_ name: String, arguments: JSONValue, recorded: [RecordedToolCall]) -> Result<String, LuaHostFailure> {
+        guard callCount <= recorded.count else {
+            return .failure(LuaHostFailure("call \(callCount) (\(name)) is one more than the \(recorded.count) of the recorded trace"))
+        }
+        let expected = recorded[callCount - 1]
+        guard expected.tool == name, expected.arguments == arguments else {
+            return .failure(LuaHostFailure("call \(callCount) differs from the recorded trace: it was \(expected.tool) \(expected.arguments.jsonText.prefix(200)), now \(name) \(arguments.jsonText.prefix(200))"))
+        }
+        return Self.result(expected.result, tool: name)
     }
 
     func credential(_ name: String) -> Result<String, LuaHostFailure> {

@@ -177,12 +177,15 @@ public struct ModuleTestCase: Sendable, Hashable {
     public var tools: [String: ToolResult]
     /// Credential values (environment variable → value) visible to the test.
     public var env: [String: String]
+    /// A recorded trace to replay: the module must make exactly these calls, in this order, and
+    /// gets the recorded results (how a crystallized module is checked against its traces).
+    public var calls: [RecordedToolCall]
 
     init(json: JSONValue, position: Int, module: String) throws {
         guard let object = json.objectValue else {
             throw NexusError(.invalidModule, "module \(module): test \(position) must be an object with at least \"input\"")
         }
-        let known = ["name", "input", "expect", "expect_error", "files", "tools", "env"]
+        let known = ["name", "input", "expect", "expect_error", "files", "tools", "env", "calls"]
         if let unknown = object.keys.first(where: { !known.contains($0) }) {
             throw NexusError(.invalidModule, "module \(module): test \(position) has an unknown key '\(unknown)'; known keys: \(known.joined(separator: ", "))")
         }
@@ -210,5 +213,26 @@ public struct ModuleTestCase: Sendable, Hashable {
         for (variable, value) in object["env"]?.objectValue ?? [:] {
             env[variable] = value.stringValue ?? value.jsonText
         }
+        let testName = name
+        calls = try (object["calls"]?.arrayValue ?? []).enumerated().map { index, call in
+            guard let tool = call["tool"]?.stringValue, let content = call["result"]?["content"]?.stringValue else {
+                throw NexusError(.invalidModule, "module \(module): test '\(testName)': recorded call \(index + 1) needs \"tool\" and \"result\": {\"content\": ...}")
+            }
+            let status = ToolResult.Status(rawValue: call["result"]?["status"]?.stringValue ?? "ok") ?? .error
+            return RecordedToolCall(tool: tool, arguments: call["arguments"] ?? .object([:]), result: ToolResult(status: status, content: content))
+        }
+    }
+}
+
+/// One tool call of a recorded trace, with the result it got.
+public struct RecordedToolCall: Sendable, Hashable {
+    public var tool: String
+    public var arguments: JSONValue
+    public var result: ToolResult
+
+    public init(tool: String, arguments: JSONValue, result: ToolResult) {
+        self.tool = tool
+        self.arguments = arguments
+        self.result = result
     }
 }

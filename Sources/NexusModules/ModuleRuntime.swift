@@ -153,10 +153,14 @@ public struct ModuleCallResult: Sendable {
 public struct ModuleFixture: Sendable {
     public var tools: [String: ToolResult]
     public var env: [String: String]
+    /// When not empty, every tool call must be the next of these (same tool and arguments) and
+    /// gets its recorded result; nothing is run.
+    public var calls: [RecordedToolCall]
 
-    public init(tools: [String: ToolResult] = [:], env: [String: String] = [:]) {
+    public init(tools: [String: ToolResult] = [:], env: [String: String] = [:], calls: [RecordedToolCall] = []) {
         self.tools = tools
         self.env = env
+        self.calls = calls
     }
 }
 

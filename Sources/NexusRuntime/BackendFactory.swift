@@ -38,4 +38,24 @@ public struct BackendFactory: Sendable {
             return LocalBackend(modelName: text, engine: engine)
         }
     }
+
+    /// Like `backend(for:)`, but a local model is only checked (name, file) now and loaded on the
+    /// first generation: agent runs that HOPE finishes without the model never load it.
+    /// - Throws: `NexusError` naming the model and the next step.
+    public func deferredBackend(for reference: String?, engine: EngineConfiguration? = nil,
+                                progress: (@Sendable (Double) -> Void)? = nil) throws -> any InferenceBackend {
+        let text = reference ?? configuration.defaultModel
+        switch try ModelReference(parsing: text) {
+        case .openAI(let baseURL, let model):
+            return OpenAIBackend(baseURL: baseURL, model: model)
+        case .script(let path):
+            return try ScriptedBackend(scriptURL: URL(fileURLWithPath: path))
+        case let local:
+            let path = try store.path(for: local)
+            let engine = engine ?? engineConfiguration()
+            return DeferredBackend(modelName: text) {
+                LocalBackend(modelName: text, engine: try await LlamaEngine.load(path: path, configuration: engine, progress: progress))
+            }
+        }
+    }
 }

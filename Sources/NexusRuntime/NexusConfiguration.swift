@@ -1,4 +1,5 @@
 public import Foundation
+public import NexusAgent
 
 /// Every setting Nexus reads from its environment, read here and nowhere else, with defaults.
 public struct NexusConfiguration: Sendable {
@@ -19,6 +20,11 @@ public struct NexusConfiguration: Sendable {
     public var queueLimit: Int
     /// `NEXUS_MAX_LOADED_MODELS`: models the server holds in memory at once.
     public var maxLoadedModels: Int
+    /// HOPE: `NEXUS_HOPE_FOLLOWER` and `NEXUS_HOPE_MIXED` (confidence thresholds, default 0.92
+    /// and 0.75); `NEXUS_HOPE=off` makes every run a LEARNER run.
+    public var hope: HopeThresholds
+    /// `NEXUS_CRYSTALLIZE_INTERVAL`: seconds between `nexus serve`'s crystallization passes (0: never).
+    public var crystallizeInterval: Double
     /// The whole environment, from which modules read the credentials they declare
     /// (`nexus.credential(NAME)`) when the policy passes them.
     public var environment: [String: String]
@@ -36,6 +42,11 @@ public struct NexusConfiguration: Sendable {
         serverHost = listen.host
         serverPort = listen.port
         queueLimit = environment["NEXUS_QUEUE_LIMIT"].flatMap(Int.init) ?? 32
+        hope = HopeThresholds(
+            follower: environment["NEXUS_HOPE_FOLLOWER"].flatMap(Double.init) ?? 0.92,
+            mixed: environment["NEXUS_HOPE_MIXED"].flatMap(Double.init) ?? 0.75,
+            enabled: environment["NEXUS_HOPE"] != "off")
+        crystallizeInterval = environment["NEXUS_CRYSTALLIZE_INTERVAL"].flatMap(Double.init) ?? 60
         maxLoadedModels = environment["NEXUS_MAX_LOADED_MODELS"].flatMap(Int.init) ?? 2
     }
 

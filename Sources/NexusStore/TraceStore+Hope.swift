@@ -62,6 +62,17 @@ extension TraceStore {
         }
     }
 
+    /// The runs that followed a trace successfully, newest first.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func successfulFollowers(of runID: String, limit: Int) throws -> [String] {
+        try database.read("list the followers of \(runID)") { db in
+            try String.fetchAll(db, sql: """
+                SELECT id FROM runs WHERE followed_run_id = ? AND mode = 'follower' AND outcome = 'success' AND status = 'completed'
+                ORDER BY created_at DESC LIMIT ?
+                """, arguments: [runID, max(limit, 0)])
+        }
+    }
+
     /// Marks a trace as compiled into `module` (NAME@VERSION).
     /// - Throws: `NexusError(.notFound)` when there is no such trace, `.databaseFailed` when it cannot be saved.
     public func markCrystallized(runID: String, module: String) throws {

@@ -27,6 +27,17 @@ struct ModelOptions: ParsableArguments {
     }
 }
 
+extension ModelOptions {
+    /// The backend, its model loaded only when first asked to generate.
+    func deferredBackend() throws -> any InferenceBackend {
+        let factory = BackendFactory(configuration: NexusConfiguration())
+        let name = model ?? factory.configuration.defaultModel
+        let progress = LoadProgress(label: name)
+        return try factory.deferredBackend(
+            for: name, engine: factory.engineConfiguration(contextLength: contextLength, threads: threads), progress: progress.report)
+    }
+}
+
 /// "loading MODEL 42%" on a terminal; nothing when stderr is redirected.
 final class LoadProgress: Sendable {
     private let label: String

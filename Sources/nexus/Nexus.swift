@@ -7,7 +7,8 @@ struct Nexus: AsyncParsableCommand {
         commandName: "nexus",
         abstract: "An autonomous agent runtime for local and remote LLMs.",
         version: NexusVersion.description,
-        subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, MemoryCommand.self, FeedbackCommand.self, ModulesCommand.self,
+        subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, TracesCommand.self, CrystallizeCommand.self, TeachCommand.self,
+                      ExportCommand.self, MemoryCommand.self, FeedbackCommand.self, ModulesCommand.self,
                       GraphCommand.self, VerifyCommand.self, LedgerCommand.self, ModelsCommand.self, GenerateCommand.self,
                       ChatCommand.self, BenchCommand.self, KeysCommand.self]
     )

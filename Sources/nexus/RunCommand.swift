@@ -17,6 +17,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Most model turns.") var maxSteps: Int = 12
     @Option(help: "Continue the run with this id after a crash or Ctrl-C.") var resume: String?
     @Flag(help: "Print one JSON object at the end instead of live steps.") var json = false
+    @Flag(name: .customLong("no-hope"), help: "Reason with the model only: no replayed trace, no crystallized module (a LEARNER run).")
+    var noHope = false
     @Argument(help: "The task.") var task: String?
 
     func validate() throws {
@@ -30,8 +32,10 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = NexusConfiguration()
         let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
-        let backend = try await modelOptions.loadBackend()
-        let runner = try factory.runner(backend: backend, database: database, agent: AgentConfiguration(maxSteps: maxSteps))
+        let backend = try modelOptions.deferredBackend()
+        var hope = configuration.hope
+        if noHope { hope.enabled = false }
+        let runner = try factory.runner(backend: backend, database: database, agent: AgentConfiguration(maxSteps: maxSteps, hope: hope))
         let events: AsyncThrowingStream<AgentEvent, any Error>
         if let resume {
             events = runner.resume(runID: resume)

@@ -24,8 +24,8 @@ struct RunsCommand: AsyncParsableCommand {
                 return
             }
             Output.write(Table.render(
-                header: ["ID", "STATUS", "OUTCOME", "MODEL", "TASK"],
-                rows: runs.map { [$0.id, $0.status, $0.outcome ?? "-", $0.model, String($0.task.prefix(60))] }) + "\n")
+                header: ["ID", "MODE", "STATUS", "OUTCOME", "MODEL", "TASK"],
+                rows: runs.map { [$0.id, $0.mode, $0.status, $0.outcome ?? "-", $0.model, String($0.task.prefix(60))] }) + "\n")
         }
     }
 
@@ -48,6 +48,7 @@ struct RunsCommand: AsyncParsableCommand {
                 run      \(run.id)
                 task     \(run.task)
                 model    \(run.model)
+                mode     \(run.mode) (confidence \(String(format: "%.2f", run.confidence))): \(run.dispatchReason.isEmpty ? "-" : run.dispatchReason)
                 status   \(run.status)
                 outcome  \(run.outcome ?? "unknown") (\(run.outcomeSource ?? "none"))
                 tokens   \(run.promptTokens) prompt, \(run.completionTokens) generated

@@ -48,7 +48,7 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
         case .lastLine: value = Self.lines(of: body).last
         case .firstNumber: value = Self.firstDigits(in: result)
         case .lineCount: value = String(Self.lines(of: body).count)
-        case .wordCount: value = String(body.split(whereSeparator: { Self.isSpace($0) }).count)
+        case .wordCount: value = String(Self.words(of: body))
         case .column1Sum: value = Self.columnSum(body, column: 0)
         case .column2Sum: value = Self.columnSum(body, column: 1)
         case .column3Sum: value = Self.columnSum(body, column: 2)
@@ -58,37 +58,47 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
         return value
     }
 
+    // Lines, spaces and digits are ASCII bytes here, as in Lua ("\r\n" is two characters, not one).
+
     static func body(of result: String) -> String {
-        guard result.hasPrefix("[") else { return result }
-        let firstLine = result.prefix { $0 != "\n" }
-        guard firstLine.hasSuffix("]") else { return result }
-        return String(result.dropFirst(firstLine.count + 1))
+        let scalars = result.unicodeScalars
+        guard scalars.first == "[" else { return result }
+        let firstLine = scalars.prefix { $0 != "\n" }
+        guard firstLine.last == "]" else { return result }
+        return String(String.UnicodeScalarView(scalars.dropFirst(firstLine.count + 1)))
     }
 
-    static func isSpace(_ character: Character) -> Bool {
-        character == " " || character == "\t" || character == "\n" || character == "\r" || character == "\u{0B}" || character == "\u{0C}"
+    static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+        scalar == " " || ("\t"..."\r").contains(scalar)
     }
 
     static func trim(_ text: String) -> String {
-        String(text.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+        let scalars = text.unicodeScalars.drop(while: isSpace)
+        let end = scalars.lastIndex { !isSpace($0) }.map { scalars.index(after: $0) } ?? scalars.startIndex
+        return String(String.UnicodeScalarView(scalars[..<end]))
     }
 
     /// The non-blank lines, each trimmed.
     static func lines(of text: String) -> [String] {
-        text.split(separator: "\n", omittingEmptySubsequences: false).map { trim(String($0)) }.filter { !$0.isEmpty }
+        text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
+            .map { trim(String(String.UnicodeScalarView($0))) }.filter { !$0.isEmpty }
+    }
+
+    static func words(of text: String) -> Int {
+        text.unicodeScalars.split(whereSeparator: isSpace).count
     }
 
     static func firstDigits(in text: String) -> String? {
-        let digits = text.drop { !$0.isASCII || !$0.isNumber }.prefix { $0.isASCII && $0.isNumber }
-        return digits.isEmpty ? nil : String(digits)
+        let digits = text.unicodeScalars.drop { !("0"..."9").contains($0) }.prefix { ("0"..."9").contains($0) }
+        return digits.isEmpty ? nil : String(String.UnicodeScalarView(digits))
     }
 
     static func columnSum(_ body: String, column: Int) -> String? {
         var total = 0.0
         var found = 0
         for line in lines(of: body) {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false)
-            guard column < fields.count, let number = Double(trim(String(fields[column]))), number.isFinite else { continue }
+            let fields = line.unicodeScalars.split(separator: ",", omittingEmptySubsequences: false)
+            guard column < fields.count, let number = Double(trim(String(String.UnicodeScalarView(fields[column])))), number.isFinite else { continue }
             total += number
             found += 1
         }

@@ -35,7 +35,7 @@ public struct Dispatcher: Sendable {
             let rate = runs == 0 ? 1 : Double(successes) / Double(runs)
             if tools.tool(named: name) != nil, runs < 3 || rate >= thresholds.moduleSuccess {
                 return Dispatch(mode: .crystallized, confidence: 1, trace: trace, program: nil, module: module, parameters: parameters,
-                                reason: "the task has the shape of trace \(trace.runID), crystallized into \(module) (\(successes) of \(runs) runs succeeded)")
+                                reason: "the task has the shape of trace \(trace.runID), crystallized into \(module)\(runs == 0 ? "" : " (\(successes) of \(runs) runs succeeded)")")
             }
         }
 

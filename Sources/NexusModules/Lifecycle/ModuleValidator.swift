@@ -104,7 +104,7 @@ struct ModuleValidator {
             var policy = CapabilityPolicy.default
             policy.environment += manifest.capabilities.env
             let context = ToolContext(workspace: workspace.resolvingSymlinksInPath(), policy: policy)
-            let result = await runtime.run(record, input: test.input, context: context, fixture: ModuleFixture(tools: test.tools, env: test.env))
+            let result = await runtime.run(record, input: test.input, context: context, fixture: ModuleFixture(tools: test.tools, env: test.env, calls: test.calls))
             var check = ValidationReport.Check(stage: "test", name: test.name, passed: false, message: "", hint: nil, seconds: result.seconds,
                                                instructions: result.instructions, peakMemory: result.peakMemory)
             switch (result.outcome, test.expectError) {

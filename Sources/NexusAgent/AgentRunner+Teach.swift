@@ -1,0 +1,51 @@
+public import Foundation
+public import NexusCore
+public import NexusStore
+
+/// What a person does in `nexus teach`: call a tool, or give the final answer.
+public enum TeachingInput: Sendable {
+    case call(tool: String, arguments: JSONValue)
+    case answer(String)
+}
+
+extension AgentRunner {
+    /// Records a trace taught by a person: each call runs under `policy` like a model's would,
+    /// and the answer ends the run as a success judged by its teacher (mode "taught"). The trace
+    /// is then followed and crystallized like any other. Inputs that end without an answer
+    /// leave the run cancelled, never proven.
+    public func teach(task: String, workspace: URL, policy: CapabilityPolicy,
+                      inputs: AsyncStream<TeachingInput>) -> AsyncThrowingStream<AgentEvent, any Error> {
+        stream { emit in
+            let trimmed = task.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else {
+                throw NexusError(.invalidArgument, "the task is empty; say what is being taught")
+            }
+            var state = RunState(messages: [.system(SystemPrompt.base), .user(trimmed)])
+            var record = RunRecord(task: trimmed, model: "teacher", workspace: workspace.path, policy: try JSONValue(encoding: policy),
+                                   state: try JSONValue(encoding: state), mode: HopeMode.taught.rawValue, confidence: 1,
+                                   dispatchReason: "taught by a person with `nexus teach`")
+            try RunStore(database: database).create(record)
+            emit(.started(runID: record.id, task: trimmed, resumed: false))
+            var context = ToolContext(workspace: workspace, policy: policy, runID: record.id)
+            let started = ContinuousClock.now
+            for await input in inputs {
+                switch input {
+                case .call(let tool, let arguments):
+                    state.step += 1
+                    let call = ToolCall(id: "teach_\(state.step)", name: tool, arguments: arguments)
+                    state.messages.append(.assistant("", toolCalls: [call]))
+                    let step = await perform(call, turn: state.step, task: trimmed, state: &state, context: &context, emit: emit).step
+                    try persist(&record, state: state, steps: [step])
+                case .answer(let text):
+                    state.messages.append(.assistant(text))
+                    state.elapsedSeconds = (ContinuousClock.now - started).inSeconds
+                    try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, status: "answer", resultExcerpt: String(text.prefix(500)))])
+                    try finish(&record, state: state, status: "completed", answer: text, outcome: "success", source: "teacher", emit: emit)
+                    return
+                }
+            }
+            state.elapsedSeconds = (ContinuousClock.now - started).inSeconds
+            try finish(&record, state: state, status: "cancelled", answer: "", outcome: "unknown", source: "none", emit: emit)
+        }
+    }
+}

@@ -1,0 +1,209 @@
+import Crypto
+import Foundation
+public import NexusCore
+public import NexusModules
+public import NexusStore
+
+/// Turns proven traces into modules (seed 004's Toolsmith, deterministic): the trace's program is
+/// compiled to Lua (`LuaCompiler`), its recorded runs become the module's tests (each replays
+/// the run's exact tool calls and results and must give its answer), and the module goes
+/// through the signed lifecycle: draft → validate → promote → install. The trace is marked
+/// `crystallized_into` the module, and the graph gets the edge module → trace.
+///
+/// Candidates are traces used ≥ `minimumUses` times (the run itself plus the runs that followed
+/// it) with a success rate ≥ `minimumSuccess`, not yet crystallized, ranked by seed 004's
+/// priority. A shape that already has a module gets a new version when a newer trace succeeds
+/// more often than the module's runs do (tool evolution).
+public struct Crystallizer: Sendable {
+    public let database: NexusDatabase
+    public let lifecycle: ModuleLifecycle
+    public var minimumUses = 5
+    public var minimumSuccess = 0.95
+
+    public init(database: NexusDatabase, lifecycle: ModuleLifecycle) {
+        self.database = database
+        self.lifecycle = lifecycle
+    }
+
+    /// A trace worth compiling, and why.
+    public struct Candidate: Sendable {
+        public var reuse: TraceReuse
+        /// Model tokens a use of the trace cost, in thousands: what each future use saves.
+        public var savings: Double
+        /// usage·10·0.5 + savings·100·0.3 + success·100·0.2 (seed 004).
+        public var priority: Double
+        /// The module (NAME@VERSION) of the same task shape it would replace, if any.
+        public var replaces: String?
+    }
+
+    /// What one crystallization made.
+    public struct Outcome: Sendable {
+        public var traceRunID: String
+        /// NAME@VERSION of the installed module.
+        public var module: String
+        public var moduleID: String
+        /// Recorded runs replayed by validation.
+        public var testedRuns: Int
+        public var replaced: String?
+    }
+
+    /// Traces ready to crystallize, highest priority first.
+    /// - Throws: `NexusError(.databaseFailed)` when the traces cannot be read.
+    public func candidates() throws -> [Candidate] {
+        let traces = TraceStore(database: database)
+        var found: [Candidate] = []
+        for reuse in try traces.uncrystallizedOriginals() where reuse.uses >= minimumUses && reuse.successRate >= minimumSuccess {
+            var replaces: String?
+            if let (module, _) = try traces.crystallizedModule(signature: reuse.trace.signature) {
+                let (runs, successes) = try traces.moduleRuns(name: String(module.prefix { $0 != "@" }))
+                let moduleRate = runs == 0 ? 1 : Double(successes) / Double(runs)
+                guard reuse.successRate > moduleRate else { continue }
+                replaces = module
+            }
+            let savings = Double(reuse.trace.promptTokens + reuse.trace.completionTokens) / 1000
+            let priority = Double(reuse.uses) * 10 * 0.5 + savings * 100 * 0.3 + reuse.successRate * 100 * 0.2
+            found.append(Candidate(reuse: reuse, savings: savings, priority: priority, replaces: replaces))
+        }
+        return found.sorted { $0.priority > $1.priority }
+    }
+
+    /// Compiles, validates, promotes and installs the module of one trace (a follower's trace
+    /// stands for the trace it followed).
+    /// - Throws: `NexusError(.notFound)` for an unknown trace, `.invalidArgument` for a trace
+    ///   that did not succeed or has nothing to compile, `.lifecycleRefused` when validation
+    ///   fails (nothing is installed; the draft and its report stay for inspection).
+    public func crystallize(runID: String, actor: String = "hope") async throws -> Outcome {
+        let traces = TraceStore(database: database)
+        guard var trace = try traces.trace(runID: runID) else {
+            throw NexusError(.notFound, "there is no trace \(runID); see `nexus traces list`")
+        }
+        if trace.mode == HopeMode.follower.rawValue, let source = trace.followedRunID, let original = try traces.trace(runID: source) {
+            trace = original
+        }
+        guard trace.status == "completed", trace.outcome == "success" else {
+            throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status), \(trace.outcome ?? "no verdict")); only proven traces are crystallized")
+        }
+        let runs = RunStore(database: database)
+        guard let run = try runs.run(id: trace.runID),
+              let program = TraceProgram.infer(runID: trace.runID, task: run.task, steps: try runs.steps(runID: trace.runID), answer: run.answer ?? "") else {
+            throw NexusError(.invalidArgument, "trace \(trace.runID) made no successful tool call; there is nothing to compile")
+        }
+        let tests = try recordedTests(of: trace, program: program)
+        let previous = try traces.crystallizedModule(signature: trace.signature)?.module
+        let name = Self.moduleName(for: trace.signature)
+        let version = try nextVersion(of: name)
+        let manifest = manifest(for: program, trace: trace, name: name, version: version, tests: tests)
+
+        let draft = try lifecycle.createDraft(manifest: manifest, code: LuaCompiler.code(for: program), actor: actor).record
+        let report = try await lifecycle.validate("nexus://\(draft.id)")
+        guard report.passed else {
+            let failures = report.failures.prefix(3).map { "\($0.name): \($0.message)" }.joined(separator: "; ")
+            throw NexusError(.lifecycleRefused, "the module compiled from trace \(trace.runID) failed validation (\(failures)); it was not installed (draft \(name)@\(version))")
+        }
+        let promoted = try lifecycle.promote("nexus://\(draft.id)", actor: actor)
+        try lifecycle.install("nexus://\(promoted.id)", actor: actor)
+        let reference = "\(promoted.name)@\(promoted.version)"
+        try traces.markCrystallized(runID: trace.runID, module: reference)
+        try GraphStore(database: database).link(GraphEdge(source: promoted.id, kind: .crystallizedFrom, target: "trace:\(trace.runID)"))
+        return Outcome(traceRunID: trace.runID, module: reference, moduleID: promoted.id, testedRuns: tests.count, replaced: previous)
+    }
+
+    /// Crystallizes the best candidates, at most `limit`; a candidate that fails validation is
+    /// reported and left as it is.
+    public func crystallizeCandidates(limit: Int = 3, actor: String = "hope") async throws -> [Result<Outcome, NexusError>] {
+        var results: [Result<Outcome, NexusError>] = []
+        for candidate in try candidates().prefix(limit) {
+            do {
+                results.append(.success(try await crystallize(runID: candidate.reuse.trace.runID, actor: actor)))
+            } catch let error as NexusError {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
+    // MARK: - Parts
+
+    /// The trace's own run and the successful runs that followed it, newest first (at most 10),
+    /// as test cases that replay each run's calls and expect its answer.
+    private func recordedTests(of trace: Trace, program: TraceProgram) throws -> [JSONValue] {
+        let runs = RunStore(database: database)
+        let followers = try TraceStore(database: database).successfulFollowers(of: trace.runID, limit: 9)
+        var tests: [JSONValue] = []
+        for id in [trace.runID] + followers {
+            guard let run = try runs.run(id: id) else { continue }
+            let parameters = TaskSignature.parameters(of: run.task)
+            guard parameters.map(\.kind) == program.parameterKinds else { continue }
+            let calls = try runs.steps(runID: id).filter { $0.tool != nil && $0.status == "ok" }.map { step -> JSONValue in
+                ["tool": .string(step.tool!), "arguments": step.arguments ?? .object([:]),
+                 "result": ["status": "ok", "content": .string(step.result ?? step.resultExcerpt ?? "")]]
+            }
+            tests.append([
+                "name": .string("replays \(id): \(run.task.prefix(80))"),
+                "input": .object(JSONObject(zip(program.parameterNames, parameters.map { JSONValue.string($0.value) }))),
+                "calls": .array(calls),
+                "expect": ["answer": .string(run.answer ?? "")],
+            ])
+        }
+        return tests
+    }
+
+    private func manifest(for program: TraceProgram, trace: Trace, name: String, version: String, tests: [JSONValue]) -> JSONValue {
+        let names = program.parameterNames
+        var properties = JSONObject()
+        for (index, name) in names.enumerated() {
+            properties[name] = ["type": "string", "description": .string("the \(Self.ordinal(index, of: program.parameterKinds)) \(program.parameterKinds[index].rawValue) in the task")]
+        }
+        var capabilities: JSONObject = ["tools": .array(program.tools.map(JSONValue.string)), "read": ["."], "write": ["."]]
+        let commands = Self.commands(in: tests)
+        if !commands.isEmpty { capabilities["commands"] = .array(commands.map(JSONValue.string)) }
+        return [
+            "name": .string(name),
+            "version": .string(version),
+            "description": .string("Does tasks of the shape \"\(program.signature)\" without a model: compiled by HOPE from trace \(trace.runID) (\"\(trace.task.prefix(120))\")."),
+            "input": ["type": "object", "properties": .object(properties), "required": .array(names.map(JSONValue.string)),
+                      "additionalProperties": false],
+            "output": ["type": "object", "properties": ["answer": ["type": "string"]], "required": ["answer"]],
+            "capabilities": .object(capabilities),
+            "tests": .array(tests),
+        ]
+    }
+
+    /// The programs the recorded calls ran (execute_command's first word, python3 for python_execute).
+    private static func commands(in tests: [JSONValue]) -> [String] {
+        var found: [String] = []
+        for call in tests.flatMap({ $0["calls"]?.arrayValue ?? [] }) {
+            let command: String?
+            switch call["tool"]?.stringValue {
+            case "execute_command": command = call["arguments"]?["command"]?.stringValue?.split(separator: " ").first.map(String.init)
+            case "python_execute": command = "python3"
+            default: command = nil
+            }
+            if let command, !found.contains(command) { found.append(command) }
+        }
+        return found
+    }
+
+    private static func ordinal(_ index: Int, of kinds: [TaskParameter.Kind]) -> String {
+        let position = kinds[..<index].filter { $0 == kinds[index] }.count
+        return ["first", "second", "third", "fourth", "fifth"].indices.contains(position) ? ["first", "second", "third", "fourth", "fifth"][position] : "next"
+    }
+
+    /// "task_" + the signature's words (placeholders left out) + a short hash of the signature.
+    static func moduleName(for signature: String) -> String {
+        let words = signature.split(separator: " ").filter { !$0.hasPrefix("<") }
+            .map { String($0.unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) }.map(Character.init)) }
+            .filter { !$0.isEmpty }
+        var stem = "task"
+        for word in words where stem.count + word.count + 1 <= 48 { stem += "_" + word }
+        let hash = SHA256.hash(data: Data(signature.utf8)).prefix(3).map { String(format: "%02x", $0) }.joined()
+        return stem + "_" + hash
+    }
+
+    private func nextVersion(of name: String) throws -> String {
+        let promoted = try ModuleStore(database: database).versions(named: name).filter { $0.stage == .promoted }
+        let newest = promoted.compactMap { SemanticVersion($0.version) }.max()
+        guard let newest else { return "1.0.0" }
+        return "\(newest.major).\(newest.minor + 1).0"
+    }
+}
