@@ -181,7 +181,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NexusAgentTests",
-            dependencies: ["NexusAgent", "NexusCore", "NexusInference", "NexusStore", "NexusTesting", "NexusTools"],
+            dependencies: ["NexusAgent", "NexusCore", "NexusInference", "NexusModules", "NexusStore", "NexusTesting", "NexusTools"],
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings
         ),

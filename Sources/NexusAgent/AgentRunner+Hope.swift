@@ -13,6 +13,9 @@ extension AgentRunner {
         var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
         let started = ContinuousClock.now
         let parameters = dispatch.parameters.map(\.value)
+        // The task names these paths, so replacing them is what was asked: the guard against
+        // a model blindly overwriting a file it never read does not apply to a proven replay.
+        state.observedPaths = (state.observedPaths ?? []).union(dispatch.parameters.filter { $0.kind == .path }.map(\.value))
 
         func call(_ tool: String, _ arguments: JSONValue) async throws -> ToolResult {
             state.step += 1

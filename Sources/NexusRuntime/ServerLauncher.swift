@@ -30,13 +30,43 @@ public struct ServerLauncher: Sendable {
                 // Only names from the store reach here (the server resolves them first), never paths.
                 try await backends.backend(for: name)
             },
-            makeAgentRunner: { backend, agent in try agents.runner(backend: backend, database: database, agent: agent) },
+            makeAgentRunner: { [configuration] backend, agent in
+                var agent = agent
+                agent.hope = configuration.hope
+                return try agents.runner(backend: backend, database: database, agent: agent)
+            },
             database: database, version: NexusVersion.ollamaCompatible)
         let application = buildServerApplication(configuration: server, dependencies: dependencies, logger: logger)
         logger.info("nexus serve listening", metadata: [
             "address": "\(server.host):\(server.port)", "home": "\(configuration.home.path)",
             "slots": "\(server.slots)", "queue_limit": "\(server.queueLimit)",
         ])
+        let crystallizing = Task { await crystallizeInBackground(database: database, agents: agents, logger: logger) }
+        defer { crystallizing.cancel() }
         try await application.runService()
+    }
+
+    /// HOPE's background job: every `NEXUS_CRYSTALLIZE_INTERVAL` seconds, compile at most three
+    /// ready traces into modules (a budget, so a backlog never hogs the server).
+    private func crystallizeInBackground(database: NexusDatabase, agents: AgentFactory, logger: Logger) async {
+        let interval = configuration.crystallizeInterval
+        guard interval > 0 else { return }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: .seconds(interval))
+            if Task.isCancelled { return }
+            do {
+                let crystallizer = Crystallizer(database: database, lifecycle: try agents.moduleLifecycle(database: database))
+                for outcome in try await crystallizer.crystallizeCandidates(limit: 3, actor: "serve") {
+                    switch outcome {
+                    case .success(let made):
+                        logger.info("crystallized", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)", "tested_runs": "\(made.testedRuns)"])
+                    case .failure(let error):
+                        logger.warning("crystallization failed", metadata: ["error": "\(error.message)"])
+                    }
+                }
+            } catch {
+                logger.warning("crystallization pass failed", metadata: ["error": "\(error)"])
+            }
+        }
     }
 }

@@ -96,7 +96,10 @@ enum AgentEventJSON {
 
     /// The events of a run that is not live in this server (it ran before a restart): rebuilt from the store.
     static func replay(_ record: RunRecord, steps: [RunStep]) -> [RecordedEvent] {
-        var events: [(String, JSONValue)] = [("started", ["run_id": .string(record.id), "task": .string(record.task), "resumed": false])]
+        var events: [(String, JSONValue)] = [
+            ("started", ["run_id": .string(record.id), "task": .string(record.task), "resumed": false]),
+            ("dispatched", ["mode": .string(record.mode), "confidence": .number(record.confidence), "reason": .string(record.dispatchReason)]),
+        ]
         for step in steps {
             guard let tool = step.tool else { continue }
             // The store keeps an excerpt of each result, not the call's id.

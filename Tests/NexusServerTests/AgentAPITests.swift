@@ -25,14 +25,14 @@ struct AgentAPITests {
             let types: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get) { response in
                 response.text.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
             }
-            #expect(types == ["started", "thinking", "tool_call", "tool_result", "thinking", "finished"])
+            #expect(types == ["started", "dispatched", "thinking", "tool_call", "tool_result", "thinking", "finished"])
             let written = fixture.home.url.appendingPathComponent("workspaces/w1/hello.txt")
             #expect((try? String(contentsOf: written, encoding: .utf8)) == "hi")
 
             let replayed: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: [.init("Last-Event-ID")!: "4"]) { response in
                 response.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }
             }
-            #expect(replayed == ["5", "6"])
+            #expect(replayed == ["5", "6", "7"])
             try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get) { response in
                 let body = try response.json()
                 #expect(body["status"]?.stringValue == "completed")

@@ -14,14 +14,35 @@ extension TraceProgram {
         guard !calls.isEmpty else { return nil }
         var results: [String] = []
         var programSteps: [ProgramStep] = []
+        var used: Set<TemplatePiece> = []
         for call in calls {
-            let generalizer = Generalizer(parameters: parameters.map(\.value), results: results)
-            programSteps.append(ProgramStep(tool: call.tool!, arguments: generalizer.template(for: call.arguments ?? .object([:]))))
-            results.append(call.result ?? call.resultExcerpt ?? "")
+            let generalizer = Generalizer(parameters: parameters.map(\.value), results: results, used: used)
+            let arguments = generalizer.template(for: call.arguments ?? .object([:]))
+            programSteps.append(ProgramStep(tool: call.tool!, arguments: arguments))
+            used.formUnion(arguments.derivedPieces)
+            // What a change reports ("created count.txt (2 bytes)") is a receipt, not a source of values.
+            results.append(confirmingTools.contains(call.tool!) ? "" : call.result ?? call.resultExcerpt ?? "")
         }
-        let answerTemplate = Generalizer(parameters: parameters.map(\.value), results: results).generalize(answer)
+        let answerTemplate = Generalizer(parameters: parameters.map(\.value), results: results, used: used).generalize(answer)
         return TraceProgram(sourceRunID: runID, signature: signature, parameterKinds: parameters.map(\.kind), steps: programSteps,
                             answer: answerTemplate)
+    }
+}
+
+/// Built-in tools whose result only confirms a change.
+let confirmingTools: Set<String> = [
+    "filesystem_write", "filesystem_replace", "filesystem_copy", "filesystem_move", "filesystem_mkdir", "memory_store", "self_modify",
+]
+
+extension ArgumentTemplate {
+    /// The derived values the template uses.
+    var derivedPieces: Set<TemplatePiece> {
+        switch self {
+        case .literal: return []
+        case .text(let text), .number(let text): return Set(text.pieces.filter { if case .derived = $0 { true } else { false } })
+        case .array(let items): return items.reduce(into: []) { $0.formUnion($1.derivedPieces) }
+        case .object(_, let values): return values.reduce(into: []) { $0.formUnion($1.derivedPieces) }
+        }
     }
 }
 
@@ -29,6 +50,8 @@ extension TraceProgram {
 struct Generalizer {
     let parameters: [String]
     let results: [String]
+    /// Derived values earlier steps used: the same value met again is most likely the same thing.
+    var used: Set<TemplatePiece> = []
 
     func template(for value: JSONValue) -> ArgumentTemplate {
         switch value {
@@ -54,24 +77,29 @@ struct Generalizer {
     /// otherwise the parameters and derived values found inside it, longest first.
     func generalize(_ text: String) -> TextTemplate {
         if let index = parameters.firstIndex(of: text) { return TextTemplate([.parameter(index)]) }
-        for (step, derivation, derived) in derivedValues() {
+        let values = derivedValues()
+        let isUsed = { (value: (Int, Derivation, String)) in used.contains(.derived(step: value.0, value.1)) }
+        for (step, derivation, derived) in values.filter(isUsed) + values.filter({ !isUsed($0) }) {
             if derived == text { return TextTemplate([.derived(step: step, derivation)]) }
             if derived + "\n" == text { return TextTemplate([.derived(step: step, derivation), .literal("\n")]) }
         }
-        var spans: [(range: Range<String.Index>, piece: TemplatePiece, rank: Int)] = []
+        var spans: [(range: Range<String.Index>, piece: TemplatePiece, rank: Int, order: Int)] = []
         for (index, value) in parameters.enumerated() where !value.isEmpty {
-            spans += occurrences(of: value, in: text, wholeWord: Self.needsWholeWord(value)).map { ($0, .parameter(index), 0) }
+            spans += occurrences(of: value, in: text, wholeWord: Self.needsWholeWord(value)).map { ($0, .parameter(index), 0, index) }
         }
-        for (step, derivation, derived) in derivedValues() where derived.count <= text.count {
+        for (order, (step, derivation, derived)) in derivedValues().enumerated() where derived.count <= text.count {
+            let piece = TemplatePiece.derived(step: step, derivation)
             spans += occurrences(of: derived, in: text, wholeWord: derivation.isNumeric || Self.needsWholeWord(derived))
-                .map { ($0, .derived(step: step, derivation), 1) }
+                .map { ($0, piece, 1 + (used.contains(piece) ? 0 : 1), order) }
         }
-        // Parameters before derived values, then longer spans first; a span never overlaps a chosen one.
+        // Parameters, then derived values used before, then others; longer spans first, then
+        // the preferred derivation (`derivedValues` order); a span never overlaps a chosen one.
         spans.sort { a, b in
             if a.rank != b.rank { return a.rank < b.rank }
             let lengthA = text.distance(from: a.range.lowerBound, to: a.range.upperBound)
             let lengthB = text.distance(from: b.range.lowerBound, to: b.range.upperBound)
             if lengthA != lengthB { return lengthA > lengthB }
+            if a.order != b.order { return a.order < b.order }
             return a.range.lowerBound < b.range.lowerBound
         }
         var chosen: [(range: Range<String.Index>, piece: TemplatePiece)] = []

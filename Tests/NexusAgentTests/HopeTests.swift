@@ -1,0 +1,181 @@
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusModules
+import NexusStore
+import NexusTesting
+import NexusTools
+import Testing
+
+@Suite("HOPE: signatures, generalized traces, followers, crystallization")
+struct HopeTests {
+    static let countTask = "Count the lines of %@ and write the count into count.txt"
+
+    /// A learner run (scripted model) that reads a file, writes its line count and answers.
+    func learn(_ fixture: AgentFixture, file: String) async throws -> RunSummary {
+        let (runner, _) = fixture.runner([
+            call("filesystem_read", #"{"path": "\#(file)"}"#),
+            call("filesystem_write", #"{"path": "count.txt", "content": "1\n"}"#),
+            "\(file) has 1 line; I wrote 1 into count.txt.",
+        ])
+        let events = try await fixture.collect(runner.start(task: String(format: Self.countTask, file), workspace: fixture.workspace.url, policy: .default))
+        return try #require(events.summary)
+    }
+
+    func write(_ fixture: AgentFixture, _ name: String, lines: Int) throws {
+        let text = (1...lines).map { "line \($0)\n" }.joined()
+        try Data(text.utf8).write(to: fixture.workspace.url.appendingPathComponent(name))
+    }
+
+    func count(_ fixture: AgentFixture) throws -> String {
+        try String(contentsOf: fixture.workspace.url.appendingPathComponent("count.txt"), encoding: .utf8)
+    }
+
+    @Test("a task's signature lifts out its parameters, case and all")
+    func parameters() {
+        let (signature, parameters) = TaskSignature.analyze("Copy Notes.TXT to 'Backup Copy' and keep 3 lines from https://example.com/a")
+        #expect(signature == "copy <path> to <text> and keep <number> lines from <url>")
+        #expect(parameters.map(\.value) == ["Notes.TXT", "Backup Copy", "3", "https://example.com/a"])
+        #expect(parameters.map(\.kind) == [.path, .text, .number, .url])
+    }
+
+    @Test("a trace generalizes: paths become parameters, written counts become derived values")
+    func inference() throws {
+        let steps = [
+            RunStep(runID: "r", index: 1, tool: "filesystem_read", arguments: ["path": "a.txt"], status: "ok", result: "[a.txt: 2 lines]\nx\ny\n"),
+            RunStep(runID: "r", index: 2, tool: "filesystem_write", arguments: ["path": "count.txt", "content": "2\n"], status: "ok", result: "created"),
+        ]
+        let program = try #require(TraceProgram.infer(runID: "r", task: String(format: Self.countTask, "a.txt"), steps: steps, answer: "a.txt has 2 lines"))
+        #expect(program.parameterNames == ["path1", "path2"])
+        #expect(program.steps[0].arguments == .object(keys: ["path"], values: [.text(TextTemplate([.parameter(0)]))]))
+        #expect(program.steps[1].arguments == .object(keys: ["path", "content"], values: [
+            .text(TextTemplate([.parameter(1)])), .text(TextTemplate([.derived(step: 0, .firstNumber), .literal("\n")])),
+        ]))
+        #expect(try program.answer.render(parameters: ["b.txt", "count.txt"], results: ["[b.txt: 7 lines]\n"]) == "b.txt has 7 lines")
+    }
+
+    @Test("a proven trace is followed without the model; a follower whose step fails hands over to the model")
+    func follower() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try write(fixture, "one.txt", lines: 1)
+        let learned = try await learn(fixture, file: "one.txt")
+        #expect(learned.mode == "learner")
+
+        try write(fixture, "four.txt", lines: 4)
+        let (runner, backend) = fixture.runner([])
+        let events = try await fixture.collect(runner.start(task: String(format: Self.countTask, "four.txt"), workspace: fixture.workspace.url, policy: .default))
+        let followed = try #require(events.summary)
+        #expect(followed.mode == "follower")
+        #expect(followed.confidence == 1)
+        #expect(followed.status == "completed")
+        #expect(followed.answer == "four.txt has 4 line; I wrote 4 into count.txt.")
+        #expect(followed.tokens.in == 0 && followed.tokens.out == 0)
+        #expect(backend.requests.isEmpty)
+        #expect(try count(fixture) == "4\n")
+
+        // A missing file: the replayed read fails, and the scripted model finishes the run.
+        let (fallback, model) = fixture.runner(["The file does not exist."])
+        let failed = try #require(await fixture.collect(fallback.start(
+            task: String(format: Self.countTask, "missing.txt"), workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(failed.mode == "learner")
+        #expect(failed.reason.contains("the model took over"))
+        #expect(model.requests.count == 1)
+        let reuse = try #require(try TraceStore(database: fixture.database).reuse(of: learned.id))
+        #expect(reuse.uses == 3)
+        #expect(reuse.successes == 2)
+    }
+
+    @Test("five good uses crystallize into a validated, installed module that runs with no model; the graph records it")
+    func crystallization() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        try write(fixture, "f0.txt", lines: 1)
+        let learned = try await learn(fixture, file: "f0.txt")
+        for index in 1...4 {
+            try write(fixture, "f\(index).txt", lines: index + 1)
+            let (runner, _) = fixture.runner([])
+            let summary = try #require(await fixture.collect(runner.start(
+                task: String(format: Self.countTask, "f\(index).txt"), workspace: fixture.workspace.url, policy: .default)).summary)
+            #expect(summary.mode == "follower")
+        }
+        let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
+        let crystallizer = Crystallizer(database: fixture.database, lifecycle: ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url)))
+        let candidate = try #require(try crystallizer.candidates().first)
+        #expect(candidate.reuse.trace.runID == learned.id)
+        #expect(candidate.reuse.uses == 5)
+        let made = try await crystallizer.crystallize(runID: learned.id)
+        #expect(made.testedRuns == 5)
+        #expect(made.module.hasSuffix("@1.0.0"))
+        #expect(try crystallizer.candidates().isEmpty)
+        #expect(try GraphStore(database: fixture.database).edges(from: made.moduleID).contains { $0.kind == .crystallizedFrom && $0.target == "trace:\(learned.id)" })
+
+        // The next run of the same shape calls the module: one step, no model.
+        try write(fixture, "f9.txt", lines: 9)
+        let tools = try runtime.tools.adding(try runtime.installedTools())
+        let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: []))
+        let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database)
+        let summary = try #require(await fixture.collect(runner.start(
+            task: String(format: Self.countTask, "f9.txt"), workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.mode == "crystallized")
+        #expect(summary.answer == "f9.txt has 9 line; I wrote 9 into count.txt.")
+        #expect(summary.steps.count == 1)
+        #expect(backend.requests.isEmpty)
+        #expect(try count(fixture) == "9\n")
+    }
+
+    @Test("a module whose code disagrees with its recorded runs fails validation and is not installed")
+    func validationCatchesDisagreement() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let lifecycle = ModuleLifecycle(runtime: ModuleRuntime(database: fixture.database, tools: fixture.tools), ledger: Ledger(database: fixture.database, home: home.url))
+        let manifest: JSONValue = [
+            "name": "replayed", "version": "1.0.0", "description": "reads a file",
+            "input": ["type": "object", "properties": ["path1": ["type": "string"]]],
+            "output": ["type": "object"],
+            "capabilities": ["tools": ["filesystem_read"], "read": ["."]],
+            "tests": [["input": ["path1": "a.txt"], "calls": [["tool": "filesystem_read", "arguments": ["path": "b.txt"], "result": ["content": "x"]]],
+                       "expect": ["answer": "x"]]],
+        ]
+        let code = "local M = {}\nfunction M.run(input)\n  return { answer = nexus.call(\"filesystem_read\", { path = input.path1 }) }\nend\nreturn M\n"
+        let draft = try lifecycle.createDraft(manifest: manifest, code: code, actor: "test").record
+        let report = try await lifecycle.validate("nexus://\(draft.id)")
+        #expect(!report.passed)
+        #expect(report.failures.first?.message.contains("differs from the recorded trace") == true)
+    }
+
+    @Test("a taught trace is followed, and successful runs export as chat-format training data")
+    func teachAndExport() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try write(fixture, "two.txt", lines: 2)
+        let (runner, _) = fixture.runner([])
+        let (inputs, continuation) = AsyncStream<TeachingInput>.makeStream()
+        continuation.yield(.call(tool: "filesystem_read", arguments: ["path": "two.txt"]))
+        continuation.yield(.answer("two.txt has 2 lines"))
+        continuation.finish()
+        let taught = try #require(await fixture.collect(runner.teach(
+            task: "How many lines does two.txt have?", workspace: fixture.workspace.url, policy: .default, inputs: inputs)).summary)
+        #expect(taught.mode == "taught")
+        #expect(taught.outcome == "success")
+
+        try write(fixture, "five.txt", lines: 5)
+        let followed = try #require(await fixture.collect(runner.start(
+            task: "How many lines does five.txt have?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(followed.mode == "follower")
+        #expect(followed.answer == "five.txt has 5 lines")
+
+        let lines = try TrainingExport.lines(database: fixture.database, successOnly: true, definitions: fixture.tools.definitions)
+        #expect(lines.count == 2)
+        let first = try JSONValue.parse(lines[0])
+        let messages = try #require(first["messages"]?.arrayValue)
+        #expect(messages.map { $0["role"]?.stringValue ?? "" } == ["system", "user", "assistant", "tool", "assistant"])
+        #expect(messages[2]["tool_calls"]?.arrayValue?.first?["function"]?["name"] == "filesystem_read")
+        #expect(first["tools"]?.arrayValue?.count == 1)
+    }
+}
