@@ -265,7 +265,6 @@ def percent(value):
 
 def report(args, runs, baseline):
     tokens = lambda r: r["tokens_in"] + r["tokens_out"]  # noqa: E731
-    print()
     modes = {}
     for r in runs:
         modes[r["mode"]] = modes.get(r["mode"], 0) + 1
@@ -273,6 +272,9 @@ def report(args, runs, baseline):
     print("modes: " + ", ".join(f"{mode} {modes[mode]}" for mode in sorted(modes, key=lambda m: (m not in order, order.index(m) if m in order else 0, m))))
 
     first = [r for r in runs if r["mode"] == "learner"]
+    fallbacks = sum(fell_back(r) for r in first)
+    if fallbacks:
+        print(f"  ({fallbacks} of the learner runs began as a replay whose step failed, then the model took over)")
     repeats = [r for r in runs if r["mode"] in ("mixed", "follower", "crystallized")]
     print(f"success: first runs (learner) {sum(r['passed'] for r in first)}/{len(first)} = {percent(rate(first))}; "
           f"repeats (mixed, follower, crystallized) {sum(r['passed'] for r in repeats)}/{len(repeats)} = {percent(rate(repeats))}")
@@ -318,20 +320,25 @@ def report(args, runs, baseline):
     crystallized = [r for r in runs if r["mode"] == "crystallized"]
     print(f"  crystallized repeat ≥ 100× faster than its LEARNER run, 0 model tokens: "
           f"{verdict(bool(speedups) and min(speedups)[0] >= 100 and zero_tokens)}"
-          f" ({len(crystallized)} crystallized runs, {sum(map(tokens, crystallized))} model tokens)")
+          f" (min {min(speedups)[0] if speedups else 0:.0f}×; {len(crystallized)} crystallized runs, "
+          f"{sum(map(tokens, crystallized))} model tokens)")
     print(f"  success rate of repeats ≥ first runs: "
           f"{verdict(rate(repeats) is not None and rate(first) is not None and rate(repeats) >= rate(first))}"
           f" ({percent(rate(repeats))} vs {percent(rate(first))})")
     print(f"  model tokens down ≥ 80 % against LEARNER-only{' (estimate)' if baseline is None else ''}: "
-          f"{verdict(saved is not None and saved >= 0.8)}")
+          f"{verdict(saved is not None and saved >= 0.8)} ({'n/a' if saved is None else f'{saved:.1%}'})")
+
+
+def fell_back(r):
+    return "the model took over" in (r.get("reason") or "")
 
 
 def line(r):
     mark = "✓" if r["passed"] else "✗"
-    note = "" if r["passed"] else f"  {r['check']}"
+    note = ("" if r["passed"] else f"  {r['check']}") + ("  (a replay fell back to the model)" if fell_back(r) else "")
     made = "".join(f"\n    {text}" for text in r["crystallized"])
-    return (f"{r['family']:<12}{r['variation']:>3}  {r['mode']:<13}{r['tokens_in'] + r['tokens_out']:>7}"
-            f"{r['wall']:>10.3f}  {mark}{note}{made}")
+    return (f"{r['family']:<13}{r['variation']:>3}  {r['mode']:<13}{r['tokens_in'] + r['tokens_out']:>7}"
+            f"{r['wall']:>10.3f}  {r['id'] or '-':<17} {mark}{note}{made}")
 
 
 def main():
@@ -351,7 +358,7 @@ def main():
 
     print(f"{args.families} families × {args.variations} variations, model {args.model}, max {args.max_steps} steps, "
           f"each run judged by its workspace and answer; results in {args.results}\n")
-    header = f"{'family':<12}{'var':>3}  {'mode':<13}{'tokens':>7}{'wall s':>10}  check"
+    header = f"{'family':<13}{'var':>3}  {'mode':<13}{'tokens':>7}{'wall s':>10}  {'run':<17} check"
     sides = [("hope", False)] + ([("baseline", True)] if args.baseline else [])
     records = {}
     with open(os.path.join(args.results, "runs.jsonl"), "w") as sink:

@@ -67,8 +67,9 @@ struct TracesCommand: AsyncParsableCommand {
                                             thresholds: HopeThresholds()).program(of: trace) {
                 Output.write("program (parameters: \(program.parameterNames.joined(separator: ", ")))\n")
                 for (index, step) in program.steps.enumerated() {
-                    Output.write("  \(index + 1). \(step.tool)\n")
+                    Output.write("  \(index + 1). \(step.tool) \(step.arguments)\n")
                 }
+                Output.write("  answer: \(program.answer)\n")
             }
             Output.write("modes of this task shape, oldest first:\n")
             for past in history {

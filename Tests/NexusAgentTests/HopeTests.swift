@@ -179,3 +179,45 @@ struct HopeTests {
         #expect(first["tools"]?.arrayValue?.count == 1)
     }
 }
+
+@Suite("HOPE: the Lua derivations agree with the Swift ones")
+struct DerivationTwinTests {
+    static let samples = [
+        "[notes.txt: 3 lines]\nalpha beta\n  gamma  \n\ndelta\n",
+        "5 files, 2 folders:\na.txt (3 B)\nb.csv (10 B)\n",
+        "[sales.csv: 4 lines]\nname,amount,qty\nann, 12.5,3\nbob,7,x\ncid,-2.25,4\n",
+        "[empty.txt is empty]",
+        "plain output\r\nwith CRLF\r\n42\n",
+        "no digits at all, ünïcödé words\tand tabs",
+    ]
+
+    @Test("every derivation gives the same value (or none) in Swift and in a compiled module", arguments: samples)
+    func twins(sample: String) async throws {
+        let database = try NexusDatabase.inMemory()
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let tools = try ToolRegistry([FilesystemReadTool()])
+        let runtime = ModuleRuntime(database: database, tools: tools)
+        let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: database, home: home.url))
+        let derivations = Derivation.allCases.filter { $0.apply(to: sample) != nil }
+        var pieces: [TemplatePiece] = []
+        for derivation in derivations {
+            pieces += [.derived(step: 0, derivation), .literal("\u{1}")]
+        }
+        let program = TraceProgram(sourceRunID: "r", signature: "read <path>", parameterKinds: [.path],
+                                   steps: [ProgramStep(tool: "filesystem_read", arguments: .object(keys: ["path"], values: [.text(TextTemplate([.parameter(0)]))]))],
+                                   answer: TextTemplate(pieces))
+        let manifest: JSONValue = [
+            "name": "twin", "version": "1.0.0", "description": "derivations",
+            "input": ["type": "object", "properties": ["path1": ["type": "string"]]],
+            "output": ["type": "object"], "capabilities": ["tools": ["filesystem_read"], "read": ["."]],
+            "tests": [["input": ["path1": "x"], "tools": ["filesystem_read": ["content": .string(sample)]]]],
+        ]
+        let record = try lifecycle.createDraft(manifest: manifest, code: LuaCompiler.code(for: program), actor: "test").record
+        let result = await runtime.run(record, input: ["path1": "x"], context: ToolContext(workspace: home.url, policy: .default),
+                                       fixture: ModuleFixture(tools: ["filesystem_read": .ok(sample)]))
+        let output = try result.outcome.get()
+        let lua = (output["answer"]?.stringValue ?? "").split(separator: "\u{1}", omittingEmptySubsequences: false).dropLast().map(String.init)
+        #expect(lua == derivations.map { $0.apply(to: sample)! }, "derivations: \(derivations.map(\.rawValue))")
+    }
+}

@@ -5,7 +5,8 @@
 /// as a derivation of an earlier result; a follower then computes it from its own results.
 /// Crystallized modules compute the same functions in Lua (`LuaCompiler.prelude`), and
 /// validation replays recorded traces through them, so the two must agree exactly. They are
-/// ASCII-only on purpose: Lua's string functions are.
+/// ASCII-only on purpose: Lua's string functions are. The order of the cases is the order of
+/// preference when one value has several explanations.
 public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
     /// The result without a leading "[...]" header line (filesystem_read's "[a.txt: 3 lines]").
     case body
@@ -13,8 +14,6 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
     case trimmed
     case upper
     case lower
-    case firstLine = "first_line"
-    case lastLine = "last_line"
     /// The first run of digits in the whole result: the counts of headers such as
     /// "[a.txt: 9 lines]" or "5 files, 0 folders:".
     case firstNumber = "first_number"
@@ -26,6 +25,9 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
     case column2Sum = "column2_sum"
     case column3Sum = "column3_sum"
     case column4Sum = "column4_sum"
+    // Lines last: a number that is both a count and a line is more likely the count.
+    case firstLine = "first_line"
+    case lastLine = "last_line"
 
     /// Whether the value is a number: matched only as a whole word, never inside other digits.
     public var isNumeric: Bool {

@@ -13,6 +13,14 @@ public struct TraceProgram: Sendable, Hashable {
     public var steps: [ProgramStep]
     public var answer: TextTemplate
 
+    public init(sourceRunID: String, signature: String, parameterKinds: [TaskParameter.Kind], steps: [ProgramStep], answer: TextTemplate) {
+        self.sourceRunID = sourceRunID
+        self.signature = signature
+        self.parameterKinds = parameterKinds
+        self.steps = steps
+        self.answer = answer
+    }
+
     /// The names of the parameters as a module's input: "path1", "number1", "path2", ...
     public var parameterNames: [String] { Self.parameterNames(for: parameterKinds) }
 
@@ -36,6 +44,11 @@ public struct TraceProgram: Sendable, Hashable {
 public struct ProgramStep: Sendable, Hashable {
     public var tool: String
     public var arguments: ArgumentTemplate
+
+    public init(tool: String, arguments: ArgumentTemplate) {
+        self.tool = tool
+        self.arguments = arguments
+    }
 }
 
 /// A piece of generated text.
@@ -118,4 +131,30 @@ public indirect enum ArgumentTemplate: Sendable, Hashable {
 public struct ProgramBindingError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+extension TextTemplate: CustomStringConvertible {
+    /// The template with its holes named: `{path1}`, `{first_number of step 1}`.
+    public var description: String {
+        pieces.map { piece in
+            switch piece {
+            case .literal(let text): return text
+            case .parameter(let index): return "{parameter \(index + 1)}"
+            case .derived(let step, let derivation): return "{\(derivation.rawValue) of step \(step + 1)}"
+            }
+        }.joined()
+    }
+}
+
+extension ArgumentTemplate: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .literal(let value): return value.jsonText
+        case .text(let text): return JSONValue.string(text.description).jsonText
+        case .number(let text): return text.description
+        case .array(let items): return "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .object(let keys, let values):
+            return "{" + zip(keys, values).map { JSONValue.string($0).jsonText + ": " + $1.description }.joined(separator: ", ") + "}"
+        }
+    }
 }
