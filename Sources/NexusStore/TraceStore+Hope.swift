@@ -84,15 +84,15 @@ extension TraceStore {
         }
     }
 
-    /// Runs that called a crystallized module (any version of `name`), and how many succeeded; a
+    /// Runs that called a crystallized module version (NAME@VERSION), and how many succeeded; a
     /// run whose module failed and was finished by the model (mode "learner") counts as a failure.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
-    public func moduleRuns(name: String) throws -> (runs: Int, successes: Int) {
-        try database.read("count the runs of module \(name)") { db in
+    public func moduleRuns(module: String) throws -> (runs: Int, successes: Int) {
+        try database.read("count the runs of module \(module)") { db in
             let row = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS runs, coalesce(sum(mode = 'crystallized' AND outcome = 'success'), 0) AS successes
-                FROM runs WHERE mode IN ('crystallized', 'learner') AND module LIKE ? ESCAPE '\\'
-                """, arguments: [likePattern(prefix: name + "@")])
+                FROM runs WHERE mode IN ('crystallized', 'learner') AND module = ?
+                """, arguments: [module])
             return (try row?.value("runs") ?? 0, try row?.value("successes") ?? 0)
         }
     }

@@ -221,3 +221,49 @@ struct DerivationTwinTests {
         #expect(lua == derivations.map { $0.apply(to: sample)! }, "derivations: \(derivations.map(\.rawValue))")
     }
 }
+
+extension HopeTests {
+    @Test("a failing module is passed over, and a newer trace that succeeds more becomes its next version")
+    func evolution() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
+        let crystallizer = Crystallizer(database: fixture.database, lifecycle: ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url)))
+        func run(_ file: String, lines: Int, script: [String] = [], hope: Bool = true) async throws -> RunSummary {
+            try write(fixture, file, lines: lines)
+            let tools = try runtime.tools.adding(try runtime.installedTools())
+            let runner = AgentRunner(backend: ScriptedBackend(name: "script", responses: script), tools: tools, database: fixture.database,
+                                     configuration: AgentConfiguration(hope: HopeThresholds(enabled: hope)))
+            return try #require(await fixture.collect(runner.start(task: String(format: Self.countTask, file), workspace: fixture.workspace.url, policy: .default)).summary)
+        }
+        _ = try await learn(fixture, file: "a0.txt")
+        for index in 1...4 { _ = try await run("a\(index).txt", lines: index) }
+        let first = try await crystallizer.crystallize(runID: try #require(try TraceStore(database: fixture.database).list(limit: 10).last).runID)
+        #expect(first.module.hasSuffix("@1.0.0"))
+
+        // Three crystallized runs judged bad: the module is passed over, a follower runs instead.
+        for index in 5...7 {
+            let summary = try await run("a\(index).txt", lines: index)
+            #expect(summary.mode == "crystallized")
+            try RunStore(database: fixture.database).setOutcome(runID: summary.id, outcome: "failure", source: "feedback")
+        }
+        #expect(try await run("a8.txt", lines: 8).mode == "follower")
+
+        // The task learned anew (another answer), followed four times: a new version replaces the old.
+        let relearned = try await run("b0.txt", lines: 2, script: [
+            call("filesystem_read", #"{"path": "b0.txt"}"#), call("filesystem_write", #"{"path": "count.txt", "content": "2\n"}"#), "Done: 2 lines.",
+        ], hope: false)
+        for index in 1...4 { #expect(try await run("b\(index).txt", lines: index + 2).mode == "follower") }
+        let candidate = try #require(try crystallizer.candidates().first)
+        #expect(candidate.reuse.trace.runID == relearned.id)
+        #expect(candidate.replaces == first.module)
+        let second = try await crystallizer.crystallize(runID: relearned.id)
+        #expect(second.module.hasSuffix("@1.1.0"))
+        #expect(second.replaced == first.module)
+        let summary = try await run("c0.txt", lines: 6)
+        #expect(summary.mode == "crystallized")
+        #expect(summary.answer == "Done: 6 lines.")
+    }
+}

@@ -55,7 +55,7 @@ public struct Crystallizer: Sendable {
         for reuse in try traces.uncrystallizedOriginals() where reuse.uses >= minimumUses && reuse.successRate >= minimumSuccess {
             var replaces: String?
             if let (module, _) = try traces.crystallizedModule(signature: reuse.trace.signature) {
-                let (runs, successes) = try traces.moduleRuns(name: String(module.prefix { $0 != "@" }))
+                let (runs, successes) = try traces.moduleRuns(module: module)
                 let moduleRate = runs == 0 ? 1 : Double(successes) / Double(runs)
                 guard reuse.successRate > moduleRate else { continue }
                 replaces = module

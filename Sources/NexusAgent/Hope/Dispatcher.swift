@@ -31,7 +31,7 @@ public struct Dispatcher: Sendable {
 
         if let (module, trace) = try traces.crystallizedModule(signature: signature) {
             let name = String(module.prefix { $0 != "@" })
-            let (runs, successes) = try traces.moduleRuns(name: name)
+            let (runs, successes) = try traces.moduleRuns(module: module)
             let rate = runs == 0 ? 1 : Double(successes) / Double(runs)
             if tools.tool(named: name) != nil, runs < 3 || rate >= thresholds.moduleSuccess {
                 return Dispatch(mode: .crystallized, confidence: 1, trace: trace, program: nil, module: module, parameters: parameters,
@@ -39,13 +39,18 @@ public struct Dispatcher: Sendable {
             }
         }
 
-        var candidates = try traces.proven(signature: signature, limit: 5)
+        // Newest first, so the newest proven way of doing a task wins a tie. A crystallized run's
+        // trace is one module call: following it would only call the module again.
+        var candidates = try traces.proven(signature: signature, limit: 10).filter { $0.mode != HopeMode.crystallized.rawValue }
         for (trace, _) in try traces.similar(to: task, limit: 10)
-        where trace.status == "completed" && trace.outcome == "success" && !candidates.contains(where: { $0.runID == trace.runID }) {
+        where trace.status == "completed" && trace.outcome == "success" && trace.mode != HopeMode.crystallized.rawValue
+            && !candidates.contains(where: { $0.runID == trace.runID }) {
             candidates.append(trace)
         }
         let scored = candidates.map { (trace: $0, confidence: Self.similarity(signature, $0.signature)) }
-        guard let best = scored.max(by: { $0.confidence < $1.confidence }) else {
+        // The first of the most confident: the newest of equals.
+        let first = scored.first.map { first in scored.reduce(first) { $1.confidence > $0.confidence ? $1 : $0 } }
+        guard let best = first else {
             return .learner(parameters, reason: "no proven trace resembles this task")
         }
         let confidence = best.confidence
