@@ -28,7 +28,8 @@ public struct AgentRunner: Sendable {
             guard !trimmed.isEmpty else {
                 throw NexusError(.invalidArgument, "the task is empty; say what the agent should do")
             }
-            let dispatch = try Dispatcher(database: database, tools: tools, thresholds: configuration.hope).dispatch(trimmed)
+            let dispatcher = Dispatcher(database: database, tools: tools, thresholds: configuration.hope, embedder: backend as? any EmbeddingBackend)
+            let dispatch = try await dispatcher.dispatch(trimmed)
             let prompt = try SystemPrompt.compose(database: database, task: trimmed, recalled: configuration.recalledMemories)
             var request = trimmed
             if dispatch.mode == .mixed, let trace = dispatch.trace {

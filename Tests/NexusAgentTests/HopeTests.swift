@@ -267,3 +267,31 @@ extension HopeTests {
         #expect(summary.answer == "Done: 6 lines.")
     }
 }
+
+/// A scripted model that embeds every text to the same vector: every task "means" the same.
+struct SameMeaningBackend: InferenceBackend, EmbeddingBackend {
+    let script: RecordingBackend
+    var modelName: String { script.modelName }
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> { script.generate(request) }
+    func embed(_ texts: [String]) async throws -> EmbeddingResult {
+        EmbeddingResult(vectors: texts.map { _ in [1, 0] }, promptTokens: texts.count)
+    }
+}
+
+extension HopeTests {
+    @Test("a task worded otherwise is guided by a trace close in meaning (MIXED), never replayed on meaning alone")
+    func mixedByMeaning() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try write(fixture, "one.txt", lines: 1)
+        let learned = try await learn(fixture, file: "one.txt")
+        let script = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: [call("filesystem_read", #"{"path": "a.txt"}"#), "a.txt has 1 line."]))
+        let runner = AgentRunner(backend: SameMeaningBackend(script: script), tools: fixture.tools, database: fixture.database)
+        let summary = try #require(await fixture.collect(runner.start(task: "Tell me the length of a.txt in rows", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.mode == "mixed")
+        #expect(summary.confidence < 0.92 && summary.confidence >= 0.75)
+        #expect(summary.reason.contains(learned.id) && summary.reason.contains("by meaning"))
+        guard case .chat(let messages) = script.requests.first?.prompt else { Issue.record("not a chat"); return }
+        #expect(messages.first { $0.role == .user }?.content.contains("filesystem_read {\"path\":\"one.txt\"}") == true)
+    }
+}

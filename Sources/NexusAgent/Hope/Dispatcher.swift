@@ -10,21 +10,27 @@ public import NexusTools
 ///
 /// Confidence is the overlap of the two task signatures (Dice's coefficient over their words:
 /// 1 for the same shape); candidates come from the same signature and from a BM25 search of
-/// signatures. It needs no model: a follower or crystallized run never loads one.
+/// signatures. It needs no model: a follower or crystallized run never loads one. When the
+/// backend already has a model that embeds, the cosine similarity of the task texts can raise a
+/// match to MIXED (never to FOLLOWER).
 public struct Dispatcher: Sendable {
     public let database: NexusDatabase
     public let tools: ToolRegistry
     public let thresholds: HopeThresholds
+    /// The loaded model's embeddings, when it offers them (the server's local models do); a model
+    /// is never loaded only to dispatch.
+    public let embedder: (any EmbeddingBackend)?
 
-    public init(database: NexusDatabase, tools: ToolRegistry, thresholds: HopeThresholds) {
+    public init(database: NexusDatabase, tools: ToolRegistry, thresholds: HopeThresholds, embedder: (any EmbeddingBackend)? = nil) {
         self.database = database
         self.tools = tools
         self.thresholds = thresholds
+        self.embedder = embedder
     }
 
     /// The mode for `task`.
     /// - Throws: `NexusError(.databaseFailed)` when the traces cannot be read.
-    public func dispatch(_ task: String) throws -> Dispatch {
+    public func dispatch(_ task: String) async throws -> Dispatch {
         let (signature, parameters) = TaskSignature.analyze(task)
         guard thresholds.enabled else { return .learner(parameters, reason: "HOPE is off for this run") }
         let traces = TraceStore(database: database)
@@ -47,15 +53,23 @@ public struct Dispatcher: Sendable {
             && !candidates.contains(where: { $0.runID == trace.runID }) {
             candidates.append(trace)
         }
-        let scored = candidates.map { (trace: $0, confidence: Self.similarity(signature, $0.signature)) }
-        // The first of the most confident: the newest of equals.
-        let first = scored.first.map { first in scored.reduce(first) { $1.confidence > $0.confidence ? $1 : $0 } }
-        guard let best = first else {
+        var scored = candidates.map { (trace: $0, confidence: Self.similarity(signature, $0.signature)) }
+        guard var best = Self.mostConfident(scored) else {
             return .learner(parameters, reason: "no proven trace resembles this task")
         }
+        // Below the follower's bar, meaning may find guidance that words miss. Never above it:
+        // "count the words" and "count the lines" mean nearly the same to an embedding.
+        var byMeaning = false
+        if best.confidence < thresholds.follower, let embedder, let meaning = await Self.meaning(of: task, against: scored.map(\.trace), embedder) {
+            scored = zip(scored, meaning).map { ($0.trace, min(max($0.confidence, $1), thresholds.follower - 0.01)) }
+            if let closer = Self.mostConfident(scored), closer.confidence > best.confidence {
+                best = closer
+                byMeaning = true
+            }
+        }
         let confidence = best.confidence
-        let percent = String(format: "%.2f", confidence)
-        if confidence >= thresholds.follower, best.trace.signature == signature || Self.sameParameters(best.trace, parameters),
+        let percent = String(format: "%.2f", confidence) + (byMeaning ? " (by meaning)" : "")
+        if !byMeaning, confidence >= thresholds.follower, best.trace.signature == signature || Self.sameParameters(best.trace, parameters),
            let original = try original(of: best.trace), let program = try program(of: original) {
             return Dispatch(mode: .follower, confidence: confidence, trace: original, program: program, module: nil, parameters: parameters,
                             reason: "matches proven trace \(original.runID) (\"\(original.task)\") with confidence \(percent): its \(program.steps.count) tool calls are replayed with this task's parameters")
@@ -66,6 +80,17 @@ public struct Dispatcher: Sendable {
         }
         return .learner(parameters, confidence: confidence,
                         reason: "the closest proven trace, \(best.trace.runID), matches with confidence \(percent) only")
+    }
+
+    /// The first of the most confident: the newest of equals.
+    private static func mostConfident(_ scored: [(trace: Trace, confidence: Double)]) -> (trace: Trace, confidence: Double)? {
+        scored.first.map { first in scored.reduce(first) { $1.confidence > $0.confidence ? $1 : $0 } }
+    }
+
+    /// Cosine similarity of the task's embedding to each trace's task, or nil when embedding fails.
+    private static func meaning(of task: String, against traces: [Trace], _ embedder: any EmbeddingBackend) async -> [Double]? {
+        guard let vectors = try? await embedder.embed([task] + traces.map(\.task)).vectors, vectors.count == traces.count + 1 else { return nil }
+        return vectors.dropFirst().map { vector in Double(zip(vectors[0], vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
     }
 
     /// The program of a trace, from its stored steps and answer.
