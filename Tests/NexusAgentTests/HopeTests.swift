@@ -40,6 +40,13 @@ struct HopeTests {
         #expect(parameters.map(\.kind) == [.path, .text, .number, .url])
     }
 
+    @Test("signatures match by their words, the slots weighing half")
+    func similarity() {
+        #expect(Dispatcher.similarity("copy <path> to <path>", "copy <path> to <path>") == 1)
+        #expect(Dispatcher.similarity("copy <path> to <path>", "rename <path> to <path>") < 0.75)
+        #expect(Dispatcher.similarity("count the lines of <path>", "count all the lines of <path>") >= 0.75)
+    }
+
     @Test("a trace generalizes: paths become parameters, written counts become derived values")
     func inference() throws {
         let steps = [

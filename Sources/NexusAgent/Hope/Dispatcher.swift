@@ -8,9 +8,9 @@ public import NexusTools
 /// confidence ≥ `thresholds.follower` and takes the same kinds of parameters, MIXED when one
 /// matches ≥ `thresholds.mixed`, LEARNER otherwise.
 ///
-/// Confidence is the overlap of the two task signatures (Dice's coefficient over their words:
-/// 1 for the same shape); candidates come from the same signature and from a BM25 search of
-/// signatures. It needs no model: a follower or crystallized run never loads one. When the
+/// Confidence is the overlap of the two task signatures (Dice's coefficient over their words,
+/// placeholders weighing half: 1 for the same shape); candidates come from the same signature
+/// and from a BM25 search of signatures. It needs no model: a follower or crystallized run never loads one. When the
 /// backend already has a model that embeds, the cosine similarity of the task texts can raise a
 /// match to MIXED (never to FOLLOWER).
 public struct Dispatcher: Sendable {
@@ -112,16 +112,20 @@ public struct Dispatcher: Sendable {
         TaskSignature.parameters(of: trace.task).map(\.kind) == parameters.map(\.kind)
     }
 
-    /// Dice's coefficient over the words of two signatures: 1 for the same words, 0 for none shared.
-    static func similarity(_ a: String, _ b: String) -> Double {
+    /// Dice's coefficient over the words of two signatures: 1 for the same words, 0 for none
+    /// shared. Placeholders weigh half a word: "copy <path> to <path>" and "rename <path> to
+    /// <path>" share their slots but not what they do.
+    public static func similarity(_ a: String, _ b: String) -> Double {
         let wordsA = a.split(separator: " "), wordsB = b.split(separator: " ")
         guard !wordsA.isEmpty || !wordsB.isEmpty else { return 1 }
+        func weight(_ word: Substring) -> Double { word.hasPrefix("<") && word.hasSuffix(">") ? 0.5 : 1 }
         var remaining = Dictionary(wordsB.map { ($0, 1) }, uniquingKeysWith: +)
-        var shared = 0
+        var shared = 0.0
         for word in wordsA where remaining[word, default: 0] > 0 {
             remaining[word]! -= 1
-            shared += 1
+            shared += weight(word)
         }
-        return 2 * Double(shared) / Double(wordsA.count + wordsB.count)
+        let total = wordsA.reduce(0) { $0 + weight($1) } + wordsB.reduce(0) { $0 + weight($1) }
+        return 2 * shared / total
     }
 }

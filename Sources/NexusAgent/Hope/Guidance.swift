@@ -15,6 +15,6 @@ enum Guidance {
         if let answer = try store.run(id: trace.runID)?.answer, !answer.isEmpty {
             text += "Its answer was: \(answer.prefix(200))\n"
         }
-        return text + "Take the same steps for this task, with this task's own names and values."
+        return text + "Where this task asks the same, take the same steps with its own names and values; where it asks something else, do what it asks."
     }
 }
