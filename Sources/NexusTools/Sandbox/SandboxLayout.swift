@@ -87,8 +87,12 @@ struct SandboxLayout: Sendable {
             return readableRoots.contains { Self.isBeneath(real, $0) }
         })
 
+        // PATH is the readable part of the parent's: an entry the sandbox cannot read (a pyenv
+        // shim folder under /root) would only mislead, e.g. Python looking for its own home.
+        let searchPath = searchDirectories.joined(separator: ":")
         environment = policy.environment.compactMap { name in
-            parentEnvironment[name].map { "\(name)=\($0)" }
+            if name == "PATH" { return parentEnvironment[name] == nil ? nil : "PATH=\(searchPath)" }
+            return parentEnvironment[name].map { "\(name)=\($0)" }
         }
 
         network = !policy.networkHosts.isEmpty
