@@ -142,9 +142,10 @@ public struct AgentRunner: Sendable {
             record.completionTokens += result.usage.completionTokens
             state.completionTokens += result.usage.completionTokens
 
-            if result.toolCalls.isEmpty, result.text.allSatisfy(\.isWhitespace), !state.lastTurnRepeated {
+            if result.toolCalls.isEmpty, result.text.allSatisfy(\.isWhitespace) || Self.looksLikeCall(result.text), !state.lastTurnRepeated {
                 // An empty reply answers nothing (a small model's cut-off call often parses to
-                // nothing): the next turn must answer in prose from what was observed.
+                // nothing), and neither does a call written out as text: the next turn must
+                // answer in prose from what was observed.
                 state.lastTurnRepeated = true
                 try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "empty",
                                                                      durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
@@ -194,6 +195,12 @@ public struct AgentRunner: Sendable {
             }
             try persist(&record, state: state, steps: steps)
         }
+    }
+
+    /// Text that is a tool call (cut off or malformed), not an answer: `{"name": ...` or a call tag.
+    static func looksLikeCall(_ text: String) -> Bool {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return (trimmed.hasPrefix("{") && trimmed.contains("\"name\"")) || trimmed.hasPrefix("<tool_call>")
     }
 
     /// A forced answer must be prose: small models otherwise keep writing tool calls as JSON text.

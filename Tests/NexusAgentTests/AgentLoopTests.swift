@@ -153,6 +153,16 @@ struct AgentLoopTests {
         #expect(try RunStore(database: fixture.database).steps(runID: summary.id).map(\.status) == ["ok", "empty", "answer"])
     }
 
+    @Test("a tool call written out as text (cut off) is not taken as the answer either")
+    func callAsTextLeadsToAnswerTurn() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), #"{"name": "filesystem_read", "arguments": {"path": "a.txt""#, "3 files."])
+        let summary = try #require(try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.answer == "3 files.")
+        #expect(backend.requests.map(\.toolChoice) == [.required, .auto, ToolChoice.none])
+    }
+
     @Test("the model is told which observations it already made, not which changes")
     func previousCallsAreObservationsOnly() async throws {
         let fixture = try AgentFixture()
