@@ -43,6 +43,7 @@ extension AgentRunner {
         record.outcome = outcome
         record.outcomeSource = source
         record.state = try JSONValue(encoding: state)
+        record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: [])
         try TraceStore(database: database).record(runID: record.id)
         emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))

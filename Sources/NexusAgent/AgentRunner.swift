@@ -116,7 +116,7 @@ public struct AgentRunner: Sendable {
             // After a turn of nothing but repeats, the model answers from what it has seen.
             let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
             var request = GenerationRequest(
-                prompt: .chat(state.messages), tools: tools.definitions(usableUnder: policy), toolChoice: toolChoice,
+                prompt: .chat(state.messages), tools: offeredTools(under: policy), toolChoice: toolChoice,
                 sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
             // A restated observation is passed over for the model's next call; a restated change is
@@ -158,7 +158,7 @@ public struct AgentRunner: Sendable {
                                    resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                                    promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
                 try persist(&record, state: state, steps: [step])
-                try finish("completed", answer: result.text, outcome: "success", source: "model")
+                try finish("completed", answer: Self.withoutEchoedNudge(result.text), outcome: "success", source: "model")
                 return
             }
 
@@ -197,6 +197,20 @@ public struct AgentRunner: Sendable {
         }
     }
 
+    /// The tools the model is offered. Modules HOPE compiled are left out: the dispatcher runs
+    /// them for their own task shape, and their descriptions would only crowd a small model's prompt.
+    func offeredTools(under policy: CapabilityPolicy) -> [ToolDefinition] {
+        tools.definitions(usableUnder: policy).filter { !$0.name.hasPrefix(Crystallizer.modulePrefix) }
+    }
+
+    /// An answer without the reminder each observation ends with, which small models echo
+    /// (and which a trace would otherwise replay forever).
+    static func withoutEchoedNudge(_ answer: String) -> String {
+        let markers = ["(The task was:", "The task was:"]
+        guard let cut = markers.compactMap({ answer.range(of: $0)?.lowerBound }).min(), cut > answer.startIndex else { return answer }
+        return String(answer[..<cut]).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
     /// Text that is a tool call (cut off or malformed), not an answer: `{"name": ...` or a call tag.
     static func looksLikeCall(_ text: String) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -208,6 +222,7 @@ public struct AgentRunner: Sendable {
 
     func persist(_ record: inout RunRecord, state: RunState, steps: [RunStep]) throws {
         record.state = try JSONValue(encoding: state)
+        record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: steps)
     }
 

@@ -163,6 +163,15 @@ struct AgentLoopTests {
         #expect(backend.requests.map(\.toolChoice) == [.required, .auto, ToolChoice.none])
     }
 
+    @Test("the reminder that ends each observation is cut from an answer that echoes it")
+    func echoedNudgeIsCut() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([call("filesystem_list", "{}"), "3 files.\n\n(The task was: Count files If this result is enough, reply now.)"])
+        let summary = try #require(try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.answer == "3 files.")
+    }
+
     @Test("the model is told which observations it already made, not which changes")
     func previousCallsAreObservationsOnly() async throws {
         let fixture = try AgentFixture()

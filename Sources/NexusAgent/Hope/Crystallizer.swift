@@ -160,7 +160,7 @@ public struct Crystallizer: Sendable {
         return [
             "name": .string(name),
             "version": .string(version),
-            "description": .string("Does tasks of the shape \"\(program.signature)\" without a model: compiled by HOPE from trace \(trace.runID) (\"\(trace.task.prefix(120))\")."),
+            "description": .string("Does tasks of the shape \"\(program.signature)\" without a model: compiled by HOPE from trace \(trace.runID)."),
             "input": ["type": "object", "properties": .object(properties), "required": .array(names.map(JSONValue.string)),
                       "additionalProperties": false],
             "output": ["type": "object", "properties": ["answer": ["type": "string"]], "required": ["answer"]],
@@ -189,12 +189,15 @@ public struct Crystallizer: Sendable {
         return ["first", "second", "third", "fourth", "fifth"].indices.contains(position) ? ["first", "second", "third", "fourth", "fifth"][position] : "next"
     }
 
+    /// The names of modules made by HOPE start with this.
+    public static let modulePrefix = "task_"
+
     /// "task_" + the signature's words (placeholders left out) + a short hash of the signature.
     static func moduleName(for signature: String) -> String {
         let words = signature.split(separator: " ").filter { !$0.hasPrefix("<") }
             .map { String($0.unicodeScalars.filter { ("a"..."z").contains($0) || ("0"..."9").contains($0) }.map(Character.init)) }
             .filter { !$0.isEmpty }
-        var stem = "task"
+        var stem = String(modulePrefix.dropLast())
         for word in words where stem.count + word.count + 1 <= 48 { stem += "_" + word }
         let hash = SHA256.hash(data: Data(signature.utf8)).prefix(3).map { String(format: "%02x", $0) }.joined()
         return stem + "_" + hash

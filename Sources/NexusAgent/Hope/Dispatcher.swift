@@ -69,8 +69,8 @@ public struct Dispatcher: Sendable {
         }
         let confidence = best.confidence
         let percent = String(format: "%.2f", confidence) + (byMeaning ? " (by meaning)" : "")
-        if !byMeaning, confidence >= thresholds.follower, best.trace.signature == signature || Self.sameParameters(best.trace, parameters),
-           let original = try original(of: best.trace), let program = try program(of: original) {
+        if !byMeaning, confidence >= thresholds.follower, let original = try mostReused(among: scored, confidence: confidence),
+           original.signature == signature || Self.sameParameters(original, parameters), let program = try program(of: original) {
             return Dispatch(mode: .follower, confidence: confidence, trace: original, program: program, module: nil, parameters: parameters,
                             reason: "matches proven trace \(original.runID) (\"\(original.task)\") with confidence \(percent): its \(program.steps.count) tool calls are replayed with this task's parameters")
         }
@@ -99,6 +99,21 @@ public struct Dispatcher: Sendable {
         let store = RunStore(database: database)
         guard let run = try store.run(id: trace.runID) else { return nil }
         return TraceProgram.infer(runID: trace.runID, task: run.task, steps: try store.steps(runID: trace.runID), answer: run.answer ?? "")
+    }
+
+    /// Of the traces matching with `confidence`, the original with the most successful uses (the
+    /// newest of equals): a one-off run, such as a model's answer after a failed replay, does not
+    /// displace a way of doing the task that has worked many times. An original compiled into a
+    /// module is not followed: its module runs, or was passed over for failing.
+    private func mostReused(among scored: [(trace: Trace, confidence: Double)], confidence: Double) throws -> Trace? {
+        let store = TraceStore(database: database)
+        var best: (trace: Trace, successes: Int)?
+        for candidate in scored where candidate.confidence == confidence {
+            guard let original = try original(of: candidate.trace), original.crystallizedInto == nil,
+                  let reuse = try store.reuse(of: original.runID) else { continue }
+            if best == nil || reuse.successes > best!.successes { best = (original, reuse.successes) }
+        }
+        return best?.trace
     }
 
     /// A follower's trace stands for the trace it followed: their programs are the same, and the

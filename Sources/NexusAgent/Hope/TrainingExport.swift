@@ -4,7 +4,7 @@ public import NexusStore
 
 /// Finished runs as chat-format training data (one JSON object per line): the system prompt,
 /// the task, each turn's tool calls with their results, and the final answer, plus the
-/// definitions of the tools used, in the OpenAI fine-tuning shape.
+/// definitions of the tools used, in the OpenAI fine-tuning shape. Crystallized runs are left out.
 public enum TrainingExport {
     /// - Parameters:
     ///   - successOnly: Only runs judged a success.
@@ -13,7 +13,9 @@ public enum TrainingExport {
     public static func lines(database: NexusDatabase, successOnly: Bool, definitions: [ToolDefinition], limit: Int = 100_000) throws -> [String] {
         let store = RunStore(database: database)
         var lines: [String] = []
-        for run in try store.list(limit: limit, status: "completed").reversed() where !successOnly || run.outcome == "success" {
+        // A crystallized run's one call is to a module that exists only in this home: nothing to learn from.
+        for run in try store.list(limit: limit, status: "completed").reversed()
+        where (!successOnly || run.outcome == "success") && run.mode != HopeMode.crystallized.rawValue {
             let steps = try store.steps(runID: run.id).filter { $0.tool != nil && ["ok", "error", "refused"].contains($0.status) }
             var messages: [JSONValue] = [["role": "system", "content": .string(SystemPrompt.base)], ["role": "user", "content": .string(run.task)]]
             var used: [String] = []
