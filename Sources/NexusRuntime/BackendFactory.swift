@@ -18,7 +18,8 @@ public struct BackendFactory: Sendable {
         EngineConfiguration(
             contextLength: contextLength ?? configuration.contextLength,
             slots: slots ?? configuration.slots,
-            threads: threads ?? configuration.threads)
+            threads: threads ?? configuration.threads,
+            promptCacheBytes: configuration.promptCacheMegabytes << 20)
     }
 
     /// A backend for `reference` (the configured default model when nil).

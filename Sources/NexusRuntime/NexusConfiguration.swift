@@ -13,6 +13,9 @@ public struct NexusConfiguration: Sendable {
     public var threads: Int
     /// `NEXUS_PARALLEL`: requests decoded together per loaded model.
     public var slots: Int
+    /// `NEXUS_PROMPT_CACHE_MB`: host memory per loaded model for slot states kept for prompts that
+    /// come back (default 1024; 0 turns it off).
+    public var promptCacheMegabytes: Int
     /// `NEXUS_HOST`: where `nexus serve` listens, `HOST` or `HOST:PORT` (default 127.0.0.1:11434).
     public var serverHost: String
     public var serverPort: Int
@@ -37,6 +40,7 @@ public struct NexusConfiguration: Sendable {
         contextLength = environment["NEXUS_CTX_SIZE"].flatMap(Int.init) ?? 4096
         threads = environment["NEXUS_THREADS"].flatMap(Int.init) ?? ProcessInfo.processInfo.activeProcessorCount
         slots = environment["NEXUS_PARALLEL"].flatMap(Int.init) ?? 1
+        promptCacheMegabytes = max(0, environment["NEXUS_PROMPT_CACHE_MB"].flatMap(Int.init) ?? 1024)
         self.environment = environment
         let listen = Self.hostAndPort(environment["NEXUS_HOST"] ?? "127.0.0.1:11434")
         serverHost = listen.host

@@ -12,12 +12,17 @@ public struct EngineConfiguration: Sendable, Hashable {
     public var batchSize: Int
     /// CPU threads for decoding.
     public var threads: Int
+    /// Bytes of host memory for slot states kept after their slot went to another prompt
+    /// (0: none; a returning prompt is then evaluated again).
+    public var promptCacheBytes: Int
 
-    public init(contextLength: Int = 4096, slots: Int = 1, batchSize: Int = 512, threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(contextLength: Int = 4096, slots: Int = 1, batchSize: Int = 512, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                promptCacheBytes: Int = 1 << 30) {
         self.contextLength = contextLength
         self.slots = slots
         self.batchSize = batchSize
         self.threads = threads
+        self.promptCacheBytes = promptCacheBytes
     }
 }
 
@@ -26,7 +31,9 @@ public struct EngineConfiguration: Sendable, Hashable {
 ///
 /// Requests get a slot (a llama.cpp sequence) each; all active slots advance together in one
 /// batch per step (continuous batching), and a new request takes the free slot whose cached
-/// tokens share the longest prefix with its prompt, so only new tokens are evaluated.
+/// tokens share the longest prefix with its prompt, so only new tokens are evaluated. A slot's
+/// state about to be overwritten is kept in host memory first (`PromptCache`), and a prompt that
+/// finds a longer prefix there than in its slot has that state copied back instead of evaluated.
 ///
 /// Context policy: a prompt that does not fit in a slot's context is refused with
 /// `NexusError(.contextOverflow)`; generation that fills the context ends with `.length`.
@@ -40,6 +47,7 @@ public actor LlamaEngine {
     private var batch: llama_batch
     private var slots: [Slot]
     private var waiting: [GenerationJob] = []
+    private var promptCache: PromptCache
     private var isLooping = false
     /// Made on the first embedding request.
     private var embedder: Embedder?
@@ -93,6 +101,7 @@ public actor LlamaEngine {
         self.configuration = configuration
         self.batch = llama_batch_init(Int32(configuration.batchSize), 0, 1)
         self.slots = (0..<configuration.slots).map { Slot(sequence: llama_seq_id($0)) }
+        self.promptCache = PromptCache(byteLimit: configuration.promptCacheBytes)
         let executor = DedicatedThreadExecutor(name: "nexus-engine")
         self.executor = executor
         self.unownedExecutor = executor.asUnownedSerialExecutor()
@@ -127,6 +136,7 @@ public actor LlamaEngine {
     /// Drops every slot's cached tokens (benchmarks start each repetition cold).
     public func clearCache() {
         llama_memory_clear(llama_get_memory(context), true)
+        promptCache.removeAll()
         for index in slots.indices where slots[index].job == nil {
             slots[index].cachedTokens = []
         }
@@ -268,6 +278,15 @@ public actor LlamaEngine {
     }
 
     private func attach(_ job: GenerationJob, to index: Int) {
+        let shared = commonPrefix(slots[index].cachedTokens, job.promptTokens)
+        // More than a quarter of the slot is about to be dropped: keep it for its prompt's return.
+        // (A conversation's next turn drops a token or two; copying its whole state is not worth it.)
+        if (slots[index].cachedTokens.count - shared) * 4 > slots[index].cachedTokens.count {
+            saveState(of: index)
+        }
+        if shared < job.promptTokens.count - 1, let entry = promptCache.bestMatch(for: job.promptTokens, longerThan: shared) {
+            restore(entry, into: index)
+        }
         // At least one prompt token is evaluated so the job has logits to sample from.
         var reused = min(commonPrefix(slots[index].cachedTokens, job.promptTokens), job.promptTokens.count - 1)
         let memory = llama_get_memory(context)
@@ -284,11 +303,29 @@ public actor LlamaEngine {
         slots[index].job = job
     }
 
-    private func commonPrefix(_ a: [llama_token], _ b: [llama_token]) -> Int {
-        var count = 0
-        let limit = min(a.count, b.count)
-        while count < limit && a[count] == b[count] { count += 1 }
-        return count
+    /// Copies the slot's KV state and tokens into the host-memory cache.
+    private func saveState(of index: Int) {
+        let tokens = slots[index].cachedTokens
+        guard promptCache.isEnabled, !tokens.isEmpty, !promptCache.holds(tokens) else { return }
+        let sequence = slots[index].sequence
+        let size = llama_state_seq_get_size_ext(context, sequence, 0)
+        guard size > 0, size <= promptCache.byteLimit else { return }
+        var state = [UInt8](repeating: 0, count: size)
+        let written = state.withUnsafeMutableBufferPointer { llama_state_seq_get_data_ext(context, $0.baseAddress, size, sequence, 0) }
+        guard written == size else { return }
+        promptCache.insert(tokens: tokens, state: state)
+    }
+
+    /// Replaces the slot's sequence with a cached state; on failure the slot is left empty.
+    private func restore(_ entry: PromptCache.Entry, into index: Int) {
+        let sequence = slots[index].sequence
+        let read = entry.state.withUnsafeBufferPointer { llama_state_seq_set_data_ext(context, $0.baseAddress, $0.count, sequence, 0) }
+        if read == entry.state.count {
+            slots[index].cachedTokens = entry.tokens
+        } else {
+            llama_memory_seq_rm(llama_get_memory(context), sequence, -1, -1)
+            slots[index].cachedTokens = []
+        }
     }
 
     // MARK: - The batch loop
