@@ -187,7 +187,11 @@ def check_upper(workspace, answer):
 
 
 def python_version():
-    out = subprocess.run(["python3", "--version"], capture_output=True, text=True, timeout=30)
+    # The python3 a sandboxed command finds: Nexus's sandbox keeps only the system folders of PATH
+    # (a pyenv shim folder under /root is not readable inside it).
+    system_path = "/usr/local/bin:/usr/bin:/bin"
+    out = subprocess.run(["python3", "--version"], capture_output=True, text=True, timeout=30,
+                         env=dict(os.environ, PATH=system_path))
     return (out.stdout + out.stderr).split()[-1]          # "Python 3.11.2" -> "3.11.2"
 
 
