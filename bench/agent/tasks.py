@@ -186,20 +186,26 @@ def check_upper(workspace, answer):
     return False, f"names_upper.txt differs: {text[:80]!r}"
 
 
-def python_version():
-    # The python3 a sandboxed command finds: Nexus's sandbox keeps only the system folders of PATH
-    # (a pyenv shim folder under /root is not readable inside it).
-    system_path = "/usr/local/bin:/usr/bin:/bin"
-    out = subprocess.run(["python3", "--version"], capture_output=True, text=True, timeout=30,
-                         env=dict(os.environ, PATH=system_path))
-    return (out.stdout + out.stderr).split()[-1]          # "Python 3.11.2" -> "3.11.2"
+def python_versions():
+    """The versions python3 reports from this PATH and from the system folders alone: the plain
+    loop runs commands with the caller's PATH, Nexus's sandbox keeps only the folders it can read
+    (a pyenv shim folder under /root is not one of them)."""
+    versions = []
+    for path in (os.environ.get("PATH", ""), "/usr/local/bin:/usr/bin:/bin"):
+        out = subprocess.run(["python3", "--version"], capture_output=True, text=True, timeout=30,
+                             env=dict(os.environ, PATH=path))
+        version = (out.stdout + out.stderr).split()[-1]   # "Python 3.11.2" -> "3.11.2"
+        if version not in versions:
+            versions.append(version)
+    return versions
 
 
 def check_python_version(workspace, answer):
-    version = python_version()
-    if re.search(r"(?<![\d.])" + re.escape(version) + r"(?![\d])", answer):
-        return True, f"answer states {version}"
-    return False, f"answer does not state {version}"
+    versions = python_versions()
+    for version in versions:
+        if re.search(r"(?<![\d.])" + re.escape(version) + r"(?![\d])", answer):
+            return True, f"answer states {version}"
+    return False, f"answer does not state {' or '.join(versions)}"
 
 
 def check_nested(workspace, answer):
