@@ -18,20 +18,12 @@ extension AgentRunner {
         state.observedPaths = (state.observedPaths ?? []).union(dispatch.parameters.filter { $0.kind == .path }.map(\.value))
 
         func call(_ tool: String, _ arguments: JSONValue) async throws -> ToolResult {
-            state.step += 1
-            let call = ToolCall(id: "hope_\(state.step)", name: tool, arguments: arguments)
-            state.messages.append(.assistant("", toolCalls: [call]))
-            let (step, result) = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit)
-            try persist(&record, state: state, steps: [step])
-            return result
+            try await performTurn(tool, arguments, idPrefix: "hope", record: &record, state: &state, context: &context, emit: emit)
         }
 
         func answer(_ text: String, source: String) throws {
-            state.messages.append(.assistant(text))
             state.elapsedSeconds += (ContinuousClock.now - started).inSeconds
-            let step = RunStep(runID: record.id, index: state.step, status: "answer", resultExcerpt: String(text.prefix(500)))
-            try persist(&record, state: state, steps: [step])
-            try finish(&record, state: state, status: "completed", answer: text, outcome: "success", source: source, emit: emit)
+            try finish(&record, state: &state, answer: text, source: source, emit: emit)
         }
 
         var failure: String

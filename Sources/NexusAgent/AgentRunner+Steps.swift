@@ -35,6 +35,25 @@ extension AgentRunner {
         return (step, outcome.result)
     }
 
+    /// A turn of one call made without the model (a replayed step, a module, a teacher's call).
+    func performTurn(_ tool: String, _ arguments: JSONValue, idPrefix: String, record: inout RunRecord, state: inout RunState,
+                     context: inout ToolContext, emit: @Sendable (AgentEvent) -> Void) async throws -> ToolResult {
+        state.step += 1
+        let call = ToolCall(id: "\(idPrefix)_\(state.step)", name: tool, arguments: arguments)
+        state.messages.append(.assistant("", toolCalls: [call]))
+        let (step, result) = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit)
+        try persist(&record, state: state, steps: [step])
+        return result
+    }
+
+    /// Ends a run with an answer given without the model, judged a success by `source`.
+    func finish(_ record: inout RunRecord, state: inout RunState, answer text: String, source: String,
+                emit: @Sendable (AgentEvent) -> Void) throws {
+        state.messages.append(.assistant(text))
+        try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, status: "answer", resultExcerpt: String(text.prefix(500)))])
+        try finish(&record, state: state, status: "completed", answer: text, outcome: "success", source: source, emit: emit)
+    }
+
     /// Ends a run: saves its record, records its trace (what HOPE learns from), reports the summary.
     func finish(_ record: inout RunRecord, state: RunState, status: String, answer: String, outcome: String, source: String,
                 emit: @Sendable (AgentEvent) -> Void) throws {

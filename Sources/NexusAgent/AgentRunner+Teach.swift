@@ -31,16 +31,10 @@ extension AgentRunner {
             for await input in inputs {
                 switch input {
                 case .call(let tool, let arguments):
-                    state.step += 1
-                    let call = ToolCall(id: "teach_\(state.step)", name: tool, arguments: arguments)
-                    state.messages.append(.assistant("", toolCalls: [call]))
-                    let step = await perform(call, turn: state.step, task: trimmed, state: &state, context: &context, emit: emit).step
-                    try persist(&record, state: state, steps: [step])
+                    _ = try await performTurn(tool, arguments, idPrefix: "teach", record: &record, state: &state, context: &context, emit: emit)
                 case .answer(let text):
-                    state.messages.append(.assistant(text))
                     state.elapsedSeconds = (ContinuousClock.now - started).inSeconds
-                    try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, status: "answer", resultExcerpt: String(text.prefix(500)))])
-                    try finish(&record, state: state, status: "completed", answer: text, outcome: "success", source: "teacher", emit: emit)
+                    try finish(&record, state: &state, answer: text, source: "teacher", emit: emit)
                     return
                 }
             }

@@ -27,16 +27,11 @@ public struct BackendFactory: Sendable {
     /// - Throws: `NexusError` naming the model and the next step.
     public func backend(for reference: String?, engine: EngineConfiguration? = nil,
                         progress: (@Sendable (Double) -> Void)? = nil) async throws -> any InferenceBackend {
-        let text = reference ?? configuration.defaultModel
-        switch try ModelReference(parsing: text) {
-        case .openAI(let baseURL, let model):
-            return OpenAIBackend(baseURL: baseURL, model: model)
-        case .script(let path):
-            return try ScriptedBackend(scriptURL: URL(fileURLWithPath: path))
-        case let local:
-            let path = try store.path(for: local)
+        switch try resolve(reference) {
+        case .ready(let backend): return backend
+        case .local(let name, let path):
             let engine = try await LlamaEngine.load(path: path, configuration: engine ?? engineConfiguration(), progress: progress)
-            return LocalBackend(modelName: text, engine: engine)
+            return LocalBackend(modelName: name, engine: engine)
         }
     }
 
@@ -45,18 +40,31 @@ public struct BackendFactory: Sendable {
     /// - Throws: `NexusError` naming the model and the next step.
     public func deferredBackend(for reference: String?, engine: EngineConfiguration? = nil,
                                 progress: (@Sendable (Double) -> Void)? = nil) throws -> any InferenceBackend {
+        switch try resolve(reference) {
+        case .ready(let backend): return backend
+        case .local(let name, let path):
+            let engine = engine ?? engineConfiguration()
+            return DeferredBackend(modelName: name) {
+                LocalBackend(modelName: name, engine: try await LlamaEngine.load(path: path, configuration: engine, progress: progress))
+            }
+        }
+    }
+
+    /// What a reference names: a backend that costs nothing to make, or a local model file to load.
+    private enum Resolved {
+        case ready(any InferenceBackend)
+        case local(name: String, path: String)
+    }
+
+    private func resolve(_ reference: String?) throws -> Resolved {
         let text = reference ?? configuration.defaultModel
         switch try ModelReference(parsing: text) {
         case .openAI(let baseURL, let model):
-            return OpenAIBackend(baseURL: baseURL, model: model)
+            return .ready(OpenAIBackend(baseURL: baseURL, model: model))
         case .script(let path):
-            return try ScriptedBackend(scriptURL: URL(fileURLWithPath: path))
+            return .ready(try ScriptedBackend(scriptURL: URL(fileURLWithPath: path)))
         case let local:
-            let path = try store.path(for: local)
-            let engine = engine ?? engineConfiguration()
-            return DeferredBackend(modelName: text) {
-                LocalBackend(modelName: text, engine: try await LlamaEngine.load(path: path, configuration: engine, progress: progress))
-            }
+            return .local(name: text, path: try store.path(for: local))
         }
     }
 }

@@ -83,9 +83,7 @@ public struct Crystallizer: Sendable {
         guard trace.status == "completed", trace.outcome == "success" else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status), \(trace.outcome ?? "no verdict")); only proven traces are crystallized")
         }
-        let runs = RunStore(database: database)
-        guard let run = try runs.run(id: trace.runID),
-              let program = TraceProgram.infer(runID: trace.runID, task: run.task, steps: try runs.steps(runID: trace.runID), answer: run.answer ?? "") else {
+        guard let program = try TraceProgram.infer(runID: trace.runID, database: database) else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) made no successful tool call; there is nothing to compile")
         }
         let tests = try recordedTests(of: trace, program: program)
@@ -134,7 +132,7 @@ public struct Crystallizer: Sendable {
             guard let run = try runs.run(id: id) else { continue }
             let parameters = TaskSignature.parameters(of: run.task)
             guard parameters.map(\.kind) == program.parameterKinds else { continue }
-            let calls = try runs.steps(runID: id).filter { $0.tool != nil && $0.status == "ok" }.map { step -> JSONValue in
+            let calls = try runs.steps(runID: id).filter(\.isSuccessfulCall).map { step -> JSONValue in
                 ["tool": .string(step.tool!), "arguments": step.arguments ?? .object([:]),
                  "result": ["status": "ok", "content": .string(step.result ?? step.resultExcerpt ?? "")]]
             }

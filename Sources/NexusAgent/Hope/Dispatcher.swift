@@ -96,9 +96,7 @@ public struct Dispatcher: Sendable {
     /// The program of a trace, from its stored steps and answer.
     /// - Throws: `NexusError(.databaseFailed)` when the run cannot be read.
     public func program(of trace: Trace) throws -> TraceProgram? {
-        let store = RunStore(database: database)
-        guard let run = try store.run(id: trace.runID) else { return nil }
-        return TraceProgram.infer(runID: trace.runID, task: run.task, steps: try store.steps(runID: trace.runID), answer: run.answer ?? "")
+        try TraceProgram.infer(runID: trace.runID, database: database)
     }
 
     /// Of the traces matching with `confidence`, the original with the most successful uses (the

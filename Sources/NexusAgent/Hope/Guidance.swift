@@ -6,7 +6,7 @@ import NexusStore
 enum Guidance {
     static func text(for trace: Trace, database: NexusDatabase) throws -> String {
         let store = RunStore(database: database)
-        let calls = try store.steps(runID: trace.runID).filter { $0.tool != nil && $0.status == "ok" }
+        let calls = try store.steps(runID: trace.runID).filter(\.isSuccessfulCall)
         guard !calls.isEmpty else { return "" }
         var text = "\n\nA similar task (\"\(trace.task)\") was done before with these tool calls:\n"
         for (index, step) in calls.prefix(8).enumerated() {

@@ -10,7 +10,7 @@ extension TraceProgram {
     /// - Returns: nil when the run called no tool successfully (there is nothing to replay).
     public static func infer(runID: String, task: String, steps: [RunStep], answer: String) -> TraceProgram? {
         let (signature, parameters) = TaskSignature.analyze(task)
-        let calls = steps.filter { $0.tool != nil && $0.status == "ok" }
+        let calls = steps.filter(\.isSuccessfulCall)
         guard !calls.isEmpty else { return nil }
         var results: [String] = []
         var programSteps: [ProgramStep] = []
@@ -44,6 +44,22 @@ extension ArgumentTemplate {
         case .object(_, let values): return values.reduce(into: []) { $0.formUnion($1.derivedPieces) }
         }
     }
+}
+
+extension TraceProgram {
+    /// The program of a stored run, from its task, steps and answer.
+    /// - Returns: nil when there is no such run or it made no successful tool call.
+    /// - Throws: `NexusError(.databaseFailed)` when the run cannot be read.
+    public static func infer(runID: String, database: NexusDatabase) throws -> TraceProgram? {
+        let store = RunStore(database: database)
+        guard let run = try store.run(id: runID) else { return nil }
+        return infer(runID: runID, task: run.task, steps: try store.steps(runID: runID), answer: run.answer ?? "")
+    }
+}
+
+extension RunStep {
+    /// A tool call that succeeded: what a trace's program is made of.
+    var isSuccessfulCall: Bool { tool != nil && status == "ok" }
 }
 
 /// Explains values by parameters and earlier results.
