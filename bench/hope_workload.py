@@ -16,6 +16,9 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent"))
+from tasks import read, squash  # the agent benchmark's file and text helpers  # noqa: E402
+
 NAMES = ["notes", "todo", "ideas", "journal", "recipes", "contacts", "budget", "plans", "books", "songs",
          "letters", "chores"]
 FOLDERS = ["photos", "invoices", "drafts", "music", "reports", "scans", "postcards", "backups", "videos",
@@ -41,18 +44,6 @@ class Variation:
 
 
 # ---------------------------------------------------------------- checks
-
-def read(workspace, relative):
-    path = os.path.join(workspace, relative)
-    if not os.path.isfile(path):
-        return None
-    with open(path, encoding="utf-8", errors="replace") as handle:
-        return handle.read()
-
-
-def squash(text):
-    return " ".join(text.split())
-
 
 def states_number(value):
     def check(workspace, answer):
