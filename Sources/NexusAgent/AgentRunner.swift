@@ -36,6 +36,7 @@ public struct AgentRunner: Sendable {
                 request += try Guidance.text(for: trace, database: database)
             }
             var state = RunState(messages: [.system(prompt), .user(request)])
+            state.offeredTools = chooseTools(for: request, intent: TaskIntent(trimmed), under: policy)
             var record = RunRecord(
                 task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
                 state: try JSONValue(encoding: state), mode: dispatch.mode.rawValue, confidence: dispatch.confidence,
@@ -112,11 +113,14 @@ public struct AgentRunner: Sendable {
             }
             state.step += 1
             emit(.thinking(step: state.step))
-            let mustCallTool = configuration.requireObservation && !state.hasObserved
+            let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct == true
             // After a turn of nothing but repeats, the model answers from what it has seen.
             let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
+            // A forced answer is asked for in words: left to itself, a small model replies "Yes" to the
+            // last observation's reminder instead of stating the result.
+            let messages = toolChoice == .none ? state.messages + [.user(Self.answerNow(record.task))] : state.messages
             var request = GenerationRequest(
-                prompt: .chat(state.messages), tools: offeredTools(under: policy), toolChoice: toolChoice,
+                prompt: .chat(messages), tools: offeredTools(under: policy, chosen: state.offeredTools), toolChoice: toolChoice,
                 sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
             // A restated observation is passed over for the model's next call; a restated change is
@@ -154,6 +158,18 @@ public struct AgentRunner: Sendable {
             }
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
+                let missing = state.endStateChecked == true ? [] : TaskIntent(record.task).missingPaths(of: record.task, context: context)
+                if !missing.isEmpty {
+                    // Once per run: an answer before the files the task names exist is sent back.
+                    state.endStateChecked = true
+                    state.mustAct = true
+                    state.lastTurnRepeated = false
+                    state.messages.append(.user(TaskIntent.notDone(missing, task: record.task)))
+                    try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "not_done",
+                                                                         resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
+                                                                         promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
+                    continue
+                }
                 let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "answer",
                                    resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                                    promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
@@ -186,6 +202,7 @@ public struct AgentRunner: Sendable {
                 continue
             }
             state.messages.append(.assistant(result.text, toolCalls: result.toolCalls))
+            state.mustAct = false
             var steps: [RunStep] = []
             for (position, call) in result.toolCalls.enumerated() {
                 var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit).step
@@ -197,16 +214,33 @@ public struct AgentRunner: Sendable {
         }
     }
 
-    /// The tools the model is offered. Modules HOPE compiled are left out: the dispatcher runs
+    /// The tools the model may be offered. Modules HOPE compiled are left out: the dispatcher runs
     /// them for their own task shape, and their descriptions would only crowd a small model's prompt.
-    func offeredTools(under policy: CapabilityPolicy) -> [ToolDefinition] {
+    func offerableTools(under policy: CapabilityPolicy) -> [ToolDefinition] {
         tools.definitions(usableUnder: policy).filter { !$0.name.hasPrefix(Crystallizer.modulePrefix) }
+    }
+
+    /// The names of the tools a new run offers, chosen once so that a resumed run offers the same.
+    /// A question is offered only tools that find things out: a small model otherwise writes over
+    /// the files it was asked about.
+    func chooseTools(for request: String, intent: TaskIntent, under policy: CapabilityPolicy) -> [String] {
+        let candidates = offerableTools(under: policy)
+            .filter { !intent.asksQuestion || tools.answersQuestions($0.name) }
+            .map { ToolSelection.Candidate(definition: $0, keywords: tools.keywords(of: $0.name)) }
+        return ToolSelection.choose(from: candidates, for: request).map(\.name)
+    }
+
+    /// The tools offered on this turn: the run's chosen ones (all, for runs saved before choosing).
+    func offeredTools(under policy: CapabilityPolicy, chosen: [String]?) -> [ToolDefinition] {
+        let offerable = offerableTools(under: policy)
+        guard let chosen else { return offerable }
+        return offerable.filter { chosen.contains($0.name) }
     }
 
     /// An answer without the reminder each observation ends with, which small models echo
     /// (and which a trace would otherwise replay forever).
     static func withoutEchoedNudge(_ answer: String) -> String {
-        let markers = ["(The task was:", "The task was:"]
+        let markers = ["(Task:", "(The task was:", "The task was:"]
         guard let cut = markers.compactMap({ answer.range(of: $0)?.lowerBound }).min(), cut > answer.startIndex else { return answer }
         return String(answer[..<cut]).trimmingCharacters(in: .whitespacesAndNewlines)
     }
@@ -215,6 +249,11 @@ public struct AgentRunner: Sendable {
     static func looksLikeCall(_ text: String) -> Bool {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return (trimmed.hasPrefix("{") && trimmed.contains("\"name\"")) || trimmed.hasPrefix("<tool_call>")
+    }
+
+    /// What a forced answer turn is asked.
+    static func answerNow(_ task: String) -> String {
+        "Give the final answer to the task now, from the tool results above, in one short sentence that states the result (the number, name or text asked for). The task: \(task)"
     }
 
     /// A forced answer must be prose: small models otherwise keep writing tool calls as JSON text.

@@ -14,7 +14,7 @@ enum Observation {
         case .error: body = "ERROR: " + result.content + note
         case .refused: body = "REFUSED by the capability policy: " + result.content
         }
-        return body + "\n\n(The task was: \(task) If this result is enough, reply now with the final answer in plain text; otherwise call the next tool.)"
+        return body + "\n\n(Task: \(task) If the results so far answer it or show it done, reply with the final answer, stating the result in a short sentence. Otherwise call the next tool.)"
     }
 
     /// SHA-256 of the full result, so traces can compare results without storing them whole.

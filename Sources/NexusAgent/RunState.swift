@@ -16,6 +16,12 @@ struct RunState: Codable, Sendable {
     /// The last turn only repeated earlier calls (or said nothing): the next turn must answer.
     var lastTurnRepeated = false
     var completionTokens = 0
+    /// The answer was once sent back because files the task names did not exist (``TaskIntent``).
+    var endStateChecked: Bool? = false
+    /// The next turn must call a tool.
+    var mustAct: Bool? = false
+    /// The tools this run offers the model (``ToolSelection``); nil for runs saved before choosing.
+    var offeredTools: [String]?
     /// Wall-clock seconds spent in earlier sessions of this run (before a resume).
     var elapsedSeconds = 0.0
 

@@ -25,20 +25,20 @@ import Testing
         try scratch.symlink("workspace/etc", to: "/etc")
 
         #expect(await call("filesystem_list", [:], in: scratch) == .ok("""
-            1 files, 2 folders, 1 other entries:
+            1 file, 2 folders, 1 other entry:
             .git/
-            README (1 byte)
+            README
             etc (symbolic link: not followed)
             src/
             """))
-        #expect(await call("filesystem_list", ["path": "src"], in: scratch) == .ok("1 files, 0 folders:\nsrc/main.py (9 bytes)"))
+        #expect(await call("filesystem_list", ["path": "src"], in: scratch) == .ok("1 file, 0 folders:\nsrc/main.py"))
         #expect(await call("filesystem_list", ["recursive": true], in: scratch) == .ok("""
             2 files, 2 folders, 1 other entries:
             .git/ (not listed)
-            README (1 byte)
+            README
             etc (symbolic link: not followed)
             src/
-            src/main.py (9 bytes)
+            src/main.py
             """))
         try FileManager.default.createDirectory(at: scratch.workspace.appendingPathComponent("empty"), withIntermediateDirectories: true)
         #expect(await call("filesystem_list", ["path": "empty"], in: scratch) == .ok("[empty is an empty folder]"))

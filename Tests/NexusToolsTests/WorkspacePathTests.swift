@@ -322,7 +322,7 @@ func capturedFailure(_ body: () throws -> some Any) -> String? {
         try FileManager.default.createDirectory(at: scratch.workspace.appendingPathComponent("dir"), withIntermediateDirectories: true)
         #expect(capturedFailure { try files.read(path: "dir", maxBytes: 10) } == "dir is a directory, not a file")
         try scratch.write("x", to: "workspace/file.txt")
-        #expect(capturedFailure { try files.list(path: "file.txt", maxEntries: 10) } == "file.txt is a file, not a directory")
+        #expect(capturedFailure { try files.list(path: "file.txt", maxEntries: 10) } == "file.txt is a file, not a folder: read it with filesystem_read")
         #expect(capturedFailure { try files.read(path: "file.txt/x", maxBytes: 10) } == "file.txt is not a directory")
         #expect(mkfifo(scratch.path("workspace/pipe"), 0o644) == 0)
         #expect(capturedFailure { try files.read(path: "pipe", maxBytes: 10) } == "pipe is not a regular file (a device, socket or pipe), so it is not read")

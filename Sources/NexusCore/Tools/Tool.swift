@@ -66,11 +66,24 @@ public protocol Tool: Sendable {
     /// Whether the tool only looks (lists, reads, searches) and changes nothing, so that calling
     /// it again is harmless.
     var onlyObserves: Bool { get }
+
+    /// Words of the tasks this tool serves, beyond those of its name and description ("total",
+    /// "sum" for Python): the agent offers a small model only the tools a task's words point to.
+    var keywords: [String] { get }
+
+    /// Whether the tool finds out what a question asks (looks, computes, fetches): a question
+    /// is offered only such tools. Tools that only observe do.
+    var answersQuestions: Bool { get }
 }
 
 extension Tool {
     /// Tools change things unless they say otherwise.
     public var onlyObserves: Bool { false }
+
+    /// No words beyond the name and description.
+    public var keywords: [String] { [] }
+
+    public var answersQuestions: Bool { onlyObserves }
 
     /// Usable under any policy; tools that need a capability a policy may withhold say so.
     public func isUsable(under policy: CapabilityPolicy) -> Bool { true }

@@ -18,6 +18,11 @@ import NexusStore
 public struct DatabaseQueryTool: Tool {
     public init() {}
 
+    /// It computes or fetches what a question asks.
+    public var answersQuestions: Bool { true }
+
+    public var keywords: [String] { ["sql", "database", "query", "table", "rows", "select", "sqlite", "records"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "database_query",

@@ -16,6 +16,11 @@ public import NexusCore
 public struct ExecuteCommandTool: Tool {
     public init() {}
 
+    /// It computes or fetches what a question asks.
+    public var answersQuestions: Bool { true }
+
+    public var keywords: [String] { ["run", "command", "program", "shell", "terminal", "output", "version", "execute", "prints"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "execute_command",

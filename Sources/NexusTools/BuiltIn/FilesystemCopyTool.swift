@@ -18,6 +18,8 @@ public struct FilesystemCopyTool: Tool {
         self.maxEntries = maxEntries
     }
 
+    public var keywords: [String] { ["copy", "backup", "duplicate", "clone"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_copy",
@@ -38,7 +40,7 @@ public struct FilesystemCopyTool: Tool {
     public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let source = FileToolSupport.string(arguments, "source"), let destination = FileToolSupport.string(arguments, "destination") else {
+        guard let source = FileToolSupport.path(arguments, "source"), let destination = FileToolSupport.path(arguments, "destination") else {
             return .error("filesystem_copy needs a \"source\" and a \"destination\"")
         }
         let files = WorkspacePath(context)

@@ -12,6 +12,8 @@ public struct FilesystemListTool: Tool {
     /// Looks only.
     public var onlyObserves: Bool { true }
 
+    public var keywords: [String] { ["list", "files", "folder", "folders", "directory", "contents", "names", "many", "count", "how"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_list",
@@ -28,7 +30,7 @@ public struct FilesystemListTool: Tool {
     }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        let path = FileToolSupport.string(arguments, "path") ?? "."
+        let path = FileToolSupport.path(arguments, "path") ?? "."
         let recursive = FileToolSupport.bool(arguments, "recursive") ?? false
         let files = WorkspacePath(context)
         let maxEntries = maxEntries
@@ -45,10 +47,15 @@ public struct FilesystemListTool: Tool {
             let files = listing.entries.filter { $0.status.kind == .file }.count
             let folders = listing.entries.filter { $0.status.kind == .directory }.count
             let others = listing.entries.count - files - folders
-            let header = "\(files) files, \(folders) folders" + (others > 0 ? ", \(others) other entries" : "")
+            let header = Self.count(files, "file") + ", " + Self.count(folders, "folder") + (others > 0 ? ", " + Self.count(others, "other entry", plural: "other entries") : "")
                 + (listing.isComplete ? ":" : " (at least):")
             return .ok(([header] + lines).joined(separator: "\n"), truncated: !listing.isComplete)
         }
+    }
+
+    /// "1 file", "7 files".
+    static func count(_ number: Int, _ noun: String, plural: String? = nil) -> String {
+        "\(number) " + (number == 1 ? noun : plural ?? noun + "s")
     }
 
     static func line(_ path: String, _ status: FileStatus, recursive: Bool) -> String {
@@ -58,7 +65,8 @@ public struct FilesystemListTool: Tool {
             return recursive && name == ".git" ? "\(path)/ (not listed)" : "\(path)/"
         case .file:
             if status.linkCount > 1 { return "\(path) (\(FileToolSupport.bytes(status.size)), \(status.linkCount) hard links: not readable)" }
-            return "\(path) (\(FileToolSupport.bytes(status.size)))"
+            // Names alone, as `ls` shows them: a small model copies whatever a line holds.
+            return path
         case .symbolicLink:
             return "\(path) (symbolic link: not followed)"
         case .other:

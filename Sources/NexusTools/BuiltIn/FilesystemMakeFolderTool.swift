@@ -4,6 +4,8 @@ public import NexusCore
 public struct FilesystemMakeFolderTool: Tool {
     public init() {}
 
+    public var keywords: [String] { ["create", "make", "folder", "folders", "directory", "directories", "nested", "mkdir"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_mkdir",
@@ -23,7 +25,7 @@ public struct FilesystemMakeFolderTool: Tool {
     public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let path = FileToolSupport.string(arguments, "path") else { return .error("filesystem_mkdir needs a \"path\"") }
+        guard let path = FileToolSupport.path(arguments, "path") else { return .error("filesystem_mkdir needs a \"path\"") }
         let files = WorkspacePath(context)
         return try await FileToolSupport.run {
             try files.makeDirectory(path: path) ? .ok("created the folder \(path)") : .ok("the folder \(path) already exists")

@@ -5,6 +5,8 @@ public import NexusCore
 public struct FilesystemMoveTool: Tool {
     public init() {}
 
+    public var keywords: [String] { ["move", "rename", "relocate"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_move",
@@ -25,7 +27,7 @@ public struct FilesystemMoveTool: Tool {
     public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let source = FileToolSupport.string(arguments, "source"), let destination = FileToolSupport.string(arguments, "destination") else {
+        guard let source = FileToolSupport.path(arguments, "source"), let destination = FileToolSupport.path(arguments, "destination") else {
             return .error("filesystem_move needs a \"source\" and a \"destination\"")
         }
         let files = WorkspacePath(context)

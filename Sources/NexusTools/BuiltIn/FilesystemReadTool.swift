@@ -19,6 +19,8 @@ public struct FilesystemReadTool: Tool {
     /// Looks only.
     public var onlyObserves: Bool { true }
 
+    public var keywords: [String] { ["read", "show", "content", "contents", "text", "value", "setting", "config", "lines", "line", "how", "many"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_read",
@@ -37,7 +39,7 @@ public struct FilesystemReadTool: Tool {
     }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let path = FileToolSupport.string(arguments, "path") else { return .error("filesystem_read needs a \"path\"") }
+        guard let path = FileToolSupport.path(arguments, "path") else { return .error("filesystem_read needs a \"path\"") }
         let firstLine = max(1, FileToolSupport.integer(arguments, "offset") ?? 1)
         let lineLimit = max(1, FileToolSupport.integer(arguments, "limit") ?? defaultLineLimit)
         // Room for the note at the end; the registry cuts anything beyond the limit anyway.

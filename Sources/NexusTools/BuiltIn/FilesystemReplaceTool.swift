@@ -10,6 +10,8 @@ public struct FilesystemReplaceTool: Tool {
         self.maxFileBytes = maxFileBytes
     }
 
+    public var keywords: [String] { ["fix", "typo", "correct", "replace", "change", "word", "words", "edit", "spelling", "everywhere"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_replace",
@@ -31,7 +33,7 @@ public struct FilesystemReplaceTool: Tool {
     public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let path = FileToolSupport.string(arguments, "path"), let old = FileToolSupport.string(arguments, "old"),
+        guard let path = FileToolSupport.path(arguments, "path"), let old = FileToolSupport.string(arguments, "old"),
               let new = FileToolSupport.string(arguments, "new") else {
             return .error("filesystem_replace needs a \"path\", an \"old\" text and a \"new\" text")
         }

@@ -27,6 +27,8 @@ public struct FilesystemSearchTool: Tool {
     /// Looks only.
     public var onlyObserves: Bool { true }
 
+    public var keywords: [String] { ["find", "search", "which", "contains", "mentions", "containing", "word", "grep", "pattern", "where"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_search",
@@ -44,7 +46,7 @@ public struct FilesystemSearchTool: Tool {
     }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        let path = FileToolSupport.string(arguments, "path") ?? "."
+        let path = FileToolSupport.path(arguments, "path") ?? "."
         let glob = FileToolSupport.string(arguments, "glob").flatMap { $0.isEmpty ? nil : $0 }
         let text = FileToolSupport.string(arguments, "text").flatMap { $0.isEmpty ? nil : $0 }
         guard glob != nil || text != nil else {

@@ -7,6 +7,8 @@ public import NexusCore
 public struct FilesystemWriteTool: Tool {
     public init() {}
 
+    public var keywords: [String] { ["write", "create", "new", "save", "text", "content", "into", "put"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_write",
@@ -31,7 +33,7 @@ public struct FilesystemWriteTool: Tool {
     public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
-        guard let path = FileToolSupport.string(arguments, "path"), let content = FileToolSupport.string(arguments, "content") else {
+        guard let path = FileToolSupport.path(arguments, "path"), let content = FileToolSupport.string(arguments, "content") else {
             return .error("filesystem_write needs a \"path\" and a \"content\"")
         }
         let modeName = FileToolSupport.string(arguments, "mode") ?? "overwrite"
@@ -39,7 +41,7 @@ public struct FilesystemWriteTool: Tool {
             return .error("mode must be \"overwrite\", \"append\" or \"create\", not \"\(modeName)\"")
         }
         let files = WorkspacePath(context)
-        let observed = context.observedPaths.map { Set($0.map(files.absolute)) }
+        let observed = context.observedPaths.map { Set($0.map { files.absolute(FileToolSupport.cleanPath($0)) }) }
         return try await FileToolSupport.run {
             if mode == .overwrite, let observed, !observed.contains(files.absolute(path)), (try? files.stat(path: path))?.kind == .file {
                 return .error("\(path) already exists and you have not read it; read it first with filesystem_read, or change some of its text with filesystem_replace")

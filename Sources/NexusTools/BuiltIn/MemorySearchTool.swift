@@ -13,6 +13,8 @@ public struct MemorySearchTool: Tool {
     /// Looks only.
     public var onlyObserves: Bool { true }
 
+    public var keywords: [String] { ["remember", "recall", "memory", "memories", "know", "preference", "earlier"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "memory_search",

@@ -11,6 +11,8 @@ public struct MemoryStoreTool: Tool {
         self.store = MemoryStore(database: database)
     }
 
+    public var keywords: [String] { ["remember", "memory", "note", "fact", "preference", "keep"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "memory_store",

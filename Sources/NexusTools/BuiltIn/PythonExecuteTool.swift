@@ -14,6 +14,11 @@ public struct PythonExecuteTool: Tool {
 
     public init() {}
 
+    /// It computes or fetches what a question asks.
+    public var answersQuestions: Bool { true }
+
+    public var keywords: [String] { ["python", "calculate", "compute", "total", "sum", "average", "mean", "count", "column", "csv", "transform", "uppercase", "lowercase", "sort", "convert", "math", "number", "numbers"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "python_execute",

@@ -16,6 +16,8 @@ public struct SelfModifyTool: Tool {
         self.recorder = recorder
     }
 
+    public var keywords: [String] { ["yourself", "your", "system", "prompt", "soul", "behaviour", "behavior", "setting", "settings"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "self_modify",

@@ -16,6 +16,11 @@ public struct WebFetchTool: Tool {
         self.maxRedirects = maxRedirects
     }
 
+    /// It computes or fetches what a question asks.
+    public var answersQuestions: Bool { true }
+
+    public var keywords: [String] { ["url", "http", "https", "fetch", "download", "web", "page", "site", "website"] }
+
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "web_fetch",

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import NexusCore
 
 /// What the file tools share: reading their arguments, running blocking file work off the
@@ -6,6 +7,16 @@ import NexusCore
 enum FileToolSupport {
     static func string(_ arguments: JSONValue, _ key: String) -> String? {
         arguments[key]?.stringValue
+    }
+
+    /// A path argument as the model meant it: without the quotes, backticks and spaces small
+    /// models wrap paths in, and with Windows separators (`.\\data.csv`) read as `/`.
+    static func path(_ arguments: JSONValue, _ key: String) -> String? {
+        string(arguments, key).map(cleanPath)
+    }
+
+    static func cleanPath(_ path: String) -> String {
+        path.trimmingCharacters(in: CharacterSet(charactersIn: " \t\n\"'`")).replacingOccurrences(of: "\\", with: "/")
     }
 
     static func integer(_ arguments: JSONValue, _ key: String) -> Int? {

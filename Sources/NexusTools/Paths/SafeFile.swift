@@ -112,7 +112,7 @@ struct SafeFile {
             let index = target.components.count - 1
             let status = try inspect(name, in: parent, index: index)
             guard FileStatus.Kind(status) == .directory else {
-                throw target.failure("\(target.given) is a file, not a directory")
+                throw target.failure("\(target.given) is a file, not a folder: read it with filesystem_read")
             }
             let fd = openat(parent.raw, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             guard fd >= 0 else { throw classify(errno, name: name, in: parent, index: index) }

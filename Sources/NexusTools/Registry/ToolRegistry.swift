@@ -71,6 +71,16 @@ public struct ToolRegistry: Sendable {
         tool(named: name)?.onlyObserves ?? false
     }
 
+    /// The extra task words of the tool with this name (``Tool/keywords``); empty when unknown.
+    public func keywords(of name: String) -> [String] {
+        tool(named: name)?.keywords ?? []
+    }
+
+    /// Whether the tool with this name finds out what a question asks (``Tool/answersQuestions``).
+    public func answersQuestions(_ name: String) -> Bool {
+        tool(named: name)?.answersQuestions ?? false
+    }
+
     /// The registered names, in registration order.
     public var names: [String] { entries.map(\.definition.name) }
 

@@ -1,0 +1,54 @@
+import Foundation
+import NexusCore
+
+/// Which tools a run offers the model: the few a task's words point to, plus listing and reading.
+///
+/// A small model picks the right tool far more often among five tools than among fifteen, and a
+/// shorter prompt is evaluated sooner. Each tool is scored by the task's words it shares with
+/// its name and keywords (and, weighing a quarter, its description), each word weighted by how
+/// few tools it names, so "total" points to Python while "file" points nowhere in particular.
+/// The model may still call any registered tool by name: the policy, not the offer, is the limit.
+struct ToolSelection {
+    /// Most tools chosen by score, besides the ones always offered.
+    static let limit = 4
+    /// Looking at the workspace is part of almost every task.
+    static let alwaysOffered: Set<String> = ["filesystem_list", "filesystem_read"]
+
+    struct Candidate {
+        var definition: ToolDefinition
+        var keywords: [String]
+    }
+
+    /// The chosen tools, in the order given.
+    static func choose(from candidates: [Candidate], for task: String) -> [ToolDefinition] {
+        let taskWords = words(task)
+        let strong = candidates.map { words($0.definition.name.replacingOccurrences(of: "_", with: " ") + " " + $0.keywords.joined(separator: " ")) }
+        let weak = candidates.map { words($0.definition.description) }
+        func weight(_ word: String) -> Double {
+            let naming = candidates.indices.filter { strong[$0].contains(word) || weak[$0].contains(word) }.count
+            return log(Double(candidates.count + 1) / (Double(naming) + 0.5))
+        }
+        let weights = Dictionary(uniqueKeysWithValues: taskWords.map { ($0, weight($0)) })
+        let scores = candidates.indices.map { index in
+            taskWords.reduce(0.0) { total, word in
+                total + weights[word]! * (strong[index].contains(word) ? 1 : weak[index].contains(word) ? 0.25 : 0)
+            }
+        }
+        let ranked = candidates.indices.filter { scores[$0] > 0 }.sorted { scores[$0] > scores[$1] }.prefix(limit)
+        let chosen = Set(ranked).union(candidates.indices.filter { alwaysOffered.contains(candidates[$0].definition.name) })
+        return candidates.indices.filter(chosen.contains).map { candidates[$0].definition }
+    }
+
+    /// Lowercased words without the commonest ones, a plural "s" dropped so "files" meets "file".
+    static func words(_ text: String) -> Set<String> {
+        let tokens = text.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
+        return Set(tokens.filter { !stopWords.contains($0) }.map { word in
+            word.count > 3 && word.hasSuffix("s") && !word.hasSuffix("ss") ? String(word.dropLast()) : word
+        })
+    }
+
+    static let stopWords: Set<String> = [
+        "a", "an", "the", "of", "in", "to", "and", "or", "is", "are", "be", "it", "its", "this", "that", "for",
+        "on", "with", "by", "as", "at", "from", "do", "does", "me", "i", "my",
+    ]
+}
