@@ -21,6 +21,12 @@ extension AgentRunner {
             context.observedPaths = state.observedPaths ?? []
             outcome = await tools.call(call, context: context)
             state.calls.append(signature)
+            if outcome.result.status != .ok {
+                state.failedCalls = (state.failedCalls ?? []) + [signature]
+            } else if !tools.onlyObserves(call.name) {
+                state.changedSomething = true
+                if call.name == TaskIntent.codeTool { state.ranCode = true }
+            }
             if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
                 state.observedPaths = (state.observedPaths ?? []).union([path])
             }

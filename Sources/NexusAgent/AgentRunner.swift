@@ -115,13 +115,19 @@ public struct AgentRunner: Sendable {
             emit(.thinking(step: state.step))
             let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct == true
             // After a turn of nothing but repeats, the model answers from what it has seen.
-            let toolChoice: ToolChoice = mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto)
+            let toolChoice: ToolChoice = state.forcedTool.map { .function($0) } ?? (mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto))
             // A forced answer is asked for in words: left to itself, a small model replies "Yes" to the
             // last observation's reminder instead of stating the result.
             let messages = toolChoice == .none ? state.messages + [.user(Self.answerNow(record.task))] : state.messages
+            var sampling = configuration.sampling
+            if state.redrawNext == true {
+                state.redrawNext = false
+                sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
+                sampling.seed = sampling.seed.map { $0 &+ UInt32(state.step) }
+            }
             var request = GenerationRequest(
                 prompt: .chat(messages), tools: offeredTools(under: policy, chosen: state.offeredTools), toolChoice: toolChoice,
-                sampling: configuration.sampling, maxTokens: configuration.maxTokensPerTurn,
+                sampling: sampling, maxTokens: configuration.maxTokensPerTurn,
                 grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
             // A restated observation is passed over for the model's next call; a restated change is
             // taken, and counts as a repeat: a model that redoes what it did has nothing left to do.
@@ -158,13 +164,13 @@ public struct AgentRunner: Sendable {
             }
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
-                let missing = state.endStateChecked == true ? [] : TaskIntent(record.task).missingPaths(of: record.task, context: context)
-                if !missing.isEmpty {
-                    // Once per run: an answer before the files the task names exist is sent back.
-                    state.endStateChecked = true
+                if let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state) {
+                    // An answer that comes before the task is done is sent back (once per check).
+                    state.sentBack = (state.sentBack ?? []) + [unfinished.check]
                     state.mustAct = true
+                    state.forcedTool = unfinished.tool
                     state.lastTurnRepeated = false
-                    state.messages.append(.user(TaskIntent.notDone(missing, task: record.task)))
+                    state.messages.append(.user(unfinished.message))
                     try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "not_done",
                                                                          resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                                                                          promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
@@ -185,10 +191,17 @@ public struct AgentRunner: Sendable {
             let restartedPlan = looksFurther && state.lookedFurtherAfterRestating == true
             if looksFurther { state.lookedFurtherAfterRestating = true }
             let exactRepeat = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
-            state.lastTurnRepeated = restartedPlan || exactRepeat
-            if state.lastTurnRepeated {
+            // A call that failed, asked again word for word, is a greedy model stuck in a rut:
+            // the turn is drawn again with some randomness, a few times per run, before the
+            // model is made to answer.
+            let retriesFailure = exactRepeat && result.toolCalls.allSatisfy { (state.failedCalls ?? []).contains($0.signature) }
+            let redraw = retriesFailure && (state.redraws ?? 0) < Self.maxRedraws
+            state.redrawNext = redraw
+            if redraw { state.redraws = (state.redraws ?? 0) + 1 }
+            state.lastTurnRepeated = (restartedPlan || exactRepeat) && !redraw
+            if state.lastTurnRepeated || redraw {
                 // Nothing new was asked: keep the conversation ending at the last real observation,
-                // and make the next turn answer from it.
+                // and make the next turn answer from it (or draw the turn again).
                 let repeated = result.toolCalls.map { call in
                     RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: exactRepeat ? "repeated" : "replanned",
                             durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
@@ -203,6 +216,7 @@ public struct AgentRunner: Sendable {
             }
             state.messages.append(.assistant(result.text, toolCalls: result.toolCalls))
             state.mustAct = false
+            state.forcedTool = nil
             var steps: [RunStep] = []
             for (position, call) in result.toolCalls.enumerated() {
                 var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit).step
@@ -250,6 +264,10 @@ public struct AgentRunner: Sendable {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return (trimmed.hasPrefix("{") && trimmed.contains("\"name\"")) || trimmed.hasPrefix("<tool_call>")
     }
+
+    /// Redraws of a turn that only repeated a failed call, per run, and their temperature.
+    static let maxRedraws = 2
+    static let redrawTemperature = 0.7
 
     /// What a forced answer turn is asked.
     static func answerNow(_ task: String) -> String {

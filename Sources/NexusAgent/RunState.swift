@@ -16,8 +16,19 @@ struct RunState: Codable, Sendable {
     /// The last turn only repeated earlier calls (or said nothing): the next turn must answer.
     var lastTurnRepeated = false
     var completionTokens = 0
-    /// The answer was once sent back because files the task names did not exist (``TaskIntent``).
-    var endStateChecked: Bool? = false
+    /// The checks of ``TaskIntent`` that have sent an answer back.
+    var sentBack: [String]? = []
+    /// Signatures of calls whose result was an error or a refusal.
+    var failedCalls: [String]? = []
+    /// Whether a call that could change something has succeeded.
+    var changedSomething: Bool? = false
+    /// Turns drawn again because they only repeated a failed call; the next turn is one.
+    var redraws: Int? = 0
+    var redrawNext: Bool? = false
+    /// Whether code has run successfully (``TaskIntent/codeTool``).
+    var ranCode: Bool? = false
+    /// The tool the next turn must call, if one.
+    var forcedTool: String?
     /// The next turn must call a tool.
     var mustAct: Bool? = false
     /// The tools this run offers the model (``ToolSelection``); nil for runs saved before choosing.

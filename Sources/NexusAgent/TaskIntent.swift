@@ -15,18 +15,28 @@ struct TaskIntent: Sendable {
     /// It asks for something new (create, write, copy, ...) and nothing removed or moved, so every
     /// path it names should exist when it is done.
     var createsFiles: Bool
+    /// It asks for files made, changed or removed: a run that changed nothing has not done it.
+    var asksChange: Bool
+    /// It asks for arithmetic or a transformation of text (a total, uppercase, sorting), which a
+    /// small model gets wrong in its head and right in code.
+    var needsCode: Bool
 
     init(_ task: String) {
         let words = task.lowercased().split { !$0.isLetter }.map(String.init)
         let changes = words.contains { Self.creatingWords.contains($0) || Self.changingWords.contains($0) || Self.removingWords.contains($0) }
         let questioning = task.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix("?") || words.first.map(Self.questionWords.contains) == true
         asksQuestion = questioning && !changes
+        asksChange = changes && !asksQuestion
+        needsCode = words.contains(where: Self.codeWords.contains)
         createsFiles = words.contains(where: Self.creatingWords.contains) && !words.contains(where: Self.removingWords.contains)
     }
 
+    static let codeWords: Set<String> = ["total", "sum", "average", "mean", "calculate", "compute", "uppercase", "lowercase", "sort", "sorted", "reverse", "capitalize"]
+    /// The tool that runs code.
+    static let codeTool = "python_execute"
     static let questionWords: Set<String> = ["how", "what", "which", "who", "where", "when", "why", "is", "are", "does", "do", "did", "count"]
     static let creatingWords: Set<String> = ["create", "write", "make", "copy", "save", "generate", "produce", "new", "add", "put", "store"]
-    static let changingWords: Set<String> = ["fix", "replace", "change", "update", "edit", "append", "modify", "correct", "set", "convert", "sort"]
+    static let changingWords: Set<String> = ["fix", "replace", "change", "update", "edit", "append", "modify", "correct", "convert", "sort"]
     static let removingWords: Set<String> = ["delete", "remove", "move", "rename", "erase", "clear", "empty"]
 
     /// The paths a creating task names that do not exist (or cannot be seen) in the workspace.
@@ -45,9 +55,32 @@ struct TaskIntent: Sendable {
         }
     }
 
-    /// What the model is told when it answers before the files exist.
-    static func notDone(_ missing: [String], task: String) -> String {
-        let names = missing.map { "'\($0)'" }.joined(separator: ", ")
-        return "Not done yet: \(names) \(missing.count == 1 ? "does" : "do") not exist in the workspace. Call the tool that creates \(missing.count == 1 ? "it" : "them"), with the exact path. (Task: \(task))"
+    /// Why an answer comes too soon, and the tool the next turn must call, if it does.
+    struct Unfinished: Equatable {
+        /// Which check failed: each sends an answer back at most once per run.
+        var check: String
+        var message: String
+        var tool: String?
+    }
+
+    /// An answer comes too soon when the task needs code and none ran, when a path the task asks
+    /// to create does not exist, or when the task asks for a change and nothing changed.
+    /// Checks already made in the run (`state.sentBack`) are not made again.
+    func unfinished(task: String, context: ToolContext, state: RunState) -> Unfinished? {
+        let made = Set(state.sentBack ?? [])
+        if !made.contains("code"), needsCode, state.ranCode != true, state.offeredTools?.contains(Self.codeTool) ?? true {
+            return Unfinished(check: "code", message: "Not done yet: do not work this out in your head. Call \(Self.codeTool) with Python code that reads the file, computes the result and prints it (or writes the new file). (Task: \(task))",
+                              tool: Self.codeTool)
+        }
+        let missing = made.contains("missing") ? [] : missingPaths(of: task, context: context)
+        if !missing.isEmpty {
+            let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+            let one = missing.count == 1
+            return Unfinished(check: "missing", message: "Not done yet: \(names) \(one ? "does" : "do") not exist in the workspace. Call the tool that creates \(one ? "it" : "them"), with the exact path. (Task: \(task))")
+        }
+        if !made.contains("change"), asksChange, state.changedSomething != true {
+            return Unfinished(check: "change", message: "Not done yet: nothing in the workspace has been changed. Call the tool that makes the change the task asks for. (Task: \(task))")
+        }
+        return nil
     }
 }

@@ -4,9 +4,10 @@ import NexusCore
 /// Which tools a run offers the model: the few a task's words point to, plus listing and reading.
 ///
 /// A small model picks the right tool far more often among five tools than among fifteen, and a
-/// shorter prompt is evaluated sooner. Each tool is scored by the task's words it shares with
-/// its name and keywords (and, weighing a quarter, its description), each word weighted by how
-/// few tools it names, so "total" points to Python while "file" points nowhere in particular.
+/// shorter prompt is evaluated sooner. A tool is a candidate when a task word is in its name or
+/// keywords; candidates are ranked by the task's words they share with their name and keywords
+/// (and, weighing a quarter, their description), each word weighted by how few tools it names,
+/// so "total" points to Python while "file" points nowhere in particular.
 /// The model may still call any registered tool by name: the policy, not the offer, is the limit.
 struct ToolSelection {
     /// Most tools chosen by score, besides the ones always offered.
@@ -34,7 +35,10 @@ struct ToolSelection {
                 total + weights[word]! * (strong[index].contains(word) ? 1 : weak[index].contains(word) ? 0.25 : 0)
             }
         }
-        let ranked = candidates.indices.filter { scores[$0] > 0 }.sorted { scores[$0] > scores[$1] }.prefix(limit)
+        // A tool is chosen only when a task word is in its name or keywords: descriptions alone
+        // (a "version" argument) would bring in tools nobody asked for.
+        let named = candidates.indices.filter { !strong[$0].isDisjoint(with: taskWords) }
+        let ranked = named.sorted { scores[$0] > scores[$1] }.prefix(limit)
         let chosen = Set(ranked).union(candidates.indices.filter { alwaysOffered.contains(candidates[$0].definition.name) })
         return candidates.indices.filter(chosen.contains).map { candidates[$0].definition }
     }

@@ -9,8 +9,18 @@ enum ToolCallValidation {
         guard let tool = tools.first(where: { $0.name == name }) else {
             throw NexusError(.invalidToolCall, "the model called '\(name)', which is not one of the offered tools (\(tools.map(\.name).joined(separator: ", ")))")
         }
-        let parsed = try ToolCall.arguments(parsing: arguments, tool: name)
-        let violations = try JSONSchema(tool.parameters).validate(parsed)
+        let schema = try JSONSchema(tool.parameters)
+        var parsed = try ToolCall.arguments(parsing: arguments, tool: name)
+        var violations = schema.validate(parsed)
+        // A small model often adds an argument another tool takes ("recursive" to a read): when
+        // dropping the properties the schema does not name makes the call valid, they are dropped.
+        if !violations.isEmpty, let members = parsed.objectValue, let named = tool.parameters["properties"]?.objectValue {
+            let kept = JSONValue.object(JSONObject(members.filter { named[$0.key] != nil }.map { ($0.key, $0.value) }))
+            if kept != parsed, schema.validate(kept).isEmpty {
+                parsed = kept
+                violations = []
+            }
+        }
         if let first = violations.first {
             throw NexusError(.invalidToolCall, "the call to '\(name)' does not match its schema: \(first)")
         }

@@ -48,7 +48,8 @@ public struct ExecuteCommandTool: Tool {
 
         let program: String
         let programArguments: [String]
-        if let list = arguments["args"] {
+        // An empty "args" beside a whole command line ("python3 --version") means the line alone.
+        if let list = arguments["args"], list.arrayValue?.isEmpty != true || !command.contains(where: \.isWhitespace) {
             let items = list.arrayValue ?? []
             let strings = items.compactMap(\.stringValue)
             guard list.arrayValue != nil, strings.count == items.count else {

@@ -22,11 +22,11 @@ public struct PythonExecuteTool: Tool {
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "python_execute",
-            description: "Run Python 3 code in the workspace and return what it prints (stdout and stderr) and its exit code. Use print() to show results.",
+            description: "Run Python 3 code in the workspace and return what it prints (stdout and stderr) and its exit code. Use print() to show results. Use only the standard library (csv, json, re, os, math): other packages may be missing.",
             parameters: [
                 "type": "object",
                 "properties": [
-                    "code": ["type": "string", "description": "The Python program. Example: \"import os\\nprint(sorted(os.listdir('.')))\"."],
+                    "code": ["type": "string", "description": "The Python program."],
                     "stdin": ["type": "string", "description": "Text the program can read from sys.stdin."],
                 ],
                 "required": ["code"],
