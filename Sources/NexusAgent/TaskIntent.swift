@@ -39,11 +39,16 @@ struct TaskIntent: Sendable {
     static let changingWords: Set<String> = ["fix", "replace", "change", "update", "edit", "append", "modify", "correct", "convert", "sort"]
     static let removingWords: Set<String> = ["delete", "remove", "move", "rename", "erase", "clear", "empty"]
 
-    /// The paths a creating task names that do not exist (or cannot be seen) in the workspace.
+    /// The paths a creating task names after its first creating word ("copy a.txt to b.txt":
+    /// both; "count the lines of a.txt and write them into b.txt": b.txt) that do not exist (or
+    /// cannot be seen) in the workspace. Paths named before it are what the task works from.
     func missingPaths(of task: String, context: ToolContext) -> [String] {
         guard createsFiles else { return [] }
+        let words = task.split(whereSeparator: \.isWhitespace)
+        guard let first = words.firstIndex(where: { Self.creatingWords.contains($0.lowercased().trimmingCharacters(in: .letters.inverted)) }) else { return [] }
         let files = WorkspacePath(context)
-        return TaskSignature.parameters(of: task).filter { $0.kind == .path }.map(\.value).filter { path in
+        let named = TaskSignature.parameters(of: words[first...].joined(separator: " "))
+        return named.filter { $0.kind == .path }.map(\.value).filter { path in
             do {
                 _ = try files.stat(path: path)
                 return false

@@ -71,6 +71,21 @@ struct ChatTemplateTests {
         } throws: { ($0 as? NexusError)?.code == .invalidToolCall }
     }
 
+    @Test("an argument the schema does not name is dropped when the rest of the call is valid")
+    func unnamedArgumentIsDropped() throws {
+        let template = try ChatTemplate.load(modelPath: TestModels.smollm2(), overrideTemplate: TestModels.referenceTemplate("Qwen-Qwen2.5-7B-Instruct"))
+        let strict = ToolDefinition(name: "read", description: "Read a file", parameters: [
+            "type": "object", "properties": ["path": ["type": "string"]], "required": ["path"], "additionalProperties": false,
+        ])
+        let request = GenerationRequest(prompt: .chat([.user("Read a.txt")]), tools: [strict])
+        let parsed = try template.parse("<tool_call>\n{\"name\": \"read\", \"arguments\": {\"path\": \"a.txt\", \"recursive\": true}}\n</tool_call>", for: request)
+        #expect(parsed.toolCalls.first?.arguments == ["path": "a.txt"])
+        // Without the required path, dropping does not help: the call is still refused.
+        #expect {
+            _ = try template.parse("<tool_call>\n{\"name\": \"read\", \"arguments\": {\"recursive\": true}}\n</tool_call>", for: request)
+        } throws: { ($0 as? NexusError)?.code == .invalidToolCall }
+    }
+
     @Test("tool_choice none keeps tools out of the prompt")
     func noneHidesTools() throws {
         let template = try ChatTemplate.load(modelPath: TestModels.smollm2(), overrideTemplate: TestModels.referenceTemplate("Qwen-Qwen2.5-7B-Instruct"))

@@ -16,7 +16,7 @@ import Testing
 
     // MARK: - filesystem_list
 
-    @Test func listShowsFoldersWithASlashAndFilesWithSizes() async throws {
+    @Test func listShowsFoldersWithASlashAndFilesByName() async throws {
         let scratch = try ToolsScratch()
         defer { scratch.remove() }
         try scratch.write("print(1)\n", to: "workspace/src/main.py")
@@ -33,7 +33,7 @@ import Testing
             """))
         #expect(await call("filesystem_list", ["path": "src"], in: scratch) == .ok("1 file, 0 folders:\nsrc/main.py"))
         #expect(await call("filesystem_list", ["recursive": true], in: scratch) == .ok("""
-            2 files, 2 folders, 1 other entries:
+            2 files, 2 folders, 1 other entry:
             .git/ (not listed)
             README
             etc (symbolic link: not followed)
@@ -49,6 +49,17 @@ import Testing
     }
 
     // MARK: - filesystem_read
+
+    @Test func pathsAreReadAsTheModelMeantThem() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("a,b\n", to: "workspace/data/sales.csv")
+        // Quotes, backticks and spaces around a path, and Windows separators, are a small model's habits.
+        for path in [#".\data\sales.csv"#, "`data/sales.csv`", " \"data/sales.csv\" "] {
+            let result = await call("filesystem_read", ["path": .string(path)], in: scratch)
+            #expect(result.status == .ok && result.content.hasSuffix("sales.csv: 1 line]\na,b\n"), "\(path): \(result.content)")
+        }
+    }
 
     @Test func readReturnsTextAndLineRanges() async throws {
         let scratch = try ToolsScratch()

@@ -297,6 +297,12 @@ struct ExecuteCommandToolTests {
         #expect(result == .ok("exit code 0\nstdout:\na b $HOME"))
     }
 
+    @Test func anEmptyArgumentListBesideACommandLineRunsTheLine() async throws {
+        let fixture = try SandboxFixture()
+        let result = try await ExecuteCommandTool().run(["command": "echo a b", "args": []], context: fixture.context())
+        #expect(result == .ok("exit code 0\nstdout:\na b"))
+    }
+
     @Test func splitsASimpleCommandLineWithoutAShell() async throws {
         let fixture = try SandboxFixture()
         // sh is not allowed, yet quotes work: the line is split by Nexus.

@@ -1,0 +1,70 @@
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusTesting
+import NexusTools
+import Testing
+
+/// What the loop does for a small model: offers it few tools, sends back an answer that comes
+/// before the task is done, and draws again a turn that only repeats a failed call.
+@Suite("The agent loop's guards for small models")
+struct AgentGuardTests {
+    @Test("a question is offered only tools that find things out; a task's words choose the rest")
+    func toolsFollowTheTask() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (asker, asked) = fixture.runner([call("filesystem_list", "{}"), "3 files."])
+        _ = try await fixture.collect(asker.start(task: "How many files are there?", workspace: fixture.workspace.url, policy: .default))
+        #expect(asked.requests[0].tools.map(\.name) == ["filesystem_list", "filesystem_read"])
+
+        let (writer, wrote) = fixture.runner([call("filesystem_write", #"{"path": "new.txt", "content": "hi"}"#), "Wrote new.txt."])
+        _ = try await fixture.collect(writer.start(task: "Write hi into new.txt", workspace: fixture.workspace.url, policy: .default))
+        #expect(wrote.requests[0].tools.map(\.name) == ["filesystem_list", "filesystem_read", "filesystem_write"])
+    }
+
+    @Test("an answer before the file the task creates exists is sent back once, with a tool call required")
+    func missingFileSendsTheAnswerBack() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([
+            call("filesystem_list", "{}"), "Done.", call("filesystem_write", #"{"path": "new.txt", "content": "hi"}"#), "Created new.txt.",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "Create a file named new.txt containing hi", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.answer == "Created new.txt.")
+        #expect(backend.requests[2].toolChoice == .required)
+        guard case .chat(let messages) = backend.requests[2].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.last?.content.hasPrefix("Not done yet: 'new.txt' does not exist") == true)
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("new.txt"), encoding: .utf8) == "hi")
+    }
+
+    @Test("a total answered without code is sent back with Python required; then the answer stands")
+    func arithmeticNeedsCode() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try Data("4\n5\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("numbers.txt"))
+        let tools = try fixture.tools.adding([PythonExecuteTool()])
+        let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: [
+            call("filesystem_read", #"{"path": "numbers.txt"}"#), "The total is 8.",
+            call("python_execute", #"{"code": "print(sum(int(line) for line in open('numbers.txt')))"}"#), "The total is 9.",
+        ]))
+        let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database)
+        let events = try await fixture.collect(runner.start(task: "What is the total of the numbers in numbers.txt?", workspace: fixture.workspace.url, policy: .default))
+        #expect(backend.requests[2].toolChoice == .function("python_execute"))
+        #expect(events.results.last?.content.contains("9") == true)
+        #expect(events.summary?.answer == "The total is 9.")
+    }
+
+    @Test("a turn that repeats a failed call is drawn again with some randomness before an answer is forced")
+    func failedRepeatIsRedrawn() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let missing = call("filesystem_read", #"{"path": "missing.txt"}"#)
+        let (runner, backend) = fixture.runner([missing, missing, missing, missing, "There is no missing.txt."])
+        let summary = try #require(try await fixture.collect(runner.start(task: "Read missing.txt", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.answer == "There is no missing.txt.")
+        #expect(backend.requests.map(\.sampling.temperature) == [0, 0, 0.7, 0.7, 0])
+        #expect(backend.requests[4].toolChoice == ToolChoice.none)
+    }
+}
