@@ -70,11 +70,16 @@ struct TaskIntent: Sendable {
 
     /// An answer comes too soon when the task needs code and none ran, when a path the task asks
     /// to create does not exist, or when the task asks for a change and nothing changed.
-    /// Checks already made in the run (`state.sentBack`) are not made again.
+    /// A check already made in the run (`state.sentBack`) is not made again, except that code
+    /// which failed is asked for once more: the model then sees its error.
     func unfinished(task: String, context: ToolContext, state: RunState) -> Unfinished? {
         let made = Set(state.sentBack ?? [])
-        if !made.contains("code"), needsCode, state.ranCode != true, state.offeredTools?.contains(Self.codeTool) ?? true {
-            return Unfinished(check: "code", message: "Not done yet: do not work this out in your head. Call \(Self.codeTool) with Python code that reads the file, computes the result and prints it (or writes the new file). (Task: \(task))",
+        let codeRequests = (state.sentBack ?? []).filter { $0 == "code" }.count
+        if codeRequests < 2, needsCode, state.ranCode != true, state.offeredTools?.contains(Self.codeTool) ?? true {
+            let failed = (state.failedCalls ?? []).contains { $0.hasPrefix(Self.codeTool + " ") }
+            let opening = failed ? "Not done yet: the Python code failed (see its error above). Call \(Self.codeTool) again with corrected code"
+                : "Not done yet: do not work this out in your head. Call \(Self.codeTool) with Python code"
+            return Unfinished(check: "code", message: opening + " that reads the file, computes the result and prints it (or writes the new file). (Task: \(task))",
                               tool: Self.codeTool)
         }
         let missing = made.contains("missing") ? [] : missingPaths(of: task, context: context)
