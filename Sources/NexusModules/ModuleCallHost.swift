@@ -16,6 +16,8 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
     private let depth: Int
     private let deadline: Date
     private var callCount = 0
+    /// The next recorded call a replayed test compares with.
+    private var replayPosition = 0
 
     init(runtime: ModuleRuntime, manifest: ModuleManifest, dependencies: [String: ModuleRecord], context: ToolContext,
          callerPolicy: CapabilityPolicy, fixture: ModuleFixture?, depth: Int, deadline: Date) {
@@ -56,16 +58,24 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
         return Self.result(result, tool: name)
     }
 
-    /// The next call of a recorded trace, when this call is the same.
+    /// The next call of a recorded trace, when this call is the same. Recorded observations
+    /// (reads, listings) the module does not make are passed over: a program keeps only the
+    /// looks whose results it uses. A change is never passed over.
     private func replay(_ name: String, arguments: JSONValue, recorded: [RecordedToolCall]) -> Result<String, LuaHostFailure> {
-        guard callCount <= recorded.count else {
+        var passedOver: RecordedToolCall?
+        while replayPosition < recorded.count {
+            let expected = recorded[replayPosition]
+            replayPosition += 1
+            if expected.tool == name, expected.arguments == arguments {
+                return Self.result(expected.result, tool: name)
+            }
+            passedOver = passedOver ?? expected
+            if !runtime.tools.onlyObserves(expected.tool) { break }
+        }
+        guard let expected = passedOver else {
             return .failure(LuaHostFailure("call \(callCount) (\(name)) is one more than the \(recorded.count) of the recorded trace"))
         }
-        let expected = recorded[callCount - 1]
-        guard expected.tool == name, expected.arguments == arguments else {
-            return .failure(LuaHostFailure("call \(callCount) differs from the recorded trace: it was \(expected.tool) \(expected.arguments.jsonText.prefix(200)), now \(name) \(arguments.jsonText.prefix(200))"))
-        }
-        return Self.result(expected.result, tool: name)
+        return .failure(LuaHostFailure("call \(callCount) differs from the recorded trace: it was \(expected.tool) \(expected.arguments.jsonText.prefix(200)), now \(name) \(arguments.jsonText.prefix(200))"))
     }
 
     func credential(_ name: String) -> Result<String, LuaHostFailure> {

@@ -25,7 +25,45 @@ extension TraceProgram {
         }
         let answerTemplate = Generalizer(parameters: parameters.map(\.value), results: results, used: used).generalize(answer)
         return TraceProgram(sourceRunID: runID, signature: signature, parameterKinds: parameters.map(\.kind), steps: programSteps,
-                            answer: answerTemplate)
+                            answer: answerTemplate).withoutUnusedLooks()
+    }
+
+    /// The program without the looks (reads, listings, searches) whose results no later step and
+    /// not the answer uses: a small model often reads a file on its way to the answer, and that
+    /// file, named after the example's values, would not exist for the next task.
+    func withoutUnusedLooks() -> TraceProgram {
+        var used = answer.derivedSteps
+        for step in steps { used.formUnion(step.arguments.derivedPieces.compactMap(\.step)) }
+        let kept = steps.indices.filter { used.contains($0) || !observingTools.contains(steps[$0].tool) }
+        guard kept.count < steps.count else { return self }
+        let newIndex = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
+        var program = self
+        program.steps = kept.map { ProgramStep(tool: steps[$0].tool, arguments: steps[$0].arguments.renumbered(newIndex)) }
+        program.answer = answer.renumbered(newIndex)
+        return program
+    }
+}
+
+/// Built-in tools that only look.
+let observingTools: Set<String> = ["filesystem_list", "filesystem_read", "filesystem_search", "memory_search"]
+
+extension TemplatePiece {
+    /// The step a derived value comes from.
+    var step: Int? {
+        if case .derived(let step, _) = self { step } else { nil }
+    }
+
+    func renumbered(_ newIndex: [Int: Int]) -> TemplatePiece {
+        if case .derived(let step, let derivation) = self { return .derived(step: newIndex[step]!, derivation) }
+        return self
+    }
+}
+
+extension TextTemplate {
+    var derivedSteps: Set<Int> { Set(pieces.compactMap(\.step)) }
+
+    func renumbered(_ newIndex: [Int: Int]) -> TextTemplate {
+        TextTemplate(pieces.map { $0.renumbered(newIndex) })
     }
 }
 
@@ -35,6 +73,17 @@ let confirmingTools: Set<String> = [
 ]
 
 extension ArgumentTemplate {
+    /// The template with its derived values' steps renumbered (every used step is in `newIndex`).
+    func renumbered(_ newIndex: [Int: Int]) -> ArgumentTemplate {
+        switch self {
+        case .literal: return self
+        case .text(let text): return .text(text.renumbered(newIndex))
+        case .number(let text): return .number(text.renumbered(newIndex))
+        case .array(let items): return .array(items.map { $0.renumbered(newIndex) })
+        case .object(let keys, let values): return .object(keys: keys, values: values.map { $0.renumbered(newIndex) })
+        }
+    }
+
     /// The derived values the template uses.
     var derivedPieces: Set<TemplatePiece> {
         switch self {
@@ -101,7 +150,11 @@ struct Generalizer {
         }
         var spans: [(range: Range<String.Index>, piece: TemplatePiece, rank: Int, order: Int)] = []
         for (index, value) in parameters.enumerated() where !value.isEmpty {
-            spans += occurrences(of: value, in: text, wholeWord: Self.needsWholeWord(value)).map { ($0, .parameter(index), 0, index) }
+            // A folder named "drafts/" in the task is often written "./drafts" in the call.
+            let forms = value.count > 1 && value.hasSuffix("/") ? [value, String(value.dropLast())] : [value]
+            for form in forms {
+                spans += occurrences(of: form, in: text, wholeWord: Self.needsWholeWord(form)).map { ($0, .parameter(index), 0, index) }
+            }
         }
         for (order, (step, derivation, derived)) in derivedValues().enumerated() where derived.count <= text.count {
             let piece = TemplatePiece.derived(step: step, derivation)

@@ -7,7 +7,7 @@ public import NexusCore
 public struct FilesystemWriteTool: Tool {
     public init() {}
 
-    public var keywords: [String] { ["write", "create", "new", "save", "text", "content", "into", "put"] }
+    public var keywords: [String] { ["write", "create", "new", "save", "text", "content", "into", "put", "append", "add", "line"] }
 
     public var definition: ToolDefinition {
         ToolDefinition(
