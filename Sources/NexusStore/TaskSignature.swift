@@ -38,7 +38,9 @@ public enum TaskSignature {
             let placeholder = classify(trimmed.lowercased())
             words.append(placeholder)
             if let kind = TaskParameter.Kind(placeholder: placeholder) {
-                parameters.append(TaskParameter(kind: kind, value: trimmed))
+                // "drafts/" and "drafts" name the same folder, and calls write it without the slash.
+                let value = kind == .path && trimmed.count > 1 && trimmed.hasSuffix("/") ? String(trimmed.dropLast()) : trimmed
+                parameters.append(TaskParameter(kind: kind, value: value))
             }
         }
         return (words.joined(separator: " "), parameters)

@@ -69,8 +69,11 @@ struct HopeTests {
             RunStep(runID: "r", index: 2, tool: "filesystem_read", arguments: ["path": "./drafts/a.txt"], status: "ok", result: "[./drafts/a.txt: 1 line]\nhi\n"),
         ], answer: "There are 2 files in drafts."))
         #expect(program.steps.map(\.tool) == ["filesystem_list"])
-        #expect(try program.steps[0].arguments.bind(parameters: ["music/"], results: []) == ["path": "./music/"])
-        #expect(try program.answer.render(parameters: ["music/"], results: ["5 files, 0 folders:\n"]) == "There are 5 files in music/.")
+        // The task's "drafts/" is the parameter "drafts", so the call binds to exactly "./music".
+        let music = TaskSignature.parameters(of: "How many files are in music/?").map(\.value)
+        #expect(music == ["music"])
+        #expect(try program.steps[0].arguments.bind(parameters: music, results: []) == ["path": "./music"])
+        #expect(try program.answer.render(parameters: music, results: ["5 files, 0 folders:\n"]) == "There are 5 files in music.")
     }
 
     @Test("a proven trace is followed without the model; a follower whose step fails hands over to the model")

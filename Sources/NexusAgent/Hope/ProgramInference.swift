@@ -150,11 +150,7 @@ struct Generalizer {
         }
         var spans: [(range: Range<String.Index>, piece: TemplatePiece, rank: Int, order: Int)] = []
         for (index, value) in parameters.enumerated() where !value.isEmpty {
-            // A folder named "drafts/" in the task is often written "./drafts" in the call.
-            let forms = value.count > 1 && value.hasSuffix("/") ? [value, String(value.dropLast())] : [value]
-            for form in forms {
-                spans += occurrences(of: form, in: text, wholeWord: Self.needsWholeWord(form)).map { ($0, .parameter(index), 0, index) }
-            }
+            spans += occurrences(of: value, in: text, wholeWord: Self.needsWholeWord(value)).map { ($0, .parameter(index), 0, index) }
         }
         for (order, (step, derivation, derived)) in derivedValues().enumerated() where derived.count <= text.count {
             let piece = TemplatePiece.derived(step: step, derivation)
