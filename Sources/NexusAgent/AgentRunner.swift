@@ -164,22 +164,20 @@ public struct AgentRunner: Sendable {
             }
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
-                if let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state) {
+                let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state)
+                if let unfinished {
                     // An answer that comes before the task is done is sent back (once per check).
                     state.sentBack = (state.sentBack ?? []) + [unfinished.check]
                     state.mustAct = true
                     state.forcedTool = unfinished.tool
                     state.lastTurnRepeated = false
                     state.messages.append(.user(unfinished.message))
-                    try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "not_done",
-                                                                         resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
-                                                                         promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
-                    continue
                 }
-                let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "answer",
+                let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: unfinished == nil ? "answer" : "not_done",
                                    resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
                                    promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
                 try persist(&record, state: state, steps: [step])
+                guard unfinished == nil else { continue }
                 try finish("completed", answer: Self.withoutEchoedNudge(result.text), outcome: "success", source: "model")
                 return
             }

@@ -8,7 +8,7 @@ import NexusCore
 /// keywords; candidates are ranked by the task's words they share with their name and keywords
 /// (and, weighing a quarter, their description), each word weighted by how few tools it names,
 /// so "total" points to Python while "file" points nowhere in particular.
-/// The model may still call any registered tool by name: the policy, not the offer, is the limit.
+/// The engine accepts calls only to the offered tools, so what is left out here cannot be called.
 struct ToolSelection {
     /// Most tools chosen by score, besides the ones always offered.
     static let limit = 4
