@@ -41,25 +41,28 @@ public struct ServerLauncher: Sendable {
             "address": "\(server.host):\(server.port)", "home": "\(configuration.home.path)",
             "slots": "\(server.slots)", "queue_limit": "\(server.queueLimit)",
         ])
-        let crystallizing = Task { await crystallizeInBackground(database: database, agents: agents, logger: logger) }
+        let crystallizing = Task { await crystallizeInBackground(database: database, agents: agents, backends: backends, logger: logger) }
         defer { crystallizing.cancel() }
         try await application.runService()
     }
 
     /// HOPE's background job: every `NEXUS_CRYSTALLIZE_INTERVAL` seconds, compile at most three
     /// ready traces into modules (a budget, so a backlog never hogs the server).
-    private func crystallizeInBackground(database: NexusDatabase, agents: AgentFactory, logger: Logger) async {
+    private func crystallizeInBackground(database: NexusDatabase, agents: AgentFactory, backends: BackendFactory, logger: Logger) async {
         let interval = configuration.crystallizeInterval
         guard interval > 0 else { return }
         while !Task.isCancelled {
             try? await Task.sleep(for: .seconds(interval))
             if Task.isCancelled { return }
             do {
-                let crystallizer = Crystallizer(database: database, lifecycle: try agents.moduleLifecycle(database: database))
+                var crystallizer = Crystallizer(database: database, lifecycle: try agents.moduleLifecycle(database: database))
+                // The model that generalizes a step is loaded only if one is asked about, and let go after the pass.
+                crystallizer.model = try? backends.deferredBackend(for: nil, engine: backends.engineConfiguration(slots: 1))
                 for outcome in try await crystallizer.crystallizeCandidates(limit: 3, actor: "serve") {
                     switch outcome {
                     case .success(let made):
-                        logger.info("crystallized", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)", "tested_runs": "\(made.testedRuns)"])
+                        logger.info("crystallized", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)", "tested_runs": "\(made.testedRuns)",
+                                                               "generalized_by_model": "\(made.generalizedByModel)"])
                     case .failure(let error):
                         logger.warning("crystallization failed", metadata: ["error": "\(error.message)"])
                     }

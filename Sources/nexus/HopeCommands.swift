@@ -86,12 +86,22 @@ struct CrystallizeCommand: AsyncParsableCommand {
         discussion: "With a trace, compiles that one; without, every candidate (used ≥ 5 times, ≥ 95 % success). --list only lists candidates.")
     @Argument(help: "The run id of a trace.") var trace: String?
     @Flag(help: "List the candidates, compile nothing.") var list = false
+    @Option(help: "The model asked to generalize a step the recorded runs disagree on (default: the default model; loaded only when asked).")
+    var model: String?
+    @Flag(help: "Generalize from the recorded runs alone, never asking a model.") var noModel = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let factory = AgentFactory(configuration: NexusConfiguration())
+        let configuration = NexusConfiguration()
+        let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
-        let crystallizer = Crystallizer(database: database, lifecycle: try factory.moduleLifecycle(database: database))
+        var crystallizer = Crystallizer(database: database, lifecycle: try factory.moduleLifecycle(database: database))
+        if !noModel {
+            // Without a model named, a missing default model only means no step is asked about.
+            let backends = BackendFactory(configuration: configuration)
+            let engine = backends.engineConfiguration(slots: 1)
+            crystallizer.model = model == nil ? try? backends.deferredBackend(for: nil, engine: engine) : try backends.deferredBackend(for: model, engine: engine)
+        }
         if list {
             let candidates = try crystallizer.candidates()
             Output.write(Table.render(
@@ -114,7 +124,9 @@ struct CrystallizeCommand: AsyncParsableCommand {
                 switch outcome {
                 case .success(let made):
                     ["trace": .string(made.traceRunID), "module": .string(made.module), "id": .string(made.moduleID),
-                     "tested_runs": .number(Double(made.testedRuns)), "replaced": made.replaced.map(JSONValue.string) ?? .null]
+                     "tested_runs": .number(Double(made.testedRuns)), "replaced": made.replaced.map(JSONValue.string) ?? .null,
+                     "generalized_by_runs": .number(Double(made.generalizedByExamples)),
+                     "generalized_by_model": .number(Double(made.generalizedByModel))]
                 case .failure(let error): ["error": .string(error.message)]
                 }
             }).jsonText + "\n")
@@ -124,7 +136,9 @@ struct CrystallizeCommand: AsyncParsableCommand {
         for outcome in outcomes {
             switch outcome {
             case .success(let made):
-                Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, installed\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
+                let generalized = made.generalizedByExamples + made.generalizedByModel == 0 ? ""
+                    : "; \(made.generalizedByExamples + made.generalizedByModel) step values generalized, \(made.generalizedByModel) by the model"
+                Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, installed\(generalized)\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
             case .failure(let error):
                 Output.write("not crystallized: \(error.message)\n")
             }

@@ -223,32 +223,33 @@ struct DerivationTwinTests {
 
     @Test("every derivation gives the same value (or none) in Swift and in a compiled module", arguments: samples)
     func twins(sample: String) async throws {
+        let derivations = Derivation.allCases.filter { $0.apply(to: sample) != nil }
+        let answer = try await Self.compiledAnswer(derivations.map { .derived(step: 0, $0) }, input: "x", readResult: sample)
+        #expect(answer == derivations.map { $0.apply(to: sample)! }, "derivations: \(derivations.map(\.rawValue))")
+    }
+
+    /// Each of `pieces` as a compiled module computes it (for a one-step program that reads the
+    /// file `input` and gets `readResult`).
+    static func compiledAnswer(_ pieces: [TemplatePiece], input: String, readResult: String) async throws -> [String] {
         let database = try NexusDatabase.inMemory()
         let home = try TemporaryDirectory()
         defer { home.remove() }
         let tools = try ToolRegistry([FilesystemReadTool()])
         let runtime = ModuleRuntime(database: database, tools: tools)
         let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: database, home: home.url))
-        let derivations = Derivation.allCases.filter { $0.apply(to: sample) != nil }
-        var pieces: [TemplatePiece] = []
-        for derivation in derivations {
-            pieces += [.derived(step: 0, derivation), .literal("\u{1}")]
-        }
         let program = TraceProgram(sourceRunID: "r", signature: "read <path>", parameterKinds: [.path],
                                    steps: [ProgramStep(tool: "filesystem_read", arguments: .object(keys: ["path"], values: [.text(TextTemplate([.parameter(0)]))]))],
-                                   answer: TextTemplate(pieces))
+                                   answer: TextTemplate(pieces.flatMap { [$0, .literal("\u{1}")] }))
         let manifest: JSONValue = [
             "name": "twin", "version": "1.0.0", "description": "derivations",
             "input": ["type": "object", "properties": ["path1": ["type": "string"]]],
             "output": ["type": "object"], "capabilities": ["tools": ["filesystem_read"], "read": ["."]],
-            "tests": [["input": ["path1": "x"], "tools": ["filesystem_read": ["content": .string(sample)]]]],
         ]
         let record = try lifecycle.createDraft(manifest: manifest, code: LuaCompiler.code(for: program), actor: "test").record
-        let result = await runtime.run(record, input: ["path1": "x"], context: ToolContext(workspace: home.url, policy: .default),
-                                       fixture: ModuleFixture(tools: ["filesystem_read": .ok(sample)]))
+        let result = await runtime.run(record, input: ["path1": .string(input)], context: ToolContext(workspace: home.url, policy: .default),
+                                       fixture: ModuleFixture(tools: ["filesystem_read": .ok(readResult)]))
         let output = try result.outcome.get()
-        let lua = (output["answer"]?.stringValue ?? "").split(separator: "\u{1}", omittingEmptySubsequences: false).dropLast().map(String.init)
-        #expect(lua == derivations.map { $0.apply(to: sample)! }, "derivations: \(derivations.map(\.rawValue))")
+        return (output["answer"]?.stringValue ?? "").split(separator: "\u{1}", omittingEmptySubsequences: false).dropLast().map(String.init)
     }
 }
 

@@ -19,6 +19,9 @@ public struct Crystallizer: Sendable {
     public let lifecycle: ModuleLifecycle
     public var minimumUses = 5
     public var minimumSuccess = 0.95
+    /// Asked for a template where the recorded runs of a task shape wrote a value the program
+    /// cannot explain (`ExampleGeneralizer`); nil generalizes from the runs alone.
+    public var model: (any InferenceBackend)?
 
     public init(database: NexusDatabase, lifecycle: ModuleLifecycle) {
         self.database = database
@@ -45,6 +48,9 @@ public struct Crystallizer: Sendable {
         /// Recorded runs replayed by validation.
         public var testedRuns: Int
         public var replaced: String?
+        /// Values of steps generalized from other runs' explanations, and by the model.
+        public var generalizedByExamples = 0
+        public var generalizedByModel = 0
     }
 
     /// Traces ready to crystallize, highest priority first.
@@ -83,10 +89,12 @@ public struct Crystallizer: Sendable {
         guard trace.status == "completed", trace.outcome == "success" else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status), \(trace.outcome ?? "no verdict")); only proven traces are crystallized")
         }
-        guard let program = try TraceProgram.infer(runID: trace.runID, database: database) else {
+        guard let inferred = try TraceProgram.infer(runID: trace.runID, database: database) else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) made no successful tool call; there is nothing to compile")
         }
-        let tests = try recordedTests(of: trace, program: program)
+        let generalized = await ExampleGeneralizer(program: inferred, examples: try examples(of: trace, program: inferred), model: model).run()
+        let program = generalized.program
+        let tests = try recordedTests(of: trace, program: program, alsoReplaying: generalized.agreeing)
         let previous = try traces.crystallizedModule(signature: trace.signature)?.module
         let name = Self.moduleName(for: trace.signature)
         let version = try nextVersion(of: name)
@@ -103,7 +111,8 @@ public struct Crystallizer: Sendable {
         let reference = "\(promoted.name)@\(promoted.version)"
         try traces.markCrystallized(runID: trace.runID, module: reference)
         try GraphStore(database: database).link(GraphEdge(source: promoted.id, kind: .crystallizedFrom, target: "trace:\(trace.runID)"))
-        return Outcome(traceRunID: trace.runID, module: reference, moduleID: promoted.id, testedRuns: tests.count, replaced: previous)
+        return Outcome(traceRunID: trace.runID, module: reference, moduleID: promoted.id, testedRuns: tests.count, replaced: previous,
+                       generalizedByExamples: generalized.byExamples, generalizedByModel: generalized.byModel)
     }
 
     /// Crystallizes the best candidates, at most `limit`; a candidate that fails validation is
@@ -122,13 +131,28 @@ public struct Crystallizer: Sendable {
 
     // MARK: - Parts
 
-    /// The trace's own run and the successful runs that followed it, newest first (at most 10),
-    /// as test cases that replay each run's calls and expect its answer.
-    private func recordedTests(of trace: Trace, program: TraceProgram) throws -> [JSONValue] {
+    /// The successful runs of the trace's task shape (but crystallized ones), lined up with its
+    /// program, the trace's own run first.
+    private func examples(of trace: Trace, program: TraceProgram) throws -> [ProgramExample] {
+        let runs = RunStore(database: database)
+        let others = try TraceStore(database: database).proven(signature: trace.signature, limit: 30)
+            .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized.rawValue }.map(\.runID)
+        return try ([trace.runID] + others).compactMap { id in
+            guard let run = try runs.run(id: id) else { return nil }
+            return ProgramExample(runID: id, task: run.task, steps: try runs.steps(runID: id), answer: run.answer ?? "", program: program)
+        }
+    }
+
+    /// Test cases from recorded runs, each replaying the run's calls: the trace's own run and the
+    /// successful runs that followed it, newest first (at most 10), also expect its answer; other
+    /// runs in `alsoReplaying` (at most 5 more) worded their answers themselves, so only their
+    /// calls are checked.
+    private func recordedTests(of trace: Trace, program: TraceProgram, alsoReplaying others: [String]) throws -> [JSONValue] {
         let runs = RunStore(database: database)
         let followers = try TraceStore(database: database).successfulFollowers(of: trace.runID, limit: 9)
+        let replayedOnly = others.filter { $0 != trace.runID && !followers.contains($0) }.prefix(5)
         var tests: [JSONValue] = []
-        for id in [trace.runID] + followers {
+        for id in [trace.runID] + followers + replayedOnly {
             guard let run = try runs.run(id: id) else { continue }
             let parameters = TaskSignature.parameters(of: run.task)
             guard parameters.map(\.kind) == program.parameterKinds else { continue }
@@ -136,12 +160,13 @@ public struct Crystallizer: Sendable {
                 ["tool": .string(step.tool!), "arguments": step.arguments ?? .object([:]),
                  "result": ["status": "ok", "content": .string(step.result ?? step.resultExcerpt ?? "")]]
             }
-            tests.append([
+            var test: JSONObject = [
                 "name": .string("replays \(id): \(run.task.prefix(80))"),
                 "input": .object(JSONObject(zip(program.parameterNames, parameters.map { JSONValue.string($0.value) }))),
                 "calls": .array(calls),
-                "expect": ["answer": .string(run.answer ?? "")],
-            ])
+            ]
+            if !replayedOnly.contains(id) { test["expect"] = ["answer": .string(run.answer ?? "")] }
+            tests.append(.object(test))
         }
         return tests
     }

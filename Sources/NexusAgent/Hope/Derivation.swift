@@ -44,8 +44,8 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
         switch self {
         case .body: value = body
         case .trimmed: value = Self.trim(body)
-        case .upper: value = String(String.UnicodeScalarView(body.unicodeScalars.map { ("a"..."z").contains($0) ? Unicode.Scalar($0.value - 32)! : $0 }))
-        case .lower: value = String(String.UnicodeScalarView(body.unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
+        case .upper: value = Self.upper(body)
+        case .lower: value = Self.lower(body)
         case .firstLine: value = Self.lines(of: body).first
         case .lastLine: value = Self.lines(of: body).last
         case .firstNumber: value = Self.firstDigits(in: result)
@@ -68,6 +68,14 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
         let firstLine = scalars.prefix { $0 != "\n" }
         guard firstLine.last == "]" else { return result }
         return String(String.UnicodeScalarView(scalars.dropFirst(firstLine.count + 1)))
+    }
+
+    static func upper(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { ("a"..."z").contains($0) ? Unicode.Scalar($0.value - 32)! : $0 }))
+    }
+
+    static func lower(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
     }
 
     static func isSpace(_ scalar: Unicode.Scalar) -> Bool {

@@ -90,6 +90,20 @@ public enum LuaCompiler {
           return v
         end
 
+        function H.transform(name, value)
+          local file = value:match("([^/]*)$")
+          local v
+          if name == "filename" then v = file
+          elseif name == "folder" then v = value:match("^(.*)/[^/]*$")
+          elseif name == "stem" then v = file:match("^(.+)%.[^.]*$") or file
+          elseif name == "extension" then v = file:match("^.+%.([^.]*)$")
+          elseif name == "upper" then v = value:upper()
+          elseif name == "lower" then v = value:lower()
+          end
+          if v == nil or v == "" then error("the input '" .. value .. "' has no " .. name, 0) end
+          return v
+        end
+
         """
 
     private static func expression(_ template: TextTemplate, _ names: [String]) -> String {
@@ -98,6 +112,7 @@ public enum LuaCompiler {
             switch piece {
             case .literal(let text): return quote(text)
             case .parameter(let index): return "input.\(names[index])"
+            case .transformed(let index, let transform): return "H.transform(\(quote(transform.rawValue)), input.\(names[index]))"
             case .derived(let step, let derivation): return "H.derive(\(quote(derivation.rawValue)), r[\(step + 1)])"
             }
         }.joined(separator: " .. ")

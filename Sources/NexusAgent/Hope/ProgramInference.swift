@@ -9,6 +9,11 @@ extension TraceProgram {
     /// kept: failed ones were dead ends.
     /// - Returns: nil when the run called no tool successfully (there is nothing to replay).
     public static func infer(runID: String, task: String, steps: [RunStep], answer: String) -> TraceProgram? {
+        inferEveryCall(runID: runID, task: task, steps: steps, answer: answer)?.withoutUnusedLooks()
+    }
+
+    /// The program of every successful call, looks whose results nothing uses included.
+    static func inferEveryCall(runID: String, task: String, steps: [RunStep], answer: String) -> TraceProgram? {
         let (signature, parameters) = TaskSignature.analyze(task)
         let calls = steps.filter(\.isSuccessfulCall)
         guard !calls.isEmpty else { return nil }
@@ -20,27 +25,31 @@ extension TraceProgram {
             let arguments = generalizer.template(for: call.arguments ?? .object([:]))
             programSteps.append(ProgramStep(tool: call.tool!, arguments: arguments))
             used.formUnion(arguments.derivedPieces)
-            // What a change reports ("created count.txt (2 bytes)") is a receipt, not a source of values.
-            results.append(confirmingTools.contains(call.tool!) ? "" : call.result ?? call.resultExcerpt ?? "")
+            results.append(call.sourceText)
         }
         let answerTemplate = Generalizer(parameters: parameters.map(\.value), results: results, used: used).generalize(answer)
         return TraceProgram(sourceRunID: runID, signature: signature, parameterKinds: parameters.map(\.kind), steps: programSteps,
-                            answer: answerTemplate).withoutUnusedLooks()
+                            answer: answerTemplate)
     }
 
     /// The program without the looks (reads, listings, searches) whose results no later step and
     /// not the answer uses: a small model often reads a file on its way to the answer, and that
     /// file, named after the example's values, would not exist for the next task.
     func withoutUnusedLooks() -> TraceProgram {
-        var used = answer.derivedSteps
-        for step in steps { used.formUnion(step.arguments.derivedPieces.compactMap(\.step)) }
-        let kept = steps.indices.filter { used.contains($0) || !observingTools.contains(steps[$0].tool) }
+        let kept = stepsKept
         guard kept.count < steps.count else { return self }
         let newIndex = Dictionary(uniqueKeysWithValues: kept.enumerated().map { ($1, $0) })
         var program = self
         program.steps = kept.map { ProgramStep(tool: steps[$0].tool, arguments: steps[$0].arguments.renumbered(newIndex)) }
         program.answer = answer.renumbered(newIndex)
         return program
+    }
+
+    /// The indices of the steps `withoutUnusedLooks` keeps.
+    var stepsKept: [Int] {
+        var used = answer.derivedSteps
+        for step in steps { used.formUnion(step.arguments.derivedPieces.compactMap(\.step)) }
+        return steps.indices.filter { used.contains($0) || !observingTools.contains(steps[$0].tool) }
     }
 }
 
@@ -109,6 +118,12 @@ extension TraceProgram {
 extension RunStep {
     /// A tool call that succeeded: what a trace's program is made of.
     var isSuccessfulCall: Bool { tool != nil && status == "ok" }
+
+    /// The call's result as later steps may draw values from it. What a change reports
+    /// ("created count.txt (2 bytes)") is a receipt, not a source of values.
+    var sourceText: String {
+        confirmingTools.contains(tool ?? "") ? "" : result ?? resultExcerpt ?? ""
+    }
 }
 
 /// Explains values by parameters and earlier results.

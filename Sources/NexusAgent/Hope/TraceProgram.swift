@@ -56,6 +56,8 @@ public enum TemplatePiece: Sendable, Hashable {
     case literal(String)
     /// The task parameter at this index.
     case parameter(Int)
+    /// A part or form of the task parameter at this index.
+    case transformed(parameter: Int, ParameterTransform)
     /// A value derived from the result of the step at this index.
     case derived(step: Int, Derivation)
 }
@@ -91,6 +93,11 @@ public struct TextTemplate: Sendable, Hashable {
             case .parameter(let index):
                 guard index < parameters.count else { throw ProgramBindingError("the task has no parameter \(index + 1)") }
                 return parameters[index]
+            case .transformed(let index, let transform):
+                guard index < parameters.count, let value = transform.apply(to: parameters[index]) else {
+                    throw ProgramBindingError("the task's parameter \(index + 1) has no \(transform.rawValue)")
+                }
+                return value
             case .derived(let step, let derivation):
                 guard step < results.count, let value = derivation.apply(to: results[step]) else {
                     throw ProgramBindingError("step \(step + 1)'s result has no \(derivation.rawValue.replacingOccurrences(of: "_", with: " "))")
@@ -140,6 +147,7 @@ extension TextTemplate: CustomStringConvertible {
             switch piece {
             case .literal(let text): return text
             case .parameter(let index): return "{parameter \(index + 1)}"
+            case .transformed(let index, let transform): return "{\(transform.rawValue) of parameter \(index + 1)}"
             case .derived(let step, let derivation): return "{\(derivation.rawValue) of step \(step + 1)}"
             }
         }.joined()

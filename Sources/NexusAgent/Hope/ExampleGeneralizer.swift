@@ -1,0 +1,116 @@
+import Foundation
+public import NexusCore
+
+/// Generalizes the steps one run could not explain, from every recorded run of the task shape.
+///
+/// A program is inferred from one run, so a value that run wrote without a visible source (a
+/// backup named "notes_backup.txt", code with a file's text pasted in) stays literal, and is
+/// wrong for the next task. Other successful runs of the same shape show which values vary.
+/// Each text a step passes is checked against all of them; where the program's template does
+/// not give every run's text:
+/// 1. each run's own explanation (`Generalizer`) is tried against all runs;
+/// 2. then the model is asked for a template (`TemplateSyntax`, up to `attempts` replies);
+/// 3. a template is kept only if it gives exactly the text of every run, else the step stays
+///    as it was and the runs it does not fit are not used as the module's tests.
+/// The model is called only for such steps: when the runs agree, nothing is asked.
+struct ExampleGeneralizer {
+    var program: TraceProgram
+    /// The program's own run first.
+    var examples: [ProgramExample]
+    var model: (any InferenceBackend)?
+    var attempts = 3
+    /// Texts longer than this are not sent to the model (its context is small).
+    var longestText = 1_500
+
+    struct Outcome {
+        var program: TraceProgram
+        /// Texts generalized by another run's explanation, and by the model.
+        var byExamples = 0
+        var byModel = 0
+        /// The runs whose calls the generalized program makes exactly.
+        var agreeing: [String] = []
+    }
+
+    func run() async -> Outcome {
+        var outcome = Outcome(program: program)
+        for index in program.steps.indices {
+            let step = outcome.program.steps[index]
+            var leaves = step.arguments.textLeaves
+            let texts = examples.map { $0.arguments[index].textLeaves(shapedLike: step.arguments) ?? [] }
+            for leaf in leaves.indices {
+                let wanted = texts.map { $0.indices.contains(leaf) ? $0[leaf] : "" }
+                guard !fits(leaves[leaf], wanted, beforeStep: index) else { continue }
+                if let found = fromExamples(wanted, beforeStep: index) {
+                    leaves[leaf] = found
+                    outcome.byExamples += 1
+                } else if let found = await fromModel(wanted, step: index) {
+                    leaves[leaf] = found
+                    outcome.byModel += 1
+                }
+            }
+            outcome.program.steps[index].arguments = step.arguments.replacingTextLeaves(leaves)
+        }
+        outcome.agreeing = examples.filter { $0.agrees(with: outcome.program) }.map(\.runID)
+        return outcome
+    }
+
+    /// Whether `template` gives each example's text, from the results before `step` only.
+    private func fits(_ template: TextTemplate, _ wanted: [String], beforeStep step: Int) -> Bool {
+        zip(examples, wanted).allSatisfy { example, text in
+            (try? template.render(parameters: example.parameters, results: Array(example.results.prefix(step)))) == text
+        }
+    }
+
+    private func fromExamples(_ wanted: [String], beforeStep step: Int) -> TextTemplate? {
+        for (example, text) in zip(examples, wanted) {
+            let explained = Generalizer(parameters: example.parameters, results: Array(example.results.prefix(step))).generalize(text)
+            if fits(explained, wanted, beforeStep: step) { return explained }
+        }
+        return nil
+    }
+
+    private func fromModel(_ wanted: [String], step: Int) async -> TextTemplate? {
+        guard let model, wanted.allSatisfy({ $0.count <= longestText }) else { return nil }
+        let messages = question(wanted, step: step)
+        for attempt in 0..<attempts {
+            // The first reply is the model's most likely; the others are drawn at a temperature.
+            let sampling = attempt == 0 ? SamplingParameters(temperature: 0) : SamplingParameters(temperature: 0.7, seed: UInt32(attempt))
+            guard let reply = try? await model.complete(GenerationRequest(prompt: .chat(messages), sampling: sampling, maxTokens: 400)).text else {
+                return nil
+            }
+            var template = TemplateSyntax.parse(TemplateSyntax.replyText(reply), parameterNames: program.parameterNames, steps: step)
+            // A fenced or trimmed reply loses the newline a file's text ends with.
+            if wanted.allSatisfy({ $0.hasSuffix("\n") }), !template.endsWithNewline { template = TextTemplate(template.pieces + [.literal("\n")]) }
+            if !template.isLiteral, fits(template, wanted, beforeStep: step) { return template }
+        }
+        return nil
+    }
+
+    /// The instructions and the examples (at most four) for one text of one step.
+    private func question(_ wanted: [String], step: Int) -> [ChatMessage] {
+        let names = program.parameterNames
+        var lines = [
+            "Runs of tasks of the shape \"\(program.signature)\" called the tool \(program.steps[step].tool) as their step \(step + 1), "
+                + "each passing the text shown below. Write one template that gives exactly the text of every run.",
+            "",
+            "In the template write:",
+            TemplateSyntax.legend(parameterNames: names, steps: step),
+            "and copy every other character as it is.",
+        ]
+        for (number, (example, text)) in zip(examples, wanted).prefix(4).enumerated() {
+            lines += ["", "Run \(number + 1)", "values: " + zip(names, example.parameters).map { "\($0) = \($1)" }.joined(separator: ", ")]
+            for earlier in 0..<step where !example.results[earlier].isEmpty {
+                lines += ["result of step\(earlier + 1):", "```", String(example.results[earlier].prefix(300)), "```"]
+            }
+            lines += ["text:", "```", text, "```"]
+        }
+        lines += ["", "Reply with the template alone, inside one ``` block."]
+        return [.system("You write text templates. You reply with a template and nothing else."), .user(lines.joined(separator: "\n"))]
+    }
+}
+
+extension TextTemplate {
+    var endsWithNewline: Bool {
+        if case .literal(let text)? = pieces.last { text.hasSuffix("\n") } else { false }
+    }
+}
