@@ -136,8 +136,8 @@ struct CrystallizeCommand: AsyncParsableCommand {
         for outcome in outcomes {
             switch outcome {
             case .success(let made):
-                let generalized = made.generalizedByExamples + made.generalizedByModel == 0 ? ""
-                    : "; \(made.generalizedByExamples + made.generalizedByModel) step values generalized, \(made.generalizedByModel) by the model"
+                let values = made.generalizedByExamples + made.generalizedByModel
+                let generalized = values == 0 ? "" : "; \(values) value\(values == 1 ? "" : "s") generalized across recorded runs (\(made.generalizedByModel) by the model)"
                 Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, installed\(generalized)\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
             case .failure(let error):
                 Output.write("not crystallized: \(error.message)\n")

@@ -66,8 +66,8 @@ struct GeneralizationTests {
         #expect(TemplateSyntax.replyText(" `{path1}.bak` ") == "{path1}.bak")
     }
 
-    @Test("runs that disagree on a value: the model's template that gives every run's value is compiled, and runs")
-    func modelGeneralizes() async throws {
+    @Test("runs that disagree on a value: parts of the parameter explain it, no model is asked, and the module runs")
+    func partsGeneralize() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
         let home = try TemporaryDirectory()
@@ -75,15 +75,13 @@ struct GeneralizationTests {
         let first = try await learnBackup(fixture, file: "notes.txt", backup: "notes_backup.txt")
         _ = try await learnBackup(fixture, file: "todo.md", backup: "todo_backup.md")
 
-        let (crystallizer, model, runtime) = crystallizer(fixture, home: home, modelReplies: ["```\n{path1.stem}_backup.{path1.extension}\n```"])
+        let (crystallizer, model, runtime) = crystallizer(fixture, home: home, modelReplies: [])
         let made = try await crystallizer.crystallize(runID: first.id)
-        #expect(made.generalizedByModel == 1)
+        #expect(made.generalizedByExamples == 1 && made.generalizedByModel == 0)
         #expect(made.testedRuns == 2)
-        #expect(model.requests.count == 1)
-        let question = try #require(model.requests.first.map { "\($0.prompt)" })
-        #expect(question.contains("notes_backup.txt") && question.contains("todo_backup.md"))
+        #expect(model.requests.isEmpty)
 
-        // The module (Lua's twin of the transform) names the backup after the new file.
+        // The module (Lua's twins of the parts) names the backup after the new file.
         try Data("plans\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("plan.cfg"))
         let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: []))
         let runner = AgentRunner(backend: backend, tools: try runtime.tools.adding(try runtime.installedTools()), database: fixture.database)
@@ -94,16 +92,35 @@ struct GeneralizationTests {
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("plan_backup.cfg"), encoding: .utf8) == "plans\n")
     }
 
+    @Test("where no run's explanation fits them all, the model's template that gives every run's value is kept")
+    func modelGeneralizes() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        // A one-letter stem is only taken as a whole word, so "aa.txt" is not explained by the runs.
+        let first = try await learnBackup(fixture, file: "a.txt", backup: "aa.txt")
+        _ = try await learnBackup(fixture, file: "b.md", backup: "bb.md")
+
+        let (crystallizer, model, _) = crystallizer(fixture, home: home, modelReplies: ["Here:\n```\n{path1.stem}{path1}\n```"])
+        let made = try await crystallizer.crystallize(runID: first.id)
+        #expect(made.generalizedByModel == 1 && made.generalizedByExamples == 0)
+        #expect(made.testedRuns == 2)
+        #expect(model.requests.count == 1)
+        let question = try #require(model.requests.first.map { "\($0.prompt)" })
+        #expect(question.contains("aa.txt") && question.contains("bb.md"))
+    }
+
     @Test("a model template that misses a run's value is refused: the value stays literal, the run is no test")
     func wrongTemplateRefused() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        let first = try await learnBackup(fixture, file: "notes.txt", backup: "notes_backup.txt")
-        _ = try await learnBackup(fixture, file: "todo.md", backup: "todo_backup.md")
+        let first = try await learnBackup(fixture, file: "a.txt", backup: "aa.txt")
+        _ = try await learnBackup(fixture, file: "b.md", backup: "bb.md")
 
-        let (crystallizer, model, _) = crystallizer(fixture, home: home, modelReplies: Array(repeating: "{path1}_backup", count: 3))
+        let (crystallizer, model, _) = crystallizer(fixture, home: home, modelReplies: Array(repeating: "{path1}{path1}", count: 3))
         let made = try await crystallizer.crystallize(runID: first.id)
         #expect(made.generalizedByModel == 0)
         #expect(made.testedRuns == 1)

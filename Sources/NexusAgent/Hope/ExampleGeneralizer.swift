@@ -8,7 +8,8 @@ public import NexusCore
 /// wrong for the next task. Other successful runs of the same shape show which values vary.
 /// Each text a step passes is checked against all of them; where the program's template does
 /// not give every run's text:
-/// 1. each run's own explanation (`Generalizer`) is tried against all runs;
+/// 1. each run's own explanation (`Generalizer`, parts of parameters included) is tried
+///    against all runs;
 /// 2. then the model is asked for a template (`TemplateSyntax`, up to `attempts` replies);
 /// 3. a template is kept only if it gives exactly the text of every run, else the step stays
 ///    as it was and the runs it does not fit are not used as the module's tests.
@@ -63,7 +64,8 @@ struct ExampleGeneralizer {
 
     private func fromExamples(_ wanted: [String], beforeStep step: Int) -> TextTemplate? {
         for (example, text) in zip(examples, wanted) {
-            let explained = Generalizer(parameters: example.parameters, results: Array(example.results.prefix(step))).generalize(text)
+            let explained = Generalizer(parameters: example.parameters, results: Array(example.results.prefix(step)), usesParameterParts: true)
+                .generalize(text)
             if fits(explained, wanted, beforeStep: step) { return explained }
         }
         return nil

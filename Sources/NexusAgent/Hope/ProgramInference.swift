@@ -132,6 +132,10 @@ struct Generalizer {
     let results: [String]
     /// Derived values earlier steps used: the same value met again is most likely the same thing.
     var used: Set<TemplatePiece> = []
+    /// Whether parts of parameters (`ParameterTransform`: a stem, an extension, ...) explain
+    /// text too. Off for a single run, where "notes" in a sentence is as likely a word as the
+    /// stem of notes.txt; on where other runs check the explanation (`ExampleGeneralizer`).
+    var usesParameterParts = false
 
     func template(for value: JSONValue) -> ArgumentTemplate {
         switch value {
@@ -167,6 +171,9 @@ struct Generalizer {
         for (index, value) in parameters.enumerated() where !value.isEmpty {
             spans += occurrences(of: value, in: text, wholeWord: Self.needsWholeWord(value)).map { ($0, .parameter(index), 0, index) }
         }
+        for (order, (piece, part)) in parameterParts().enumerated() {
+            spans += occurrences(of: part, in: text, wholeWord: Self.needsWholeWord(part)).map { ($0, piece, 0, parameters.count + order) }
+        }
         for (order, (step, derivation, derived)) in derivedValues().enumerated() where derived.count <= text.count {
             let piece = TemplatePiece.derived(step: step, derivation)
             spans += occurrences(of: derived, in: text, wholeWord: derivation.isNumeric || Self.needsWholeWord(derived))
@@ -196,6 +203,16 @@ struct Generalizer {
         }
         pieces.append(.literal(String(text[position...])))
         return TextTemplate(pieces)
+    }
+
+    /// The parts of the parameters that differ from the whole, when parts are used.
+    private func parameterParts() -> [(TemplatePiece, String)] {
+        guard usesParameterParts else { return [] }
+        return parameters.enumerated().flatMap { index, value in
+            ParameterTransform.allCases.compactMap { transform in
+                transform.apply(to: value).flatMap { $0 == value ? nil : (TemplatePiece.transformed(parameter: index, transform), $0) }
+            }
+        }
     }
 
     /// Every derived value of every earlier result, the latest results first.
