@@ -63,7 +63,7 @@ struct TracesCommand: AsyncParsableCommand {
                 savings    \(modelFree.count) runs of this shape without the model, about \(modelFree.count * averageLearner) model tokens saved
 
                 """)
-            if let program = try Dispatcher(database: database, tools: try AgentFactory(configuration: NexusConfiguration()).builtInTools(database: database),
+            if let program = try await Dispatcher(database: database, tools: try AgentFactory(configuration: NexusConfiguration()).builtInTools(database: database),
                                             thresholds: HopeThresholds()).program(of: trace) {
                 Output.write("program (parameters: \(program.parameterNames.joined(separator: ", ")))\n")
                 for (index, step) in program.steps.enumerated() {

@@ -92,6 +92,22 @@ struct GeneralizationTests {
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("plan_backup.cfg"), encoding: .utf8) == "plans\n")
     }
 
+    @Test("a follower replays the program as the recorded runs generalize it, without a model")
+    func followerGeneralizes() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        _ = try await learnBackup(fixture, file: "notes.txt", backup: "notes_backup.txt")
+        _ = try await learnBackup(fixture, file: "todo.md", backup: "todo_backup.md")
+
+        try Data("plans\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("plan.cfg"))
+        let (runner, backend) = fixture.runner([])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: String(format: Self.backupTask, "plan.cfg"), workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.mode == "follower")
+        #expect(backend.requests.isEmpty)
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("plan_backup.cfg"), encoding: .utf8) == "plans\n")
+    }
+
     @Test("where no run's explanation fits them all, the model's template that gives every run's value is kept")
     func modelGeneralizes() async throws {
         let fixture = try AgentFixture()

@@ -89,10 +89,9 @@ public struct Crystallizer: Sendable {
         guard trace.status == "completed", trace.outcome == "success" else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status), \(trace.outcome ?? "no verdict")); only proven traces are crystallized")
         }
-        guard let inferred = try TraceProgram.infer(runID: trace.runID, database: database) else {
+        guard let generalized = try await ExampleGeneralizer.program(of: trace, database: database, model: model) else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) made no successful tool call; there is nothing to compile")
         }
-        let generalized = await ExampleGeneralizer(program: inferred, examples: try examples(of: trace, program: inferred), model: model).run()
         let program = generalized.program
         let tests = try recordedTests(of: trace, program: program, alsoReplaying: generalized.agreeing)
         let previous = try traces.crystallizedModule(signature: trace.signature)?.module
@@ -130,18 +129,6 @@ public struct Crystallizer: Sendable {
     }
 
     // MARK: - Parts
-
-    /// The successful runs of the trace's task shape (but crystallized ones), lined up with its
-    /// program, the trace's own run first.
-    private func examples(of trace: Trace, program: TraceProgram) throws -> [ProgramExample] {
-        let runs = RunStore(database: database)
-        let others = try TraceStore(database: database).proven(signature: trace.signature, limit: 30)
-            .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized.rawValue }.map(\.runID)
-        return try ([trace.runID] + others).compactMap { id in
-            guard let run = try runs.run(id: id) else { return nil }
-            return ProgramExample(runID: id, task: run.task, steps: try runs.steps(runID: id), answer: run.answer ?? "", program: program)
-        }
-    }
 
     /// Test cases from recorded runs, each replaying the run's calls: the trace's own run and the
     /// successful runs that followed it, newest first (at most 10), also expect its answer; other

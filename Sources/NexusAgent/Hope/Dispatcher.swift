@@ -70,7 +70,7 @@ public struct Dispatcher: Sendable {
         let confidence = best.confidence
         let percent = String(format: "%.2f", confidence) + (byMeaning ? " (by meaning)" : "")
         if !byMeaning, confidence >= thresholds.follower, let original = try mostReused(among: scored, confidence: confidence),
-           original.signature == signature || Self.sameParameters(original, parameters), let program = try program(of: original) {
+           original.signature == signature || Self.sameParameters(original, parameters), let program = try await program(of: original) {
             return Dispatch(mode: .follower, confidence: confidence, trace: original, program: program, module: nil, parameters: parameters,
                             reason: "matches proven trace \(original.runID) (\"\(original.task)\") with confidence \(percent): its \(program.steps.count) tool calls are replayed with this task's parameters")
         }
@@ -93,10 +93,11 @@ public struct Dispatcher: Sendable {
         return vectors.dropFirst().map { vector in Double(zip(vectors[0], vector).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }
     }
 
-    /// The program of a trace, from its stored steps and answer.
-    /// - Throws: `NexusError(.databaseFailed)` when the run cannot be read.
-    public func program(of trace: Trace) throws -> TraceProgram? {
-        try TraceProgram.infer(runID: trace.runID, database: database)
+    /// The program of a trace, from its stored steps and answer, checked against the other
+    /// recorded runs of its shape (`ExampleGeneralizer`, without a model: a follower never loads one).
+    /// - Throws: `NexusError(.databaseFailed)` when the runs cannot be read.
+    public func program(of trace: Trace) async throws -> TraceProgram? {
+        try await ExampleGeneralizer.program(of: trace, database: database, model: nil)?.program
     }
 
     /// Of the traces matching with `confidence`, the original with the most successful uses (the

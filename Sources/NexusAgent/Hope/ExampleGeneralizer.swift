@@ -1,5 +1,6 @@
 import Foundation
 public import NexusCore
+public import NexusStore
 
 /// Generalizes the steps one run could not explain, from every recorded run of the task shape.
 ///
@@ -108,6 +109,24 @@ struct ExampleGeneralizer {
         }
         lines += ["", "Reply with the template alone, inside one ``` block."]
         return [.system("You write text templates. You reply with a template and nothing else."), .user(lines.joined(separator: "\n"))]
+    }
+}
+
+extension ExampleGeneralizer {
+    /// The program of a stored trace, generalized across the successful runs of its task shape
+    /// (crystallized runs are one module call, and are left out), the trace's own run first.
+    /// - Returns: nil when there is no such run or it made no successful tool call.
+    /// - Throws: `NexusError(.databaseFailed)` when the runs cannot be read.
+    static func program(of trace: Trace, database: NexusDatabase, model: (any InferenceBackend)?) async throws -> Outcome? {
+        guard let program = try TraceProgram.infer(runID: trace.runID, database: database) else { return nil }
+        let runs = RunStore(database: database)
+        let others = try TraceStore(database: database).proven(signature: trace.signature, limit: 30)
+            .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized.rawValue }.map(\.runID)
+        let examples = try ([trace.runID] + others).compactMap { id -> ProgramExample? in
+            guard let run = try runs.run(id: id) else { return nil }
+            return ProgramExample(runID: id, task: run.task, steps: try runs.steps(runID: id), answer: run.answer ?? "", program: program)
+        }
+        return await ExampleGeneralizer(program: program, examples: examples, model: model).run()
     }
 }
 
