@@ -5,6 +5,7 @@
 # shared machine hits both alike. Each wave sends CONCURRENCY streaming chat requests at once
 # (/v1/chat/completions, temperature 0, the same prompts, max_tokens fixed) and records each request's
 # time to first token and the wave's aggregate tokens/s (completion tokens / wall time of the wave).
+# Concurrency 1 runs four waves per round (four TTFT samples per server), the others one.
 # Prints one table with the medians and the ratios nexus/llama-server.
 #
 #   bench/server.sh [-m MODEL] [-n MAX_TOKENS] [-c "1 4 8"] [-r ROUNDS] [-t THREADS] [-x CTX_PER_SLOT] [-o DIR]
@@ -20,7 +21,7 @@ while getopts "m:n:c:r:t:x:o:h" option; do
     case $option in
         m) model=$OPTARG ;; n) tokens=$OPTARG ;; c) levels=$OPTARG ;; r) rounds=$OPTARG ;;
         t) threads=$OPTARG ;; x) context=$OPTARG ;; o) results=$OPTARG ;;
-        *) sed -n '2,13s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,14s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 for value in "$tokens" "$rounds" "$threads" "$context" $levels; do

@@ -30,6 +30,10 @@ PROMPTS = [
 ]
 
 
+# Waves per round at concurrency 1.
+SINGLE_WAVES = 4
+
+
 class Server:
     def __init__(self, spec: str):
         self.name, _, url = spec.partition("=")
@@ -135,15 +139,19 @@ def main() -> None:
     samples = {(server.name, level): {"ttfts": [], "tps": [], "tokens": 0} for server in servers for level in levels}
     for round_index in range(args.rounds):
         for level in levels:
-            # Alternate which server goes first, so neither always runs on a cooler machine.
-            order = servers if round_index % 2 == 0 else list(reversed(servers))
-            for server in order:
-                print(f"  round {round_index + 1}/{args.rounds}: {server.name}, {level} at once", file=sys.stderr)
-                result = wave(server, args.model, level, args.max_tokens, round_index)
-                entry = samples[(server.name, level)]
-                entry["ttfts"] += result["ttfts"]
-                entry["tps"].append(result["tps"])
-                entry["tokens"] += result["tokens"]
+            # A wave of one request gives one TTFT sample, so concurrency 1 sends several waves
+            # per round (each with the next prompt) to reach as many samples as the others.
+            waves = SINGLE_WAVES if level == 1 else 1
+            for wave_index in range(waves):
+                # Alternate which server goes first, so neither always runs on a cooler machine.
+                order = servers if (round_index + wave_index) % 2 == 0 else list(reversed(servers))
+                for server in order:
+                    print(f"  round {round_index + 1}/{args.rounds}: {server.name}, {level} at once", file=sys.stderr)
+                    result = wave(server, args.model, level, args.max_tokens, round_index * waves + wave_index)
+                    entry = samples[(server.name, level)]
+                    entry["ttfts"] += result["ttfts"]
+                    entry["tps"].append(result["tps"])
+                    entry["tokens"] += result["tokens"]
 
     reference, measured = servers[0].name, servers[-1].name
     rows = []

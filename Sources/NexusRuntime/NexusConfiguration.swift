@@ -23,6 +23,8 @@ public struct NexusConfiguration: Sendable {
     public var queueLimit: Int
     /// `NEXUS_MAX_LOADED_MODELS`: models the server holds in memory at once.
     public var maxLoadedModels: Int
+    /// `NEXUS_MAX_AGENT_RUNS`: agent runs `nexus serve` carries on at once (default 16).
+    public var maxAgentRuns: Int
     /// HOPE: `NEXUS_HOPE_FOLLOWER` and `NEXUS_HOPE_MIXED` (confidence thresholds, default 0.92
     /// and 0.75); `NEXUS_HOPE=off` makes every run a LEARNER run.
     public var hope: HopeThresholds
@@ -52,6 +54,7 @@ public struct NexusConfiguration: Sendable {
             enabled: environment["NEXUS_HOPE"] != "off")
         crystallizeInterval = environment["NEXUS_CRYSTALLIZE_INTERVAL"].flatMap(Double.init) ?? 60
         maxLoadedModels = environment["NEXUS_MAX_LOADED_MODELS"].flatMap(Int.init) ?? 2
+        maxAgentRuns = max(1, environment["NEXUS_MAX_AGENT_RUNS"].flatMap(Int.init) ?? 16)
     }
 
     /// `HOST`, `HOST:PORT` or `:PORT`, with 127.0.0.1 and 11434 filling what is missing.

@@ -44,17 +44,24 @@ struct AgentRoutes: Sendable {
             ?? CapabilityPolicy.default
         let workspace = try workspaceFolder(try fields.string("workspace"))
 
-        let lease = try await service.pool.acquire(model)
+        try await hub.takePlace()
         let runner: AgentRunner
         do {
-            runner = try makeRunner(lease.backend, agent)
+            let lease = try await service.pool.acquire(model)
+            do {
+                runner = try makeRunner(lease.backend, agent)
+            } catch {
+                await service.pool.release(model, keepAlive: nil)
+                throw error
+            }
         } catch {
-            await service.pool.release(model, keepAlive: nil)
+            await hub.releasePlace()
             throw error
         }
-        let pool = service.pool
+        let (pool, hub) = (service.pool, self.hub)
         let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) {
             await pool.release(model, keepAlive: nil)
+            await hub.releasePlace()
         }
         guard let record = try RunStore(database: database).run(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")

@@ -18,9 +18,26 @@ actor AgentRunHub {
     private var finishedOrder: [String] = []
     private let keptFinished = 256
     private let metrics: ServerMetrics
+    /// Runs going at once, and places taken by runs about to start.
+    private let maxActiveRuns: Int
+    private var places = 0
 
-    init(metrics: ServerMetrics) {
+    init(metrics: ServerMetrics, maxActiveRuns: Int) {
         self.metrics = metrics
+        self.maxActiveRuns = maxActiveRuns
+    }
+
+    /// Takes a place for a new run, to be given back with `releasePlace` when it ends.
+    /// - Throws: `NexusError(.overloaded)` (503, Retry-After) when `maxActiveRuns` are going.
+    func takePlace() throws {
+        guard places < maxActiveRuns else {
+            throw NexusError(.overloaded, "\(maxActiveRuns) agent runs are going, the most this server carries on at once; retry when one ends (NEXUS_MAX_AGENT_RUNS raises the limit)")
+        }
+        places += 1
+    }
+
+    func releasePlace() {
+        places = max(0, places - 1)
     }
 
     /// Starts `events` (a runner's stream) and returns the run's id once the runner has created it.

@@ -43,7 +43,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
-    AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics), configuration: configuration,
+    AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns), configuration: configuration,
                 database: dependencies.database, makeRunner: dependencies.makeAgentRunner).register(on: router)
     return Application(
         router: router,

@@ -16,9 +16,12 @@ public struct ServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Models held in memory at once; the least recently used idle one is unloaded first.
     public var maxLoadedModels: Int
+    /// Agent runs going at once; beyond this `POST /v1/agent/runs` answers 503 with Retry-After.
+    public var maxAgentRuns: Int
 
     public init(host: String = "127.0.0.1", port: Int = 11434, home: URL, defaultModel: String = "qwen2.5-coder:0.5b",
-                slots: Int = 1, queueLimit: Int = 32, maxBodyBytes: Int = 16 << 20, maxLoadedModels: Int = 2) {
+                slots: Int = 1, queueLimit: Int = 32, maxBodyBytes: Int = 16 << 20, maxLoadedModels: Int = 2,
+                maxAgentRuns: Int = 16) {
         self.host = host
         self.port = port
         self.home = home
@@ -27,6 +30,7 @@ public struct ServerConfiguration: Sendable {
         self.queueLimit = queueLimit
         self.maxBodyBytes = maxBodyBytes
         self.maxLoadedModels = maxLoadedModels
+        self.maxAgentRuns = maxAgentRuns
     }
 
     /// Whether only this machine can reach the server (keys are then optional for reading and generating).
