@@ -30,13 +30,20 @@ struct EdgeMiddleware: RouterMiddleware {
         response.headers[.init("X-Request-ID")!] = requestID
         let route = context.endpointPath ?? "unmatched"
         let status = Int(response.status.code)
-        metrics.recordRequest(route: route, method: request.method.rawValue, status: status, duration: ContinuousClock.now - started)
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue), "path": .string(request.uri.path), "route": .string(route),
-            "status": .stringConvertible(status),
-            "ms": .stringConvertible(Int((ContinuousClock.now - started).inSeconds * 1000)),
-            "key_id": .string(context.caller?.keyID ?? "-"),
-        ])
+        let (metrics, logger, method, path, keyID) = (metrics, context.logger, request.method.rawValue, request.uri.path, context.caller?.keyID ?? "-")
+        // Latency runs to the body's last byte: a streamed answer is timed whole, not to its head.
+        let body = response.body
+        response.body = ResponseBody(contentLength: body.contentLength) { writer in
+            defer {
+                let duration = ContinuousClock.now - started
+                metrics.recordRequest(route: route, method: method, status: status, duration: duration)
+                logger.info("request", metadata: [
+                    "method": .string(method), "path": .string(path), "route": .string(route), "status": .stringConvertible(status),
+                    "ms": .stringConvertible(Int(duration.inSeconds * 1000)), "key_id": .string(keyID),
+                ])
+            }
+            try await body.write(writer)
+        }
         return response
     }
 

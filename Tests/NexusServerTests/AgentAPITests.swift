@@ -127,7 +127,7 @@ struct AgentAPITests {
         var fixture = try ServerFixture(scripts: ["script-agent": []])
         fixture.configuration.maxAgentRuns = 1
         let operatorKey = fixture.operatorKey
-        let gate = HeldBackend()
+        let gate = GatedBackend()
         try await fixture.application(loader: { _ in gate }).test(.router) { client in
             let first: String = try await client.post("/v1/agent/runs", #"{"task":"Say done"}"#, headers: operatorKey) { response in
                 #expect(response.status == .created)
@@ -138,7 +138,7 @@ struct AgentAPITests {
                 #expect(response.headers[.retryAfter] != nil)
                 #expect(response.object["error"]?["message"]?.stringValue?.contains("NEXUS_MAX_AGENT_RUNS") == true)
             }
-            await gate.open()
+            gate.open()
             // Following the events returns when the run has ended.
             try await client.execute(uri: "/v1/agent/runs/\(first)/events", method: .get) { _ in }
             try await client.post("/v1/agent/runs", #"{"task":"Say done at last"}"#, headers: operatorKey) { response in
@@ -146,33 +146,5 @@ struct AgentAPITests {
             }
         }
         fixture.home.remove()
-    }
-}
-
-/// A model that answers "Done." only once `open()` is called, so a run stays going until then.
-private actor HeldBackend: InferenceBackend {
-    nonisolated let modelName = "held"
-    private var isOpen = false
-    private var waiting: [CheckedContinuation<Void, Never>] = []
-
-    func open() {
-        isOpen = true
-        waiting.forEach { $0.resume() }
-        waiting = []
-    }
-
-    private func waitUntilOpen() async {
-        if isOpen { return }
-        await withCheckedContinuation { waiting.append($0) }
-    }
-
-    nonisolated func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
-        AsyncThrowingStream { continuation in
-            Task {
-                await self.waitUntilOpen()
-                continuation.yield(.done(GenerationResult(text: "Done.", finishReason: .stop)))
-                continuation.finish()
-            }
-        }
     }
 }

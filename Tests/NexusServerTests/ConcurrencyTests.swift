@@ -6,11 +6,17 @@ import NexusTesting
 import Synchronization
 import Testing
 
-/// A backend whose generations wait until the test lets them go, to hold slots busy.
+/// A backend whose generations wait until the test lets them go, to hold slots busy; with
+/// `leadingText`, each first streams that text at once.
 final class GatedBackend: InferenceBackend, @unchecked Sendable {
     let modelName = "gated"
+    private let leadingText: String?
     private let started = Mutex(0)
     private let opened = Mutex(false)
+
+    init(leadingText: String? = nil) {
+        self.leadingText = leadingText
+    }
 
     var startedCount: Int { started.withLock { $0 } }
 
@@ -20,6 +26,7 @@ final class GatedBackend: InferenceBackend, @unchecked Sendable {
         started.withLock { $0 += 1 }
         return AsyncThrowingStream { continuation in
             let task = Task {
+                if let text = self.leadingText { continuation.yield(.text(text)) }
                 while !self.opened.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(10)) }
                 continuation.yield(.done(GenerationResult(text: "ok", finishReason: .stop, usage: GenerationUsage(promptTokens: 3, completionTokens: 1))))
                 continuation.finish()
@@ -74,4 +81,26 @@ struct ConcurrencyTests {
         }
         fixture.home.remove()
     }
+
+    @Test("a streamed answer's latency is timed to its last byte, not to its head")
+    func streamedLatency() async throws {
+        let fixture = try ServerFixture(scripts: ["script-g": []])
+        let backend = GatedBackend(leadingText: "o")
+        try await fixture.application(loader: { _ in backend }).test(.router) { client in
+            Task {
+                try await Task.sleep(for: .milliseconds(400))
+                backend.open()
+            }
+            try await client.post("/api/chat", #"{"model":"script-g","messages":[{"role":"user","content":"x"}]}"#) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                let line = response.text.split(separator: "\n").first { $0.hasPrefix(#"nexus_http_request_duration_seconds_sum{route="/api/chat""#) }
+                let seconds = line.flatMap { $0.split(separator: " ").last }.flatMap { Double($0) } ?? 0
+                #expect(seconds >= 0.4, "\(line ?? "no duration for /api/chat")")
+            }
+        }
+        fixture.home.remove()
+    }
 }
+
