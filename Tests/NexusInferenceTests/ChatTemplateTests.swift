@@ -101,4 +101,26 @@ struct ChatTemplateTests {
         let smol = try ChatTemplate.load(modelPath: TestModels.smollm2())
         #expect(try smol.render(request()).prompt.contains("get_weather"))
     }
+
+    @Test("a Gemma file without a template gets Gemma's turns, not ChatML")
+    func gemmaFallback() throws {
+        #expect(FallbackChatTemplate.template(architecture: "gemma3", hasChatTemplate: false) == FallbackChatTemplate.gemma)
+        #expect(FallbackChatTemplate.template(architecture: "gemma3", hasChatTemplate: true) == nil)
+        #expect(FallbackChatTemplate.template(architecture: "llama", hasChatTemplate: false) == nil)
+        let template = try ChatTemplate.load(modelPath: TestModels.smollm2(), overrideTemplate: FallbackChatTemplate.gemma)
+        let conversation = GenerationRequest(prompt: .chat([.system("Be terse."), .user("Hi"), .assistant("Hello."), .user("Bye")]))
+        let prompt = try template.render(conversation).prompt
+        #expect(prompt.hasSuffix("""
+            <start_of_turn>user
+            Be terse.
+
+            Hi<end_of_turn>
+            <start_of_turn>model
+            Hello.<end_of_turn>
+            <start_of_turn>user
+            Bye<end_of_turn>
+            <start_of_turn>model
+
+            """), "\(prompt)")
+    }
 }

@@ -33,7 +33,9 @@ final class LlamaModel: @unchecked Sendable {
     init(path: String, vocabularyOnly: Bool = false, templateOverride: String? = nil,
          progress: (@Sendable (Double) -> Void)? = nil) throws {
         LlamaBackend.ensureInitialised()
-        _ = try GGUFFile(contentsOf: URL(fileURLWithPath: path))
+        let file = try GGUFFile(contentsOf: URL(fileURLWithPath: path))
+        let template = templateOverride
+            ?? FallbackChatTemplate.template(architecture: file.architecture, hasChatTemplate: file.hasChatTemplate)
         var params = llama_model_default_params()
         params.n_gpu_layers = 999
         params.vocab_only = vocabularyOnly
@@ -49,7 +51,7 @@ final class LlamaModel: @unchecked Sendable {
             throw NexusError(.modelLoadFailed, "llama.cpp could not load \(path) (unsupported architecture or damaged file); re-download it or pick another model")
         }
         var error: UnsafeMutablePointer<CChar>?
-        guard let templates = nx_templates_init(model, templateOverride, &error) else {
+        guard let templates = nx_templates_init(model, template, &error) else {
             let reason = error.map { String(cString: $0) } ?? "unknown error"
             nx_string_free(error)
             llama_model_free(model)
