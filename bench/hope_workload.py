@@ -181,6 +181,19 @@ def nexus(args, home, *arguments):
                           text=True, stdin=subprocess.DEVNULL, timeout=120)
 
 
+def crystallize(args, home):
+    """`nexus crystallize` over every candidate: a line per outcome, and the model tokens it spent
+    generalizing steps the recorded runs disagree on (they count in the workload's total)."""
+    done = nexus(args, home, "crystallize", "--json", "--model", args.model)
+    try:
+        outcomes = json.loads(done.stdout or "[]")
+    except ValueError:
+        return [f"not crystallized: {done.stderr.strip() or 'no output'}"], 0
+    lines = [f"trace {o['trace']} → {o['module']} (validated on {o['tested_runs']} recorded runs)" if "module" in o
+             else f"not crystallized: {o['error']}" for o in outcomes]
+    return lines, sum(int(o.get("model_tokens", 0)) for o in outcomes)
+
+
 def run_task(args, home, variation, workspace, log, no_hope=False):
     """One `nexus run --json`, bounded by timeout(1); wall time measured around the whole process."""
     command = ["timeout", "-k", "10", str(args.timeout), args.nexus, "run", "--json", "--model", args.model,
@@ -232,11 +245,11 @@ def workload(args, home, side, no_hope, sink):
             result.update(family=family, variation=index + 1, task=variation.task, side=side)
             if result["id"]:
                 nexus(args, home, "feedback", result["id"], "good" if result["passed"] else "bad")
-            made = []
+            made, spent = [], 0
             if not no_hope:
-                crystallized = nexus(args, home, "crystallize").stdout
-                made = [line for line in crystallized.splitlines() if line.startswith(("trace ", "not crystallized"))]
+                made, spent = crystallize(args, home)
             result["crystallized"] = made
+            result["crystallize_tokens"] = spent
             sink.write(json.dumps(result) + "\n")
             sink.flush()
             yield result
@@ -275,7 +288,8 @@ def report(args, runs, baseline):
             print(f"  {mode:<13} {sum(r['passed'] for r in these)}/{len(these)} passed, median wall "
                   f"{median([r['wall'] for r in these]):.3f} s, {sum(map(tokens, these))} model tokens")
 
-    total = sum(map(tokens, runs))
+    crystallizing = sum(r.get("crystallize_tokens", 0) for r in runs)
+    total = sum(map(tokens, runs)) + crystallizing
     if baseline is not None:
         learner_only, how = sum(map(tokens, baseline)), "measured: the same workload with --no-hope on a second fresh home"
         print(f"LEARNER-only pass: {sum(r['passed'] for r in baseline)}/{len(baseline)} passed")
@@ -288,7 +302,7 @@ def report(args, runs, baseline):
             learner_only += (statistics.mean(own) if own else fallback) * args.variations
         how = "estimate: each family's average learner run × its variations"
     saved = 1 - total / learner_only if learner_only else None
-    print(f"model tokens: {total} over the workload; LEARNER-only {learner_only:.0f} ({how}); "
+    print(f"model tokens: {total} over the workload ({crystallizing} of them generalizing steps while crystallizing); LEARNER-only {learner_only:.0f} ({how}); "
           f"{'n/a' if saved is None else f'{saved:.1%}'} fewer")
 
     speedups, zero_tokens = [], True

@@ -62,7 +62,7 @@ public struct ServerLauncher: Sendable {
                     switch outcome {
                     case .success(let made):
                         logger.info("crystallized", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)", "tested_runs": "\(made.testedRuns)",
-                                                               "generalized_by_model": "\(made.generalizedByModel)"])
+                                                               "generalized_by_model": "\(made.generalizedByModel)", "model_tokens": "\(made.modelTokens)"])
                     case .failure(let error):
                         logger.warning("crystallization failed", metadata: ["error": "\(error.message)"])
                     }

@@ -126,7 +126,8 @@ struct CrystallizeCommand: AsyncParsableCommand {
                     ["trace": .string(made.traceRunID), "module": .string(made.module), "id": .string(made.moduleID),
                      "tested_runs": .number(Double(made.testedRuns)), "replaced": made.replaced.map(JSONValue.string) ?? .null,
                      "generalized_by_runs": .number(Double(made.generalizedByExamples)),
-                     "generalized_by_model": .number(Double(made.generalizedByModel))]
+                     "generalized_by_model": .number(Double(made.generalizedByModel)),
+                     "model_tokens": .number(Double(made.modelTokens))]
                 case .failure(let error): ["error": .string(error.message)]
                 }
             }).jsonText + "\n")
@@ -138,7 +139,8 @@ struct CrystallizeCommand: AsyncParsableCommand {
             case .success(let made):
                 let values = made.generalizedByExamples + made.generalizedByModel
                 let generalized = values == 0 ? "" : "; \(values) value\(values == 1 ? "" : "s") generalized across recorded runs (\(made.generalizedByModel) by the model)"
-                Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, installed\(generalized)\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
+                let spent = made.modelTokens == 0 ? "" : "; \(made.modelTokens) model tokens"
+                Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, installed\(generalized)\(spent)\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
             case .failure(let error):
                 Output.write("not crystallized: \(error.message)\n")
             }

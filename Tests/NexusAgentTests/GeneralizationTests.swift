@@ -80,6 +80,7 @@ struct GeneralizationTests {
         #expect(made.generalizedByExamples == 1 && made.generalizedByModel == 0)
         #expect(made.testedRuns == 2)
         #expect(model.requests.isEmpty)
+        #expect(made.modelTokens == 0)
 
         // The module (Lua's twins of the parts) names the backup after the new file.
         try Data("plans\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("plan.cfg"))
@@ -123,6 +124,7 @@ struct GeneralizationTests {
         #expect(made.generalizedByModel == 1 && made.generalizedByExamples == 0)
         #expect(made.testedRuns == 2)
         #expect(model.requests.count == 1)
+        #expect(made.modelTokens > 0)
         let question = try #require(model.requests.first.map { "\($0.prompt)" })
         #expect(question.contains("aa.txt") && question.contains("bb.md"))
     }
@@ -141,6 +143,8 @@ struct GeneralizationTests {
         #expect(made.generalizedByModel == 0)
         #expect(made.testedRuns == 1)
         #expect(model.requests.count == 3)
+        // Refused replies cost tokens too: three equal questions with equal replies, all counted.
+        #expect(made.modelTokens > 0 && made.modelTokens % 3 == 0)
     }
 
     @Test("runs that agree ask the model nothing")

@@ -51,6 +51,8 @@ public struct Crystallizer: Sendable {
         /// Values of steps generalized from other runs' explanations, and by the model.
         public var generalizedByExamples = 0
         public var generalizedByModel = 0
+        /// Model tokens spent generalizing (0 when the runs agree or no model was given).
+        public var modelTokens = 0
     }
 
     /// Traces ready to crystallize, highest priority first.
@@ -111,7 +113,8 @@ public struct Crystallizer: Sendable {
         try traces.markCrystallized(runID: trace.runID, module: reference)
         try GraphStore(database: database).link(GraphEdge(source: promoted.id, kind: .crystallizedFrom, target: "trace:\(trace.runID)"))
         return Outcome(traceRunID: trace.runID, module: reference, moduleID: promoted.id, testedRuns: tests.count, replaced: previous,
-                       generalizedByExamples: generalized.byExamples, generalizedByModel: generalized.byModel)
+                       generalizedByExamples: generalized.byExamples, generalizedByModel: generalized.byModel,
+                       modelTokens: generalized.modelTokens)
     }
 
     /// Crystallizes the best candidates, at most `limit`; a candidate that fails validation is

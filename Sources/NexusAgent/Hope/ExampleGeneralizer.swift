@@ -29,6 +29,8 @@ struct ExampleGeneralizer {
         /// Texts generalized by another run's explanation, and by the model.
         var byExamples = 0
         var byModel = 0
+        /// Model tokens (prompt and completion) spent on the questions, answered or not.
+        var modelTokens = 0
         /// The runs whose calls the generalized program makes exactly.
         var agreeing: [String] = []
     }
@@ -45,9 +47,13 @@ struct ExampleGeneralizer {
                 if let found = fromExamples(wanted, beforeStep: index) {
                     leaves[leaf] = found
                     outcome.byExamples += 1
-                } else if let found = await fromModel(wanted, step: index) {
-                    leaves[leaf] = found
-                    outcome.byModel += 1
+                } else {
+                    let asked = await fromModel(wanted, step: index)
+                    outcome.modelTokens += asked.tokens
+                    if let found = asked.template {
+                        leaves[leaf] = found
+                        outcome.byModel += 1
+                    }
                 }
             }
             outcome.program.steps[index].arguments = step.arguments.replacingTextLeaves(leaves)
@@ -72,21 +78,23 @@ struct ExampleGeneralizer {
         return nil
     }
 
-    private func fromModel(_ wanted: [String], step: Int) async -> TextTemplate? {
-        guard let model, wanted.allSatisfy({ $0.count <= longestText }) else { return nil }
+    private func fromModel(_ wanted: [String], step: Int) async -> (template: TextTemplate?, tokens: Int) {
+        guard let model, wanted.allSatisfy({ $0.count <= longestText }) else { return (nil, 0) }
         let messages = question(wanted, step: step)
+        var tokens = 0
         for attempt in 0..<attempts {
             // The first reply is the model's most likely; the others are drawn at a temperature.
             let sampling = attempt == 0 ? SamplingParameters(temperature: 0) : SamplingParameters(temperature: 0.7, seed: UInt32(attempt))
-            guard let reply = try? await model.complete(GenerationRequest(prompt: .chat(messages), sampling: sampling, maxTokens: 400)).text else {
-                return nil
+            guard let reply = try? await model.complete(GenerationRequest(prompt: .chat(messages), sampling: sampling, maxTokens: 400)) else {
+                return (nil, tokens)
             }
-            var template = TemplateSyntax.parse(TemplateSyntax.replyText(reply), parameterNames: program.parameterNames, steps: step)
+            tokens += reply.usage.promptTokens + reply.usage.completionTokens
+            var template = TemplateSyntax.parse(TemplateSyntax.replyText(reply.text), parameterNames: program.parameterNames, steps: step)
             // A fenced or trimmed reply loses the newline a file's text ends with.
             if wanted.allSatisfy({ $0.hasSuffix("\n") }), !template.endsWithNewline { template = TextTemplate(template.pieces + [.literal("\n")]) }
-            if !template.isLiteral, fits(template, wanted, beforeStep: step) { return template }
+            if !template.isLiteral, fits(template, wanted, beforeStep: step) { return (template, tokens) }
         }
-        return nil
+        return (nil, tokens)
     }
 
     /// The instructions and the examples (at most four) for one text of one step.
