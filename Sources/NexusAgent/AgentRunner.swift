@@ -11,12 +11,17 @@ public struct AgentRunner: Sendable {
     public let tools: ToolRegistry
     public let database: NexusDatabase
     public let configuration: AgentConfiguration
+    /// `$NEXUS_HOME`: a self-modified system prompt is used only when the ledger signed with the
+    /// key there records it. Nil checks the ledger's own chain of keys alone (tests).
+    public let ledgerHome: URL?
 
-    public init(backend: any InferenceBackend, tools: ToolRegistry, database: NexusDatabase, configuration: AgentConfiguration = AgentConfiguration()) {
+    public init(backend: any InferenceBackend, tools: ToolRegistry, database: NexusDatabase, configuration: AgentConfiguration = AgentConfiguration(),
+                ledgerHome: URL? = nil) {
         self.backend = backend
         self.tools = tools
         self.database = database
         self.configuration = configuration
+        self.ledgerHome = ledgerHome
     }
 
     /// Starts a new run of `task` in `workspace` under `policy`. HOPE's dispatcher picks the mode
@@ -30,7 +35,7 @@ public struct AgentRunner: Sendable {
             }
             let dispatcher = Dispatcher(database: database, tools: tools, thresholds: configuration.hope, embedder: backend as? any EmbeddingBackend)
             let dispatch = try await dispatcher.dispatch(trimmed)
-            let prompt = try SystemPrompt.compose(database: database, task: trimmed, recalled: configuration.recalledMemories)
+            let prompt = try SystemPrompt.compose(database: database, home: ledgerHome, task: trimmed, recalled: configuration.recalledMemories)
             var request = trimmed
             if dispatch.mode == .mixed, let trace = dispatch.trace {
                 request += try Guidance.text(for: trace, database: database)

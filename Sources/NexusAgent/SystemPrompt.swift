@@ -1,5 +1,6 @@
 import Foundation
 import NexusCore
+import NexusModules
 import NexusStore
 
 /// The agent's system prompt: the (self-modifiable) base text plus memories relevant to the task.
@@ -14,9 +15,11 @@ enum SystemPrompt {
         that states the result.
         """
 
-    /// The base prompt (or its self-modified version) with recalled memories appended.
-    static func compose(database: NexusDatabase, task: String, recalled limit: Int) throws -> String {
-        let stored = try SelfModificationStore(database: database).current(key: "system_prompt")
+    /// The base prompt (or its newest self-modified version that the ledger signs) with recalled
+    /// memories appended.
+    /// - Parameter home: `$NEXUS_HOME`, whose key file the ledger must be signed with; nil in tests.
+    static func compose(database: NexusDatabase, home: URL?, task: String, recalled limit: Int) throws -> String {
+        let stored = try SignedSettings(database: database, home: home).current(key: "system_prompt")?.value
         var prompt = stored ?? base
         if limit > 0 {
             let memories = try MemoryStore(database: database).recall(for: task, limit: limit, maxCharacters: 1200)

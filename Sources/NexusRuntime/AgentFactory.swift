@@ -55,6 +55,7 @@ public struct AgentFactory: Sendable {
 
     /// A runner over `backend` with every built-in tool.
     public func runner(backend: any InferenceBackend, database: NexusDatabase, agent: AgentConfiguration) throws -> AgentRunner {
-        AgentRunner(backend: backend, tools: try tools(database: database), database: database, configuration: agent)
+        AgentRunner(backend: backend, tools: try tools(database: database), database: database, configuration: agent,
+                    ledgerHome: configuration.home)
     }
 }

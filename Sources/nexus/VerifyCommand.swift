@@ -11,13 +11,36 @@ struct VerifyCommand: AsyncParsableCommand {
         discussion: "Exits 1 and names each entry, checkpoint or module that does not verify.")
 
     @Option(help: "Also print the RFC 6962 inclusion proof of ledger entry N.") var proof: Int?
+    @Flag(help: "Print the signed head (JSON, one line) for a witness to keep outside this machine.") var head = false
+    @Option(help: "Check the log against a head a witness kept (a file printed by --head earlier), with its consistency proof.")
+    var witness: String?
+    @Flag(help: "Write the signed head from a log that verifies (once, for a home made before heads existed).") var seal = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
         let configuration = NexusConfiguration()
         let database = try AgentFactory(configuration: configuration).database()
         let verifier = LedgerVerifier(database: database, home: configuration.home)
-        let report = try verifier.verify()
+        if seal {
+            let sealed = try verifier.seal()
+            Output.write("sealed: the signed head now covers \(sealed.treeSize) entries (root \(sealed.rootHash))\n")
+            return
+        }
+        let witnessHead = try witness.map { path -> LedgerHead in
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw NexusError(.invalidArgument, "cannot read the witness head \(path); give a file printed by `nexus verify --head`")
+            }
+            return try LedgerHead(text: String(decoding: data, as: UTF8.self), source: path)
+        }
+        let report = try verifier.verify(witness: witnessHead)
+        if head {
+            guard report.passed, let stored = report.head else {
+                throw NexusError(.verificationFailed, "no head is printed for a ledger that does not verify: \(report.problems.first ?? "it has no signed head yet")")
+            }
+            Output.write(stored.json.jsonText + "\n")
+            return
+        }
+        let consistency = try witnessHead.map { try verifier.consistencyProof(from: $0) }
         let inclusion = try proof.map { try verifier.inclusionProof(position: $0) }
         if json {
             var object: JSONObject = [
@@ -26,6 +49,10 @@ struct VerifyCommand: AsyncParsableCommand {
                 "modules": .number(Double(report.modules)), "self_modifications": .number(Double(report.selfModifications)),
                 "root": .string(report.root), "key": report.currentKey.map(JSONValue.string) ?? .null,
             ]
+            if let witnessHead, let consistency {
+                object["witness"] = ["tree_size": .number(Double(witnessHead.treeSize)), "root": .string(witnessHead.rootHash),
+                                     "consistency_path": .array(consistency.map(JSONValue.string))]
+            }
             if let inclusion {
                 object["proof"] = ["entry": .number(Double(inclusion.entry.position)), "tree_size": .number(Double(inclusion.treeSize)),
                                    "leaf_hash": .string(inclusion.leafHash), "path": .array(inclusion.path.map(JSONValue.string)),
@@ -39,6 +66,11 @@ struct VerifyCommand: AsyncParsableCommand {
             if report.passed {
                 text += "ok: \(report.entries) ledger entries and \(report.checkpoints) checkpoints verify under key \(report.currentKey ?? "(none yet)"); \(report.modules) module versions match their ids; \(report.selfModifications) self-modifications checked\n"
                 text += "root: \(report.root)\n"
+                if let stored = report.head { text += "signed head: \(stored.treeSize) entries, kept in \(LedgerHead.file(home: configuration.home).path)\n" }
+            }
+            if let witnessHead, let consistency, report.passed {
+                text += "witness head of \(witnessHead.treeSize) entries is consistent with the log; consistency path:\n"
+                for (level, hash) in consistency.enumerated() { text += "  \(level): \(hash)\n" }
             }
             if let inclusion {
                 let entry = inclusion.entry

@@ -7,6 +7,9 @@ public import NexusStore
 /// the time, is signed with the installation's Ed25519 key, and becomes a leaf of an RFC 6962
 /// Merkle log whose root is signed in a checkpoint after every append.
 ///
+/// After every append the newest checkpoint is also written to `$NEXUS_HOME/ledger.head`
+/// (``LedgerHead``), outside the database, so cutting entries off the log's end is caught.
+///
 /// The first use creates the key (`$NEXUS_HOME/keys/ledger.ed25519`) and records a `key_create`
 /// entry; `rotateKey` records a `key_rotate` entry signed by the old key, so the chain of keys is
 /// itself verifiable.
@@ -91,7 +94,8 @@ public struct Ledger: Sendable, SelfModificationRecorder {
 
     private func append(action: String, subject: String, actor: String, detail: JSONObject, changes: [StoreChange],
                         signer: SigningKey) throws -> LedgerEntryRecord {
-        try store.append(changes: changes) { existing in
+        var signedCheckpoint: LedgerCheckpointRecord?
+        let stored = try store.append(changes: changes) { existing in
             let now = Int64((Date().timeIntervalSince1970 * 1000).rounded())
             var entry = LedgerEntryRecord(position: existing.count, action: action, subject: subject, actor: actor, timeMillis: now,
                                           detail: detail, keyID: signer.id, signature: "")
@@ -100,8 +104,12 @@ public struct Ledger: Sendable, SelfModificationRecorder {
             var checkpoint = LedgerCheckpointRecord(treeSize: leaves.count, rootHash: ContentID.hex(MerkleTree.root(leaves)), timeMillis: now,
                                                     keyID: signer.id, signature: "")
             checkpoint.signature = Data(try signer.sign(LedgerFormat.signedMessage(checkpoint))).base64EncodedString()
+            signedCheckpoint = checkpoint
             return (entry, checkpoint)
         }
+        // After the commit: the head outside the database never names entries the log lacks.
+        if let signedCheckpoint { try LedgerHead.advance(home: home, to: signedCheckpoint) }
+        return stored
     }
 
     static func keyNode(_ key: SigningKey) -> GraphNode {

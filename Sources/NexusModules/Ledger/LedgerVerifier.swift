@@ -16,6 +16,8 @@ public struct VerificationReport: Sendable {
     public var root = ""
     /// The key that signs new entries.
     public var currentKey: String?
+    /// The signed head kept outside the database, when there is one.
+    public var head: LedgerHead?
 
     public var passed: Bool { problems.isEmpty }
 }
@@ -23,8 +25,9 @@ public struct VerificationReport: Sendable {
 /// Checks the whole ledger and what it vouches for: every entry's signature under the key that
 /// was current when it was made (the chain of keys included), every checkpoint's root and
 /// signature, that the last checkpoint covers the whole log, every module's bytes against its
-/// content id, that every promoted version, install, rollback and self-modification has its
-/// entry, and that the key file is the ledger's current key.
+/// content id, that every promoted version, install, rollback and live self-modification has its
+/// entry, that the key file is the ledger's current key, and that the log is consistent with the
+/// signed head kept outside the database (and with a witness's head, when one is given).
 public struct LedgerVerifier: Sendable {
     let database: NexusDatabase
     let home: URL
@@ -36,7 +39,9 @@ public struct LedgerVerifier: Sendable {
 
     /// Verifies everything. Never throws for a verification failure; failures are in the report.
     /// - Throws: `NexusError` only when the database cannot be read at all.
-    public func verify() throws -> VerificationReport {
+    /// - Parameter witness: A head kept by a witness (`nexus verify --head` printed it earlier);
+    ///   the log must still contain it unchanged.
+    public func verify(witness: LedgerHead? = nil) throws -> VerificationReport {
         var report = VerificationReport()
         let entries: [LedgerEntryRecord]
         let checkpoints: [LedgerCheckpointRecord]
@@ -49,10 +54,12 @@ public struct LedgerVerifier: Sendable {
         }
         report.entries = entries.count
         report.checkpoints = checkpoints.count
-        let keys = checkEntries(entries, &report)
+        let keys = checkEntries(entries, &report).keys
         let leaves = entries.map { MerkleTree.leafHash(LedgerFormat.leafData($0)) }
         report.root = ContentID.hex(MerkleTree.root(leaves))
         checkCheckpoints(checkpoints, leaves: leaves, keys: keys, &report)
+        checkStoredHead(leaves: leaves, keys: keys, &report)
+        if let witness { check(witness, named: "the witness's head", leaves: leaves, keys: keys, &report) }
         checkKeyFile(&report)
         try checkModules(entries, &report)
         try checkSelfModifications(entries, &report)
@@ -76,9 +83,16 @@ public struct LedgerVerifier: Sendable {
 
     // MARK: - Checks
 
-    /// Walks the chain of keys and checks each entry's signature; returns every key seen, by id.
-    private func checkEntries(_ entries: [LedgerEntryRecord], _ report: inout VerificationReport) -> [String: [UInt8]] {
+    /// Every key seen in the chain, by id, and the positions of the entries whose signatures verify.
+    struct KeyChain {
         var keys: [String: [UInt8]] = [:]
+        var verified: Set<Int> = []
+    }
+
+    /// Walks the chain of keys and checks each entry's signature.
+    func checkEntries(_ entries: [LedgerEntryRecord], _ report: inout VerificationReport) -> KeyChain {
+        var keys: [String: [UInt8]] = [:]
+        var verified: Set<Int> = []
         var current: String?
         for (index, entry) in entries.enumerated() {
             let name = "ledger entry #\(entry.position) (\(entry.action) \(entry.subject.prefix(16)))"
@@ -111,12 +125,13 @@ public struct LedgerVerifier: Sendable {
                 report.problems.append("\(name): the signature does not match the entry; its bytes were altered after signing")
                 continue
             }
+            verified.insert(index)
             if entry.action == "key_rotate", introduce(entry, &keys, &report, name: name) != nil {
                 current = entry.subject
             }
         }
         report.currentKey = current
-        return keys
+        return KeyChain(keys: keys, verified: verified)
     }
 
     /// Adds the key an entry introduces (subject = key id, detail.public_key), checking the id.
@@ -173,6 +188,72 @@ public struct LedgerVerifier: Sendable {
         return "the checkpoint itself was altered"
     }
 
+    /// The head in `$NEXUS_HOME/ledger.head`: written after every append, so a log without one,
+    /// or one shorter than it, lost entries.
+    private func checkStoredHead(leaves: [[UInt8]], keys: [String: [UInt8]], _ report: inout VerificationReport) {
+        let path = LedgerHead.file(home: home).path
+        do {
+            guard let head = try LedgerHead.load(home: home) else {
+                if !leaves.isEmpty {
+                    report.problems.append("the signed head \(path) is missing though the ledger has \(leaves.count) entries; it was removed, or this home predates signed heads (then `nexus verify --seal` writes it from the verified log)")
+                }
+                return
+            }
+            report.head = head
+            check(head, named: "the signed head \(path)", leaves: leaves, keys: keys, &report)
+        } catch let error as NexusError {
+            report.problems.append(error.message)
+        } catch {
+            report.problems.append("\(error)")
+        }
+    }
+
+    /// A head must be signed by a key of the chain and be a prefix of the log (RFC 6962 consistency).
+    private func check(_ head: LedgerHead, named name: String, leaves: [[UInt8]], keys: [String: [UInt8]], _ report: inout VerificationReport) {
+        guard let key = keys[head.keyID], let signature = Data(base64Encoded: head.signature),
+              SigningKey.verify(signature: Array(signature), message: LedgerFormat.signedMessage(head.checkpoint), publicKey: key) else {
+            report.problems.append("\(name) (\(head.treeSize) entries) is not signed by a key of this ledger; it was altered, or the ledger was replaced")
+            return
+        }
+        guard head.treeSize <= leaves.count else {
+            report.problems.append("\(name) names \(head.treeSize) entries, but the log has \(leaves.count): entries #\(leaves.count) to #\(head.treeSize - 1) were cut off the end of the log")
+            return
+        }
+        let proof = MerkleTree.consistencyProof(size: head.treeSize, leaves: leaves)
+        guard let headRoot = ContentID.bytes(hex: head.rootHash),
+              MerkleTree.verifyConsistency(firstSize: head.treeSize, secondSize: leaves.count, firstRoot: headRoot,
+                                           secondRoot: MerkleTree.root(leaves), proof: proof) else {
+            report.problems.append("\(name) (\(head.treeSize) entries, root \(head.rootHash.prefix(16))…) is not a prefix of the log: entries it covers were altered or replaced")
+            return
+        }
+    }
+
+    /// The consistency proof from `head` to the current log, as hex hashes (for a witness).
+    /// - Throws: `NexusError(.invalidArgument)` when the head is larger than the log.
+    public func consistencyProof(from head: LedgerHead) throws -> [String] {
+        let leaves = try LedgerStore(database: database).entries().map { MerkleTree.leafHash(LedgerFormat.leafData($0)) }
+        guard head.treeSize <= leaves.count else {
+            throw NexusError(.invalidArgument, "the head names \(head.treeSize) entries, but the log has \(leaves.count)")
+        }
+        return MerkleTree.consistencyProof(size: head.treeSize, leaves: leaves).map(ContentID.hex)
+    }
+
+    /// Writes the newest checkpoint of a log that verifies as the signed head (for homes made
+    /// before heads existed).
+    /// - Throws: `NexusError(.verificationFailed)` when the log does not verify; `.ioError`.
+    public func seal() throws -> LedgerHead {
+        var report = try verify()
+        report.problems.removeAll { $0.hasPrefix("the signed head ") && $0.contains("is missing") }
+        guard report.passed else {
+            throw NexusError(.verificationFailed, "the ledger does not verify, so it is not sealed: \(report.problems[0])")
+        }
+        guard let last = try LedgerStore(database: database).checkpoints().last else {
+            throw NexusError(.invalidArgument, "the ledger is empty; there is nothing to seal")
+        }
+        try LedgerHead.advance(home: home, to: last)
+        return LedgerHead(last)
+    }
+
     private func checkKeyFile(_ report: inout VerificationReport) {
         do {
             guard let key = try SigningKey.load(home: home) else {
@@ -223,24 +304,36 @@ public struct LedgerVerifier: Sendable {
         }
     }
 
+    /// Every live version must be backed by an entry (a backdated row is not exempt), so must every
+    /// version made since the ledger began, and every recorded version must still be in the store.
     private func checkSelfModifications(_ entries: [LedgerEntryRecord], _ report: inout VerificationReport) throws {
         let store = SelfModificationStore(database: database)
         let recorded = Set(entries.filter { $0.action == "self_modify" }.map(\.subject))
         let ledgerStart = entries.first.map { Date(timeIntervalSince1970: Double($0.timeMillis) / 1000) }
+        var present: Set<String> = []
         var unrecorded = 0
         for current in try store.currentAll() {
             for version in try store.history(key: current.key) {
                 report.selfModifications += 1
-                if recorded.contains(ContentID.setting(key: version.key, version: version.version, value: version.value)) { continue }
-                if let ledgerStart, version.createdAt.addingTimeInterval(1) >= ledgerStart {
+                let id = ContentID.setting(key: version.key, version: version.version, value: version.value)
+                present.insert(id)
+                if recorded.contains(id) { continue }
+                if version.version == current.version {
+                    report.problems.append("self-modification \(version.key) version \(version.version) is the live value but has no matching ledger entry; it was made or altered outside Nexus, and the agent does not use it")
+                } else if let ledgerStart, version.createdAt.addingTimeInterval(1) >= ledgerStart {
                     report.problems.append("self-modification \(version.key) version \(version.version) has no matching ledger entry; it was made or altered outside Nexus")
                 } else {
                     unrecorded += 1
                 }
             }
         }
+        for entry in entries where entry.action == "self_modify" && !present.contains(entry.subject) {
+            let key = entry.detail["key"]?.stringValue ?? "?"
+            let version = entry.detail["version"]?.numberValue.map { String(Int($0)) } ?? "?"
+            report.problems.append("ledger entry #\(entry.position) records self-modification \(key) version \(version), which is no longer in the store as signed; it was removed or altered")
+        }
         if unrecorded > 0 {
-            report.notes.append("\(unrecorded) self-modification(s) predate the ledger and are not covered by it")
+            report.notes.append("\(unrecorded) earlier self-modification(s) predate the ledger and are not covered by it")
         }
     }
 }
