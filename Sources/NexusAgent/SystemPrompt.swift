@@ -19,7 +19,7 @@ enum SystemPrompt {
     /// memories appended.
     /// - Parameter home: `$NEXUS_HOME`, whose key file the ledger must be signed with; nil in tests.
     static func compose(database: NexusDatabase, home: URL?, task: String, recalled limit: Int) throws -> String {
-        let stored = try SignedSettings(database: database, home: home).current(key: "system_prompt")?.value
+        let stored = try SignedLedger(database: database, home: home).currentSetting(key: "system_prompt")?.value
         var prompt = stored ?? base
         if limit > 0 {
             let memories = try MemoryStore(database: database).recall(for: task, limit: limit, maxCharacters: 1200)

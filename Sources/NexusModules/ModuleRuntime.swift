@@ -49,6 +49,10 @@ public struct ModuleRuntime: Sendable {
             guard let install = try modules.active(name: name) else {
                 return .failed(LuaFailure(.error("module \(name) is not installed; install it with `nexus modules install \(name)`")), moduleID: nil)
             }
+            // The pointer must be where a signed install or rollback put it: a row added with SQL is not obeyed.
+            guard try SignedLedger(database: database, home: nil).isSigned(install) else {
+                return .failed(LuaFailure(.error("the active version \(install.moduleID.prefix(16)) of \(name) has no signed install in the ledger; it was changed outside Nexus. Run `nexus verify`, then `nexus modules install \(name)`")), moduleID: nil)
+            }
             guard let record = try modules.module(id: install.moduleID) else {
                 return .failed(LuaFailure(.error("the active version \(install.moduleID) of \(name) is missing from the graph; run `nexus verify`")), moduleID: nil)
             }

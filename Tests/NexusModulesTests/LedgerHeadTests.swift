@@ -42,7 +42,7 @@ struct LedgerHeadTests {
         let report = try LedgerVerifier(database: home.database, home: home.url).verify()
         #expect(!report.passed)
         #expect(report.problems.contains { $0.contains("system_prompt version 2 is the live value but has no matching ledger entry") })
-        let live = try SignedSettings(database: home.database, home: home.url).current(key: "system_prompt")
+        let live = try SignedLedger(database: home.database, home: home.url).currentSetting(key: "system_prompt")
         #expect(live?.value == "Be careful.")
         #expect(live?.version == 1)
     }
@@ -53,10 +53,10 @@ struct LedgerHeadTests {
         defer { home.remove() }
         let tool = try #require(home.runtime.tools.tool(named: "self_modify"))
         #expect(try await tool.run(["key": "system_prompt", "value": "Be careful.", "reason": "test"], context: home.context()).status == .ok)
-        #expect(try SignedSettings(database: home.database, home: home.url).current(key: "system_prompt")?.value == "Be careful.")
+        #expect(try SignedLedger(database: home.database, home: home.url).currentSetting(key: "system_prompt")?.value == "Be careful.")
         // The key file is replaced by one the ledger never introduced.
         try SigningKey.generate().save(home: home.url)
-        #expect(try SignedSettings(database: home.database, home: home.url).current(key: "system_prompt") == nil)
+        #expect(try SignedLedger(database: home.database, home: home.url).currentSetting(key: "system_prompt") == nil)
     }
 
     @Test("removing the last entries together with their checkpoints is caught by the head outside the database")
@@ -108,5 +108,29 @@ struct LedgerHeadTests {
         let head = try verifier.seal()
         #expect(head.treeSize == (try LedgerStore(database: home.database).entries().count))
         #expect(try verifier.verify().passed)
+    }
+}
+
+@Suite("The runtime obeys only signed module pointers")
+struct SignedPointerTests {
+    @Test("an install row added with SQL does not change which version of a module runs")
+    func unsignedPointerRefused() async throws {
+        let home = try ModuleTestHome()
+        defer { home.remove() }
+        try await home.release("target", body: "return {v = 1}")
+        let first = try #require(try ModuleStore(database: home.database).active(name: "target"))
+        #expect(try SignedLedger(database: home.database, home: home.url).isSigned(first))
+        // A draft of another body, pointed at by a row no ledger entry records.
+        let draft = try home.draft("target", version: "2.0.0", body: "return {v = 2}")
+        try home.sql("INSERT INTO module_installs (name, module_id, action, actor, created_at) VALUES ('target', '\(draft.id)', 'install', 'user', 0)")
+        let moved = try #require(try ModuleStore(database: home.database).active(name: "target"))
+        #expect(moved.moduleID == draft.id)
+        #expect(try !SignedLedger(database: home.database, home: home.url).isSigned(moved))
+        let result = await home.runtime.runInstalled(name: "target", input: [:], context: home.context())
+        guard case .failure(let failure) = result.outcome else {
+            Issue.record("the unsigned version ran: \(result.outcome)")
+            return
+        }
+        #expect("\(failure)".contains("no signed install"))
     }
 }
