@@ -109,9 +109,9 @@ final class LoopbackListener {
 func connectScript(port: UInt16) -> String {
     """
     import socket
-    s = socket.socket()
-    s.settimeout(2)
     try:
+        s = socket.socket()
+        s.settimeout(2)
         s.connect(("127.0.0.1", \(port)))
         print("CONNECTED")
     except OSError as e:

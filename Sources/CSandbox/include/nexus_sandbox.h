@@ -41,12 +41,17 @@ typedef struct nexus_sandbox_config {
     size_t exec_path_count;
     /// 1: everything readable or writable may also be executed (no command list).
     int execute_readable;
+    /// Folders of shared libraries when `execute_readable` is 0: with the `exec_paths`, the only
+    /// places code can be mapped executable from; every other mount is made noexec, so the
+    /// dynamic loader cannot start an unlisted program (`ld.so /usr/bin/id`) or a copied one.
+    const char *const *library_paths;
+    size_t library_path_count;
 
-    /// 0: a new, empty network namespace and (Landlock ABI >= 4) no TCP bind/connect.
-    /// 1: the host's network (per-host filtering is not possible here; see sandbox.c).
+    /// 0: a new, empty network namespace, no AF_INET/AF_INET6 sockets, no TCP bind/connect.
+    /// 1: the host's network, TCP connect only to `connect_ports` and no TCP bind (Landlock
+    /// ABI >= 4, required: the spawn fails without it). Hosts are not filtered; see sandbox.c.
     int network;
-    /// With `network`, when non-empty: TCP connect only to these ports and no TCP bind
-    /// (Landlock ABI >= 4). Empty: TCP unrestricted.
+    /// With `network`: the only TCP ports connect() may reach (empty: none).
     const uint16_t *connect_ports;
     size_t connect_port_count;
 
@@ -56,6 +61,13 @@ typedef struct nexus_sandbox_config {
     uint64_t memory_bytes;
     /// RLIMIT_NPROC and (kernel >= 6.14) the pid namespace's pid_max; 0 leaves it.
     uint64_t processes;
+    /// RLIMIT_FSIZE in bytes: no file grows past it (EFBIG, or SIGXFSZ); 0 leaves it.
+    uint64_t file_bytes;
+    /// 1: the child first writes itself into `cgroup_procs_fd` (an open cgroup.procs of a
+    /// cgroup the caller made for it, e.g. with a tree-wide memory limit), before it enters a
+    /// cgroup namespace of its own rooted there.
+    int join_cgroup;
+    int cgroup_procs_fd;
 } nexus_sandbox_config;
 
 /// A started child. The caller owns every descriptor (all are close-on-exec).

@@ -20,10 +20,13 @@ final class SandboxedProcess: Sendable {
         var readPaths: [String]
         var writePaths: [String]
         var executablePaths: [String]
+        var libraryPaths: [String]
         var executeReadable: Bool
         var network: Bool
         var connectPorts: [UInt16]
         var limits: ResourceLimits
+        /// RLIMIT_FSIZE: the largest file the command may write.
+        var fileBytes: Int
         var stdin: [UInt8]
     }
 
@@ -87,8 +90,11 @@ final class SandboxedProcess: Sendable {
         }
 
         let start = Self.now()
+        // The whole tree's memory, where the machine lets Nexus make a memory cgroup.
+        let cgroup = launch.isolated ? MemoryCgroup.create(limit: launch.limits.memoryBytes) : nil
+        defer { cgroup?.remove() }
         let child: nexus_sandbox_child
-        switch spawn() {
+        switch spawn(joining: cgroup) {
         case .success(let started): child = started
         case .failure(let error): return .failure(error)
         }
@@ -97,11 +103,12 @@ final class SandboxedProcess: Sendable {
             return !state.cancelled
         }
         if !registered { kill() }
-        let outcome = collect(child, start: start)
+        var outcome = collect(child, start: start)
+        outcome.memoryLimitHit = cgroup?.killedAtTheLimit ?? false
         return .success(outcome)
     }
 
-    private func spawn() -> Result<nexus_sandbox_child, NexusError> {
+    private func spawn(joining cgroup: MemoryCgroup?) -> Result<nexus_sandbox_child, NexusError> {
         let launch = launch
         var child = nexus_sandbox_child()
         var message = [CChar](repeating: 0, count: 512)
@@ -110,8 +117,9 @@ final class SandboxedProcess: Sendable {
         let reads = CStringArray(launch.readPaths)
         let writes = CStringArray(launch.writePaths)
         let executables = CStringArray(launch.executablePaths)
+        let libraries = CStringArray(launch.libraryPaths)
         let ports = launch.connectPorts
-        let status: Int32 = withExtendedLifetime((argv, envp, reads, writes, executables)) {
+        let status: Int32 = withExtendedLifetime((argv, envp, reads, writes, executables, libraries)) {
             launch.executable.withCString { executable in
                 launch.workingDirectory.withCString { directory in
                     ports.withUnsafeBufferPointer { portBuffer in
@@ -128,12 +136,17 @@ final class SandboxedProcess: Sendable {
                         config.exec_paths = executables.pointer
                         config.exec_path_count = executables.count
                         config.execute_readable = launch.executeReadable ? 1 : 0
+                        config.library_paths = libraries.pointer
+                        config.library_path_count = libraries.count
                         config.network = launch.network ? 1 : 0
                         config.connect_ports = portBuffer.baseAddress
                         config.connect_port_count = portBuffer.count
                         config.cpu_seconds = UInt64(max(0, launch.limits.cpuSeconds))
                         config.memory_bytes = UInt64(max(0, launch.limits.memoryBytes))
                         config.processes = UInt64(max(0, launch.limits.processes))
+                        config.file_bytes = UInt64(max(0, launch.fileBytes))
+                        config.join_cgroup = cgroup == nil ? 0 : 1
+                        config.cgroup_procs_fd = cgroup?.procsFD ?? -1
                         return nexus_sandbox_spawn(&config, &child, &message, message.count)
                     }
                 }
