@@ -39,10 +39,13 @@
 // pid_max of the sandbox's own pid namespace is what bounds a fork bomb (kernel 6.14+, at least
 // 301 pids, the kernel's minimum), together with the wall-clock kill of the whole namespace.
 //
-// Network: with network allowed the child keeps the host network. Filtering by host needs
-// machinery this file does not have (a proxy or a filtering network namespace); Landlock
-// (ABI >= 4, required for network) restricts TCP connect to the ports the caller lists, which
-// never include Nexus's own listener. UDP is not filtered.
+// Network: the child always gets a network namespace of its own. With network allowed, it
+// brings loopback up there, opens one TCP listener per allowed destination (a loopback address
+// and port the caller chose; host names point at them through an /etc/hosts bound in) and sends
+// the listeners to the caller, which relays each connection to the real destination it stands
+// for. So the command reaches the allowed host:ports and nothing else: not other hosts, not the
+// host's loopback services, not Nexus's listener, and no UDP at all. Landlock (ABI >= 4,
+// required for network) also restricts TCP connect to the listed ports.
 
 #define _GNU_SOURCE
 #include "nexus_sandbox.h"
@@ -71,6 +74,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
 
 #ifndef SYS_mount_setattr
 #define SYS_mount_setattr 442
@@ -169,6 +174,10 @@ enum child_step {
     STEP_UID_MAP,
     STEP_GID_MAP,
     STEP_MOUNT_PRIVATE,
+    STEP_LOOPBACK,
+    STEP_RELAY_LISTEN,
+    STEP_RELAY_SEND,
+    STEP_HOSTS,
     STEP_CGROUP,
     STEP_CGROUP_NAMESPACE,
     STEP_MOUNT_BIND,
@@ -194,6 +203,10 @@ static const char *step_name(int step) {
     case STEP_UID_MAP: return "mapping the user id into the user namespace";
     case STEP_GID_MAP: return "mapping the group id into the user namespace";
     case STEP_MOUNT_PRIVATE: return "making mounts private";
+    case STEP_LOOPBACK: return "bringing up loopback in the sandbox's network namespace";
+    case STEP_RELAY_LISTEN: return "opening a relay listener for an allowed destination";
+    case STEP_RELAY_SEND: return "handing the relay listeners to Nexus";
+    case STEP_HOSTS: return "binding the sandbox's /etc/hosts";
     case STEP_CGROUP: return "joining the command's cgroup (its memory limit)";
     case STEP_CGROUP_NAMESPACE: return "creating the cgroup namespace";
     case STEP_MOUNT_BIND: return "bind-mounting a writable path, a listed program or a library folder";
@@ -522,6 +535,80 @@ static void reopen(const struct child_args *args, const char *path, unsigned fla
         report_and_exit(args, STEP_MOUNT_REOPEN, errno);
 }
 
+/// Loopback up in the child's own network namespace (it comes down).
+static void bring_up_loopback(const struct child_args *args) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    memcpy(request.ifr_name, "lo", 3);
+    if (ioctl(fd, SIOCGIFFLAGS, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    // A relay address outside 127.0.0.0/8 (a policy entry that is an IP address) is added to
+    // loopback as an alias "lo:N" of its own, so that connecting to it reaches the relay.
+    const nexus_sandbox_config *config = args->config;
+    for (size_t i = 0; i < config->relay_count && i < 1000; i++) {
+        if ((config->relay_addresses[i] >> 24) == 127) continue;
+        int seen = 0;
+        for (size_t j = 0; j < i; j++) seen |= config->relay_addresses[j] == config->relay_addresses[i];
+        if (seen) continue;
+        memset(&request, 0, sizeof request);
+        char *name = request.ifr_name;
+        memcpy(name, "lo:", 3);
+        size_t n = i, length = 3;
+        char digits[4];
+        size_t count = 0;
+        do { digits[count++] = (char)('0' + n % 10); n /= 10; } while (n > 0);
+        while (count > 0) name[length++] = digits[--count];
+        struct sockaddr_in *address = (struct sockaddr_in *)&request.ifr_addr;
+        address->sin_family = AF_INET;
+        address->sin_addr.s_addr = htonl(config->relay_addresses[i]);
+        if (ioctl(fd, SIOCSIFADDR, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+        address->sin_addr.s_addr = 0xffffffffU;
+        if (ioctl(fd, SIOCSIFNETMASK, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    }
+    close(fd);
+}
+
+#define NX_RELAY_CAPACITY 64
+
+/// One listener per allowed destination, sent to the caller in one message.
+static void open_relays(const struct child_args *args) {
+    const nexus_sandbox_config *config = args->config;
+    if (config->relay_count == 0) return;
+    if (config->relay_count > NX_RELAY_CAPACITY) report_and_exit(args, STEP_RELAY_LISTEN, E2BIG);
+    int fds[NX_RELAY_CAPACITY];
+    for (size_t i = 0; i < config->relay_count; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) report_and_exit(args, STEP_RELAY_LISTEN, errno);
+        struct sockaddr_in address;
+        memset(&address, 0, sizeof address);
+        address.sin_family = AF_INET;
+        address.sin_port = htons(config->relay_ports[i]);
+        address.sin_addr.s_addr = htonl(config->relay_addresses[i]);
+        if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || listen(fd, 64) < 0)
+            report_and_exit(args, STEP_RELAY_LISTEN, errno);
+        fds[i] = fd;
+    }
+    char byte = 'r';
+    struct iovec data = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int) * NX_RELAY_CAPACITY)];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = CMSG_SPACE(sizeof(int) * config->relay_count)};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int) * config->relay_count);
+    memcpy(CMSG_DATA(header), fds, sizeof(int) * config->relay_count);
+    if (sendmsg(config->relay_socket, &message, MSG_NOSIGNAL) != 1) report_and_exit(args, STEP_RELAY_SEND, errno);
+    // The child's own copies close on execve; the caller keeps the listeners.
+}
+
 /// Step 3b of the header: the tree read-only, nosuid and (with a command list) noexec, then
 /// the writable paths writable and the listed programs and library folders executable again.
 static void confine_mounts(const struct child_args *args) {
@@ -674,6 +761,12 @@ static int child_main(void *opaque) {
         if ((result = write_small_file("/proc/self/gid_map", args->gid_map, args->gid_map_length)) < 0)
             report_and_exit(args, STEP_GID_MAP, -result);
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) report_and_exit(args, STEP_MOUNT_PRIVATE, errno);
+        if (config->network) {
+            bring_up_loopback(args);
+            open_relays(args);
+            if (config->hosts_file && mount(config->hosts_file, "/etc/hosts", NULL, MS_BIND, NULL) < 0)
+                report_and_exit(args, STEP_HOSTS, errno);
+        }
         // Best effort: a kernel that refuses a new procfs here (a /proc with masked parts, as
         // some container runtimes leave it) leaves /proc out of the sandbox entirely.
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
@@ -728,6 +821,34 @@ int nexus_sandbox_landlock_abi(void) {
         atomic_store(&cached, abi);
     }
     return abi;
+}
+
+int nexus_sandbox_receive_relays(int socket, int *fds, size_t capacity) {
+    char byte;
+    struct iovec data = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int) * NX_RELAY_CAPACITY)];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = sizeof control.buffer};
+    ssize_t got;
+    do {
+        got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) return -errno;
+    size_t count = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        size_t n = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        int received[NX_RELAY_CAPACITY];
+        memcpy(received, CMSG_DATA(header), n * sizeof(int));
+        for (size_t i = 0; i < n; i++) {
+            if (count < capacity) fds[count++] = received[i];
+            else close(received[i]);
+        }
+    }
+    return (int)count;
 }
 
 static int fail(char *message, size_t size, int error, const char *format, const char *detail) {
@@ -824,7 +945,7 @@ int nexus_sandbox_spawn(const nexus_sandbox_config *config, nexus_sandbox_child 
     if (config->isolate) {
         // The cgroup namespace comes later, from the child itself (after it joined its cgroup).
         flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
-        if (!config->network) flags |= CLONE_NEWNET;
+        flags |= CLONE_NEWNET; // with network too: the relays are its only way out
     }
 
     // No signal handler of the parent may run on the child's stack while it shares our memory.

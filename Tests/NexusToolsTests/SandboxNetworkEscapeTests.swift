@@ -81,6 +81,40 @@ struct SandboxNetworkEscapeTests {
         try await fixture.expectStillWorking()
     }
 
+    @Test func anotherHostOnAnAllowedPortIsUnreachable() async throws {
+        let fixture = try SandboxFixture()
+        let listener = try LoopbackListener()
+        // The port is allowed for one host only; the machine's own loopback service on that
+        // port is another host, and there is nothing at 127.0.0.1 in the sandbox's network.
+        let outcome = try await fixture.python(connectScript(port: listener.port), policy: fixture.policy(network: ["api.example.invalid:\(listener.port)"]))
+        #expect(outcome.stdout == "failed 111 Connection refused\n")
+        #expect(!listener.acceptedConnection(within: 0.3))
+        try await fixture.expectStillWorking()
+    }
+
+    @Test func anAllowedHostIsReachedThroughTheRelay() async throws {
+        let fixture = try SandboxFixture()
+        let listener = try LoopbackListener()
+        let outcome = try await fixture.python(connectScript(port: listener.port, host: "localhost"), policy: fixture.policy(network: ["localhost:\(listener.port)"]))
+        #expect(outcome.stdout == "CONNECTED\n")
+        #expect(listener.acceptedConnection())
+        try await fixture.expectStillWorking()
+    }
+
+    @Test func udpReachesNothingOutsideTheSandbox() async throws {
+        let fixture = try SandboxFixture()
+        let outcome = try await fixture.python("""
+            import socket
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                s.sendto(b"x", ("8.8.8.8", 53))
+                print("sent")
+            except OSError as e:
+                print("failed", e.errno)
+            """, policy: fixture.policy(network: ["example.com:443"]))
+        #expect(outcome.stdout == "failed 101\n")  // ENETUNREACH: only loopback in its network
+    }
+
     @Test func tcpListeningIsRefusedEvenWithNetwork() async throws {
         let fixture = try SandboxFixture()
         let outcome = try await fixture.python("""

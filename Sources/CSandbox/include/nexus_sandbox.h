@@ -48,12 +48,25 @@ typedef struct nexus_sandbox_config {
     size_t library_path_count;
 
     /// 0: a new, empty network namespace, no AF_INET/AF_INET6 sockets, no TCP bind/connect.
-    /// 1: the host's network, TCP connect only to `connect_ports` and no TCP bind (Landlock
-    /// ABI >= 4, required: the spawn fails without it). Hosts are not filtered; see sandbox.c.
+    /// 1: still a network namespace of its own, with only loopback up, where the child opens
+    /// one TCP listener per allowed destination (`relay_*`) and hands them to the caller, which
+    /// relays their connections to the real destinations; AF_INET/AF_INET6 sockets; TCP connect
+    /// only to `connect_ports` and no TCP bind (Landlock ABI >= 4, required).
     int network;
     /// With `network`: the only TCP ports connect() may reach (empty: none).
     const uint16_t *connect_ports;
     size_t connect_port_count;
+    /// With `network`: the loopback addresses (IPv4, host byte order, within 127.0.0.0/8) and
+    /// ports the child listens on inside its namespace, one pair per allowed destination.
+    const uint32_t *relay_addresses;
+    const uint16_t *relay_ports;
+    size_t relay_count;
+    /// With relays: a unix socket the child sends the listening descriptors on (SCM_RIGHTS, in
+    /// `relay_*` order), for ``nexus_sandbox_receive_relays``.
+    int relay_socket;
+    /// With `network`, when not NULL: a file bound over /etc/hosts (the allowed host names
+    /// mapped to their relay addresses).
+    const char *hosts_file;
 
     /// RLIMIT_CPU in seconds (SIGKILL one second after the soft limit); 0 leaves it.
     uint64_t cpu_seconds;
@@ -93,6 +106,10 @@ int nexus_sandbox_spawn(const nexus_sandbox_config *config, nexus_sandbox_child 
 
 /// The Landlock ABI version of the running kernel, 0 when Landlock is unavailable.
 int nexus_sandbox_landlock_abi(void);
+
+/// Receives the listening descriptors a started child sent on `relay_socket`'s peer, into
+/// `fds` (at most `capacity`). Returns how many, or -errno.
+int nexus_sandbox_receive_relays(int socket, int *fds, size_t capacity);
 
 /// Sends `signal` to the child: through the pidfd when there is one (no pid reuse race), to its
 /// process group when it was started unisolated (the whole tree), else to its pid. For an

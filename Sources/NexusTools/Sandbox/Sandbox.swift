@@ -130,6 +130,8 @@ public struct Sandbox: Sendable {
             executeReadable: layout.allowedExecutables == nil,
             network: layout.network,
             connectPorts: layout.connectPorts,
+            relayRoutes: layout.relayRoutes,
+            hostsFile: layout.hostsFile,
             limits: policy.limits,
             fileBytes: fileSizeLimit,
             stdin: Array((stdin ?? "").utf8)

@@ -30,6 +30,9 @@ struct SandboxLayout: Sendable {
     var network: Bool
     /// With network: TCP connect only to these ports (empty: none). Never Nexus's own listener.
     var connectPorts: [UInt16]
+    /// With network: the relays for the allowed destinations, and the /etc/hosts naming them.
+    var relayRoutes: [SandboxNetwork.Route]
+    var hostsFile: String
 
     /// System locations a command needs to start (the loader, libraries, locale and name
     /// service data, CA certificates). /etc is not granted whole: the sandbox runs as the
@@ -103,7 +106,8 @@ struct SandboxLayout: Sendable {
         }
 
         network = !policy.networkHosts.isEmpty
-        connectPorts = SandboxNetwork.connectPorts(for: policy.networkHosts)
+        (relayRoutes, hostsFile) = try SandboxNetwork.routes(for: policy.networkHosts)
+        connectPorts = SandboxNetwork.connectPorts(of: relayRoutes)
 
         allowedExecutables = nil
         executablePaths = []
