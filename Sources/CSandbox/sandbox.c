@@ -4,8 +4,9 @@
 //
 //   1. signal dispositions reset to default (the mask is cleared last, just before execve: a
 //      process started from a Swift concurrency thread inherits a blocked mask);
-//   2. new user, mount, pid, ipc and uts namespaces, plus a new, empty network namespace unless
-//      the policy allows network; the caller's uid/gid mapped to themselves; when the caller
+//   2. new user, mount, pid, ipc, uts and network namespaces (with network allowed: loopback
+//      up, the relay listeners opened and sent to the caller, an /etc/hosts bound in; see
+//      "Network" below); the caller's uid/gid mapped to themselves; when the caller
 //      made a cgroup for it (the tree-wide memory limit), the child moves itself into that
 //      cgroup and only then unshares a cgroup namespace, rooted there;
 //   3. mounts made private and a /proc of the new pid namespace mounted over /proc, so /proc

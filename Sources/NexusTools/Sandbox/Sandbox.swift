@@ -4,8 +4,9 @@ public import NexusCore
 
 /// Runs commands under a ``CapabilityPolicy``: the only way a tool starts a process.
 ///
-/// Each command gets its own user, mount, pid, ipc, uts and cgroup namespaces, and a network
-/// namespace with no interfaces unless the policy names network hosts; `no_new_privs`; Landlock
+/// Each command gets its own user, mount, pid, ipc, uts, cgroup and network namespaces (with
+/// network allowed, the only way out is a relay per allowed host and port, see
+/// ``SandboxNetwork``); `no_new_privs`; Landlock
 /// rules that let it read the system folders a program needs plus the policy's readable paths,
 /// write only the policy's writable paths, execute only the policy's commands, connect by TCP
 /// only to the policy's ports (never Nexus's own, see ``SandboxNetwork``), and (kernels with
@@ -23,9 +24,11 @@ public import NexusCore
 /// - a hard link to an outside file, planted in a readable folder by someone outside the
 ///   sandbox, is readable through that link (Landlock checks the path used, not the inode);
 ///   the sandbox itself cannot create such links, and Nexus's file tools refuse linked files;
-/// - with network allowed the command shares the host's network: hosts cannot be filtered,
-///   only TCP ports (an entry's port, else 80 and 443; on every host, loopback included, except
-///   Nexus's own listener ports), and UDP is not limited;
+/// - with network allowed the command reaches exactly the allowed host:ports over TCP (an
+///   entry without a port: 80 and 443), through relays Nexus runs; no UDP (DNS included: the
+///   allowed names are in the sandbox's /etc/hosts), no other host, never Nexus's own listener;
+///   IPv6 address entries are not relayed; what the command sends to an allowed host is not
+///   inspected;
 /// - the command list is enforced for `execute_command`, through Landlock's execute right for
 ///   programs the command starts, and through noexec mounts for the loader; an allowed
 ///   interpreter (`sh`, `python3`) can still do anything its own language allows inside the
