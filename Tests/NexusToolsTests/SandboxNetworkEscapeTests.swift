@@ -101,6 +101,38 @@ struct SandboxNetworkEscapeTests {
         try await fixture.expectStillWorking()
     }
 
+    @Test func aNameThatResolvesToLoopbackDoesNotReachTheMachinesServices() async throws {
+        // Needs a host name other than localhost that the machine resolves to 127.0.0.1 (its
+        // own name, on most Linux machines and containers).
+        var buffer = [CChar](repeating: 0, count: 256)
+        gethostname(&buffer, buffer.count)
+        let name = String(cString: buffer)
+        guard name != "localhost", Self.resolvesToLoopback(name) else { return }
+        let fixture = try SandboxFixture()
+        let listener = try LoopbackListener()
+        // The relay refuses the loopback address the name resolves to (as it would a cloud
+        // metadata address), so the command's connection is closed unanswered.
+        let outcome = try await fixture.python("""
+            import socket
+            s = socket.create_connection(("\(name)", \(listener.port)), timeout=2)
+            print("closed" if s.recv(1) == b"" else "answered")
+            """, policy: fixture.policy(network: ["\(name):\(listener.port)"]))
+        #expect(outcome.stdout == "closed\n")
+        #expect(!listener.acceptedConnection(within: 0.5))
+        try await fixture.expectStillWorking()
+    }
+
+    private static func resolvesToLoopback(_ name: String) -> Bool {
+        var hints = addrinfo()
+        hints.ai_family = AF_INET
+        var list: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(name, nil, &hints, &list) == 0, let first = list else { return false }
+        defer { freeaddrinfo(first) }
+        return first.pointee.ai_addr.withMemoryRebound(to: sockaddr_in.self, capacity: 1) {
+            UInt32(bigEndian: $0.pointee.sin_addr.s_addr) == 0x7f00_0001
+        }
+    }
+
     @Test func udpReachesNothingOutsideTheSandbox() async throws {
         let fixture = try SandboxFixture()
         let outcome = try await fixture.python("""
