@@ -1,4 +1,4 @@
-public import NexusCore
+import NexusCore
 import Synchronization
 
 /// Where a sandboxed command's TCP connections may go, and the ports they never may: those
