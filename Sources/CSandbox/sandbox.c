@@ -4,16 +4,30 @@
 //
 //   1. signal dispositions reset to default (the mask is cleared last, just before execve: a
 //      process started from a Swift concurrency thread inherits a blocked mask);
-//   2. new user, mount, pid, ipc, uts and cgroup namespaces, plus a new, empty network namespace
-//      unless the policy allows network; the caller's uid/gid mapped to themselves;
+//   2. new user, mount, pid, ipc, uts and network namespaces (with network allowed: loopback
+//      up, the relay listeners opened and sent to the caller, an /etc/hosts bound in; see
+//      "Network" below); the caller's uid/gid mapped to themselves; when the caller
+//      made a cgroup for it (the tree-wide memory limit), the child moves itself into that
+//      cgroup and only then unshares a cgroup namespace, rooted there;
 //   3. mounts made private and a /proc of the new pid namespace mounted over /proc, so /proc
 //      shows only the sandbox's own processes; where the kernel allows (6.14+), that namespace's
-//      pid_max caps how many processes the sandbox can have (see the RLIMIT_NPROC note below);
+//      pid_max caps how many processes the sandbox can have (see the RLIMIT_NPROC note below),
+//      and vm.memfd_noexec=2 keeps memfds from being executed;
+//   3b. the whole mount tree made read-only, nosuid and (with a command list) noexec, except
+//      bind mounts of the writable paths (writable again), of the listed programs and of the
+//      shared-library folders (executable again). Landlock does not cover metadata calls, and
+//      the child's uid is the caller's (root here), so without this the child could chmod,
+//      chown, utime or setxattr any file it can name; on a read-only mount each fails with
+//      EROFS, whatever the route (a path, an O_PATH descriptor, /proc/self/fd). noexec stops
+//      the dynamic loader (`ld.so /usr/bin/id`) and mmap(PROT_EXEC) from running code kept
+//      anywhere but the listed programs and the library folders;
 //   4. stdin/stdout/stderr from the caller's pipes, working directory, every other descriptor
-//      closed on exec; rlimits (CPU, address space, processes, no core files);
-//   5. no_new_privs; Landlock (best effort by the kernel's ABI, refusing to run without it);
-//      every capability dropped (the child is root of its own user namespace until then);
-//      a seccomp filter that fails dangerous system calls with EPERM;
+//      closed on exec; rlimits (CPU, address space, processes, file size, no core files);
+//   5. no_new_privs; Landlock (best effort by the kernel's ABI, refusing to run without it;
+//      TCP bind never, TCP connect only to the policy's ports); every capability dropped (the
+//      child is root of its own user namespace until then); a seccomp filter that fails
+//      dangerous system calls with EPERM and allows sockets by an allow-list of families
+//      (AF_INET/AF_INET6 only with network, AF_UNIX only as a socketpair);
 //   6. the signal mask cleared, then execve.
 //
 // Between clone and execve the child shares the parent's memory (CLONE_VM) and runs on a thread
@@ -26,9 +40,13 @@
 // pid_max of the sandbox's own pid namespace is what bounds a fork bomb (kernel 6.14+, at least
 // 301 pids, the kernel's minimum), together with the wall-clock kill of the whole namespace.
 //
-// Network: with network allowed the child keeps the host network. Filtering by host needs
-// machinery this file does not have (a proxy or a filtering network namespace); when every
-// allowed destination names a port, Landlock (ABI >= 4) restricts TCP connect to those ports.
+// Network: the child always gets a network namespace of its own. With network allowed, it
+// brings loopback up there, opens one TCP listener per allowed destination (a loopback address
+// and port the caller chose; host names point at them through an /etc/hosts bound in) and sends
+// the listeners to the caller, which relays each connection to the real destination it stands
+// for. So the command reaches the allowed host:ports and nothing else: not other hosts, not the
+// host's loopback services, not Nexus's listener, and no UDP at all. Landlock (ABI >= 4,
+// required for network) also restricts TCP connect to the listed ports.
 
 #define _GNU_SOURCE
 #include "nexus_sandbox.h"
@@ -57,6 +75,25 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <net/if.h>
+#include <netinet/in.h>
+
+#ifndef SYS_mount_setattr
+#define SYS_mount_setattr 442
+#endif
+#ifndef AT_RECURSIVE
+#define AT_RECURSIVE 0x8000
+#endif
+// linux/mount.h's mount_setattr UAPI, spelled out: Debian 12's glibc headers clash with it.
+#define NX_MOUNT_ATTR_RDONLY 0x00000001
+#define NX_MOUNT_ATTR_NOSUID 0x00000002
+#define NX_MOUNT_ATTR_NOEXEC 0x00000008
+struct nx_mount_attr {
+    uint64_t attr_set;
+    uint64_t attr_clr;
+    uint64_t propagation;
+    uint64_t userns_fd;
+};
 
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
@@ -138,6 +175,15 @@ enum child_step {
     STEP_UID_MAP,
     STEP_GID_MAP,
     STEP_MOUNT_PRIVATE,
+    STEP_LOOPBACK,
+    STEP_RELAY_LISTEN,
+    STEP_RELAY_SEND,
+    STEP_HOSTS,
+    STEP_CGROUP,
+    STEP_CGROUP_NAMESPACE,
+    STEP_MOUNT_BIND,
+    STEP_MOUNT_READONLY,
+    STEP_MOUNT_REOPEN,
     STEP_STDIO,
     STEP_CHDIR,
     STEP_RLIMIT,
@@ -158,6 +204,15 @@ static const char *step_name(int step) {
     case STEP_UID_MAP: return "mapping the user id into the user namespace";
     case STEP_GID_MAP: return "mapping the group id into the user namespace";
     case STEP_MOUNT_PRIVATE: return "making mounts private";
+    case STEP_LOOPBACK: return "bringing up loopback in the sandbox's network namespace";
+    case STEP_RELAY_LISTEN: return "opening a relay listener for an allowed destination";
+    case STEP_RELAY_SEND: return "handing the relay listeners to Nexus";
+    case STEP_HOSTS: return "binding the sandbox's /etc/hosts";
+    case STEP_CGROUP: return "joining the command's cgroup (its memory limit)";
+    case STEP_CGROUP_NAMESPACE: return "creating the cgroup namespace";
+    case STEP_MOUNT_BIND: return "bind-mounting a writable path, a listed program or a library folder";
+    case STEP_MOUNT_READONLY: return "making the file system read-only and non-executable";
+    case STEP_MOUNT_REOPEN: return "making a writable path writable (or a program executable) again";
     case STEP_STDIO: return "connecting stdin/stdout/stderr";
     case STEP_CHDIR: return "entering the working directory";
     case STEP_RLIMIT: return "setting resource limits";
@@ -358,15 +413,20 @@ static const int denied_syscalls[] = {
 };
 
 #define NX_FILTER_CAPACITY 256
-static struct sock_filter filter_code[NX_FILTER_CAPACITY];
-static struct sock_fprog filter_program;
-static int filter_ready;
+
+/// One seccomp program; there are two, for commands with and without network.
+struct nx_filter {
+    struct sock_filter code[NX_FILTER_CAPACITY];
+    struct sock_fprog program;
+    int ready;
+};
+static struct nx_filter offline_filter, online_filter;
 static pthread_once_t filter_once = PTHREAD_ONCE_INIT;
 
-static void build_filter(void) {
+static void build_filter(struct nx_filter *filter, int network) {
 #ifdef NX_AUDIT_ARCH
     size_t n = 0;
-#define EMIT(instruction) filter_code[n++] = (struct sock_filter)instruction
+#define EMIT(instruction) filter->code[n++] = (struct sock_filter)instruction
     EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
     EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, NX_AUDIT_ARCH, 1, 0));
     EMIT(NX_RET_ERRNO(EPERM)); // a foreign system call ABI (i386 via int 0x80)
@@ -394,12 +454,21 @@ static void build_filter(void) {
                   0, 1));
     EMIT(NX_RET_ERRNO(EPERM));
     EMIT(NX_RET_ALLOW);
-    // socket(AF_UNIX, ...): a pathname socket of a host service (a container runtime, a session
-    // bus) is reachable by connect() whatever Landlock's ABI says about files, so the sandbox
-    // gets no unix sockets of its own. socketpair() stays allowed.
-    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 4));
+    // socket(): an allow-list of address families, not a deny-list. AF_INET and AF_INET6 only
+    // when the policy allows network; no AF_UNIX socket of its own (a pathname socket of a
+    // host service, a container runtime or a session bus, is reachable by connect() whatever
+    // Landlock's ABI says about files); nothing else (netlink, vsock, packet, bluetooth, ...).
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 5));
     EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NX_ARG_LOW(0)));
-    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 0, 1));
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET, 2, 0));
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_INET6, 1, 0));
+    EMIT(NX_RET_ERRNO(EPERM));
+    if (network) EMIT(NX_RET_ALLOW);
+    else EMIT(NX_RET_ERRNO(EPERM));
+    // socketpair(): AF_UNIX only, a connected pair that reaches nothing outside.
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socketpair, 0, 4));
+    EMIT(BPF_STMT(BPF_LD | BPF_W | BPF_ABS, NX_ARG_LOW(0)));
+    EMIT(BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_UNIX, 1, 0));
     EMIT(NX_RET_ERRNO(EPERM));
     EMIT(NX_RET_ALLOW);
     // ioctl(TIOCSTI/TIOCLINUX) would push input into a terminal the child was given. The kernel
@@ -412,10 +481,15 @@ static void build_filter(void) {
     EMIT(NX_RET_ALLOW);
     EMIT(NX_RET_ALLOW);
 #undef EMIT
-    filter_program.len = (unsigned short)n;
-    filter_program.filter = filter_code;
-    filter_ready = n <= NX_FILTER_CAPACITY;
+    filter->program.len = (unsigned short)n;
+    filter->program.filter = filter->code;
+    filter->ready = n <= NX_FILTER_CAPACITY;
 #endif
+}
+
+static void build_filters(void) {
+    build_filter(&offline_filter, 0);
+    build_filter(&online_filter, 1);
 }
 
 // MARK: - Child side (async-signal-safe only)
@@ -436,13 +510,141 @@ static int write_small_file(const char *path, const char *data, size_t length) {
     return result;
 }
 
+/// A path the caller listed but the child cannot reach is skipped, as Landlock's rules skip it.
+static int skippable(int error) {
+    return error == ENOENT || error == ENOTDIR || error == EACCES || error == ELOOP;
+}
+
+/// Bind-mounts `path` onto itself (with what is mounted beneath it), so that its mount
+/// attributes can differ from the tree around it. 1: bound, 0: skipped (missing).
+static int bind_onto_itself(const struct child_args *args, const char *path) {
+    if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) == 0) return 1;
+    if (skippable(errno)) return 0;
+    report_and_exit(args, STEP_MOUNT_BIND, errno);
+    return 0;
+}
+
+static int set_mount_attributes(const char *path, unsigned flags, uint64_t set, uint64_t clear) {
+    struct nx_mount_attr attributes = {.attr_set = set, .attr_clr = clear};
+    return (int)syscall(SYS_mount_setattr, AT_FDCWD, path, flags, &attributes, sizeof attributes);
+}
+
+/// Clears `clear` on the bind mount at `path` again. A mount the host itself made read-only
+/// or noexec keeps that (its flags are locked in a user namespace: EPERM), which is fine.
+static void reopen(const struct child_args *args, const char *path, unsigned flags, uint64_t clear) {
+    if (set_mount_attributes(path, flags, 0, clear) < 0 && errno != EPERM && !skippable(errno))
+        report_and_exit(args, STEP_MOUNT_REOPEN, errno);
+}
+
+/// Loopback up in the child's own network namespace (it comes down).
+static void bring_up_loopback(const struct child_args *args) {
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    struct ifreq request;
+    memset(&request, 0, sizeof request);
+    memcpy(request.ifr_name, "lo", 3);
+    if (ioctl(fd, SIOCGIFFLAGS, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    request.ifr_flags |= IFF_UP | IFF_RUNNING;
+    if (ioctl(fd, SIOCSIFFLAGS, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    // A relay address outside 127.0.0.0/8 (a policy entry that is an IP address) is added to
+    // loopback as an alias "lo:N" of its own, so that connecting to it reaches the relay.
+    const nexus_sandbox_config *config = args->config;
+    for (size_t i = 0; i < config->relay_count && i < 1000; i++) {
+        if ((config->relay_addresses[i] >> 24) == 127) continue;
+        int seen = 0;
+        for (size_t j = 0; j < i; j++) seen |= config->relay_addresses[j] == config->relay_addresses[i];
+        if (seen) continue;
+        memset(&request, 0, sizeof request);
+        char *name = request.ifr_name;
+        memcpy(name, "lo:", 3);
+        size_t n = i, length = 3;
+        char digits[4];
+        size_t count = 0;
+        do { digits[count++] = (char)('0' + n % 10); n /= 10; } while (n > 0);
+        while (count > 0) name[length++] = digits[--count];
+        struct sockaddr_in *address = (struct sockaddr_in *)&request.ifr_addr;
+        address->sin_family = AF_INET;
+        address->sin_addr.s_addr = htonl(config->relay_addresses[i]);
+        if (ioctl(fd, SIOCSIFADDR, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+        address->sin_addr.s_addr = 0xffffffffU;
+        if (ioctl(fd, SIOCSIFNETMASK, &request) < 0) report_and_exit(args, STEP_LOOPBACK, errno);
+    }
+    close(fd);
+}
+
+#define NX_RELAY_CAPACITY 64
+
+/// One listener per allowed destination, sent to the caller in one message.
+static void open_relays(const struct child_args *args) {
+    const nexus_sandbox_config *config = args->config;
+    if (config->relay_count == 0) return;
+    if (config->relay_count > NX_RELAY_CAPACITY) report_and_exit(args, STEP_RELAY_LISTEN, E2BIG);
+    int fds[NX_RELAY_CAPACITY];
+    for (size_t i = 0; i < config->relay_count; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) report_and_exit(args, STEP_RELAY_LISTEN, errno);
+        struct sockaddr_in address;
+        memset(&address, 0, sizeof address);
+        address.sin_family = AF_INET;
+        address.sin_port = htons(config->relay_ports[i]);
+        address.sin_addr.s_addr = htonl(config->relay_addresses[i]);
+        if (bind(fd, (struct sockaddr *)&address, sizeof address) < 0 || listen(fd, 64) < 0)
+            report_and_exit(args, STEP_RELAY_LISTEN, errno);
+        fds[i] = fd;
+    }
+    char byte = 'r';
+    struct iovec data = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int) * NX_RELAY_CAPACITY)];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = CMSG_SPACE(sizeof(int) * config->relay_count)};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_SOCKET;
+    header->cmsg_type = SCM_RIGHTS;
+    header->cmsg_len = CMSG_LEN(sizeof(int) * config->relay_count);
+    memcpy(CMSG_DATA(header), fds, sizeof(int) * config->relay_count);
+    if (sendmsg(config->relay_socket, &message, MSG_NOSIGNAL) != 1) report_and_exit(args, STEP_RELAY_SEND, errno);
+    // The child's own copies close on execve; the caller keeps the listeners.
+}
+
+/// Step 3b of the header: the tree read-only, nosuid and (with a command list) noexec, then
+/// the writable paths writable and the listed programs and library folders executable again.
+static void confine_mounts(const struct child_args *args) {
+    const nexus_sandbox_config *config = args->config;
+    int listed = !config->execute_readable;
+    // Bound in this order so that each later bind sits on top of an earlier one it lies in:
+    // a writable folder inside a library folder stays noexec, a listed script inside the
+    // workspace is executable.
+    char bound_library[config->library_path_count + 1], bound_write[config->write_path_count + 1];
+    char bound_exec[config->exec_path_count + 1];
+    for (size_t i = 0; i < config->library_path_count; i++)
+        bound_library[i] = listed && bind_onto_itself(args, config->library_paths[i]);
+    for (size_t i = 0; i < config->write_path_count; i++)
+        bound_write[i] = bind_onto_itself(args, config->write_paths[i]);
+    for (size_t i = 0; i < config->exec_path_count; i++)
+        bound_exec[i] = listed && bind_onto_itself(args, config->exec_paths[i]);
+
+    uint64_t closed = NX_MOUNT_ATTR_RDONLY | NX_MOUNT_ATTR_NOSUID | (listed ? NX_MOUNT_ATTR_NOEXEC : 0);
+    if (set_mount_attributes("/", AT_RECURSIVE, closed, 0) < 0) report_and_exit(args, STEP_MOUNT_READONLY, errno);
+
+    for (size_t i = 0; i < config->library_path_count; i++)
+        if (bound_library[i]) reopen(args, config->library_paths[i], 0, NX_MOUNT_ATTR_NOEXEC);
+    for (size_t i = 0; i < config->write_path_count; i++)
+        if (bound_write[i]) reopen(args, config->write_paths[i], AT_RECURSIVE, NX_MOUNT_ATTR_RDONLY);
+    for (size_t i = 0; i < config->exec_path_count; i++)
+        if (bound_exec[i]) reopen(args, config->exec_paths[i], 0, NX_MOUNT_ATTR_NOEXEC);
+}
+
 /// Adds a path-beneath rule; a missing path is skipped. Directory-only rights are dropped for a
 /// file (Landlock refuses them there).
 static int landlock_allow_path(int ruleset, const char *path, uint64_t access) {
     int fd = open(path, O_PATH | O_CLOEXEC);
     if (fd < 0) {
         int error = errno;
-        return (error == ENOENT || error == ENOTDIR || error == EACCES || error == ELOOP) ? 0 : -error;
+        return skippable(error) ? 0 : -error;
     }
     struct stat status;
     if (fstat(fd, &status) < 0) {
@@ -464,7 +666,8 @@ static void confine_with_landlock(const struct child_args *args) {
     uint64_t handled = landlock_fs_rights(abi);
 
     struct nx_ll_ruleset_attr attributes = {.handled_access_fs = handled};
-    int restrict_tcp = abi >= 4 && (!config->network || config->connect_port_count > 0);
+    // TCP bind never; TCP connect only to the listed ports (none without network).
+    int restrict_tcp = abi >= 4;
     if (restrict_tcp) attributes.handled_access_net = NX_LL_NET_BIND_TCP | NX_LL_NET_CONNECT_TCP;
     // Signals and abstract unix sockets only within the sandbox: the child cannot signal Nexus
     // (or anything else outside its Landlock domain) even if it could name it.
@@ -495,6 +698,7 @@ static void confine_with_landlock(const struct child_args *args) {
 
     if (restrict_tcp && config->network) {
         for (size_t i = 0; i < config->connect_port_count; i++) {
+            if (config->connect_ports[i] == 0) continue;
             struct nx_ll_net_port_attr rule = {.allowed_access = NX_LL_NET_CONNECT_TCP, .port = config->connect_ports[i]};
             if (syscall(SYS_landlock_add_rule, ruleset, NX_LL_RULE_NET_PORT, &rule, 0) < 0)
                 report_and_exit(args, STEP_LANDLOCK_NET_RULE, errno);
@@ -544,6 +748,13 @@ static int child_main(void *opaque) {
 
     int result;
     if (config->isolate) {
+        // Into the caller's cgroup for this command first, then a cgroup namespace rooted
+        // there: from inside, the command cannot name (let alone join) any cgroup above it.
+        if (config->join_cgroup) {
+            ssize_t written = write(config->cgroup_procs_fd, "0", 1);
+            if (written != 1) report_and_exit(args, STEP_CGROUP, written < 0 ? errno : EIO);
+        }
+        if (unshare(CLONE_NEWCGROUP) < 0) report_and_exit(args, STEP_CGROUP_NAMESPACE, errno);
         if ((result = write_small_file("/proc/self/setgroups", "deny", 4)) < 0 && result != -ENOENT)
             report_and_exit(args, STEP_SETGROUPS, -result);
         if ((result = write_small_file("/proc/self/uid_map", args->uid_map, args->uid_map_length)) < 0)
@@ -551,13 +762,22 @@ static int child_main(void *opaque) {
         if ((result = write_small_file("/proc/self/gid_map", args->gid_map, args->gid_map_length)) < 0)
             report_and_exit(args, STEP_GID_MAP, -result);
         if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) report_and_exit(args, STEP_MOUNT_PRIVATE, errno);
+        if (config->network) {
+            bring_up_loopback(args);
+            open_relays(args);
+            if (config->hosts_file && mount(config->hosts_file, "/etc/hosts", NULL, MS_BIND, NULL) < 0)
+                report_and_exit(args, STEP_HOSTS, errno);
+        }
         // Best effort: a kernel that refuses a new procfs here (a /proc with masked parts, as
         // some container runtimes leave it) leaves /proc out of the sandbox entirely.
         if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) == 0) {
             args->proc_mounted = 1;
             if (args->pid_max_length > 0)
                 (void)write_small_file("/proc/sys/kernel/pid_max", args->pid_max, args->pid_max_length);
+            // With a command list, no memfd can be executed (Linux 6.3+; per pid namespace).
+            if (!config->execute_readable) (void)write_small_file("/proc/sys/vm/memfd_noexec", "2", 1);
         }
+        confine_mounts(args);
         (void)sethostname("nexus-sandbox", 13);
     }
 
@@ -572,6 +792,7 @@ static int child_main(void *opaque) {
     if (config->cpu_seconds > 0) set_limit(args, RLIMIT_CPU, config->cpu_seconds, config->cpu_seconds + 1);
     if (config->memory_bytes > 0) set_limit(args, RLIMIT_AS, config->memory_bytes, config->memory_bytes);
     if (config->processes > 0) set_limit(args, RLIMIT_NPROC, config->processes, config->processes);
+    if (config->file_bytes > 0) set_limit(args, RLIMIT_FSIZE, config->file_bytes, config->file_bytes);
 
     if (!config->isolate) {
         if (setpgid(0, 0) < 0) report_and_exit(args, STEP_PROCESS_GROUP, errno);
@@ -601,6 +822,34 @@ int nexus_sandbox_landlock_abi(void) {
         atomic_store(&cached, abi);
     }
     return abi;
+}
+
+int nexus_sandbox_receive_relays(int socket, int *fds, size_t capacity) {
+    char byte;
+    struct iovec data = {.iov_base = &byte, .iov_len = 1};
+    union {
+        char buffer[CMSG_SPACE(sizeof(int) * NX_RELAY_CAPACITY)];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message = {.msg_iov = &data, .msg_iovlen = 1, .msg_control = control.buffer,
+                             .msg_controllen = sizeof control.buffer};
+    ssize_t got;
+    do {
+        got = recvmsg(socket, &message, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) return -errno;
+    size_t count = 0;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) continue;
+        size_t n = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        int received[NX_RELAY_CAPACITY];
+        memcpy(received, CMSG_DATA(header), n * sizeof(int));
+        for (size_t i = 0; i < n; i++) {
+            if (count < capacity) fds[count++] = received[i];
+            else close(received[i]);
+        }
+    }
+    return (int)count;
 }
 
 static int fail(char *message, size_t size, int error, const char *format, const char *detail) {
@@ -653,10 +902,16 @@ int nexus_sandbox_spawn(const nexus_sandbox_config *config, nexus_sandbox_child 
         if (args.landlock_abi < 1)
             return fail(message, message_size, EOPNOTSUPP,
                         "the sandbox needs Landlock (Linux 5.13+ with landlock in the lsm= boot list)%s", NULL);
-        pthread_once(&filter_once, build_filter);
-        if (!filter_ready)
+        if (config->network && args.landlock_abi < 4)
+            return fail(message, message_size, EOPNOTSUPP,
+                        "network access needs Landlock's TCP port rules (Linux 6.7+, Landlock ABI 4) to keep the command "
+                        "to the policy's ports and away from Nexus's own listener; remove the policy's network hosts "
+                        "on this kernel%s", NULL);
+        pthread_once(&filter_once, build_filters);
+        const struct nx_filter *filter = config->network ? &online_filter : &offline_filter;
+        if (!filter->ready)
             return fail(message, message_size, EOPNOTSUPP, "the sandbox has no seccomp filter for this architecture%s", NULL);
-        args.filter = &filter_program;
+        args.filter = &filter->program;
         args.uid_map_length = (size_t)snprintf(args.uid_map, sizeof args.uid_map, "%u %u 1\n", getuid(), getuid());
         args.gid_map_length = (size_t)snprintf(args.gid_map, sizeof args.gid_map, "%u %u 1\n", getgid(), getgid());
         if (config->processes > 0) {
@@ -689,8 +944,9 @@ int nexus_sandbox_spawn(const nexus_sandbox_config *config, nexus_sandbox_child 
 
     int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
     if (config->isolate) {
-        flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP;
-        if (!config->network) flags |= CLONE_NEWNET;
+        // The cgroup namespace comes later, from the child itself (after it joined its cgroup).
+        flags |= CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS;
+        flags |= CLONE_NEWNET; // with network too: the relays are its only way out
     }
 
     // No signal handler of the parent may run on the child's stack while it shares our memory.

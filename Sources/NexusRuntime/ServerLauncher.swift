@@ -5,6 +5,7 @@ import NexusCore
 import NexusInference
 import NexusServer
 import NexusStore
+import NexusTools
 
 /// Wires `nexus serve`: the configuration, the database, model loading and agent runners, then
 /// runs the HTTP server until SIGINT or SIGTERM (graceful shutdown: in-flight requests finish).
@@ -36,6 +37,9 @@ public struct ServerLauncher: Sendable {
                 return try agents.runner(backend: backend, database: database, agent: agent)
             },
             database: database, version: NexusVersion.ollamaCompatible)
+        // No sandboxed command may connect to the API it was started from, whatever its policy.
+        SandboxNetwork.reserveListenerPort(server.port)
+        defer { SandboxNetwork.releaseListenerPort(server.port) }
         let application = buildServerApplication(configuration: server, dependencies: dependencies, logger: logger)
         logger.info("nexus serve listening", metadata: [
             "address": "\(server.host):\(server.port)", "home": "\(configuration.home.path)",

@@ -41,14 +41,32 @@ typedef struct nexus_sandbox_config {
     size_t exec_path_count;
     /// 1: everything readable or writable may also be executed (no command list).
     int execute_readable;
+    /// Folders of shared libraries when `execute_readable` is 0: with the `exec_paths`, the only
+    /// places code can be mapped executable from; every other mount is made noexec, so the
+    /// dynamic loader cannot start an unlisted program (`ld.so /usr/bin/id`) or a copied one.
+    const char *const *library_paths;
+    size_t library_path_count;
 
-    /// 0: a new, empty network namespace and (Landlock ABI >= 4) no TCP bind/connect.
-    /// 1: the host's network (per-host filtering is not possible here; see sandbox.c).
+    /// 0: a new, empty network namespace, no AF_INET/AF_INET6 sockets, no TCP bind/connect.
+    /// 1: still a network namespace of its own, with only loopback up, where the child opens
+    /// one TCP listener per allowed destination (`relay_*`) and hands them to the caller, which
+    /// relays their connections to the real destinations; AF_INET/AF_INET6 sockets; TCP connect
+    /// only to `connect_ports` and no TCP bind (Landlock ABI >= 4, required).
     int network;
-    /// With `network`, when non-empty: TCP connect only to these ports and no TCP bind
-    /// (Landlock ABI >= 4). Empty: TCP unrestricted.
+    /// With `network`: the only TCP ports connect() may reach (empty: none).
     const uint16_t *connect_ports;
     size_t connect_port_count;
+    /// With `network`: the loopback addresses (IPv4, host byte order, within 127.0.0.0/8) and
+    /// ports the child listens on inside its namespace, one pair per allowed destination.
+    const uint32_t *relay_addresses;
+    const uint16_t *relay_ports;
+    size_t relay_count;
+    /// With relays: a unix socket the child sends the listening descriptors on (SCM_RIGHTS, in
+    /// `relay_*` order), for ``nexus_sandbox_receive_relays``.
+    int relay_socket;
+    /// With `network`, when not NULL: a file bound over /etc/hosts (the allowed host names
+    /// mapped to their relay addresses).
+    const char *hosts_file;
 
     /// RLIMIT_CPU in seconds (SIGKILL one second after the soft limit); 0 leaves it.
     uint64_t cpu_seconds;
@@ -56,6 +74,13 @@ typedef struct nexus_sandbox_config {
     uint64_t memory_bytes;
     /// RLIMIT_NPROC and (kernel >= 6.14) the pid namespace's pid_max; 0 leaves it.
     uint64_t processes;
+    /// RLIMIT_FSIZE in bytes: no file grows past it (EFBIG, or SIGXFSZ); 0 leaves it.
+    uint64_t file_bytes;
+    /// 1: the child first writes itself into `cgroup_procs_fd` (an open cgroup.procs of a
+    /// cgroup the caller made for it, e.g. with a tree-wide memory limit), before it enters a
+    /// cgroup namespace of its own rooted there.
+    int join_cgroup;
+    int cgroup_procs_fd;
 } nexus_sandbox_config;
 
 /// A started child. The caller owns every descriptor (all are close-on-exec).
@@ -81,6 +106,10 @@ int nexus_sandbox_spawn(const nexus_sandbox_config *config, nexus_sandbox_child 
 
 /// The Landlock ABI version of the running kernel, 0 when Landlock is unavailable.
 int nexus_sandbox_landlock_abi(void);
+
+/// Receives the listening descriptors a started child sent on `relay_socket`'s peer, into
+/// `fds` (at most `capacity`). Returns how many, or -errno.
+int nexus_sandbox_receive_relays(int socket, int *fds, size_t capacity);
 
 /// Sends `signal` to the child: through the pidfd when there is one (no pid reuse race), to its
 /// process group when it was started unisolated (the whole tree), else to its pid. For an

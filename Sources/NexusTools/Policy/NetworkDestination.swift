@@ -5,6 +5,9 @@ public import NexusCore
 /// `example.com` allows every port of example.com; `example.com:8080` only port 8080;
 /// `127.0.0.1:8080`, `[::1]:8080` and `::1` work alike. Host names match exactly (case aside):
 /// `example.com` does not allow `api.example.com`, and `localhost` does not allow `127.0.0.1`.
+///
+/// Sandboxed commands are filtered by port only (see ``SandboxNetwork``): there an entry without
+/// a port grants 80 and 443, not every port, and Nexus's own listener port is never granted.
 public struct NetworkDestination: Sendable, Hashable, CustomStringConvertible {
     /// Lower-case, without brackets around an IPv6 address or a trailing dot.
     public var host: String

@@ -23,12 +23,14 @@ extension ProcessOutcome {
         guard let signal else { return "ended" }
         let name = Self.signalName(signal)
         switch signal {
+        case SIGKILL where memoryLimitHit:
+            return "killed by \(name) at the \(limits.memoryBytes >> 20) MB memory limit of the command's processes together"
         case SIGXCPU:
             return "killed by \(name) at the \(limits.cpuSeconds) s CPU-time limit"
         case SIGKILL where duration >= Double(limits.cpuSeconds):
             return "killed by \(name), probably at the \(limits.cpuSeconds) s CPU-time limit"
         case SIGXFSZ:
-            return "killed by \(name): a file grew past the size limit"
+            return "killed by \(name): a file grew past the sandbox's file-size limit (writes past it fail with EFBIG)"
         default:
             return "killed by \(name)"
         }

@@ -14,6 +14,9 @@ public struct ProcessOutcome: Sendable, Hashable {
     public var timedOut: Bool
     /// Seconds from start to exit.
     public var duration: Double
+    /// Whether the kernel killed a process of the command's tree at the tree-wide memory limit
+    /// (only where the limit is tree-wide; see ``Sandbox/memoryLimitScope``).
+    public var memoryLimitHit = false
 
     public init(exitCode: Int32?, signal: Int32?, stdout: String, stderr: String, truncated: Bool, timedOut: Bool, duration: Double) {
         self.exitCode = exitCode

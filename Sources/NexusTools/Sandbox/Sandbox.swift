@@ -4,28 +4,40 @@ public import NexusCore
 
 /// Runs commands under a ``CapabilityPolicy``: the only way a tool starts a process.
 ///
-/// Each command gets its own user, mount, pid, ipc, uts and cgroup namespaces, and a network
-/// namespace with no interfaces unless the policy names network hosts; `no_new_privs`; Landlock
+/// Each command gets its own user, mount, pid, ipc, uts, cgroup and network namespaces (with
+/// network allowed, the only way out is a relay per allowed host and port, see
+/// ``SandboxNetwork``); `no_new_privs`; Landlock
 /// rules that let it read the system folders a program needs plus the policy's readable paths,
-/// write only the policy's writable paths, execute only the policy's commands, and (kernels with
-/// Landlock ABI 6) signal nothing outside itself; no capabilities; a seccomp filter that fails
-/// `ptrace`, `mount`, `unshare`, `bpf`, module loading, the keyring, io_uring and similar with
-/// `EPERM`; rlimits from ``ResourceLimits``; only the environment variables the policy names.
-/// The command is pid 1 of its namespace, so killing it at the wall-clock limit ends every
-/// process it started.
+/// write only the policy's writable paths, execute only the policy's commands, connect by TCP
+/// only to the policy's ports (never Nexus's own, see ``SandboxNetwork``), and (kernels with
+/// Landlock ABI 6) signal nothing outside itself; a mount tree that is read-only outside the
+/// writable paths (so no chmod, chown, utime or setxattr of anything else) and, with a command
+/// list, noexec outside the listed programs and the library folders (so the dynamic loader
+/// cannot start anything else); no capabilities; a seccomp filter that fails `ptrace`, `mount`,
+/// `unshare`, `bpf`, module loading, the keyring, io_uring and similar with `EPERM` and allows
+/// only AF_INET/AF_INET6 sockets (with network) and AF_UNIX socket pairs; rlimits from
+/// ``ResourceLimits`` plus a file-size limit; a memory cgroup for the whole tree where the
+/// machine has one; only the environment variables the policy names. The command is pid 1 of
+/// its namespace, so killing it at the wall-clock limit ends every process it started.
 ///
 /// Limits worth knowing (the escape tests show each one that can be shown):
 /// - a hard link to an outside file, planted in a readable folder by someone outside the
 ///   sandbox, is readable through that link (Landlock checks the path used, not the inode);
 ///   the sandbox itself cannot create such links, and Nexus's file tools refuse linked files;
-/// - with network allowed the command shares the host's network: hosts cannot be filtered,
-///   only TCP ports (when every entry of `networkHosts` names one), and UDP is not limited;
-/// - the command list is enforced for `execute_command` and, through Landlock's execute
-///   right, for programs the command starts; an allowed interpreter (`sh`, `python3`) can still
-///   do anything its own language allows inside the sandbox;
+/// - with network allowed the command reaches exactly the allowed host:ports over TCP (an
+///   entry without a port: 80 and 443), through relays Nexus runs; no UDP (DNS included: the
+///   allowed names are in the sandbox's /etc/hosts), no other host, never Nexus's own listener;
+///   IPv6 address entries are not relayed; what the command sends to an allowed host is not
+///   inspected;
+/// - the command list is enforced for `execute_command`, through Landlock's execute right for
+///   programs the command starts, and through noexec mounts for the loader; an allowed
+///   interpreter (`sh`, `python3`) can still do anything its own language allows inside the
+///   sandbox, and a helper program kept inside a library folder can be started by the loader;
 /// - `processes` is an RLIMIT_NPROC, which the kernel does not apply to root: run as root,
 ///   the sandbox's pid namespace caps the process count instead (kernel 6.14+, 301 at least);
-/// - `memoryBytes` limits each process's address space (RLIMIT_AS), not the tree's memory;
+/// - `memoryBytes` limits each process's address space (RLIMIT_AS) and, where Nexus can make a
+///   memory cgroup, the whole tree's memory (``memoryLimitScope`` says which);
+/// - the file-size limit bounds each file, not the disk: many files can still fill it;
 /// - there is no /tmp or /dev/shm unless the policy grants them (Python's `tempfile` falls
 ///   back to the workspace); /proc is the sandbox's own.
 public struct Sandbox: Sendable {
@@ -35,19 +47,37 @@ public struct Sandbox: Sendable {
     public let workspace: URL
     /// False only for ``unsandboxed(policy:workspace:)``.
     public let isolated: Bool
+    /// The largest file a command may write (RLIMIT_FSIZE): a write past it fails with EFBIG,
+    /// or the process gets SIGXFSZ.
+    public let fileSizeLimit: Int
+
+    /// The file-size limit when none is given: 1 GiB.
+    public static let defaultFileSizeLimit = 1 << 30
 
     /// A sandbox for commands of one run.
     /// - Parameters:
     ///   - policy: What the commands may read, write, start and reach, and their limits.
     ///   - workspace: The commands' working directory.
-    public init(policy: CapabilityPolicy, workspace: URL) {
-        self.init(policy: policy, workspace: workspace, isolated: true)
+    ///   - fileSizeLimit: The largest file a command may write, in bytes.
+    public init(policy: CapabilityPolicy, workspace: URL, fileSizeLimit: Int = Sandbox.defaultFileSizeLimit) {
+        self.init(policy: policy, workspace: workspace, isolated: true, fileSizeLimit: fileSizeLimit)
     }
 
-    private init(policy: CapabilityPolicy, workspace: URL, isolated: Bool) {
+    private init(policy: CapabilityPolicy, workspace: URL, isolated: Bool, fileSizeLimit: Int = Sandbox.defaultFileSizeLimit) {
         self.policy = policy
         self.workspace = workspace
         self.isolated = isolated
+        self.fileSizeLimit = max(1, fileSizeLimit)
+    }
+
+    /// What `memoryBytes` bounds on this machine, in words: the whole process tree (through a
+    /// memory cgroup) or, where Nexus can make none, each process alone.
+    public static var memoryLimitScope: String {
+        guard let probe = MemoryCgroup.create(limit: 1 << 30) else {
+            return "each process alone (RLIMIT_AS): no writable memory cgroup for Nexus on this machine"
+        }
+        defer { probe.remove() }
+        return "the command's processes together (\(probe.version.rawValue) memory controller), and each process (RLIMIT_AS)"
     }
 
     /// The same runner without isolation (no namespaces, Landlock, seccomp, dropped
@@ -99,10 +129,14 @@ public struct Sandbox: Sendable {
             readPaths: layout.readPaths,
             writePaths: layout.writePaths,
             executablePaths: layout.executablePaths,
+            libraryPaths: layout.libraryPaths,
             executeReadable: layout.allowedExecutables == nil,
             network: layout.network,
             connectPorts: layout.connectPorts,
+            relayRoutes: layout.relayRoutes,
+            hostsFile: layout.hostsFile,
             limits: policy.limits,
+            fileBytes: fileSizeLimit,
             stdin: Array((stdin ?? "").utf8)
         )
         return try await SandboxedProcess(launch).run()
@@ -121,6 +155,9 @@ public struct Sandbox: Sendable {
         }
         guard layout.permits(path) else {
             throw NexusError(.commandRefused, "\(executable) is not among the commands this run's policy allows (\(allowedList)); add it to the policy's commands to run it")
+        }
+        if let interpreter = layout.refusedInterpreter(of: path) {
+            throw NexusError(.commandRefused, "\(executable) is a script whose #! line starts \(interpreter), which is not among the commands this run's policy allows (\(allowedList)); add that interpreter to the policy's commands, or run the script through an allowed one")
         }
         return path
     }

@@ -15,14 +15,24 @@ struct SandboxLayout: Sendable {
     var writePaths: [String]
     /// Files Landlock lets the sandbox execute when the policy lists commands.
     var executablePaths: [String]
+    /// Folders of shared libraries: with the listed programs, the only places code may be
+    /// mapped executable from when the policy lists commands (everything else is noexec, so
+    /// the loader cannot run an unlisted or copied program). Empty without a command list.
+    var libraryPaths: [String]
+    /// Scripts among the listed programs whose `#!` interpreter is not itself listed, and
+    /// which the sandbox could rewrite; starting one is refused (see ``refusedInterpreter(of:)``).
+    var untrustedScripts: [String: String]
     /// `nil` when the policy allows any command (everything readable may then be executed).
     var allowedExecutables: Set<String>?
     /// PATH directories the sandbox can read, in search order.
     var searchDirectories: [String]
     var environment: [String]
     var network: Bool
-    /// With network: TCP connect only to these ports (empty: unrestricted).
+    /// With network: TCP connect only to these ports (empty: none). Never Nexus's own listener.
     var connectPorts: [UInt16]
+    /// With network: the relays for the allowed destinations, and the /etc/hosts naming them.
+    var relayRoutes: [SandboxNetwork.Route]
+    var hostsFile: String
 
     /// System locations a command needs to start (the loader, libraries, locale and name
     /// service data, CA certificates). /etc is not granted whole: the sandbox runs as the
@@ -96,11 +106,13 @@ struct SandboxLayout: Sendable {
         }
 
         network = !policy.networkHosts.isEmpty
-        let ports = policy.networkHosts.map(Self.port(of:))
-        connectPorts = ports.contains(nil) ? [] : Self.unique(ports.compactMap { $0 }).sorted()
+        (relayRoutes, hostsFile) = try SandboxNetwork.routes(for: policy.networkHosts)
+        connectPorts = SandboxNetwork.connectPorts(of: relayRoutes)
 
         allowedExecutables = nil
         executablePaths = []
+        libraryPaths = []
+        untrustedScripts = [:]
         if let commands = policy.commands {
             // Names found in folders the sandbox cannot write are looked up once per state of
             // those folders; anything else (paths, writable folders) is looked up every run.
@@ -110,21 +122,39 @@ struct SandboxLayout: Sendable {
                 return writable.contains { Self.isBeneath(real, $0) }
             }
             let stamps = cacheable ? searchDirectories.map(ProgramIndex.FolderStamp.init) : []
-            var allowed = Set<String>()
-            var executables: [String] = []
+            var listed: [ProgramIndex.Program] = []
             for command in commands {
-                let programs = cacheable && !command.contains("/")
+                listed += cacheable && !command.contains("/")
                     ? ProgramIndex.shared.programs(named: command, in: searchDirectories, stamps: stamps) { self.programs(for: command) }
                     : programs(for: command)
-                for program in programs {
-                    allowed.insert(program.identity)
-                    executables.append(program.path)
-                    if let interpreter = program.interpreter { executables.append(interpreter) }
+            }
+            let allowed = Set(listed.map(\.identity))
+            var executables: [String] = []
+            for program in listed {
+                executables.append(program.path)
+                guard let interpreter = program.interpreter else { continue }
+                // A script the sandbox can rewrite names its own interpreter: that interpreter
+                // must be a listed command too, or `#!/usr/bin/id` would start anything. A
+                // script in a folder the sandbox cannot write (pydoc3, lsb_release) is the
+                // system's, and its interpreter comes with it.
+                let paths = [program.path, Self.realPath(program.path) ?? program.path]
+                let rewritable = paths.contains { path in writable.contains { Self.isBeneath(path, $0) } }
+                if !rewritable || allowed.contains(Self.identity(interpreter)) {
+                    executables.append(interpreter)
+                } else {
+                    untrustedScripts[program.path] = interpreter
                 }
             }
             allowedExecutables = allowed
             executablePaths = Self.unique(executables + Self.loaders)
+            libraryPaths = SandboxLibraries.folders(for: executablePaths, excludingBeneath: writable)
         }
+    }
+
+    /// The interpreter a listed script would start though the policy does not list it, when
+    /// the script lies where the sandbox can rewrite it; `nil` when `path` may run.
+    func refusedInterpreter(of path: String) -> String? {
+        untrustedScripts[path]
     }
 
     /// Every program `command` could mean, with what Landlock and the command list need to know.
@@ -202,17 +232,6 @@ struct SandboxLayout: Sendable {
         let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         guard let program = text.split(separator: " ").first.map(String.init), program.hasPrefix("/") else { return nil }
         return program
-    }
-
-    /// The port of `host:port`, `[v6]:port`; `nil` when the entry names none.
-    static func port(of destination: String) -> UInt16? {
-        if destination.hasPrefix("[") {
-            guard let close = destination.firstIndex(of: "]") else { return nil }
-            let rest = destination[destination.index(after: close)...]
-            return rest.hasPrefix(":") ? UInt16(rest.dropFirst()) : nil
-        }
-        let parts = destination.split(separator: ":", omittingEmptySubsequences: false)
-        return parts.count == 2 ? UInt16(parts[1]) : nil
     }
 
     /// The paths without those beneath another of them (one Landlock rule covers both).

@@ -20,10 +20,16 @@ final class SandboxedProcess: Sendable {
         var readPaths: [String]
         var writePaths: [String]
         var executablePaths: [String]
+        var libraryPaths: [String]
         var executeReadable: Bool
         var network: Bool
         var connectPorts: [UInt16]
+        /// With network: the relays to open in the sandbox and the /etc/hosts naming them.
+        var relayRoutes: [SandboxNetwork.Route]
+        var hostsFile: String
         var limits: ResourceLimits
+        /// RLIMIT_FSIZE: the largest file the command may write.
+        var fileBytes: Int
         var stdin: [UInt8]
     }
 
@@ -87,21 +93,42 @@ final class SandboxedProcess: Sendable {
         }
 
         let start = Self.now()
+        // The whole tree's memory, where the machine lets Nexus make a memory cgroup.
+        let cgroup = launch.isolated ? MemoryCgroup.create(limit: launch.limits.memoryBytes) : nil
+        defer { cgroup?.remove() }
+        let relays = launch.isolated && launch.network ? RelayHandoff(launch: launch) : nil
         let child: nexus_sandbox_child
-        switch spawn() {
+        switch spawn(joining: cgroup, relays: relays) {
         case .success(let started): child = started
         case .failure(let error): return .failure(error)
         }
+        let relay: NetworkRelay?
+        switch relays.map({ $0.receive(routes: launch.relayRoutes) }) {
+        case .none:
+            relay = nil
+        case .some(.success(let started)):
+            relay = started
+        case .some(.failure(let error)):
+            var started = child
+            _ = nexus_sandbox_signal(&started, 1, SIGKILL)
+            var status: Int32 = 0
+            while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+            for fd in [child.pidfd, child.stdin_fd, child.stdout_fd, child.stderr_fd] where fd >= 0 { Glibc.close(fd) }
+            return .failure(error)
+        }
+        relay?.start()
+        defer { relay?.stop() }
         let registered = state.withLock { state -> Bool in
             state.child = child
             return !state.cancelled
         }
         if !registered { kill() }
-        let outcome = collect(child, start: start)
+        var outcome = collect(child, start: start)
+        outcome.memoryLimitHit = cgroup?.killedAtTheLimit ?? false
         return .success(outcome)
     }
 
-    private func spawn() -> Result<nexus_sandbox_child, NexusError> {
+    private func spawn(joining cgroup: MemoryCgroup?, relays: RelayHandoff?) -> Result<nexus_sandbox_child, NexusError> {
         let launch = launch
         var child = nexus_sandbox_child()
         var message = [CChar](repeating: 0, count: 512)
@@ -110,8 +137,15 @@ final class SandboxedProcess: Sendable {
         let reads = CStringArray(launch.readPaths)
         let writes = CStringArray(launch.writePaths)
         let executables = CStringArray(launch.executablePaths)
+        let libraries = CStringArray(launch.libraryPaths)
         let ports = launch.connectPorts
-        let status: Int32 = withExtendedLifetime((argv, envp, reads, writes, executables)) {
+        let relayAddresses = launch.relayRoutes.map(\.localAddress)
+        let relayPorts = launch.relayRoutes.map(\.port)
+        let hostsPath = relays?.hostsPath ?? ""
+        let status: Int32 = withExtendedLifetime((argv, envp, reads, writes, executables, libraries)) {
+            relayAddresses.withUnsafeBufferPointer { relayAddressBuffer in
+            relayPorts.withUnsafeBufferPointer { relayPortBuffer in
+            hostsPath.withCString { hosts in
             launch.executable.withCString { executable in
                 launch.workingDirectory.withCString { directory in
                     ports.withUnsafeBufferPointer { portBuffer in
@@ -128,17 +162,31 @@ final class SandboxedProcess: Sendable {
                         config.exec_paths = executables.pointer
                         config.exec_path_count = executables.count
                         config.execute_readable = launch.executeReadable ? 1 : 0
+                        config.library_paths = libraries.pointer
+                        config.library_path_count = libraries.count
                         config.network = launch.network ? 1 : 0
                         config.connect_ports = portBuffer.baseAddress
                         config.connect_port_count = portBuffer.count
                         config.cpu_seconds = UInt64(max(0, launch.limits.cpuSeconds))
                         config.memory_bytes = UInt64(max(0, launch.limits.memoryBytes))
                         config.processes = UInt64(max(0, launch.limits.processes))
+                        config.file_bytes = UInt64(max(0, launch.fileBytes))
+                        config.join_cgroup = cgroup == nil ? 0 : 1
+                        config.cgroup_procs_fd = cgroup?.procsFD ?? -1
+                        config.relay_addresses = relayAddressBuffer.baseAddress
+                        config.relay_ports = relayPortBuffer.baseAddress
+                        config.relay_count = relays == nil ? 0 : relayAddressBuffer.count
+                        config.relay_socket = relays?.childEnd ?? -1
+                        config.hosts_file = relays?.hostsPath == nil ? nil : hosts
                         return nexus_sandbox_spawn(&config, &child, &message, message.count)
                     }
                 }
             }
+            }
+            }
+            }
         }
+        relays?.closeChildEnd()
         guard status == 0 else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             return .failure(NexusError(.sandboxFailed, "could not start \(launch.executable): \(text)"))
