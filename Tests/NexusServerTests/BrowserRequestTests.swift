@@ -60,7 +60,7 @@ struct BrowserRequestTests {
                             Self.fields(["Origin": "http://localhost:3000"]), Self.fields(["Origin": "http://127.0.0.1"]),
                             Self.fields(["Sec-Fetch-Site": "cross-site"]), Self.fields(["Sec-Fetch-Site": "same-site"])] {
                 for (path, body) in [("/api/pull", pull), ("/api/copy", #"{"source":"smollm2","destination":"stolen"}"#),
-                                     ("/api/chat", #"{"model":"smollm2","messages":[]}"#)] {
+                                     ("/api/chat", #"{"model":"not-installed","messages":[]}"#)] {
                     try await client.post(path, body, headers: headers) { response in
                         #expect(response.status == .forbidden, "\(path) \(headers)")
                         #expect(response.object["error"]?.stringValue?.contains("Authorization: Bearer") == true)
