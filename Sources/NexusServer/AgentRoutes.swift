@@ -46,7 +46,7 @@ struct AgentRoutes: Sendable {
         let model = try service.catalog.resolve(try fields.string("model") ?? configuration.defaultModel)
         let agent = try budgets(fields, owner: caller)
         let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
-        let policy = try policy(fields, workspace: workspace)
+        let policy = try policy(fields, workspace: workspace, caller: caller)
         try createFolder(workspace)
 
         try await hub.takePlace()
@@ -107,11 +107,13 @@ struct AgentRoutes: Sendable {
         return value
     }
 
-    /// The run's capability policy: the profile the request names (`default` when none), checked
-    /// against the server's bounds, then narrowed by the request's `policy`, if any.
-    private func policy(_ fields: RequestFields, workspace: URL) throws -> CapabilityPolicy {
+    /// The run's capability policy: the profile the request names (`default` when none; an admin
+    /// key may also name one of `policies/admin/`), checked against the server's bounds, then
+    /// narrowed by the request's `policy`, if any.
+    private func policy(_ fields: RequestFields, workspace: URL, caller: KeyRecord) throws -> CapabilityPolicy {
         let name = try fields.string("profile") ?? PolicyProfiles.defaultName
-        let profile = try PolicyProfiles(folder: configuration.policyProfilesFolder).profile(named: name)
+        let profiles = PolicyProfiles(folder: configuration.policyProfilesFolder, includesAdminProfiles: caller.role >= .admin)
+        let profile = try profiles.profile(named: name)
         let bounds = RunPolicyBounds(ceilings: configuration.agentCeilings.toolLimits, home: configuration.home.path,
                                      databaseFile: database.url?.path)
         try bounds.check(profile, profile: name, workspace: workspace.path)

@@ -153,3 +153,35 @@ struct ServerPolicyTests {
         fixture.home.remove()
     }
 }
+
+@Suite("Admin-only policy profiles")
+struct AdminProfileTests {
+    @Test("a profile in policies/admin is refused to an operator and open to an admin; a request naming it may still only narrow it")
+    func adminProfilesNeedAnAdminKey() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": ["done", "done"]])
+        let adminFolder = fixture.home.url.appendingPathComponent("policies/admin")
+        try FileManager.default.createDirectory(at: adminFolder, withIntermediateDirectories: true)
+        try #"commands = ["ls", "git"]"#.write(to: adminFolder.appendingPathComponent("builder.toml"), atomically: true, encoding: .utf8)
+        let (admin, _) = try fixture.newKey(.admin, name: "admin")
+        try await fixture.application().test(.router) { client in
+            try await client.post("/v1/agent/runs", #"{"task":"Build","profile":"builder"}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .forbidden)
+                #expect(response.object["error"]?["message"]?.stringValue?.contains("admin and owner keys only") == true)
+            }
+            try await client.post("/v1/agent/runs", #"{"task":"Build","profile":"builder","policy":{"commands":"any"}}"#, headers: admin) { response in
+                #expect(response.status == .forbidden)
+            }
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Build","profile":"builder"}"#, headers: admin) { response in
+                #expect(response.status == .created)
+                return response.object["id"]?.stringValue ?? ""
+            }
+            #expect(try fixture.storedRun(id)?.policy.decoded(as: CapabilityPolicy.self).commands == ["ls", "git"])
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: admin) { _ in }
+            let many = "[" + Array(repeating: #"".""#, count: 300).joined(separator: ",") + "]"
+            try await client.post("/v1/agent/runs", #"{"task":"x","policy":{"read":\#(many)}}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        fixture.home.remove()
+    }
+}

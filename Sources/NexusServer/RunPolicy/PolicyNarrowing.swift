@@ -15,6 +15,9 @@ struct PolicyNarrowing {
     /// The run's workspace, absolute; relative entries are relative to it.
     let workspace: String
 
+    /// The most entries one list of a request's policy may have (each path is resolved on disk).
+    static let maximumEntries = 256
+
     /// The profile narrowed by `request`.
     /// - Throws: `NexusError(.invalidPolicy)` (400) for a value that is not a policy value,
     ///   `.forbidden` (403) for one wider than the profile.
@@ -23,6 +26,9 @@ struct PolicyNarrowing {
         for key in request.keys.sorted() {
             guard let value = request[key], value != .null else { continue }
             // The policy file's own reader checks the value (types, names, ranges).
+            if let items = value.arrayValue, items.count > Self.maximumEntries {
+                throw NexusError(.invalidArgument, "'policy.\(key)' has \(items.count) entries; a request may list at most \(Self.maximumEntries)")
+            }
             let asked = try PolicyFile.parse(JSONValue.object([key: value]).jsonText, format: .json, source: "'policy'")
             switch key {
             case "read": policy.readablePaths = try paths(asked.readablePaths, within: profile.readablePaths, key: key)

@@ -8,9 +8,17 @@ import NexusTools
 ///
 /// Without a `default.toml` the server's own default applies: the workspace only (read and
 /// write), the default commands, no network, no environment variables, no databases.
+///
+/// Profiles in `policies/admin/` are for admin and owner keys only: that is how a server lets
+/// its admins run wider than its operators. An admin key looks there first.
 struct PolicyProfiles: Sendable {
     /// `$NEXUS_HOME/policies`.
     let folder: URL
+    /// Whether the caller may use the profiles in `policies/admin/` (an admin or owner key).
+    var includesAdminProfiles = false
+
+    /// The folder of the profiles only admin and owner keys may use.
+    var adminFolder: URL { folder.appendingPathComponent("admin", isDirectory: true) }
 
     /// The profile a request gets when it names none.
     static let defaultName = "default"
@@ -27,7 +35,8 @@ struct PolicyProfiles: Sendable {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw NexusError(.invalidArgument, "'profile' must be the name of a policy profile (letters, digits, '-', '_'), like \"default\"")
         }
-        for format in ["toml", "json"] {
+        let folders = includesAdminProfiles ? [adminFolder, folder] : [folder]
+        for (folder, format) in folders.flatMap({ folder in ["toml", "json"].map { (folder, $0) } }) {
             let file = folder.appendingPathComponent("\(name).\(format)")
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
             do {
@@ -37,12 +46,16 @@ struct PolicyProfiles: Sendable {
             }
         }
         if name == Self.defaultName { return Self.builtInDefault }
+        if !includesAdminProfiles, ["toml", "json"].contains(where: { FileManager.default.fileExists(atPath: adminFolder.appendingPathComponent("\(name).\($0)").path) }) {
+            throw NexusError(.forbidden, "the policy profile '\(name)' is for admin and owner keys only; use another profile or a key with the admin role")
+        }
         throw NexusError(.invalidArgument, "there is no policy profile '\(name)'; this server has: \(names().joined(separator: ", ")) (an admin adds one as \(folder.path)/\(name).toml)")
     }
 
     /// The names of the profiles there are, `default` included.
     func names() -> [String] {
-        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        let files = (includesAdminProfiles ? [adminFolder, folder] : [folder])
+            .flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? [] }
         let named = files.compactMap { file -> String? in
             let url = URL(fileURLWithPath: file)
             return ["toml", "json"].contains(url.pathExtension) ? url.deletingPathExtension().lastPathComponent : nil
