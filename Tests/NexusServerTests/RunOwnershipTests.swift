@@ -78,6 +78,9 @@ struct RunOwnershipTests {
             }
             gate.open()
             try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: admin) { _ in }
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.object["status"]?.stringValue == "cancelled")
+            }
         }
         fixture.home.remove()
     }
