@@ -18,6 +18,9 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var recalledMemories: Int
     /// When HOPE replays, compiles or guides instead of reasoning from scratch.
     public var hope: HopeThresholds
+    /// The API key that starts the run through the server; the run belongs to it from the moment
+    /// it is stored (`RunRecord.ownerKeyID`). Nil outside the server.
+    public var ownerKeyID: String?
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,

@@ -45,7 +45,8 @@ public struct AgentRunner: Sendable {
             var record = RunRecord(
                 task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
                 state: try JSONValue(encoding: state), mode: dispatch.mode.rawValue, confidence: dispatch.confidence,
-                followedRunID: dispatch.trace?.runID, module: dispatch.module, dispatchReason: dispatch.reason)
+                followedRunID: dispatch.trace?.runID, module: dispatch.module, dispatchReason: dispatch.reason,
+                ownerKeyID: configuration.ownerKeyID)
             try RunStore(database: database).create(record)
             emit(.started(runID: record.id, task: trimmed, resumed: false))
             emit(.dispatched(mode: dispatch.mode, confidence: dispatch.confidence, reason: dispatch.reason))

@@ -25,7 +25,8 @@ public struct ServerLauncher: Sendable {
         let server = ServerConfiguration(
             host: host ?? configuration.serverHost, port: port ?? configuration.serverPort, home: configuration.home,
             defaultModel: configuration.defaultModel, slots: configuration.slots, queueLimit: configuration.queueLimit,
-            maxLoadedModels: configuration.maxLoadedModels, maxAgentRuns: configuration.maxAgentRuns)
+            maxLoadedModels: configuration.maxLoadedModels, maxAgentRuns: configuration.maxAgentRuns,
+            agentCeilings: try AgentCeilings.fromEnvironment())
         let dependencies = ServerDependencies(
             loadModel: { name in
                 // Only names from the store reach here (the server resolves them first), never paths.

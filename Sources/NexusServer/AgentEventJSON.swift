@@ -79,6 +79,7 @@ enum AgentEventJSON {
             "created_at": .string(WireTime.rfc3339(record.createdAt)), "updated_at": .string(WireTime.rfc3339(record.updatedAt)),
             "prompt_tokens": .number(Double(record.promptTokens)), "completion_tokens": .number(Double(record.completionTokens)),
             "mode": .string(record.mode), "confidence": .number(record.confidence), "dispatch_reason": .string(record.dispatchReason),
+            "error": record.failure.map(JSONValue.string) ?? .null,
         ]
         if let steps {
             body["steps"] = .array(steps.map { step in

@@ -16,33 +16,38 @@ struct AgentRoutes: Sendable {
     let makeRunner: @Sendable (any InferenceBackend, AgentConfiguration) throws -> AgentRunner
 
     func register(on router: Router<NexusRequestContext>) {
-        router.post("/v1/agent/runs") { request, _ in try await start(request) }
-        router.get("/v1/agent/runs") { request, _ in try list(request) }
+        router.post("/v1/agent/runs") { request, context in try await start(request, caller: try key(context)) }
+        router.get("/v1/agent/runs") { request, context in try await list(request, caller: context.caller ?? .anonymous) }
         router.get("/v1/agent/runs/{id}") { _, context in
-            let record = try record(context.parameters.require("id"))
-            return Response.json(AgentEventJSON.run(record, steps: try RunStore(database: database).steps(runID: record.id)))
+            let record = try await record(context.parameters.require("id"), for: context.caller ?? .anonymous)
+            return Response.json(AgentEventJSON.run(record, steps: try await RunStore(database: database).loadSteps(runID: record.id)))
         }
-        router.get("/v1/agent/runs/{id}/events") { request, context in try await events(request, id: context.parameters.require("id")) }
-        router.post("/v1/agent/runs/{id}/cancel") { _, context in try await cancel(context.parameters.require("id")) }
+        router.get("/v1/agent/runs/{id}/events") { request, context in
+            try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
+        }
+        router.post("/v1/agent/runs/{id}/cancel") { _, context in try await cancel(context.parameters.require("id"), caller: try key(context)) }
     }
 
-    private func start(_ request: Request) async throws -> Response {
+    /// The key of a request that runs or controls agents. The edge lets none through without
+    /// one (executing tools is never open); this says so again rather than assume it.
+    private func key(_ context: NexusRequestContext) throws -> KeyRecord {
+        guard case .key(let key)? = context.caller else {
+            throw NexusError(.unauthorized, AccessDecision.unauthenticatedMessage)
+        }
+        return key
+    }
+
+    private func start(_ request: Request, caller: KeyRecord) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let task = try fields.requiredString("task")
         guard !task.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw NexusError(.invalidArgument, "'task' is empty; say what the agent should do")
         }
         let model = try service.catalog.resolve(try fields.string("model") ?? configuration.defaultModel)
-        var agent = AgentConfiguration()
-        if let steps = try fields.integer("max_steps", in: 1...200) { agent.maxSteps = steps }
-        if let tokens = try fields.integer("max_tokens", in: 1...10_000_000) { agent.maxTokens = tokens }
-        if let seconds = try fields.number("max_seconds") {
-            guard seconds > 0, seconds <= 86_400 else { throw NexusError(.invalidArgument, "'max_seconds' must be from 1 to 86400") }
-            agent.maxWallSeconds = seconds
-        }
-        let policy = try fields.fields("policy").map { try PolicyFile.parse(JSONValue.object($0.object).jsonText, format: .json, source: "'policy'") }
-            ?? CapabilityPolicy.default
-        let workspace = try workspaceFolder(try fields.string("workspace"))
+        let agent = try budgets(fields, owner: caller)
+        let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
+        let policy = try policy(fields, workspace: workspace, caller: caller)
+        try createFolder(workspace)
 
         try await hub.takePlace()
         let runner: AgentRunner
@@ -63,7 +68,7 @@ struct AgentRoutes: Sendable {
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
         }
-        guard let record = try RunStore(database: database).run(id: id) else {
+        guard let record = try await RunStore(database: database).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
         var body = AgentEventJSON.run(record, steps: nil).objectValue ?? [:]
@@ -71,40 +76,93 @@ struct AgentRoutes: Sendable {
         return Response.json(.object(body), status: .created, headers: [.location: "/v1/agent/runs/\(id)"])
     }
 
-    /// The run's folder under `$NEXUS_HOME/workspaces`: a client names it, never a path of its own.
-    private func workspaceFolder(_ name: String?) throws -> URL {
+    /// The run's budgets: what the request asks, within the server's ceilings (more is refused).
+    private func budgets(_ fields: RequestFields, owner: KeyRecord) throws -> AgentConfiguration {
+        let ceilings = configuration.agentCeilings
+        var agent = AgentConfiguration()
+        agent.ownerKeyID = owner.id
+        agent.maxSteps = min(agent.maxSteps, ceilings.maxSteps)
+        agent.maxTokens = min(agent.maxTokens, ceilings.maxTokens)
+        agent.maxWallSeconds = min(agent.maxWallSeconds, ceilings.maxSeconds)
+        if let steps = try fields.number("max_steps") {
+            agent.maxSteps = Int(try Self.budget(steps, "max_steps", maximum: Double(ceilings.maxSteps), whole: true))
+        }
+        if let tokens = try fields.number("max_tokens") {
+            agent.maxTokens = Int(try Self.budget(tokens, "max_tokens", maximum: Double(ceilings.maxTokens), whole: true))
+        }
+        if let seconds = try fields.number("max_seconds") {
+            agent.maxWallSeconds = try Self.budget(seconds, "max_seconds", maximum: ceilings.maxSeconds, whole: false)
+        }
+        return agent
+    }
+
+    /// A budget a request asks for: 400 when it is not a positive number, 403 above the ceiling.
+    private static func budget(_ value: Double, _ name: String, maximum: Double, whole: Bool) throws -> Double {
+        guard value > 0, !whole || value == value.rounded() else {
+            throw NexusError(.invalidArgument, "'\(name)' must be a \(whole ? "whole " : "")number greater than 0")
+        }
+        guard value <= maximum else {
+            throw NexusError(.forbidden, "'\(name)' asks for \(RunPolicyBounds.number(value)), above this server's maximum of \(RunPolicyBounds.number(maximum)); ask for less")
+        }
+        return value
+    }
+
+    /// The run's capability policy: the profile the request names (`default` when none; an admin
+    /// key may also name one of `policies/admin/`), checked against the server's bounds, then
+    /// narrowed by the request's `policy`, if any.
+    private func policy(_ fields: RequestFields, workspace: URL, caller: KeyRecord) throws -> CapabilityPolicy {
+        let name = try fields.string("profile") ?? PolicyProfiles.defaultName
+        let profiles = PolicyProfiles(folder: configuration.policyProfilesFolder, includesAdminProfiles: caller.role >= .admin)
+        let profile = try profiles.profile(named: name)
+        let bounds = RunPolicyBounds(ceilings: configuration.agentCeilings.toolLimits, home: configuration.home.path,
+                                     databaseFile: database.url?.path)
+        try bounds.check(profile, profile: name, workspace: workspace.path)
+        guard let asked = try fields.fields("policy") else { return profile }
+        let policy = try PolicyNarrowing(profileName: name, profile: profile, workspace: PolicyPath.resolved(workspace.path, workspace: "/"))
+            .narrowed(by: asked.object)
+        try bounds.check(policy, profile: name, workspace: workspace.path)
+        return policy
+    }
+
+    /// The run's folder, `$NEXUS_HOME/workspaces/KEY_ID/NAME`: a client names it, never a path of
+    /// its own, and each key has its own folders, so one key's run never sees another's files.
+    private func workspaceFolder(_ name: String?, owner: KeyRecord) throws -> URL {
         let folderName = name ?? "run-" + RandomID.make().prefix(12)
         guard !folderName.isEmpty, folderName.count <= 100, !folderName.hasPrefix("."),
-              folderName.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+              folderName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
             throw NexusError(.invalidArgument, "'workspace' must be a folder name (letters, digits, '-', '_', '.'); it lives under $NEXUS_HOME/workspaces")
         }
-        let folder = configuration.home.appendingPathComponent("workspaces", isDirectory: true)
+        return configuration.home.appendingPathComponent("workspaces", isDirectory: true)
+            .appendingPathComponent(owner.id, isDirectory: true)
             .appendingPathComponent(folderName, isDirectory: true)
+    }
+
+    private func createFolder(_ folder: URL) throws {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
             throw NexusError(.ioError, "cannot create the workspace \(folder.path): \(error.localizedDescription)")
         }
-        return folder
     }
 
-    private func list(_ request: Request) throws -> Response {
+    private func list(_ request: Request, caller: Caller) async throws -> Response {
         let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
         guard (1...1000).contains(limit) else { throw NexusError(.invalidArgument, "'limit' must be from 1 to 1000") }
         let status = request.uri.queryParameters.get("status")
-        let runs = try RunStore(database: database).list(limit: limit, status: status)
+        let runs = try await RunStore(database: database).list(limit: limit, status: status, scope: RunAccess.scope(of: caller))
         return Response.json(["object": "list", "data": .array(runs.map { AgentEventJSON.run($0, steps: nil) })])
     }
 
-    private func record(_ id: String) throws -> RunRecord {
-        guard let record = try RunStore(database: database).run(id: id) else {
-            throw NexusError(.notFound, "no agent run '\(id)'; list runs with GET /v1/agent/runs")
+    /// The run, if `caller` may see it; another key's run is answered as no run at all.
+    private func record(_ id: String, for caller: Caller) async throws -> RunRecord {
+        guard let record = try await RunStore(database: database).loadRun(id: id), RunAccess.mayRead(owner: record.ownerKeyID, caller: caller) else {
+            throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
         }
         return record
     }
 
-    private func events(_ request: Request, id: String) async throws -> Response {
-        let record = try record(id)
+    private func events(_ request: Request, id: String, caller: Caller) async throws -> Response {
+        let record = try await record(id, for: caller)
         let after = request.headers[.init("Last-Event-ID")!].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             ?? request.uri.queryParameters.get("after", as: Int.self) ?? 0
         if let live = await hub.events(of: id, after: after) {
@@ -112,14 +170,18 @@ struct AgentRoutes: Sendable {
                 for await event in live { try await send(event.serverSentEvent) }
             }
         }
-        let past = AgentEventJSON.replay(record, steps: try RunStore(database: database).steps(runID: id))
+        let past = AgentEventJSON.replay(record, steps: try await RunStore(database: database).loadSteps(runID: id))
         return Response.eventStream { send in
             for event in past where event.sequence > after { try await send(event.serverSentEvent) }
         }
     }
 
-    private func cancel(_ id: String) async throws -> Response {
-        let record = try record(id)
+    /// Only the key that started a run, or an admin, cancels it; to any other key it does not exist.
+    private func cancel(_ id: String, caller: KeyRecord) async throws -> Response {
+        let record = try await record(id, for: .key(caller))
+        guard RunAccess.mayControl(owner: record.ownerKeyID, caller: .key(caller)) else {
+            throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
+        }
         guard await hub.cancel(id) else {
             throw NexusError(.conflict, "run \(id) is not running in this server (status \(record.status)); nothing to cancel")
         }

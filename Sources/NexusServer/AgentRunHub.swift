@@ -1,6 +1,7 @@
 import Foundation
 import NexusAgent
 import NexusCore
+import NexusStore
 
 /// The agent runs started by this server: each runs on a task of its own, its events are kept in
 /// order so that a client can replay them from any point (`Last-Event-ID`) and then follow live.
@@ -18,13 +19,16 @@ actor AgentRunHub {
     private var finishedOrder: [String] = []
     private let keptFinished = 256
     private let metrics: ServerMetrics
+    /// Where runs are stored: a run whose stream ends while it is still `running` is ended here.
+    private let store: RunStore
     /// Runs going at once, and places taken by runs about to start.
     private let maxActiveRuns: Int
     private var places = 0
 
-    init(metrics: ServerMetrics, maxActiveRuns: Int) {
+    init(metrics: ServerMetrics, maxActiveRuns: Int, store: RunStore) {
         self.metrics = metrics
         self.maxActiveRuns = maxActiveRuns
+        self.store = store
     }
 
     /// Takes a place for a new run, to be given back with `releasePlace` when it ends.
@@ -47,6 +51,7 @@ actor AgentRunHub {
         let (idStream, idContinuation) = AsyncThrowingStream<String, any Error>.makeStream()
         let task = Task {
             var runID: String?
+            var failure: (any Error)?
             do {
                 for try await event in events {
                     if case .started(let id, _, _) = event {
@@ -61,13 +66,17 @@ actor AgentRunHub {
                     if let runID { self.append(event, to: runID) }
                 }
             } catch {
+                failure = error
                 if let runID {
                     self.appendFailure(error, to: runID)
                 } else {
                     idContinuation.finish(throwing: error)
                 }
             }
-            if let runID { self.finish(runID) }
+            if let runID {
+                await self.settle(runID, failure: failure, cancelled: Task.isCancelled)
+                self.finish(runID)
+            }
             await onEnd()
         }
         for try await id in idStream {
@@ -104,6 +113,24 @@ actor AgentRunHub {
         return true
     }
 
+    /// Ends the run in the store if its stream stopped while the store still says `running`:
+    /// the runner ends a run itself when it answers, runs out of budget or is cancelled, but an
+    /// error (the backend failed, a store write failed) ends its stream with the run unfinished.
+    /// Such a run is `failed`, with the error kept; a cancelled one is `cancelled`.
+    private func settle(_ id: String, failure: (any Error)?, cancelled: Bool) async {
+        let wasCancelled = failure is CancellationError || (failure == nil && cancelled)
+        let status: RunStatus = wasCancelled ? .cancelled : .failed
+        let reason: String? = wasCancelled ? nil : failure.map(Self.describe) ?? "the run stopped without a final status"
+        // If the store cannot be written now, the run stays `running` and `nexus runs` shows it as
+        // unfinished, as after a crash; nothing better can be done here.
+        _ = try? await store.endIfRunning(runID: id, status: status, failure: reason)
+    }
+
+    /// An error in words a client can read (a NexusError's message, else its description).
+    static func describe(_ error: any Error) -> String {
+        (error as? NexusError)?.message ?? "the run stopped: \(error)"
+    }
+
     private func register(_ id: String) {
         if runs[id] == nil { runs[id] = LiveRun() }
     }
@@ -114,7 +141,7 @@ actor AgentRunHub {
     }
 
     private func appendFailure(_ error: any Error, to id: String) {
-        let message = (error as? NexusError)?.message ?? "the run stopped: \(error)"
+        let message = Self.describe(error)
         publish(type: "error", data: ["message": .string(message)], to: id)
     }
 

@@ -53,7 +53,7 @@ struct EdgeMiddleware: RouterMiddleware {
         let decision: AccessDecision
         do {
             decision = try access.authorize(method: request.method.rawValue, path: request.uri.path,
-                                            authorization: request.headers[.authorization])
+                                            authorization: request.headers[.authorization], provenance: Self.provenance(of: request))
         } catch {
             throw NexusError(.backendUnavailable, "the API keys cannot be read right now; try again shortly")
         }
@@ -66,7 +66,17 @@ struct EdgeMiddleware: RouterMiddleware {
         case .allowed(let caller): return caller
         case .unauthenticated: throw NexusError(.unauthorized, decision.message ?? AccessDecision.unauthenticatedMessage)
         case .forbidden: throw NexusError(.forbidden, decision.message ?? "this key's role may not use this route")
+        case .foreignRequest(let reason): throw NexusError(.forbidden, reason)
         }
+    }
+
+    /// Where the request says it comes from. HTTP/1.1's `Host` reaches Hummingbird as the
+    /// request's authority (NIO moves it there); a `Host` field that stays is checked as well.
+    static func provenance(of request: Request) -> LoopbackRequestGuard.Provenance {
+        LoopbackRequestGuard.Provenance(
+            hosts: [request.head.authority, request.headers[.init("Host")!]].compactMap { $0 },
+            origin: request.headers[.init("Origin")!],
+            fetchSite: request.headers[.init("Sec-Fetch-Site")!])
     }
 
     /// The error as the route's API writes it.

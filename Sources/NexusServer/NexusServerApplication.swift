@@ -37,13 +37,14 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         gate: GenerationGate(slots: configuration.slots, queueLimit: configuration.queueLimit),
         metrics: metrics, catalog: catalog)
     let router = Router(context: NexusRequestContext.self)
-    let access = AccessPolicy(host: configuration.host, keys: KeyStore(database: dependencies.database))
+    let access = AccessPolicy(host: configuration.host, port: configuration.port, keys: KeyStore(database: dependencies.database))
     router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
-    AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns), configuration: configuration,
+    AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns,
+                                                                 store: RunStore(database: dependencies.database)), configuration: configuration,
                 database: dependencies.database, makeRunner: dependencies.makeAgentRunner).register(on: router)
     return Application(
         router: router,

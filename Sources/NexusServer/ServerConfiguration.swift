@@ -1,4 +1,5 @@
 public import Foundation
+public import NexusCore
 
 /// How `nexus serve` runs: read once at start (NexusRuntime fills it from flags and environment).
 public struct ServerConfiguration: Sendable {
@@ -18,10 +19,12 @@ public struct ServerConfiguration: Sendable {
     public var maxLoadedModels: Int
     /// Agent runs going at once; beyond this `POST /v1/agent/runs` answers 503 with Retry-After.
     public var maxAgentRuns: Int
+    /// The most any agent run may use, whatever its request or profile asks: the server's ceilings.
+    public var agentCeilings: AgentCeilings
 
     public init(host: String = "127.0.0.1", port: Int = 11434, home: URL, defaultModel: String = "qwen2.5-coder:0.5b",
                 slots: Int = 1, queueLimit: Int = 32, maxBodyBytes: Int = 16 << 20, maxLoadedModels: Int = 2,
-                maxAgentRuns: Int = 16) {
+                maxAgentRuns: Int = 16, agentCeilings: AgentCeilings = AgentCeilings()) {
         self.host = host
         self.port = port
         self.home = home
@@ -31,10 +34,37 @@ public struct ServerConfiguration: Sendable {
         self.maxBodyBytes = maxBodyBytes
         self.maxLoadedModels = maxLoadedModels
         self.maxAgentRuns = maxAgentRuns
+        self.agentCeilings = agentCeilings
     }
+
+    /// `$NEXUS_HOME/policies`: the named policy profiles a run request may pick (`NAME.toml`).
+    public var policyProfilesFolder: URL { home.appendingPathComponent("policies", isDirectory: true) }
 
     /// Whether only this machine can reach the server (keys are then optional for reading and generating).
     public var isLoopback: Bool {
         host == "127.0.0.1" || host == "::1" || host == "localhost" || host.hasPrefix("127.")
+    }
+}
+
+/// The server's maximum for every limit an agent run has. A request may ask for less, never for
+/// more (more is refused with 403, never clamped in silence), and a policy profile that allows
+/// more is refused until an admin lowers it.
+public struct AgentCeilings: Sendable, Hashable {
+    /// Most model turns of one run.
+    public var maxSteps: Int
+    /// Most completion tokens of one run.
+    public var maxTokens: Int
+    /// Most wall-clock seconds of one run.
+    public var maxSeconds: Double
+    /// Most of each resource one tool call may use (`[limits]` of a policy).
+    public var toolLimits: ResourceLimits
+
+    public init(maxSteps: Int = 200, maxTokens: Int = 1_000_000, maxSeconds: Double = 3_600,
+                toolLimits: ResourceLimits = ResourceLimits(cpuSeconds: 300, wallSeconds: 600, memoryBytes: 4 << 30,
+                                                            processes: 256, outputBytes: 1 << 20)) {
+        self.maxSteps = maxSteps
+        self.maxTokens = maxTokens
+        self.maxSeconds = maxSeconds
+        self.toolLimits = toolLimits
     }
 }

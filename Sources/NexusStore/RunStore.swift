@@ -174,6 +174,89 @@ public struct RunStore: Sendable {
         }
     }
 
+    // MARK: - Owners and endings, from async code (the server)
+
+    /// Ends a run that is still marked running with `status`, keeping `failure` as the reason,
+    /// so that no exit path (a backend error, a lost store write, a cancelled stream) leaves a
+    /// run `running` for ever. A run that already ended is left as it is.
+    /// - Returns: Whether the run was still running (and is now ended).
+    /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
+    @discardableResult
+    public func endIfRunning(runID: String, status: RunStatus, failure: String?) async throws -> Bool {
+        try await write("end run \(runID)") { db in
+            try db.execute(sql: """
+                UPDATE runs SET status = ?, failure = coalesce(?, failure), updated_at = ?,
+                    outcome = CASE WHEN ? = 'failed' THEN 'failure' ELSE coalesce(outcome, 'unknown') END,
+                    outcome_source = CASE WHEN ? = 'failed' THEN 'error' ELSE coalesce(outcome_source, 'none') END
+                WHERE id = ? AND status = 'running'
+                """, arguments: [status.rawValue, failure, Date().databaseSeconds, status.rawValue, status.rawValue, runID])
+            return db.changesCount > 0
+        }
+    }
+
+    /// The run with exactly this id, or nil, read without blocking the caller's thread.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func loadRun(id: String) async throws -> RunRecord? {
+        try await read("load run \(id)") { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
+        }
+    }
+
+    /// A run's steps in the order they were saved, read without blocking the caller's thread.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func loadSteps(runID: String) async throws -> [RunStep] {
+        try await read("load the steps of run \(runID)") { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
+                .map(RunStep.init(row:))
+        }
+    }
+
+    /// The newest runs in `scope` first.
+    /// - Parameters:
+    ///   - limit: The most runs returned.
+    ///   - status: Only runs with this status, when given.
+    ///   - scope: Whose runs: every run, one key's, or those of no key.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func list(limit: Int, status: String?, scope: RunScope) async throws -> [RunRecord] {
+        var conditions: [String] = []
+        var values: [DatabaseValue] = []
+        if let status {
+            conditions.append("status = ?")
+            values.append(status.databaseValue)
+        }
+        switch scope {
+        case .all: break
+        case .ownedBy(let keyID):
+            conditions.append("owner_key_id = ?")
+            values.append(keyID.databaseValue)
+        case .unowned:
+            conditions.append("owner_key_id IS NULL")
+        }
+        values.append(max(limit, 0).databaseValue)
+        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT * FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ?"
+        let arguments = values
+        return try await read("list runs") { db in
+            try Row.fetchAll(db, sql: sql, arguments: StatementArguments(arguments)).map(RunRecord.init(row:))
+        }
+    }
+
+    private func read<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.writer.read(body)
+        } catch {
+            throw StoreFailure.operation(action, database.location, error)
+        }
+    }
+
+    private func write<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await database.writer.write(body)
+        } catch {
+            throw StoreFailure.operation(action, database.location, error)
+        }
+    }
+
     private static func exists(_ id: String, _ db: Database) throws -> Bool {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [id]) ?? false
     }
@@ -182,20 +265,22 @@ public struct RunStore: Sendable {
         try db.execute(sql: """
             INSERT INTO runs (id, task, model, workspace, status, policy, state, answer, outcome, outcome_source,
                               created_at, updated_at, prompt_tokens, completion_tokens, mode, confidence, followed_run_id, module,
-                              dispatch_reason)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              dispatch_reason, owner_key_id, failure)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 task = excluded.task, model = excluded.model, workspace = excluded.workspace, status = excluded.status,
                 policy = excluded.policy, state = excluded.state, answer = excluded.answer, outcome = excluded.outcome,
                 outcome_source = excluded.outcome_source, created_at = excluded.created_at,
                 updated_at = excluded.updated_at, prompt_tokens = excluded.prompt_tokens,
                 completion_tokens = excluded.completion_tokens, mode = excluded.mode, confidence = excluded.confidence,
-                followed_run_id = excluded.followed_run_id, module = excluded.module, dispatch_reason = excluded.dispatch_reason
+                followed_run_id = excluded.followed_run_id, module = excluded.module, dispatch_reason = excluded.dispatch_reason,
+                owner_key_id = coalesce(runs.owner_key_id, excluded.owner_key_id),
+                failure = coalesce(excluded.failure, runs.failure)
             """, arguments: [
                 run.id, run.task, run.model, run.workspace, run.status, run.policy.jsonText, run.state.jsonText,
                 run.answer, run.outcome, run.outcomeSource, run.createdAt.databaseSeconds, run.updatedAt.databaseSeconds,
                 run.promptTokens, run.completionTokens, run.mode, run.confidence, run.followedRunID, run.module,
-                run.dispatchReason,
+                run.dispatchReason, run.ownerKeyID, run.failure,
             ])
     }
 }
@@ -221,7 +306,9 @@ extension RunRecord {
             confidence: try row.value("confidence"),
             followedRunID: try row.value("followed_run_id"),
             module: try row.value("module"),
-            dispatchReason: try row.value("dispatch_reason"))
+            dispatchReason: try row.value("dispatch_reason"),
+            ownerKeyID: try row.value("owner_key_id"),
+            failure: try row.value("failure"))
     }
 }
 

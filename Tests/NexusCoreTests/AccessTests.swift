@@ -226,3 +226,73 @@ private func key(_ role: Role, revoked: Bool = false) -> KeyRecord {
         #expect(ConstantTime.equal([UInt8](), []))
     }
 }
+
+@Suite struct LoopbackRequestGuardTests {
+    let guardOn11434 = LoopbackRequestGuard(port: 11434)
+
+    @Test("loopback authorities with the server's port or none are its own", arguments: [
+        ("127.0.0.1:11434", true), ("localhost", true), ("LOCALHOST:11434", true), ("[::1]:11434", true), ("[::1]", true),
+        ("127.9.9.9", true), ("localhost:11435", false), ("evil.example", false), ("evil.example:11434", false),
+        ("127.0.0.1.nip.io", false), ("0.0.0.0:11434", false), ("::1", false), ("127.0.0.1:", false), ("user@127.0.0.1", false),
+        ("127.0.0.1:11434/x", false), ("", false), ("127.0.0.1, evil.example", false),
+    ])
+    func authorities(authority: String, own: Bool) {
+        #expect(guardOn11434.isOwnAuthority(authority) == own)
+    }
+
+    @Test("only the server's own loopback origin is its own; null, other ports and other sites are not", arguments: [
+        ("http://127.0.0.1:11434", true), ("http://localhost:11434", true), ("http://[::1]:11434", true), ("HTTP://LOCALHOST:11434", true),
+        ("http://localhost:3000", false), ("http://localhost", false), ("null", false), ("http://evil.example", false),
+        ("file://", false), ("http://127.0.0.1:11434.evil.example", false), ("chrome-extension://abc", false),
+    ])
+    func origins(origin: String, own: Bool) {
+        #expect(guardOn11434.isOwnOrigin(origin) == own)
+    }
+
+    @Test func aPageAnotherSiteSentIsRefusedAndAClientThatSaysNothingIsNot() {
+        #expect(guardOn11434.refusal(.init()) == nil)
+        #expect(guardOn11434.refusal(.init(hosts: ["127.0.0.1:11434"], origin: "http://127.0.0.1:11434", fetchSite: "same-origin")) == nil)
+        #expect(guardOn11434.refusal(.init(hosts: ["localhost"], fetchSite: "none")) == nil)
+        #expect(guardOn11434.refusal(.init(hosts: ["evil.example:11434"]))?.contains("DNS rebinding") == true)
+        #expect(guardOn11434.refusal(.init(hosts: ["localhost", "evil.example"])) != nil)
+        #expect(guardOn11434.refusal(.init(origin: "http://evil.example"))?.contains("evil.example") == true)
+        #expect(guardOn11434.refusal(.init(fetchSite: "cross-site")) != nil)
+        #expect(guardOn11434.refusal(.init(fetchSite: "Same-Site")) != nil)
+    }
+
+    @Test func onLoopbackAKeylessRequestFromAPageIsRefusedButAKeyedOneIsNot() throws {
+        let keys = DictionaryKeys(["op": key(.operator)])
+        let policy = AccessPolicy(host: "127.0.0.1", port: 11434, keys: keys)
+        let page = LoopbackRequestGuard.Provenance(hosts: ["evil.example:11434"], origin: "http://evil.example:11434")
+        let refused = try policy.authorize(method: "GET", path: "/api/tags", authorization: nil, provenance: page)
+        #expect(refused.httpStatus == 403)
+        #expect(try policy.authorize(method: "POST", path: "/api/pull", authorization: "Bearer nxk_wrong", provenance: page).httpStatus == 403)
+        #expect(try policy.authorize(method: "GET", path: "/api/tags", authorization: "Bearer op", provenance: page) == .allowed(.key(key(.operator))))
+        #expect(try policy.authorize(method: "GET", path: "/health", authorization: nil, provenance: page) == .allowed(.anonymous))
+        #expect(try policy.authorize(method: "GET", path: "/api/tags", authorization: nil, provenance: .init(hosts: ["localhost:11434"])) == .allowed(.anonymous))
+    }
+}
+
+@Suite struct RunAccessTests {
+    @Test func aRunIsItsOwnersAndTheAdminsAndNoOneElses() {
+        let owner = KeyRecord(id: "key_owner", name: "a", role: .operator, createdAt: Date(timeIntervalSince1970: 0))
+        let other = KeyRecord(id: "key_other", name: "b", role: .operator, createdAt: Date(timeIntervalSince1970: 0))
+        #expect(RunAccess.mayRead(owner: owner.id, caller: .key(owner)))
+        #expect(RunAccess.mayControl(owner: owner.id, caller: .key(owner)))
+        #expect(!RunAccess.mayRead(owner: owner.id, caller: .key(other)))
+        #expect(!RunAccess.mayControl(owner: owner.id, caller: .key(other)))
+        #expect(!RunAccess.mayRead(owner: owner.id, caller: .anonymous))
+        #expect(!RunAccess.mayRead(owner: owner.id, caller: .key(key(.viewer))))
+        for role in [Role.admin, .owner] {
+            #expect(RunAccess.mayRead(owner: owner.id, caller: .key(key(role))))
+            #expect(RunAccess.mayControl(owner: owner.id, caller: .key(key(role))))
+            #expect(RunAccess.scope(of: .key(key(role))) == .all)
+        }
+        // A run started outside the server belongs to no key: this machine's user, and admins.
+        #expect(RunAccess.mayRead(owner: nil, caller: .anonymous))
+        #expect(!RunAccess.mayControl(owner: nil, caller: .anonymous))
+        #expect(!RunAccess.mayRead(owner: nil, caller: .key(other)))
+        #expect(RunAccess.scope(of: .key(other)) == .ownedBy("key_other"))
+        #expect(RunAccess.scope(of: .anonymous) == .unowned)
+    }
+}

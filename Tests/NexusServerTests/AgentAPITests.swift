@@ -22,24 +22,29 @@ struct AgentAPITests {
                 return body["id"]?.stringValue ?? ""
             }
             // Following the events blocks until the run ends, so the whole stream is read here.
-            let types: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get) { response in
+            let types: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { response in
                 response.text.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
             }
             #expect(types == ["started", "dispatched", "thinking", "tool_call", "tool_result", "thinking", "finished"])
-            let written = fixture.home.url.appendingPathComponent("workspaces/w1/hello.txt")
+            // The workspace is the key's own folder of that name.
+            let workspace = try #require(try fixture.storedRun(id)?.workspace)
+            #expect(workspace.hasPrefix(fixture.home.url.appendingPathComponent("workspaces/key_").path) && workspace.hasSuffix("/w1"))
+            let written = URL(fileURLWithPath: workspace).appendingPathComponent("hello.txt")
             #expect((try? String(contentsOf: written, encoding: .utf8)) == "hi")
 
-            let replayed: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: [.init("Last-Event-ID")!: "4"]) { response in
+            var resume = fixture.operatorKey
+            resume[.init("Last-Event-ID")!] = "4"
+            let replayed: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: resume) { response in
                 response.text.split(separator: "\n").filter { $0.hasPrefix("id: ") }.map { String($0.dropFirst(4)) }
             }
             #expect(replayed == ["5", "6", "7"])
-            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get) { response in
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
                 let body = try response.json()
                 #expect(body["status"]?.stringValue == "completed")
                 #expect(body["answer"]?.stringValue == "I wrote hello.txt.")
                 #expect(body["steps"]?.arrayValue?.first?["tool"]?.stringValue == "filesystem_write")
             }
-            try await client.execute(uri: "/v1/agent/runs", method: .get) { response in
+            try await client.execute(uri: "/v1/agent/runs", method: .get, headers: fixture.operatorKey) { response in
                 #expect(response.object["data"]?.arrayValue?.first?["id"]?.stringValue == id)
             }
             try await client.post("/v1/agent/runs/\(id)/cancel", "", headers: fixture.operatorKey) { response in
@@ -60,7 +65,7 @@ struct AgentAPITests {
                     #expect(response.object["error"]?["message"]?.stringValue?.isEmpty == false)
                 }
             }
-            try await client.execute(uri: "/v1/agent/runs/run_nothing", method: .get) { response in
+            try await client.execute(uri: "/v1/agent/runs/run_nothing", method: .get, headers: fixture.operatorKey) { response in
                 #expect(response.status == .notFound)
             }
         }
@@ -140,7 +145,7 @@ struct AgentAPITests {
             }
             gate.open()
             // Following the events returns when the run has ended.
-            try await client.execute(uri: "/v1/agent/runs/\(first)/events", method: .get) { _ in }
+            try await client.execute(uri: "/v1/agent/runs/\(first)/events", method: .get, headers: operatorKey) { _ in }
             try await client.post("/v1/agent/runs", #"{"task":"Say done at last"}"#, headers: operatorKey) { response in
                 #expect(response.status == .created)
             }

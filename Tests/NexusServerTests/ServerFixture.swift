@@ -40,6 +40,17 @@ struct ServerFixture {
                                             maxBodyBytes: maxBodyBytes)
     }
 
+    /// A new key with `role`: the `Authorization` header that presents it, and its record.
+    func newKey(_ role: Role, name: String) throws -> (headers: HTTPFields, record: KeyRecord) {
+        let issued = try KeyStore(database: database).create(name: name, role: role)
+        return ([.authorization: "Bearer " + issued.secret], issued.record)
+    }
+
+    /// The stored record of a run, straight from the store (its policy, owner, failure).
+    func storedRun(_ id: String) throws -> RunRecord? {
+        try RunStore(database: database).run(id: id)
+    }
+
     func application(loader: ModelPool.Loader? = nil) -> some ApplicationProtocol {
         let scripts = self.scripts
         let database = self.database

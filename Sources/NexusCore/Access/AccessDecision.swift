@@ -21,6 +21,9 @@ public enum AccessDecision: Sendable, Hashable {
     case unauthenticated
     /// 403: the key is valid but its role is below `required`.
     case forbidden(key: KeyRecord, permission: Permission)
+    /// 403: no key, and the request comes from a web page rather than from this machine's own
+    /// clients (a foreign `Host` or `Origin`); the text says which and what to do.
+    case foreignRequest(String)
 
     /// The value of the `WWW-Authenticate` header that goes with a 401 (RFC 6750).
     public static let challenge = #"Bearer realm="nexus""#
@@ -40,7 +43,7 @@ public enum AccessDecision: Sendable, Hashable {
         switch self {
         case .allowed: nil
         case .unauthenticated: 401
-        case .forbidden: 403
+        case .forbidden, .foreignRequest: 403
         }
     }
 
@@ -54,6 +57,8 @@ public enum AccessDecision: Sendable, Hashable {
             Self.unauthenticatedMessage
         case .forbidden(let key, let permission):
             "the API key \(key.id) has the role \(key.role), and \(permission.activity) needs \(permission.minimumRole) or higher; use a key with that role (`nexus keys create --role \(permission.minimumRole)`)"
+        case .foreignRequest(let reason):
+            reason
         }
     }
 }

@@ -12,6 +12,9 @@ import Foundation
 /// 4. Otherwise a valid key with too low a role gets 403, and a missing, unknown, revoked or
 ///    malformed key gets 401; those four are indistinguishable, because a presented secret that
 ///    does not authenticate counts exactly as no secret.
+/// 5. A request that rule 3 lets through without a key must also come from this machine rather
+///    than from a web page: `LoopbackRequestGuard` checks its `Host`, `Origin` and
+///    `Sec-Fetch-Site` (DNS rebinding, cross-site request forgery), else 403.
 ///
 /// ```swift
 /// let access = AccessPolicy(host: "0.0.0.0", keys: KeyStore(database: database))
@@ -28,20 +31,37 @@ public struct AccessPolicy: Sendable {
     public var keys: any KeyAuthenticator
     /// Which permission each route needs.
     public var routes: RouteAccessTable
+    /// Refuses key-less requests that a browser sent for another site's page (rule 5).
+    public var loopbackGuard: LoopbackRequestGuard
 
     /// - Parameters:
     ///   - boundToLoopback: Whether the server listens only on a loopback address.
     ///   - keys: Checks presented secrets.
     ///   - routes: The route table; `RouteAccessTable.standard` unless a test needs another.
-    public init(boundToLoopback: Bool, keys: any KeyAuthenticator, routes: RouteAccessTable = .standard) {
+    ///   - port: The port the server listens on, which a loopback `Host` or `Origin` must name
+    ///     (0: any port, for a port chosen at bind time).
+    public init(boundToLoopback: Bool, keys: any KeyAuthenticator, routes: RouteAccessTable = .standard, port: Int = 0) {
         self.boundToLoopback = boundToLoopback
         self.keys = keys
         self.routes = routes
+        self.loopbackGuard = LoopbackRequestGuard(port: port)
     }
 
-    /// A policy for a server listening on `host` ("127.0.0.1", "0.0.0.0", "::1", ...).
-    public init(host: String, keys: any KeyAuthenticator, routes: RouteAccessTable = .standard) {
-        self.init(boundToLoopback: Self.isLoopback(host: host), keys: keys, routes: routes)
+    /// A policy for a server listening on `host` ("127.0.0.1", "0.0.0.0", "::1", ...) and `port`.
+    public init(host: String, port: Int = 0, keys: any KeyAuthenticator, routes: RouteAccessTable = .standard) {
+        self.init(boundToLoopback: Self.isLoopback(host: host), keys: keys, routes: routes, port: port)
+    }
+
+    /// The decision for one HTTP request, where it comes from included: a request that would be
+    /// let through without a key (rule 3) but carries a foreign `Host`, a foreign `Origin` or
+    /// `Sec-Fetch-Site: cross-site` is refused with `.foreignRequest` (rule 5).
+    /// - Throws: only when the keys cannot be read (the database is unavailable); answer 503.
+    public func authorize(method: String, path: String, authorization: String?,
+                          provenance: LoopbackRequestGuard.Provenance) throws -> AccessDecision {
+        let decision = try authorize(method: method, path: path, authorization: authorization)
+        guard case .allowed(.anonymous) = decision, routes.access(method: method, path: path) != .open else { return decision }
+        if let refusal = loopbackGuard.refusal(provenance) { return .foreignRequest(refusal) }
+        return decision
     }
 
     /// The decision for one HTTP request.

@@ -36,6 +36,11 @@ public struct RunRecord: Sendable, Codable, Hashable {
     public var module: String?
     /// Why the dispatcher chose the mode, in words.
     public var dispatchReason: String
+    /// The id of the API key that started the run through the server; nil for runs started
+    /// outside it (`nexus run`). Set once; the store never changes it afterwards.
+    public var ownerKeyID: String?
+    /// Why the run failed, when it did (the error that ended it), for the client to read.
+    public var failure: String?
 
     /// The outcomes `RunStore.setOutcome` accepts.
     public static let outcomes: Set<String> = ["success", "failure", "unknown"]
@@ -47,7 +52,8 @@ public struct RunRecord: Sendable, Codable, Hashable {
                 policy: JSONValue = .null, state: JSONValue = .null, answer: String? = nil, outcome: String? = nil,
                 outcomeSource: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
                 promptTokens: Int = 0, completionTokens: Int = 0, mode: String = "learner", confidence: Double = 0,
-                followedRunID: String? = nil, module: String? = nil, dispatchReason: String = "") {
+                followedRunID: String? = nil, module: String? = nil, dispatchReason: String = "",
+                ownerKeyID: String? = nil, failure: String? = nil) {
         self.id = id
         self.task = task
         self.model = model
@@ -67,10 +73,29 @@ public struct RunRecord: Sendable, Codable, Hashable {
         self.followedRunID = followedRunID
         self.module = module
         self.dispatchReason = dispatchReason
+        self.ownerKeyID = ownerKeyID
+        self.failure = failure
     }
+
+    /// `status` as a typed value; nil for a status this version does not know.
+    public var runStatus: RunStatus? { RunStatus(rawValue: status) }
 
     /// A new run id: "run_" and 12 random lowercase base32 characters (60 bits).
     public static func newID() -> String {
         ShortID.make(prefix: "run_")
     }
+}
+
+/// How a run stands; stored in `RunRecord.status` by its raw value.
+public enum RunStatus: String, Sendable, Hashable, CaseIterable, Codable {
+    /// Going, or stopped by a crash before it ended (then it can be resumed).
+    case running
+    /// The model gave its final answer.
+    case completed
+    /// An error ended it (the backend failed, a store write failed); `RunRecord.failure` says which.
+    case failed
+    /// Cancelled by its owner or an admin, or interrupted; it can be resumed.
+    case cancelled
+    /// A step, token or time budget ran out before an answer.
+    case budgetExhausted = "budget_exhausted"
 }

@@ -1,0 +1,135 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NexusCore
+import NexusStore
+import NexusTesting
+import Testing
+
+/// A backend whose every generation fails, as a remote model server that went away does.
+private struct FailingBackend: InferenceBackend {
+    let modelName = "failing"
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        AsyncThrowingStream { $0.finish(throwing: NexusError(.backendUnavailable, "the model server at 127.0.0.1:9 refused the connection")) }
+    }
+}
+
+/// Runs belong to the key that started them.
+@Suite("Agent runs belong to their key")
+struct RunOwnershipTests {
+    @Test("another operator's run is 404 to read, follow and cancel, and missing from its list; the owner and an admin reach it")
+    func foreignRunsDoNotExist() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let (otherOperator, _) = try fixture.newKey(.operator, name: "other")
+        let (viewer, _) = try fixture.newKey(.viewer, name: "viewer")
+        let (admin, _) = try fixture.newKey(.admin, name: "admin")
+        let gate = GatedBackend()
+        try await fixture.application(loader: { _ in gate }).test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Say done"}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .created)
+                return response.object["id"]?.stringValue ?? ""
+            }
+            for outsider in [otherOperator, viewer, [:]] {
+                try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: outsider) { response in
+                    #expect(response.status == .notFound, "\(outsider)")
+                }
+                try await client.execute(uri: "/v1/agent/runs", method: .get, headers: outsider) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.object["data"]?.arrayValue?.isEmpty == true, "\(outsider)")
+                }
+            }
+            try await client.post("/v1/agent/runs/\(id)/cancel", "", headers: otherOperator) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: admin) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/agent/runs", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.object["data"]?.arrayValue?.map { $0["id"]?.stringValue } == [id])
+            }
+            try await client.post("/v1/agent/runs/\(id)/cancel", "", headers: fixture.operatorKey) { response in
+                #expect(response.status == .accepted)
+            }
+            gate.open()
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { _ in }
+            // Once it has ended (following a live run would wait for its end), its events are the owner's too.
+            for outsider in [otherOperator, viewer, [:]] {
+                try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: outsider) { response in
+                    #expect(response.status == .notFound, "\(outsider)")
+                }
+            }
+        }
+        fixture.home.remove()
+    }
+
+    @Test("an admin may cancel any run; the run remembers which key owns it")
+    func adminCancelsAnyRun() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let (admin, _) = try fixture.newKey(.admin, name: "admin")
+        let gate = GatedBackend()
+        try await fixture.application(loader: { _ in gate }).test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Say done"}"#, headers: fixture.operatorKey) { response in
+                response.object["id"]?.stringValue ?? ""
+            }
+            #expect(try fixture.storedRun(id)?.ownerKeyID?.hasPrefix("key_") == true)
+            try await client.post("/v1/agent/runs/\(id)/cancel", "", headers: admin) { response in
+                #expect(response.status == .accepted)
+            }
+            gate.open()
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: admin) { _ in }
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.object["status"]?.stringValue == "cancelled")
+            }
+        }
+        fixture.home.remove()
+    }
+
+    @Test("two keys naming the same workspace get separate folders")
+    func workspacesAreSeparatePerKey() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let (otherOperator, _) = try fixture.newKey(.operator, name: "other")
+        let gate = GatedBackend()
+        gate.open()
+        try await fixture.application(loader: { _ in gate }).test(.router) { client in
+            var folders: [String] = []
+            for key in [fixture.operatorKey, otherOperator] {
+                let (id, folder): (String, String) = try await client.post("/v1/agent/runs", #"{"task":"Say done","workspace":"shared"}"#, headers: key) { response in
+                    (response.object["id"]?.stringValue ?? "", response.object["workspace"]?.stringValue ?? "")
+                }
+                folders.append(folder)
+                try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: key) { _ in }
+            }
+            #expect(folders.count == 2 && folders[0] != folders[1])
+            #expect(folders.allSatisfy { $0.hasSuffix("/shared") })
+        }
+        fixture.home.remove()
+    }
+
+    @Test("a run whose backend fails ends failed, with the error kept, instead of running for ever")
+    func failingBackendEndsTheRun() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        try await fixture.application(loader: { _ in FailingBackend() }).test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"List the files"}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .created)
+                return response.object["id"]?.stringValue ?? ""
+            }
+            let types: [String] = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { response in
+                response.text.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+            }
+            #expect(types.last == "error")
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.object["status"]?.stringValue == "failed")
+                #expect(response.object["error"]?.stringValue?.contains("refused the connection") == true)
+            }
+            let stored = try #require(try fixture.storedRun(id))
+            #expect(stored.runStatus == .failed)
+            #expect(stored.outcome == "failure")
+            // A new run can start: the failed one gave its place back.
+            try await client.execute(uri: "/v1/agent/runs?status=running", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.object["data"]?.arrayValue?.isEmpty == true)
+            }
+        }
+        fixture.home.remove()
+    }
+}
