@@ -60,7 +60,7 @@ final class LuaWorkerConversation: Sendable {
         let child: nexus_sandbox_child
         switch spawn() {
         case .success(let started): child = started
-        case .failure(let message): return Self.failed(.error(message))
+        case .failure(let error): return Self.failed(.error(error.message))
         }
         let cancelledEarly = state.withLock { state -> Bool in
             state.child = child
@@ -175,7 +175,7 @@ final class LuaWorkerConversation: Sendable {
         return "the worker process running module \(module) \(what); only that process ended. Simplify the module's code (or report it if the code is ordinary Lua)"
     }
 
-    private func spawn() -> Result<nexus_sandbox_child, String> {
+    private func spawn() -> Result<nexus_sandbox_child, NexusError> {
         let executable = LuaWorker.realPath(worker.executable.path) ?? worker.executable.path
         var child = nexus_sandbox_child()
         var message = [CChar](repeating: 0, count: 512)
@@ -186,7 +186,9 @@ final class LuaWorkerConversation: Sendable {
         let reads = CStrings(worker.readPaths)
         let executables = CStrings([executable] + LuaWorker.loaders)
         let memory = UInt64(request.memoryBytes + LuaWorker.runtimeAddressSpace)
-        let cpu = UInt64(request.seconds.rounded(.up)) + 1
+        // The CPU limit is a backstop behind the wall-clock kill (CPU time never runs ahead of
+        // wall time in a single-threaded worker), so a spinning worker is reported as a time limit.
+        let cpu = UInt64((request.seconds + LuaWorker.grace).rounded(.up)) + 1
         let status: Int32 = withExtendedLifetime((argv, envp, reads, executables)) {
             executable.withCString { path in
                 "/".withCString { root in
@@ -211,7 +213,7 @@ final class LuaWorkerConversation: Sendable {
         }
         guard status == 0 else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            return .failure("the sandboxed Lua worker for module \(module) could not start: \(text); modules run only in the sandbox (Linux with Landlock)")
+            return .failure(NexusError(.moduleFailed, "the sandboxed Lua worker for module \(module) could not start: \(text); modules run only in the sandbox (Linux with Landlock)"))
         }
         return .success(child)
     }
