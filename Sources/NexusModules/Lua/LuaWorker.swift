@@ -71,9 +71,11 @@ public struct LuaWorker: Sendable {
         if let maps = readWhole("/proc/self/maps") {
             for line in maps.split(separator: "\n") {
                 guard let slash = line.firstIndex(of: "/") else { continue }
-                let path = String(line[slash...])
-                guard path.contains(".so") else { continue }
-                folders.insert(URL(fileURLWithPath: path).deletingLastPathComponent().path)
+                let file = URL(fileURLWithPath: String(line[slash...]))
+                // Shared libraries only (`libx.so`, `libx.so.6`), not other mapped files (models).
+                let name = file.lastPathComponent
+                guard name.hasSuffix(".so") || name.contains(".so.") else { continue }
+                folders.insert(file.deletingLastPathComponent().path)
             }
         }
         return folders.compactMap(realPath).sorted()
