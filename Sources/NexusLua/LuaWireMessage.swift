@@ -36,7 +36,7 @@ public enum LuaWireMessage: Sendable {
         case .run(let request):
             return ["type": "run", "code": .string(request.code), "id": .string(request.id), "input": request.input,
                     "instructions": .number(Double(request.instructions)), "memory_bytes": .number(Double(request.memoryBytes)),
-                    "seconds": .number(request.seconds)]
+                    "seconds": .number(request.seconds), "compile_only": .bool(request.compileOnly)]
         case .call(let tool, let arguments):
             return ["type": "call", "tool": .string(tool), "arguments": arguments]
         case .credential(let name):
@@ -75,7 +75,8 @@ public enum LuaWireMessage: Sendable {
         case "run":
             guard let seconds = json["seconds"]?.numberValue, seconds.isFinite, seconds > 0 else { throw Self.malformed("\"seconds\" must be positive") }
             self = .run(LuaRunRequest(code: try string("code"), id: try string("id"), input: json["input"] ?? .null,
-                                      instructions: try integer("instructions"), memoryBytes: try integer("memory_bytes"), seconds: seconds))
+                                      instructions: try integer("instructions"), memoryBytes: try integer("memory_bytes"), seconds: seconds,
+                                      compileOnly: json["compile_only"]?.boolValue ?? false))
         case "call":
             self = .call(tool: try string("tool"), arguments: json["arguments"] ?? [:])
         case "credential":
@@ -118,14 +119,17 @@ public struct LuaRunRequest: Sendable, Hashable {
     public var instructions: Int
     public var memoryBytes: Int
     public var seconds: Double
+    /// Only compile the code: `finished` then carries `null`, or the compiler's message as an error.
+    public var compileOnly: Bool
 
-    public init(code: String, id: String, input: JSONValue, instructions: Int, memoryBytes: Int, seconds: Double) {
+    public init(code: String, id: String, input: JSONValue, instructions: Int, memoryBytes: Int, seconds: Double, compileOnly: Bool = false) {
         self.code = code
         self.id = id
         self.input = input
         self.instructions = instructions
         self.memoryBytes = memoryBytes
         self.seconds = seconds
+        self.compileOnly = compileOnly
     }
 }
 

@@ -29,7 +29,10 @@ public enum LuaWorkerLoop {
         }
         let host = LuaWorkerHost(channel: channel)
         let outcome: LuaOutcome
-        if let session = LuaSession(host: host, instructions: request.instructions, memoryBytes: request.memoryBytes) {
+        if request.compileOnly {
+            let problem = LuaSession.syntaxError(in: request.code, id: request.id)
+            outcome = LuaOutcome(result: problem.map { .failure(LuaFailure(.error($0))) } ?? .success(.null))
+        } else if let session = LuaSession(host: host, instructions: request.instructions, memoryBytes: request.memoryBytes) {
             outcome = session.run(code: request.code, id: request.id, input: request.input, seconds: request.seconds)
         } else {
             outcome = LuaOutcome(result: .failure(LuaFailure(.memoryLimit)))

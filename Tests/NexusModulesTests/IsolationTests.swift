@@ -185,6 +185,22 @@ struct IsolationTests {
         #expect(message.contains("nexus-lua-worker"))
     }
 
+    @Test("validation compiles the code in a worker too: a syntax error names its line, and nothing compiles in-process")
+    func compileInWorker() async throws {
+        let home = try ModuleTestHome()
+        defer { home.remove() }
+        try home.draft("typo", body: "return {x = }")
+        let report = try await home.lifecycle.validate("typo")
+        let failure = try #require(report.failures.first { $0.stage == "static" })
+        #expect(failure.message.contains(":4:") && failure.message.contains("unexpected symbol"), "\(failure.message)")
+        // Without a worker the check fails rather than parsing the source in this process.
+        let lonely = ModuleRuntime(database: home.database, tools: home.runtime.tools,
+                                   worker: LuaWorker(executable: home.url.appendingPathComponent("no-such-worker")))
+        try home.draft("fine", body: "return {}")
+        let refused = try await ModuleLifecycle(runtime: lonely, ledger: home.ledger).validate("fine")
+        #expect(refused.failures.first { $0.stage == "static" }?.message.contains("no-such-worker") == true)
+    }
+
     /// CPU seconds this process has used (every thread).
     static func processCPUSeconds() -> Double {
         var time = timespec()

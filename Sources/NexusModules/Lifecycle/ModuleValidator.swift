@@ -21,7 +21,7 @@ struct ModuleValidator {
             return report
         }
         checkManifest(manifest, &report)
-        checkCode(record, manifest, &report)
+        await checkCode(record, manifest, &report)
         if report.passed {
             await runTests(record, manifest, &report)
         } else {
@@ -69,8 +69,8 @@ struct ModuleValidator {
         }
     }
 
-    private func checkCode(_ record: ModuleRecord, _ manifest: ModuleManifest, _ report: inout ValidationReport) {
-        if let problem = LuaSession.syntaxError(in: record.code, id: record.id) {
+    private func checkCode(_ record: ModuleRecord, _ manifest: ModuleManifest, _ report: inout ValidationReport) async {
+        if let problem = await runtime.worker.syntaxError(in: record.code, id: record.id, module: "\(record.name)@\(record.version)") {
             report.add("static", "compiles", passed: false, problem, hint: "fix the syntax error at the line shown")
             return
         }

@@ -58,6 +58,24 @@ public struct LuaWorker: Sendable {
         }
     }
 
+    /// The compiler's message when `code` does not compile as a Lua text chunk, or nil. The
+    /// parser runs in a worker too: hostile source never reaches Lua's C code in this process.
+    func syntaxError(in code: String, id: String, module: String) async -> String? {
+        let request = LuaRunRequest(code: code, id: id, input: .null, instructions: 1, memoryBytes: ModuleLimits.default.memoryBytes,
+                                    seconds: ModuleLimits.default.seconds, compileOnly: true)
+        final class NoHost: LuaHost, @unchecked Sendable {
+            func callTool(_ name: String, arguments: JSONValue) -> Result<String, LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
+            func credential(_ name: String) -> Result<String, LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
+            func dependency(_ name: String) -> Result<(id: String, code: String), LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
+        }
+        switch await run(request, host: NoHost(), module: module).result {
+        case .success: return nil
+        case .failure(let failure):
+            if case .error(let message) = failure.failure { return message }
+            return failure.description
+        }
+    }
+
     /// Folders the worker must read to start: its own, and those of the shared libraries this
     /// process loaded (the worker links a subset of them: the Swift runtime, liblua, libc).
     var readPaths: [String] {
