@@ -11,8 +11,10 @@ NEXUS := .build/release/nexus
 setup:
 	@scripts/setup.sh
 
+# nexus runs every Lua module call in nexus-lua-worker, which it finds in its own folder.
 build: setup
 	$(SWIFT) build $(BUILD_FLAGS) --product nexus
+	$(SWIFT) build $(BUILD_FLAGS) --product nexus-lua-worker
 
 # Tests run against the release build: one build, one test run; then the official Python clients
 # and the fuzzer against a live `nexus serve` (tests/python).

@@ -21,6 +21,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "nexus", targets: ["nexus"]),
+        // Runs one module call in a sandboxed process of its own; `nexus` starts it from its folder.
+        .executable(name: "nexus-lua-worker", targets: ["nexus-lua-worker"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -79,11 +81,25 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // The Lua sandbox itself (a state with its limits, the prelude, the worker's wire format),
+        // linked into the small worker process and, for the wire format and compile checks, the host.
+        .target(
+            name: "NexusLua",
+            dependencies: ["CLua", "NexusCore"],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "nexus-lua-worker",
+            dependencies: ["NexusLua"],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "NexusModules",
             dependencies: [
                 "CLua",
+                "CSandbox",
                 "NexusCore",
+                "NexusLua",
                 "NexusStore",
                 "NexusTools",
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -176,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "NexusModulesTests",
-            dependencies: ["NexusCore", "NexusModules", "NexusStore", "NexusTools", "NexusTesting"],
+            dependencies: ["NexusCore", "NexusModules", "NexusStore", "NexusTools", "NexusTesting", "nexus-lua-worker"],
             swiftSettings: strictSettings
         ),
         .testTarget(

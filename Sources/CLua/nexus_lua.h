@@ -43,6 +43,8 @@ typedef struct nexus_lua_limits {
     int stop_reason;
     /// Set from another thread to stop the call at its next hook.
     volatile int cancelled;
+    /// How many `coroutine.close` calls are running inside each other.
+    int close_depth;
     nexus_lua_host_function host;
     void *host_context;
 } nexus_lua_limits;
@@ -141,6 +143,95 @@ static int nexus_lua_load_text(lua_State *L) {
     return 1;
 }
 
+/// How deep `coroutine.close` may nest (a closed coroutine's `__close` closing another). Lua
+/// 5.4.4 does not count these C frames, so a long chain overflows the C stack.
+#define NEXUS_LUA_MAX_CLOSE_DEPTH 100
+
+/// Lua's hooks are off while a message handler runs for an error the hook itself raised, and
+/// inside finalizers and in a coroutine that died from such an error. The wrappers below keep
+/// module code out of each of those places; the worker process is the boundary behind them.
+
+/// The message handler `xpcall` really gets: calls the module's handler (upvalue 1) only while
+/// no limit has stopped the call, since after a stop it would run with hooks off.
+static int nexus_lua_guarded_handler(lua_State *L) {
+    nexus_lua_limits *limits;
+    lua_getallocf(L, (void **)&limits);
+    if (limits->stop_reason != NEXUS_LUA_RUNNING) {
+        lua_settop(L, 1);
+        return 1;
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+static int nexus_lua_forward_results(lua_State *L, int status, lua_KContext context) {
+    (void)status;
+    (void)context;
+    return lua_gettop(L);
+}
+
+/// `xpcall(f, handler, ...)` with the handler guarded; the original is upvalue 1.
+static int nexus_lua_xpcall(lua_State *L) {
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    lua_pushvalue(L, 2);
+    lua_pushcclosure(L, nexus_lua_guarded_handler, 1);
+    lua_replace(L, 2);
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_callk(L, lua_gettop(L) - 1, LUA_MULTRET, 0, nexus_lua_forward_results);
+    return lua_gettop(L);
+}
+
+/// `setmetatable` that refuses a metatable with a `__gc` field: finalizers run with hooks off
+/// (outside the budget) and at the state's close (outside the memory cap). Lua marks an object
+/// for finalization only when its metatable has `__gc` at this moment, so adding it later does
+/// nothing. The original is upvalue 1.
+static int nexus_lua_setmetatable(lua_State *L) {
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        int type = lua_rawget(L, 2);
+        lua_pop(L, 1);
+        if (type != LUA_TNIL) {
+            return luaL_error(L, "__gc finalizers are not available to modules (they would run outside the instruction budget); release resources explicitly");
+        }
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, 1);
+    return 1;
+}
+
+/// `coroutine.close` that refuses after a stop (a coroutine killed by the hook has hooks off,
+/// so its pending `__close` handlers would run unbudgeted) and beyond a nesting depth. The
+/// original is upvalue 1.
+static int nexus_lua_coroutine_close(lua_State *L) {
+    nexus_lua_limits *limits;
+    lua_getallocf(L, (void **)&limits);
+    if (limits->stop_reason != NEXUS_LUA_RUNNING) return luaL_error(L, "%s", nexus_lua_stop_message(limits->stop_reason));
+    if (limits->close_depth >= NEXUS_LUA_MAX_CLOSE_DEPTH) {
+        return luaL_error(L, "coroutine.close nested more than %d deep (a coroutine's __close closing another, and so on); close them one after another", NEXUS_LUA_MAX_CLOSE_DEPTH);
+    }
+    limits->close_depth++;
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    int status = lua_pcall(L, lua_gettop(L) - 1, LUA_MULTRET, 0);
+    limits->close_depth--;
+    if (status != LUA_OK) return lua_error(L);
+    return lua_gettop(L);
+}
+
+/// Replaces `table[name]` (the global table when `table` is NULL) with `wrapper`, which gets
+/// the original as upvalue 1.
+static inline void nexus_lua_wrap(lua_State *L, const char *table, const char *name, lua_CFunction wrapper) {
+    if (table != NULL) lua_getglobal(L, table); else lua_pushglobaltable(L);
+    lua_getfield(L, -1, name);
+    lua_pushcclosure(L, wrapper, 1);
+    lua_setfield(L, -2, name);
+    lua_pop(L, 1);
+}
+
 /// A new state whose allocator is capped by `limits`, or NULL when memory is short.
 static inline lua_State *nexus_lua_new_state(nexus_lua_limits *limits) {
     return lua_newstate(nexus_lua_alloc, limits);
@@ -148,7 +239,8 @@ static inline lua_State *nexus_lua_new_state(nexus_lua_limits *limits) {
 
 /// Opens the safe standard libraries (base, coroutine, table, string, math, utf8) and removes
 /// what reaches outside the sandbox: no os, io, debug or package; no dofile, loadfile,
-/// collectgarbage or string.dump; `load` takes text only.
+/// collectgarbage or string.dump; `load` takes text only; `xpcall`, `setmetatable` and
+/// `coroutine.close` guarded as above.
 static inline void nexus_lua_open_safe_libraries(lua_State *L) {
     luaL_requiref(L, LUA_GNAME, luaopen_base, 1);
     luaL_requiref(L, LUA_COLIBNAME, luaopen_coroutine, 1);
@@ -168,6 +260,9 @@ static inline void nexus_lua_open_safe_libraries(lua_State *L) {
     lua_pop(L, 1);
     lua_pushcfunction(L, nexus_lua_load_text);
     lua_setglobal(L, "load");
+    nexus_lua_wrap(L, NULL, "xpcall", nexus_lua_xpcall);
+    nexus_lua_wrap(L, NULL, "setmetatable", nexus_lua_setmetatable);
+    nexus_lua_wrap(L, LUA_COLIBNAME, "close", nexus_lua_coroutine_close);
 }
 
 /// Pushes a function that calls host function `which`.

@@ -1,5 +1,6 @@
 import Foundation
 import NexusCore
+import NexusLua
 import NexusStore
 import NexusTools
 

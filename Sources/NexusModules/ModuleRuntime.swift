@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 public import NexusCore
 public import NexusStore
 public import NexusTools
@@ -22,15 +22,38 @@ public struct ModuleRuntime: Sendable {
     let environment: [String: String]
     /// The most any module may ask for.
     public let maxLimits: ModuleLimits
+    /// The process each call runs in.
+    public let worker: LuaWorker
+    /// Builds the same tools over another home (its own database and ledger key): validation
+    /// runs a module's tests against a throwaway one. Without it, tests get canned results only.
+    public let toolsForHome: ToolFactory?
     /// The deepest chain of modules calling modules.
     public static let maxCallDepth = 8
 
-    public init(database: NexusDatabase, tools: ToolRegistry, environment: [String: String] = [:], maxLimits: ModuleLimits = .default) {
+    /// Builds the tools of `nexus.call` over the database and home given.
+    public typealias ToolFactory = @Sendable (_ database: NexusDatabase, _ home: URL) throws -> ToolRegistry
+
+    /// - Parameters:
+    ///   - database: Where modules are stored.
+    ///   - tools: What `nexus.call` reaches (besides installed modules).
+    ///   - environment: Where `nexus.credential` values come from.
+    ///   - maxLimits: The most any module may ask for.
+    ///   - worker: The worker program every call runs in (by default, beside the running one).
+    ///   - toolsForHome: The same tools over a throwaway home, for validation.
+    public init(database: NexusDatabase, tools: ToolRegistry, environment: [String: String] = [:], maxLimits: ModuleLimits = .default,
+                worker: LuaWorker = .besideExecutable, toolsForHome: ToolFactory? = nil) {
         self.database = database
         self.modules = ModuleStore(database: database)
         self.tools = tools
         self.environment = environment
         self.maxLimits = maxLimits
+        self.worker = worker
+        self.toolsForHome = toolsForHome
+    }
+
+    /// The same runtime with other tools and credentials: what validation runs tests with.
+    func replacing(tools: ToolRegistry, environment: [String: String]) -> ModuleRuntime {
+        ModuleRuntime(database: database, tools: tools, environment: environment, maxLimits: maxLimits, worker: worker, toolsForHome: nil)
     }
 
     /// One tool per installed module name, each running whichever version is active at call time.
@@ -113,7 +136,9 @@ public struct ModuleRuntime: Sendable {
         limits.seconds = min(limits.seconds, context.policy.limits.wallSeconds)
         let host = ModuleCallHost(runtime: self, manifest: manifest, dependencies: dependencies, context: narrowed, callerPolicy: context.policy,
                                   fixture: fixture, depth: depth, deadline: Date().addingTimeInterval(limits.seconds))
-        let outcome = await LuaThread.run(host: host, limits: limits, code: record.code, id: record.id, input: input)
+        let request = LuaRunRequest(code: record.code, id: record.id, input: input, instructions: limits.instructions,
+                                    memoryBytes: limits.memoryBytes, seconds: limits.seconds)
+        let outcome = await worker.run(request, host: host, module: "\(record.name)@\(record.version)")
         var result = ModuleCallResult(moduleID: record.id, outcome: outcome.result, logs: outcome.logs, instructions: outcome.instructions,
                                       peakMemory: outcome.peakMemory, seconds: 0)
         if case .success(let output) = outcome.result, let schema = try? JSONSchema(manifest.output) {

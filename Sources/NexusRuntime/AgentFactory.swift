@@ -20,15 +20,16 @@ public struct AgentFactory: Sendable {
     }
 
     /// Every built-in tool, sharing `database` for memory, self-modification and statistics.
-    /// Self-modifications are signed into the ledger.
-    public func builtInTools(database: NexusDatabase) throws -> ToolRegistry {
+    /// Self-modifications are signed into the ledger whose key is in `home` (by default
+    /// `$NEXUS_HOME`; module validation passes a throwaway one).
+    public func builtInTools(database: NexusDatabase, home: URL? = nil) throws -> ToolRegistry {
         try ToolRegistry([
             FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemReplaceTool(),
             FilesystemCopyTool(), FilesystemMoveTool(), FilesystemMakeFolderTool(), FilesystemSearchTool(),
             ExecuteCommandTool(), PythonExecuteTool(), WebFetchTool(),
             DatabaseQueryTool(),
             MemoryStoreTool(database: database), MemorySearchTool(database: database),
-            SelfModifyTool(database: database, recorder: ledger(database: database)),
+            SelfModifyTool(database: database, recorder: Ledger(database: database, home: home ?? configuration.home)),
         ])
     }
 
@@ -45,7 +46,8 @@ public struct AgentFactory: Sendable {
 
     /// The module sandbox, with the built-in tools for `nexus.call` and the environment for credentials.
     public func moduleRuntime(database: NexusDatabase) throws -> ModuleRuntime {
-        ModuleRuntime(database: database, tools: try builtInTools(database: database), environment: configuration.environment)
+        ModuleRuntime(database: database, tools: try builtInTools(database: database), environment: configuration.environment,
+                      toolsForHome: { [self] scratchDatabase, scratchHome in try builtInTools(database: scratchDatabase, home: scratchHome) })
     }
 
     /// The module lifecycle: drafts, validation, promotion, installs, rollbacks.

@@ -20,11 +20,16 @@ struct ModuleTestHome {
         workspace = url.appendingPathComponent("workspace", isDirectory: true)
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         database = try NexusDatabase.open(at: url.appendingPathComponent("nexus.db"))
-        let tools = try ToolRegistry([FilesystemReadTool(), FilesystemListTool(), FilesystemWriteTool(), WebFetchTool(),
-                                      SelfModifyTool(database: database, recorder: Ledger(database: database, home: url))])
-        runtime = ModuleRuntime(database: database, tools: tools, environment: environment, maxLimits: limits)
+        runtime = ModuleRuntime(database: database, tools: try Self.tools(database: database, home: url), environment: environment, maxLimits: limits,
+                                toolsForHome: { database, home in try Self.tools(database: database, home: home) })
         ledger = Ledger(database: database, home: url)
         lifecycle = ModuleLifecycle(runtime: runtime, ledger: ledger)
+    }
+
+    /// The built-in tools a module test reaches, over one home.
+    static func tools(database: NexusDatabase, home: URL) throws -> ToolRegistry {
+        try ToolRegistry([FilesystemReadTool(), FilesystemListTool(), FilesystemWriteTool(), WebFetchTool(),
+                          SelfModifyTool(database: database, recorder: Ledger(database: database, home: home))])
     }
 
     var databasePath: String { url.appendingPathComponent("nexus.db").path }

@@ -5,7 +5,8 @@ import NexusTools
 
 /// Validates a module version: its manifest (schemas, capabilities, dependencies, tests), static
 /// checks of its code, and its own test cases in the sandbox, each in a temporary workspace with
-/// the test's files, under the default policy narrowed to the declared capabilities.
+/// the test's files, under the default policy narrowed to the declared capabilities, against a
+/// throwaway home with stand-in credentials (``ValidationScratch``).
 struct ModuleValidator {
     let runtime: ModuleRuntime
 
@@ -20,7 +21,7 @@ struct ModuleValidator {
             return report
         }
         checkManifest(manifest, &report)
-        checkCode(record, manifest, &report)
+        await checkCode(record, manifest, &report)
         if report.passed {
             await runTests(record, manifest, &report)
         } else {
@@ -68,8 +69,8 @@ struct ModuleValidator {
         }
     }
 
-    private func checkCode(_ record: ModuleRecord, _ manifest: ModuleManifest, _ report: inout ValidationReport) {
-        if let problem = LuaSession.syntaxError(in: record.code, id: record.id) {
+    private func checkCode(_ record: ModuleRecord, _ manifest: ModuleManifest, _ report: inout ValidationReport) async {
+        if let problem = await runtime.worker.syntaxError(in: record.code, id: record.id, module: "\(record.name)@\(record.version)") {
             report.add("static", "compiles", passed: false, problem, hint: "fix the syntax error at the line shown")
             return
         }
@@ -83,9 +84,24 @@ struct ModuleValidator {
         }
     }
 
+    /// Runs the test cases against a throwaway home: its own database and ledger key for the
+    /// tools that keep state (`self_modify`, `memory_store`, ...), a fresh workspace per test,
+    /// stand-in values for every credential the manifest declares, and nothing of Nexus's real
+    /// environment. A tool that cannot be rebuilt over the throwaway home is refused.
     private func runTests(_ record: ModuleRecord, _ manifest: ModuleManifest, _ report: inout ValidationReport) async {
+        let scratch: ValidationScratch
+        do {
+            scratch = try ValidationScratch(tools: runtime.tools, factory: runtime.toolsForHome)
+        } catch {
+            report.add("test", "tests", passed: false, "cannot prepare a throwaway home for the tests: \(error)",
+                       hint: "check that the temporary folder (TMPDIR) is writable")
+            return
+        }
+        defer { scratch.remove() }
+        let sandboxed = runtime.replacing(tools: scratch.tools, environment: [:])
+        let standIns = Dictionary(uniqueKeysWithValues: manifest.capabilities.env.map { ($0, ValidationScratch.standIn(for: $0)) })
         for test in manifest.tests {
-            let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-module-test-\(UUID().uuidString)", isDirectory: true)
+            let workspace = scratch.url.appendingPathComponent("workspace-\(UUID().uuidString)", isDirectory: true)
             defer { try? FileManager.default.removeItem(at: workspace) }
             do {
                 try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
@@ -101,10 +117,11 @@ struct ModuleValidator {
                 report.add("test", test.name, passed: false, "cannot prepare the test workspace: \(error)")
                 continue
             }
-            var policy = CapabilityPolicy.default
-            policy.environment += manifest.capabilities.env
-            let context = ToolContext(workspace: workspace.resolvingSymlinksInPath(), policy: policy)
-            let result = await runtime.run(record, input: test.input, context: context, fixture: ModuleFixture(tools: test.tools, env: test.env, calls: test.calls))
+            // The policy passes no variable to commands: credentials reach the module only as
+            // the test's values or stand-ins, through nexus.credential.
+            let context = ToolContext(workspace: workspace.resolvingSymlinksInPath(), policy: .default)
+            let env = standIns.merging(test.env) { _, given in given }
+            let result = await sandboxed.run(record, input: test.input, context: context, fixture: ModuleFixture(tools: test.tools, env: env, calls: test.calls))
             var check = ValidationReport.Check(stage: "test", name: test.name, passed: false, message: "", hint: nil, seconds: result.seconds,
                                                instructions: result.instructions, peakMemory: result.peakMemory)
             switch (result.outcome, test.expectError) {
@@ -128,6 +145,8 @@ struct ModuleValidator {
             }
             report.checks.append(check)
         }
+        let environment = runtime.environment.merging(ProcessInfo.processInfo.environment) { runtime, _ in runtime }
+        report.redact(SecretValues.of(environment, declared: manifest.capabilities.env))
     }
 
     private func hint(for failure: LuaFailure) -> String {
@@ -137,6 +156,7 @@ struct ModuleValidator {
         case .timeLimit: "look for a loop or a slow tool call, or raise limits.seconds"
         case .refused: "declare what the module needs in capabilities (tools, read, write, network, env)"
         case .badResult: "return a table of strings, numbers, booleans and tables that matches the output schema"
+        case .crashed: "the worker process running the code ended; simplify the code at the place the test reaches"
         case .error, .cancelled: "the error names the line in nexus://ID:LINE"
         }
     }

@@ -9,6 +9,22 @@ enum LuaPrelude {
     local select, tostring, type, error, setmetatable = select, tostring, type, error, setmetatable
     local concat = table.concat
 
+    -- coroutine.wrap closes a coroutine that died from an error; Lua 5.4's own version does it
+    -- in C even when the error came from the instruction hook, and that coroutine's pending
+    -- __close handlers would then run with hooks off. This one closes through the guarded
+    -- coroutine.close, which refuses once a limit has stopped the call.
+    local create, resume, close, pack, unpack = coroutine.create, coroutine.resume, coroutine.close, table.pack, table.unpack
+    coroutine.wrap = function(f)
+      local co = create(f)
+      return function(...)
+        local results = pack(resume(co, ...))
+        if results[1] then return unpack(results, 2, results.n) end
+        local problem = results[2]
+        close(co)
+        error(problem, type(problem) == "string" and 2 or 0)
+      end
+    end
+
     local array_mt = { __name = "nexus.array" }
     local null = setmetatable({}, { __name = "nexus.null", __tostring = function() return "null" end })
 

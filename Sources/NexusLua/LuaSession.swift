@@ -1,11 +1,15 @@
 import CLua
 import Foundation
-import NexusCore
+public import NexusCore
 
 /// One fresh, sandboxed Lua state for one module call: safe libraries only, a memory cap, an
 /// instruction budget and a deadline, and the host functions of `LuaPrelude`. Use it on one
 /// thread only and discard it afterwards; nothing survives from one call to the next.
-final class LuaSession {
+///
+/// The session is the first line of defence (it stops a call with a precise message); the
+/// boundary is the worker process it runs in (``LuaWorkerLoop``), which the host kills and
+/// whose crash ends nothing else.
+public final class LuaSession {
     private let limits: UnsafeMutablePointer<nexus_lua_limits>
     /// The main Lua thread.
     private let main: OpaquePointer
@@ -30,13 +34,17 @@ final class LuaSession {
         case call = 1, credential, decode, encode, log, load
     }
 
-    /// A new L, or nil when memory is short.
-    init?(host: any LuaHost, limits given: ModuleLimits) {
+    /// A new state, or nil when memory is short.
+    /// - Parameters:
+    ///   - host: What `nexus.call`, `nexus.credential` and `require` reach.
+    ///   - instructions: The VM instruction budget of the call.
+    ///   - memoryBytes: The most bytes the state may hold.
+    public init?(host: any LuaHost, instructions: Int, memoryBytes: Int) {
         limits = .allocate(capacity: 1)
         limits.initialize(to: nexus_lua_limits())
-        limits.pointee.memory_limit = given.memoryBytes
+        limits.pointee.memory_limit = memoryBytes
         limits.pointee.unlimited = 1
-        limits.pointee.instruction_limit = Int64(given.instructions)
+        limits.pointee.instruction_limit = Int64(instructions)
         limits.pointee.host = luaHostEntry
         guard let state = nexus_lua_new_state(limits) else {
             limits.deallocate()
@@ -54,19 +62,19 @@ final class LuaSession {
     }
 
     /// The compiler's message when `code` does not compile as a Lua text chunk, or nil.
-    static func syntaxError(in code: String, id: String) -> String? {
+    public static func syntaxError(in code: String, id: String) -> String? {
         final class NoHost: LuaHost, @unchecked Sendable {
             func callTool(_ name: String, arguments: JSONValue) -> Result<String, LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
             func credential(_ name: String) -> Result<String, LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
             func dependency(_ name: String) -> Result<(id: String, code: String), LuaHostFailure> { .failure(LuaHostFailure("unavailable")) }
         }
-        guard let session = LuaSession(host: NoHost(), limits: .default) else { return "not enough memory to compile" }
+        guard let session = LuaSession(host: NoHost(), instructions: 1, memoryBytes: 64 << 20) else { return "not enough memory to compile" }
         guard session.load(code, chunkName: "=nexus://\(id)") else { return session.popMessage() }
         return nil
     }
 
     /// Asks a running call to stop at its next instruction check; safe from any thread.
-    func cancel() {
+    public func cancel() {
         limits.pointee.cancelled = 1
     }
 
@@ -76,7 +84,7 @@ final class LuaSession {
     ///   - id: The module's content id, for the chunk name.
     ///   - input: The argument of `run`.
     ///   - seconds: The wall-clock limit from now.
-    func run(code: String, id: String, input: JSONValue, seconds: Double) -> LuaOutcome {
+    public func run(code: String, id: String, input: JSONValue, seconds: Double) -> LuaOutcome {
         let result = execute(code: code, id: id, input: input, seconds: seconds)
         return LuaOutcome(result: result, logs: logs, instructions: Int(limits.pointee.instructions),
                           peakMemory: limits.pointee.memory_peak)

@@ -1,9 +1,9 @@
-import NexusCore
+public import NexusCore
 
 /// What Lua code may ask of Nexus during one call. Implementations run on the Lua thread and may
 /// block it (they never run on the cooperative pool). A failure is a message that becomes a Lua
 /// error the module can catch with `pcall`.
-protocol LuaHost: AnyObject, Sendable {
+public protocol LuaHost: AnyObject, Sendable {
     /// `nexus.call(tool, arguments)`: the tool's content, or why the call failed or was refused.
     func callTool(_ name: String, arguments: JSONValue) -> Result<String, LuaHostFailure>
     /// `nexus.credential(name)`.
@@ -13,12 +13,12 @@ protocol LuaHost: AnyObject, Sendable {
 }
 
 /// Why a host function refused; the message reaches the module as a Lua error.
-struct LuaHostFailure: Error {
-    var message: String
+public struct LuaHostFailure: Error, Sendable, Hashable {
+    public var message: String
     /// The call crossed the module's declared capabilities or the caller's policy.
-    var refused: Bool
+    public var refused: Bool
 
-    init(_ message: String, refused: Bool = false) {
+    public init(_ message: String, refused: Bool = false) {
         self.message = message
         self.refused = refused
     }

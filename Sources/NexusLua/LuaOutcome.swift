@@ -18,6 +18,9 @@ public struct LuaOutcome: Sendable {
         case refused(String)
         /// `run` returned something that is not JSON (a function, a cycle, NaN, ...).
         case badResult(String)
+        /// The worker process running the call ended without a result (a crash of the Lua
+        /// interpreter, an escaped limit the process rlimits caught); the host is unaffected.
+        case crashed(String)
     }
 
     /// The output, or why there is none.
@@ -28,6 +31,13 @@ public struct LuaOutcome: Sendable {
     public var instructions: Int
     /// The most bytes the Lua state held.
     public var peakMemory: Int
+
+    public init(result: Result<JSONValue, LuaFailure>, logs: [String] = [], instructions: Int = 0, peakMemory: Int = 0) {
+        self.result = result
+        self.logs = logs
+        self.instructions = instructions
+        self.peakMemory = peakMemory
+    }
 }
 
 /// A failed module call: the kind of failure and a one-line description.
@@ -47,6 +57,7 @@ public struct LuaFailure: Error, Sendable, Hashable, CustomStringConvertible {
         case .cancelled: "cancelled"
         case .refused(let message): "refused: \(message)"
         case .badResult(let message): "run returned a value that is not JSON: \(message)"
+        case .crashed(let message): "stopped: \(message)"
         }
     }
 }
