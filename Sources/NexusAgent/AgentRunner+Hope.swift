@@ -10,7 +10,9 @@ extension AgentRunner {
     ///   was done (the model sees it), the record says why, and the loop takes over as LEARNER.
     func runWithoutModel(_ dispatch: Dispatch, record: inout RunRecord, state: inout RunState, policy: CapabilityPolicy,
                          emit: @escaping @Sendable (AgentEvent) -> Void) async throws -> Bool {
-        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: RunResources())
+        // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
+        WorkspacePath.pinRoots(of: context)
         let started = ContinuousClock.now
         let parameters = dispatch.parameters.map(\.value)
         // The task names these paths, so replacing them is what was asked: the guard against

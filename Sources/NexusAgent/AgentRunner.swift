@@ -90,7 +90,9 @@ public struct AgentRunner: Sendable {
                       emit: @escaping @Sendable (AgentEvent) -> Void) async throws {
         var record = initial
         var state = initialState
-        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: RunResources())
+        // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
+        WorkspacePath.pinRoots(of: context)
         let started = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds
 
@@ -216,8 +218,12 @@ public struct AgentRunner: Sendable {
             state.mustAct = false
             state.forcedTool = nil
             var steps: [RunStep] = []
+            // Only what this turn offered may run, whatever the backend: the llama grammar keeps a
+            // local model to the list, a remote or scripted one is held to it here.
+            let offered = Set(request.tools.map(\.name))
             for (position, call) in result.toolCalls.enumerated() {
-                var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit).step
+                var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context,
+                                         offered: offered, emit: emit).step
                 step.promptTokens = position == 0 ? result.usage.promptTokens : 0
                 step.completionTokens = position == 0 ? result.usage.completionTokens : 0
                 steps.append(step)

@@ -6,10 +6,11 @@ public import NexusCore
 /// Runs one SQL statement on a user's SQLite database file, for the `database_query` tool.
 ///
 /// The tool decides what may be opened (its policy); this type makes the access safe to hand to
-/// a model: a read-only open is enforced by SQLite itself (and a writing statement is refused
-/// before it runs), `ATTACH` (and so `VACUUM`, which attaches) is disabled so one call reaches
-/// one file only, the schema is untrusted, a statement is stopped at its time limit, and the
-/// result is cut to a byte budget.
+/// a model: SQLite's authorizer decides what each statement may touch (``ExternalDatabaseAuthorizer``:
+/// reads only on a read-only file, no `ATTACH`, no pragma that changes the process or the
+/// connection), a read-only open is also enforced by SQLite's open flags, Nexus's own database is
+/// never opened (``ProtectedDatabaseFiles``), the schema is untrusted, a statement is stopped at
+/// its time limit, and the result is cut to a byte budget.
 public enum ExternalDatabase {
     /// Runs `sql` on the database at `path`.
     /// - Parameters:
@@ -32,6 +33,8 @@ public enum ExternalDatabase {
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw NexusError(.notFound, "there is no database file at \(path)")
         }
+        try ProtectedDatabaseFiles.refuse(path)
+        let denial = AuthorizerDenial()
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.label = "nexus.external"
@@ -44,6 +47,10 @@ public enum ExternalDatabase {
             }
             try db.execute(sql: "PRAGMA trusted_schema = OFF")
             if readOnly { try db.execute(sql: "PRAGMA query_only = ON") }
+            // From here on SQLite itself decides what each statement may touch.
+            if let connection = db.sqliteConnection {
+                ExternalDatabaseAuthorizer.install(on: connection, writable: !readOnly, denial: denial)
+            }
         }
         let arguments = StatementArguments(parameters.map(bindable))
         do {
@@ -51,6 +58,9 @@ public enum ExternalDatabase {
             return try queue.inDatabase { db in
                 try run(sql, arguments: arguments, path: path, readOnly: readOnly, maxBytes: maxBytes, timeoutSeconds: timeoutSeconds, db)
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_AUTH || denial.last != nil {
+            // A refusal inside a table-valued pragma surfaces as a plain error: the denial says why.
+            throw ExternalDatabaseAuthorizer.refusal(denial.last, path: path, readOnly: readOnly)
         } catch {
             throw describe(error, path: path, timeoutSeconds: timeoutSeconds)
         }

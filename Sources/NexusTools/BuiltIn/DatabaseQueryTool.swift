@@ -13,8 +13,10 @@ import NexusStore
 /// files beneath it) may be opened, compared after resolving `..` and symbolic links, so a link
 /// or a `..` cannot reach another file. A database is opened read-only unless it also lies
 /// beneath one of `policy.writablePaths`; a statement that would write to a read-only database is
-/// refused. The statement stops after `policy.limits.wallSeconds`, and the rows returned (JSON)
-/// are cut to `policy.limits.outputBytes`.
+/// refused. What a statement may do is decided by SQLite's authorizer, not by reading the SQL
+/// (see `ExternalDatabaseAuthorizer`): no pragma that changes the process or the connection, no
+/// `ATTACH`; Nexus's own database is never opened. The statement stops after
+/// `policy.limits.wallSeconds`, and the rows returned (JSON) are cut to `policy.limits.outputBytes`.
 public struct DatabaseQueryTool: Tool {
     public init() {}
 
@@ -81,6 +83,8 @@ public struct DatabaseQueryTool: Tool {
             return .ok(result.jsonValue.jsonText, truncated: result.truncated)
         } catch let error as NexusError where error.code == .databaseReadOnly {
             return .refused("\(error.message). \(requested) is not under policy.writablePaths, so database_query opens it read-only; the user can allow writes by adding it there.")
+        } catch let error as NexusError where error.code == .databaseStatementRefused {
+            return .refused(error.message)
         } catch let error as NexusError {
             return .error(error.message)
         }
