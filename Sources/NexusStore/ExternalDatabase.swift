@@ -8,9 +8,9 @@ public import NexusCore
 /// The tool decides what may be opened (its policy); this type makes the access safe to hand to
 /// a model: SQLite's authorizer decides what each statement may touch (``ExternalDatabaseAuthorizer``:
 /// reads only on a read-only file, no `ATTACH`, no pragma that changes the process or the
-/// connection), a read-only open is also enforced by SQLite's open flags, Nexus's own database is
-/// never opened (``ProtectedDatabaseFiles``), the schema is untrusted, a statement is stopped at
-/// its time limit, and the result is cut to a byte budget.
+/// connection), a read-only open is also enforced by SQLite's open flags, the schema is untrusted,
+/// a statement is stopped at its time limit, and the result is cut to a byte budget. (The tool
+/// also refuses Nexus's own database, ``ProtectedDatabaseFiles``, before calling this.)
 public enum ExternalDatabase {
     /// Runs `sql` on the database at `path`.
     /// - Parameters:
@@ -33,7 +33,6 @@ public enum ExternalDatabase {
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw NexusError(.notFound, "there is no database file at \(path)")
         }
-        try ProtectedDatabaseFiles.refuse(path)
         let denial = AuthorizerDenial()
         var configuration = Configuration()
         configuration.readonly = readOnly

@@ -41,7 +41,7 @@ public enum ProtectedDatabaseFiles {
 
     /// Throws when `path` is a protected file.
     /// - Throws: `NexusError(.databaseStatementRefused)` naming the path.
-    static func refuse(_ path: String) throws {
+    public static func refuse(_ path: String) throws {
         if isProtected(path) {
             throw NexusError(.databaseStatementRefused, "\(path) is Nexus's own database, which database_query never opens; query a copy of the data instead")
         }

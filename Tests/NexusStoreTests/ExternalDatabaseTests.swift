@@ -187,22 +187,23 @@ import Testing
         }
     }
 
-    @Test func nexusOwnDatabaseIsNeverOpenedByAnyName() throws {
-        try withTemporaryFolder { folder in
+    @Test func nexusOwnDatabaseIsNeverOpenedByAnyName() async throws {
+        try await withTemporaryFolder { folder in
             let home = folder.appendingPathComponent("home")
             let own = try NexusDatabase.open(at: home.appendingPathComponent(NexusDatabase.fileName))
             _ = try MemoryStore(database: own).add("a secret fact", source: "test")
             let path = home.appendingPathComponent(NexusDatabase.fileName).path
-            let linked = folder.appendingPathComponent("innocent.db").path
-            let hard = folder.appendingPathComponent("hard.db").path
-            #expect(symlink(path, linked) == 0)
-            #expect(link(path, hard) == 0)
-            for candidate in [path, linked, hard, path + "-wal"] {
-                for readOnly in [true, false] {
-                    let error = #expect(throws: NexusError.self, "\(candidate)") {
-                        try ExternalDatabase.query(path: candidate, sql: "SELECT * FROM sqlite_master", readOnly: readOnly, maxBytes: 1000)
-                    }
-                    #expect(error?.code == .databaseStatementRefused, "\(candidate): \(error?.message ?? "")")
+            #expect(symlink(path, folder.appendingPathComponent("innocent.db").path) == 0)
+            #expect(link(path, folder.appendingPathComponent("hard.db").path) == 0)
+            // Even a policy that lists every one of them, writable or not.
+            let names = [path, "innocent.db", "hard.db", path + "-wal", "home/nexus.db"]
+            for writable in [[String](), ["."]] {
+                let policy = CapabilityPolicy(readablePaths: ["."], writablePaths: writable, databases: names + ["/"])
+                for name in names {
+                    let result = try await DatabaseQueryTool().run(["database": .string(name), "sql": "SELECT * FROM memories"],
+                                                                   context: ToolContext(workspace: folder, policy: policy))
+                    #expect(result.status == .refused, "\(name): \(result.content)")
+                    #expect(result.content.contains("Nexus's own database"), "\(name): \(result.content)")
                 }
             }
         }

@@ -73,6 +73,12 @@ public struct DatabaseQueryTool: Tool {
             guard let root = DatabasePath.canonical(DatabasePath.absolute(root, against: workspace)) else { return false }
             return requested == root || DatabasePath.isBeneath(requested, root)
         }
+        // Nexus's own database (keys, runs, ledger) is never the model's, whatever the policy lists.
+        do {
+            try ProtectedDatabaseFiles.refuse(requested)
+        } catch let error as NexusError {
+            return .refused(error.message)
+        }
         let maxBytes = policy.limits.outputBytes
         let timeout = policy.limits.wallSeconds
         do {
