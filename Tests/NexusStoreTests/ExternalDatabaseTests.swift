@@ -193,17 +193,42 @@ import Testing
             let own = try NexusDatabase.open(at: home.appendingPathComponent(NexusDatabase.fileName))
             _ = try MemoryStore(database: own).add("a secret fact", source: "test")
             let path = home.appendingPathComponent(NexusDatabase.fileName).path
-            #expect(symlink(path, folder.appendingPathComponent("innocent.db").path) == 0)
-            #expect(link(path, folder.appendingPathComponent("hard.db").path) == 0)
+            let workspace = folder.appendingPathComponent("workspace")
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+            // A link outside the workspace (the user's own), and a hard link inside it.
+            let linked = folder.appendingPathComponent("innocent.db").path
+            #expect(symlink(path, linked) == 0)
+            #expect(link(path, workspace.appendingPathComponent("hard.db").path) == 0)
             // Even a policy that lists every one of them, writable or not.
-            let names = [path, "innocent.db", "hard.db", path + "-wal", "home/nexus.db"]
+            let names = [path, linked, "hard.db", path + "-wal", "../home/nexus.db"]
             for writable in [[String](), ["."]] {
                 let policy = CapabilityPolicy(readablePaths: ["."], writablePaths: writable, databases: names + ["/"])
                 for name in names {
                     let result = try await DatabaseQueryTool().run(["database": .string(name), "sql": "SELECT * FROM memories"],
-                                                                   context: ToolContext(workspace: folder, policy: policy))
+                                                                   context: ToolContext(workspace: workspace, policy: policy))
                     #expect(result.status == .refused, "\(name): \(result.content)")
                     #expect(result.content.contains("Nexus's own database"), "\(name): \(result.content)")
+                }
+            }
+        }
+    }
+
+    @Test func aListedFolderSwappedForALinkOpensNothingOutside() async throws {
+        try await withTemporaryFolder { folder in
+            let workspace = folder.appendingPathComponent("workspace")
+            let outside = folder.appendingPathComponent("outside")
+            try FileManager.default.createDirectory(at: workspace.appendingPathComponent("data"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            _ = try ExternalDatabaseTests.makeDatabase(in: outside)
+            // A script of the run replaces the listed folder with a link to the outside.
+            try FileManager.default.removeItem(at: workspace.appendingPathComponent("data"))
+            try FileManager.default.createSymbolicLink(atPath: workspace.appendingPathComponent("data").path, withDestinationPath: outside.path)
+            for writable in [[String](), ["."]] {
+                let policy = CapabilityPolicy(readablePaths: ["."], writablePaths: writable, databases: ["data"])
+                for name in ["data/people.db", outside.appendingPathComponent("people.db").path] {
+                    let result = try await DatabaseQueryTool().run(["database": .string(name), "sql": "SELECT * FROM people"],
+                                                                   context: ToolContext(workspace: workspace, policy: policy))
+                    #expect(result.status == .refused, "\(name): \(result.content)")
                 }
             }
         }

@@ -61,16 +61,28 @@ public struct DatabaseQueryTool: Tool {
         let policy = context.policy
         let workspace = DatabasePath.absolute(context.workspace.path, against: FileManager.default.currentDirectoryPath)
         let absolute = DatabasePath.absolute(database, against: workspace)
+        // Links where the run itself can make them (the workspace, the writable roots) are never
+        // followed, neither in the path asked for nor in the policy's entries: `data` swapped for a
+        // link to `/` must not make every file a listed database.
+        var anchors = [workspace] + (DatabasePath.canonical(workspace).map { [$0] } ?? [])
+        let writableRoots = policy.writablePaths.map { DatabasePath.absolute($0, against: workspace) }
+            .filter { DatabasePath.link(in: $0, beneath: anchors) == nil }
+        anchors += writableRoots
+        if let link = DatabasePath.link(in: absolute, beneath: anchors) {
+            return .refused("database_query may not open \(absolute): \(link) is a symbolic link inside the workspace or a writable folder, and links there are not followed; name the file it points to instead")
+        }
         guard let requested = DatabasePath.canonical(absolute) else {
             return .refused("database_query may not open \(absolute): it is a symbolic link to a file that does not exist")
         }
-        let allowed = policy.databases.compactMap { DatabasePath.canonical(DatabasePath.absolute($0, against: workspace)) }
+        let allowed = policy.databases.map { DatabasePath.absolute($0, against: workspace) }
+            .filter { DatabasePath.link(in: $0, beneath: anchors) == nil }
+            .compactMap(DatabasePath.canonical)
         guard allowed.contains(where: { requested == $0 || (DatabasePath.isBeneath(requested, $0) && DatabasePath.isDirectory($0)) }) else {
             let listed = policy.databases.isEmpty ? "the policy lists no databases" : "the policy allows only: \(policy.databases.joined(separator: ", "))"
             return .refused("database_query may not open \(requested): \(listed). The user can allow it by adding it to policy.databases.")
         }
-        let writable = policy.writablePaths.contains { root in
-            guard let root = DatabasePath.canonical(DatabasePath.absolute(root, against: workspace)) else { return false }
+        let writable = writableRoots.contains { root in
+            guard let root = DatabasePath.canonical(root) else { return false }
             return requested == root || DatabasePath.isBeneath(requested, root)
         }
         // Nexus's own database (keys, runs, ledger) is never the model's, whatever the policy lists.
@@ -141,6 +153,20 @@ private enum DatabasePath {
             existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
         }
         return absolute
+    }
+
+    /// The first symbolic link among the components of `path` below the most specific anchor
+    /// that holds it (the anchor's own path is the user's setting), or nil.
+    static func link(in path: String, beneath anchors: [String]) -> String? {
+        guard let anchor = anchors.filter({ path == $0 || isBeneath(path, $0) }).max(by: { $0.count < $1.count }) else { return nil }
+        var current = anchor == "/" ? "" : anchor
+        for component in path.dropFirst(current.count).split(separator: "/") {
+            current += "/" + component
+            var status = stat()
+            guard lstat(current, &status) == 0 else { return nil }  // what does not exist holds no link
+            if (status.st_mode & S_IFMT) == S_IFLNK { return current }
+        }
+        return nil
     }
 
     static func isBeneath(_ path: String, _ root: String) -> Bool {
