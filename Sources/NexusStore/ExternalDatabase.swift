@@ -28,6 +28,9 @@ public enum ExternalDatabase {
     ///   that is not one valid statement or has the wrong number of parameters, `.databaseFailed`
     ///   for any other SQLite failure (not a database, timeout, constraint, ...), each naming the
     ///   file and saying what to change.
+    /// The largest string or blob a statement may make or read.
+    public static let maximumValueBytes: Int32 = 64 << 20
+
     public static func query(path: String, sql: String, parameters: [JSONValue] = [], readOnly: Bool,
                              maxBytes: Int, timeoutSeconds: Double = 30) throws -> ExternalQueryResult {
         if readOnly, !FileManager.default.fileExists(atPath: path) {
@@ -43,6 +46,9 @@ public enum ExternalDatabase {
             if let connection = db.sqliteConnection {
                 // One call, one file: ATTACH (and VACUUM, which attaches) could reach others.
                 sqlite3_limit(connection, SQLITE_LIMIT_ATTACHED, 0)
+                // No single value (a randomblob, a zeroblob, a long string) may take more than this
+                // of Nexus's memory; SQLite's default is a gigabyte.
+                sqlite3_limit(connection, SQLITE_LIMIT_LENGTH, Self.maximumValueBytes)
             }
             try db.execute(sql: "PRAGMA trusted_schema = OFF")
             if readOnly { try db.execute(sql: "PRAGMA query_only = ON") }
@@ -160,6 +166,8 @@ public enum ExternalDatabase {
             return NexusError(.databaseReadOnly, "the statement tried to change \(path), which is open read-only (\(reason))")
         case .SQLITE_INTERRUPT:
             return NexusError(.databaseFailed, "the statement on \(path) ran longer than \(timeoutSeconds) seconds and was stopped; add a LIMIT or a narrower WHERE")
+        case .SQLITE_TOOBIG:
+            return NexusError(.invalidArgument, "a value in the statement on \(path) is larger than database_query's limit of \(maximumValueBytes >> 20) MiB; select a smaller part of it (substr, length)")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return NexusError(.databaseFailed, "\(path) is locked by another process; try again later")
         case .SQLITE_MISUSE where reason.hasPrefix("Multiple statements"):

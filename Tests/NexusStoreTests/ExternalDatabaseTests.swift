@@ -158,6 +158,19 @@ import Testing
         }
     }
 
+    @Test func noValueMayTakeMoreThanTheValueLimit() throws {
+        try withTemporaryFolder { folder in
+            let path = try ExternalDatabaseTests.makeDatabase(in: folder)
+            for readOnly in [true, false] {
+                let error = #expect(throws: NexusError.self) {
+                    try ExternalDatabase.query(path: path, sql: "SELECT length(zeroblob(200000000)) AS n", readOnly: readOnly, maxBytes: 1000)
+                }
+                #expect(error?.message.contains("limit of 64 MiB") == true)
+            }
+            #expect(try ExternalDatabase.query(path: path, sql: "SELECT length(zeroblob(1000)) AS n", readOnly: true, maxBytes: 1000).rows[0]["n"] == 1000)
+        }
+    }
+
     @Test func pragmasThatDescribeTheFileStillWork() throws {
         try withTemporaryFolder { folder in
             let path = try ExternalDatabaseTests.makeDatabase(in: folder)
