@@ -1,6 +1,7 @@
 import Foundation
 import NexusCore
 import NexusTools
+import Synchronization
 import Testing
 
 /// A temporary folder holding `workspace/` and `outside/` (a stand-in for the rest of the machine).
@@ -454,6 +455,34 @@ func capturedFailure(_ body: () throws -> some Any) -> String? {
         try files.write(path: "f.txt", contents: Array("changed".utf8), mode: .overwrite)
         #expect(scratch.read("outside/f.txt") == "outside")
         #expect(scratch.read("workspace-old/f.txt") == "changed")
+    }
+
+    @Test func aRootSwappedBackAndForthWhileToolsRunNeverLeadsOutside() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        let files = WorkspacePath(runContext(scratch, writeOnly("out")))
+        let out = scratch.path("workspace/out")
+        let staging = scratch.path("workspace/staging")
+        // Another process swaps `out` between a real folder and a link to the outside, as fast as it can.
+        let stop = Atomic<Bool>(false)
+        let swapper = Thread {
+            while !stop.load(ordering: .relaxed) {
+                mkdir(staging, 0o755)
+                rename(staging, out)
+                rmdir(out)
+                unlink(out)
+                symlink(scratch.outside.path, out)
+                unlink(out)
+            }
+        }
+        swapper.start()
+        for index in 0..<300 {
+            _ = try? files.write(path: "out/f\(index).txt", contents: [1], mode: .create, createParents: true)
+            _ = try? files.read(path: scratch.path("outside/f\(index).txt"), maxBytes: 1)
+        }
+        stop.store(true, ordering: .relaxed)
+        while !swapper.isFinished { usleep(1000) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.outside.path).isEmpty)
     }
 
     @Test func theWriteToolThroughASwappedRootIsRefused() async throws {
