@@ -43,11 +43,13 @@ public struct AgentRunner: Sendable {
                 followedRunID: dispatch.trace?.runID, module: dispatch.module, dispatchReason: dispatch.reason)
             try RunStore(database: database).create(record)
             emit(.started(runID: record.id, task: trimmed, resumed: false))
+            // One set of pinned roots for the whole run, whether HOPE or the model does the steps.
+            let resources = RunResources()
             emit(.dispatched(mode: dispatch.mode, confidence: dispatch.confidence, reason: dispatch.reason))
             if dispatch.mode == .crystallized || dispatch.mode == .follower {
-                if try await runWithoutModel(dispatch, record: &record, state: &state, policy: policy, emit: emit) { return }
+                if try await runWithoutModel(dispatch, record: &record, state: &state, policy: policy, resources: resources, emit: emit) { return }
             }
-            try await loop(record: record, state: state, policy: policy, emit: emit)
+            try await loop(record: record, state: state, policy: policy, resources: resources, emit: emit)
         }
     }
 
@@ -86,11 +88,11 @@ public struct AgentRunner: Sendable {
 
     // MARK: - The loop
 
-    private func loop(record initial: RunRecord, state initialState: RunState, policy: CapabilityPolicy,
+    private func loop(record initial: RunRecord, state initialState: RunState, policy: CapabilityPolicy, resources: RunResources = RunResources(),
                       emit: @escaping @Sendable (AgentEvent) -> Void) async throws {
         var record = initial
         var state = initialState
-        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: RunResources())
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: resources)
         // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
         WorkspacePath.pinRoots(of: context)
         let started = ContinuousClock.now

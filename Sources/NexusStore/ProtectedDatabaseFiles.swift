@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import NexusCore
+import NexusCore
 import Synchronization
 
 /// Nexus's own database files, which `database_query` never opens, whatever a policy lists: its

@@ -1,4 +1,4 @@
-public import Synchronization
+import Synchronization
 
 /// What a run opens once and shares between all its tool calls until it ends: the file tools'
 /// pinned roots (directory descriptors), so that nothing changed on disk during the run (a root
