@@ -8,9 +8,11 @@ extension AgentRunner {
     /// trace, and the model is not called.
     /// - Returns: true when the run finished; false when a step failed: the state then holds what
     ///   was done (the model sees it), the record says why, and the loop takes over as LEARNER.
-    func runWithoutModel(_ dispatch: Dispatch, record: inout RunRecord, state: inout RunState, policy: CapabilityPolicy,
+    func runWithoutModel(_ dispatch: Dispatch, record: inout RunRecord, state: inout RunState, policy: CapabilityPolicy, resources: RunResources,
                          emit: @escaping @Sendable (AgentEvent) -> Void) async throws -> Bool {
-        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: resources)
+        // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
+        WorkspacePath.pinRoots(of: context)
         let started = ContinuousClock.now
         let parameters = dispatch.parameters.map(\.value)
         // The task names these paths, so replacing them is what was asked: the guard against

@@ -7,13 +7,18 @@ extension AgentRunner {
     /// Carries out one tool call of a run, whoever asked for it (the model, a follower, a
     /// crystallized module): refuses an exact repeat, runs the tool under the run's policy,
     /// updates the state the loop reads, and shows the result to the model as an observation.
+    /// - Parameter offered: The tools the model was offered on this turn; a call to any other is
+    ///   refused and recorded, not run. Nil for calls made without the model (a replay, a teacher).
     /// - Returns: The step to save (tokens left at 0) and the tool's result.
     func perform(_ call: ToolCall, turn: Int, task: String, state: inout RunState, context: inout ToolContext,
-                 emit: @Sendable (AgentEvent) -> Void) async -> (step: RunStep, result: ToolResult) {
+                 offered: Set<String>? = nil, emit: @Sendable (AgentEvent) -> Void) async -> (step: RunStep, result: ToolResult) {
         emit(.toolCall(step: turn, call: call))
         let signature = call.signature
         let outcome: ToolCallOutcome
-        if state.calls.contains(signature) {
+        if let offered, !offered.contains(call.name) {
+            outcome = ToolCallOutcome(result: Self.notOffered(call.name, offered: offered), duration: 0)
+            state.failedCalls = (state.failedCalls ?? []) + [signature]
+        } else if state.calls.contains(signature) {
             outcome = ToolCallOutcome(result: .error(
                 "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
                 duration: 0)
@@ -39,6 +44,13 @@ extension AgentRunner {
             resultDigest: Observation.digest(of: outcome.result.content), resultExcerpt: String(outcome.result.content.prefix(500)),
             result: outcome.result.content, durationSeconds: outcome.duration)
         return (step, outcome.result)
+    }
+
+    /// The refusal of a call to a tool this turn did not offer (unknown, outside the policy, or
+    /// not chosen for the task).
+    static func notOffered(_ name: String, offered: Set<String>) -> ToolResult {
+        let list = offered.isEmpty ? "none" : offered.sorted().joined(separator: ", ")
+        return .refused("the tool '\(name)' was not offered for this task, so it is not run; call one of the offered tools (\(list)) or give the final answer")
     }
 
     /// A turn of one call made without the model (a replayed step, a module, a teacher's call).

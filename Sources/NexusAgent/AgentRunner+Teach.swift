@@ -1,6 +1,7 @@
 public import Foundation
 public import NexusCore
 public import NexusStore
+import NexusTools
 
 /// What a person does in `nexus teach`: call a tool, or give the final answer.
 public enum TeachingInput: Sendable {
@@ -26,7 +27,9 @@ extension AgentRunner {
                                    dispatchReason: "taught by a person with `nexus teach`")
             try RunStore(database: database).create(record)
             emit(.started(runID: record.id, task: trimmed, resumed: false))
-            var context = ToolContext(workspace: workspace, policy: policy, runID: record.id)
+            var context = ToolContext(workspace: workspace, policy: policy, runID: record.id, resources: RunResources())
+            // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
+            WorkspacePath.pinRoots(of: context)
             let started = ContinuousClock.now
             for await input in inputs {
                 switch input {

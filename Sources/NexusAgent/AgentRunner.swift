@@ -49,11 +49,13 @@ public struct AgentRunner: Sendable {
                 ownerKeyID: configuration.ownerKeyID)
             try RunStore(database: database).create(record)
             emit(.started(runID: record.id, task: trimmed, resumed: false))
+            // One set of pinned roots for the whole run, whether HOPE or the model does the steps.
+            let resources = RunResources()
             emit(.dispatched(mode: dispatch.mode, confidence: dispatch.confidence, reason: dispatch.reason))
             if dispatch.mode == .crystallized || dispatch.mode == .follower {
-                if try await runWithoutModel(dispatch, record: &record, state: &state, policy: policy, emit: emit) { return }
+                if try await runWithoutModel(dispatch, record: &record, state: &state, policy: policy, resources: resources, emit: emit) { return }
             }
-            try await loop(record: record, state: state, policy: policy, emit: emit)
+            try await loop(record: record, state: state, policy: policy, resources: resources, emit: emit)
         }
     }
 
@@ -92,11 +94,13 @@ public struct AgentRunner: Sendable {
 
     // MARK: - The loop
 
-    private func loop(record initial: RunRecord, state initialState: RunState, policy: CapabilityPolicy,
+    private func loop(record initial: RunRecord, state initialState: RunState, policy: CapabilityPolicy, resources: RunResources = RunResources(),
                       emit: @escaping @Sendable (AgentEvent) -> Void) async throws {
         var record = initial
         var state = initialState
-        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id)
+        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: resources)
+        // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
+        WorkspacePath.pinRoots(of: context)
         let started = ContinuousClock.now
         let elapsedBefore = state.elapsedSeconds
 
@@ -222,8 +226,12 @@ public struct AgentRunner: Sendable {
             state.mustAct = false
             state.forcedTool = nil
             var steps: [RunStep] = []
+            // Only what this turn offered may run, whatever the backend: the llama grammar keeps a
+            // local model to the list, a remote or scripted one is held to it here.
+            let offered = Set(request.tools.map(\.name))
             for (position, call) in result.toolCalls.enumerated() {
-                var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context, emit: emit).step
+                var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context,
+                                         offered: offered, emit: emit).step
                 step.promptTokens = position == 0 ? result.usage.promptTokens : 0
                 step.completionTokens = position == 0 ? result.usage.completionTokens : 0
                 steps.append(step)

@@ -81,6 +81,10 @@ public struct ModuleCapabilities: Sendable, Hashable {
         narrowed.commands = policy.commands.map { allowed in commands.filter(allowed.contains) } ?? commands
         narrowed.networkHosts = network.compactMap { Self.intersect(host: $0, policy.networkHosts) }
         narrowed.environment = policy.environment.filter { env.contains($0) || Self.processBasics.contains($0) }
+        // Writes to Nexus itself (memory_store, self_modify) are the caller's to allow, not implied by
+        // the module's narrower paths; the module must still list the tool to call it.
+        narrowed.memoryWrites = policy.allowsMemoryWrites
+        narrowed.selfModification = policy.allowsSelfModification
         return narrowed
     }
 

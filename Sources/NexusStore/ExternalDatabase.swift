@@ -6,10 +6,11 @@ public import NexusCore
 /// Runs one SQL statement on a user's SQLite database file, for the `database_query` tool.
 ///
 /// The tool decides what may be opened (its policy); this type makes the access safe to hand to
-/// a model: a read-only open is enforced by SQLite itself (and a writing statement is refused
-/// before it runs), `ATTACH` (and so `VACUUM`, which attaches) is disabled so one call reaches
-/// one file only, the schema is untrusted, a statement is stopped at its time limit, and the
-/// result is cut to a byte budget.
+/// a model: SQLite's authorizer decides what each statement may touch (``ExternalDatabaseAuthorizer``:
+/// reads only on a read-only file, no `ATTACH`, no pragma that changes the process or the
+/// connection), a read-only open is also enforced by SQLite's open flags, the schema is untrusted,
+/// a statement is stopped at its time limit, and the result is cut to a byte budget. (The tool
+/// also refuses Nexus's own database, ``ProtectedDatabaseFiles``, before calling this.)
 public enum ExternalDatabase {
     /// Runs `sql` on the database at `path`.
     /// - Parameters:
@@ -27,11 +28,15 @@ public enum ExternalDatabase {
     ///   that is not one valid statement or has the wrong number of parameters, `.databaseFailed`
     ///   for any other SQLite failure (not a database, timeout, constraint, ...), each naming the
     ///   file and saying what to change.
+    /// The largest string or blob a statement may make or read.
+    public static let maximumValueBytes: Int32 = 64 << 20
+
     public static func query(path: String, sql: String, parameters: [JSONValue] = [], readOnly: Bool,
                              maxBytes: Int, timeoutSeconds: Double = 30) throws -> ExternalQueryResult {
         if readOnly, !FileManager.default.fileExists(atPath: path) {
             throw NexusError(.notFound, "there is no database file at \(path)")
         }
+        let denial = AuthorizerDenial()
         var configuration = Configuration()
         configuration.readonly = readOnly
         configuration.label = "nexus.external"
@@ -41,9 +46,16 @@ public enum ExternalDatabase {
             if let connection = db.sqliteConnection {
                 // One call, one file: ATTACH (and VACUUM, which attaches) could reach others.
                 sqlite3_limit(connection, SQLITE_LIMIT_ATTACHED, 0)
+                // No single value (a randomblob, a zeroblob, a long string) may take more than this
+                // of Nexus's memory; SQLite's default is a gigabyte.
+                sqlite3_limit(connection, SQLITE_LIMIT_LENGTH, Self.maximumValueBytes)
             }
             try db.execute(sql: "PRAGMA trusted_schema = OFF")
             if readOnly { try db.execute(sql: "PRAGMA query_only = ON") }
+            // From here on SQLite itself decides what each statement may touch.
+            if let connection = db.sqliteConnection {
+                ExternalDatabaseAuthorizer.install(on: connection, writable: !readOnly, denial: denial)
+            }
         }
         let arguments = StatementArguments(parameters.map(bindable))
         do {
@@ -51,6 +63,9 @@ public enum ExternalDatabase {
             return try queue.inDatabase { db in
                 try run(sql, arguments: arguments, path: path, readOnly: readOnly, maxBytes: maxBytes, timeoutSeconds: timeoutSeconds, db)
             }
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_AUTH || denial.last != nil {
+            // A refusal inside a table-valued pragma surfaces as a plain error: the denial says why.
+            throw ExternalDatabaseAuthorizer.refusal(denial.last, path: path, readOnly: readOnly)
         } catch {
             throw describe(error, path: path, timeoutSeconds: timeoutSeconds)
         }
@@ -151,6 +166,8 @@ public enum ExternalDatabase {
             return NexusError(.databaseReadOnly, "the statement tried to change \(path), which is open read-only (\(reason))")
         case .SQLITE_INTERRUPT:
             return NexusError(.databaseFailed, "the statement on \(path) ran longer than \(timeoutSeconds) seconds and was stopped; add a LIMIT or a narrower WHERE")
+        case .SQLITE_TOOBIG:
+            return NexusError(.invalidArgument, "a value in the statement on \(path) is larger than database_query's limit of \(maximumValueBytes >> 20) MiB; select a smaller part of it (substr, length)")
         case .SQLITE_BUSY, .SQLITE_LOCKED:
             return NexusError(.databaseFailed, "\(path) is locked by another process; try again later")
         case .SQLITE_MISUSE where reason.hasPrefix("Multiple statements"):

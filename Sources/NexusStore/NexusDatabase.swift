@@ -50,6 +50,7 @@ public final class NexusDatabase: Sendable {
         do {
             let pool = try DatabasePool(path: path, configuration: configuration)
             try migrate(pool, location: path)
+            ProtectedDatabaseFiles.protect(path: path)
             return NexusDatabase(writer: pool, url: url)
         } catch {
             throw StoreFailure.opening(path, error)

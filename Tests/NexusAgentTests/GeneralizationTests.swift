@@ -9,7 +9,9 @@ import Testing
 
 @Suite("HOPE: steps generalized from several recorded runs, with the model where they disagree")
 struct GeneralizationTests {
-    static let backupTask = "Back up %@"
+    /// The words point the tool selection at filesystem_write, which the scripted runs call: the
+    /// loop runs only tools it offered.
+    static let backupTask = "Back up %@: write a copy"
 
     /// A LEARNER run (HOPE off, so no trace is followed) that copies `file` to `backup`.
     func learnBackup(_ fixture: AgentFixture, file: String, backup: String) async throws -> RunSummary {

@@ -1,6 +1,7 @@
 import Foundation
 import NexusCore
 import NexusStore
+import NexusTools
 import Testing
 
 @Suite struct ExternalDatabaseTests {
@@ -118,6 +119,142 @@ import Testing
             }
             #expect(error?.message.contains("ran longer than") == true)
             #expect(Date().timeIntervalSince(start) < 5)
+        }
+    }
+}
+
+/// Item 13 of the security review: what a `database_query` statement may do is decided by SQLite's
+/// authorizer, and Nexus's own database is never opened.
+@Suite struct ExternalDatabaseAuthorizerTests {
+    /// Pragmas and their table-valued forms that change the process or the connection.
+    static let harmfulStatements = [
+        "PRAGMA hard_heap_limit=65536", "pragma HARD_HEAP_LIMIT(65536)", "PRAGMA main.hard_heap_limit = 65536",
+        "SELECT * FROM pragma_hard_heap_limit(65536)", "SELECT * FROM main.pragma_soft_heap_limit(65536)",
+        "PRAGMA soft_heap_limit=65536", "PRAGMA threads=8", "PRAGMA query_only=OFF", "PRAGMA writable_schema=ON",
+        "PRAGMA trusted_schema=ON", "PRAGMA cache_size=-2000000", "PRAGMA mmap_size=1000000000", "PRAGMA hard_heap_limit",
+        "SELECT load_extension('/tmp/x.so')",
+    ]
+
+    @Test func aQueryCannotStarveNexusOwnDatabaseThroughProcessWidePragmas() throws {
+        try withTemporaryFolder { folder in
+            let path = try ExternalDatabaseTests.makeDatabase(in: folder)
+            // Should the refusal fail, put the process back so the other tests can run.
+            defer { _ = try? ExternalDatabase.query(path: path, sql: "PRAGMA hard_heap_limit=0", readOnly: false, maxBytes: 1000) }
+            defer { _ = try? ExternalDatabase.query(path: path, sql: "PRAGMA soft_heap_limit=0", readOnly: false, maxBytes: 1000) }
+            for readOnly in [true, false] {
+                for sql in Self.harmfulStatements {
+                    let error = #expect(throws: NexusError.self, "\(sql) (read-only: \(readOnly))") {
+                        try ExternalDatabase.query(path: path, sql: sql, readOnly: readOnly, maxBytes: 1000)
+                    }
+                    // sqlite3_stmt_readonly already calls a table-valued pragma a write on a read-only file.
+                    let refused = error?.code == .databaseStatementRefused || (readOnly && error?.code == .databaseReadOnly)
+                    #expect(refused, "\(sql): \(error?.message ?? "")")
+                }
+            }
+            // Nexus's own database still works.
+            let own = try NexusDatabase.inMemory()
+            _ = try MemoryStore(database: own).add(String(repeating: "a fact worth keeping ", count: 100), source: "test")
+            #expect(try MemoryStore(database: own).count() == 1)
+        }
+    }
+
+    @Test func noValueMayTakeMoreThanTheValueLimit() throws {
+        try withTemporaryFolder { folder in
+            let path = try ExternalDatabaseTests.makeDatabase(in: folder)
+            for readOnly in [true, false] {
+                let error = #expect(throws: NexusError.self) {
+                    try ExternalDatabase.query(path: path, sql: "SELECT length(zeroblob(200000000)) AS n", readOnly: readOnly, maxBytes: 1000)
+                }
+                #expect(error?.message.contains("limit of 64 MiB") == true)
+            }
+            #expect(try ExternalDatabase.query(path: path, sql: "SELECT length(zeroblob(1000)) AS n", readOnly: true, maxBytes: 1000).rows[0]["n"] == 1000)
+        }
+    }
+
+    @Test func pragmasThatDescribeTheFileStillWork() throws {
+        try withTemporaryFolder { folder in
+            let path = try ExternalDatabaseTests.makeDatabase(in: folder)
+            let columns = try ExternalDatabase.query(path: path, sql: "PRAGMA table_info(people)", readOnly: true, maxBytes: 10_000)
+            #expect(columns.rows.map { $0["name"] } == ["id", "name", "score", "photo"])
+            let valued = try ExternalDatabase.query(path: path, sql: "SELECT name FROM pragma_table_info('people')", readOnly: false, maxBytes: 10_000)
+            #expect(valued.rows.count == 4)
+            #expect(try ExternalDatabase.query(path: path, sql: "PRAGMA user_version", readOnly: true, maxBytes: 1000).rows.count == 1)
+            #expect(throws: NexusError.self) {
+                try ExternalDatabase.query(path: path, sql: "PRAGMA user_version = 7", readOnly: true, maxBytes: 1000)
+            }
+            _ = try ExternalDatabase.query(path: path, sql: "PRAGMA user_version = 7", readOnly: false, maxBytes: 1000)
+        }
+    }
+
+    @Test func writesHiddenInReadsAreRefusedOnAReadOnlyFile() throws {
+        try withTemporaryFolder { folder in
+            let path = try ExternalDatabaseTests.makeDatabase(in: folder)
+            for sql in ["WITH x AS (SELECT 1) INSERT INTO people (name) SELECT 'Eve' FROM x", "REPLACE INTO people (id, name) VALUES (1, 'Eve')",
+                        "INSERT INTO people (name) VALUES ('Eve') RETURNING id", "CREATE TEMP TABLE t (x)", "BEGIN IMMEDIATE"] {
+                let error = #expect(throws: NexusError.self, "\(sql)") {
+                    try ExternalDatabase.query(path: path, sql: sql, readOnly: true, maxBytes: 1000)
+                }
+                #expect(error?.code == .databaseReadOnly || error?.code == .databaseStatementRefused, "\(sql)")
+            }
+            #expect(try ExternalDatabase.query(path: path, sql: "SELECT count(*) AS n FROM people", readOnly: true, maxBytes: 1000).rows[0]["n"] == 3)
+        }
+    }
+
+    @Test func nexusOwnDatabaseIsNeverOpenedByAnyName() async throws {
+        try await withTemporaryFolder { folder in
+            let home = folder.appendingPathComponent("home")
+            let own = try NexusDatabase.open(at: home.appendingPathComponent(NexusDatabase.fileName))
+            _ = try MemoryStore(database: own).add("a secret fact", source: "test")
+            let path = home.appendingPathComponent(NexusDatabase.fileName).path
+            let workspace = folder.appendingPathComponent("workspace")
+            try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+            // A link outside the workspace (the user's own), and a hard link inside it.
+            let linked = folder.appendingPathComponent("innocent.db").path
+            #expect(symlink(path, linked) == 0)
+            #expect(link(path, workspace.appendingPathComponent("hard.db").path) == 0)
+            // Even a policy that lists every one of them, writable or not.
+            let names = [path, linked, "hard.db", path + "-wal", "../home/nexus.db"]
+            for writable in [[String](), ["."]] {
+                let policy = CapabilityPolicy(readablePaths: ["."], writablePaths: writable, databases: names + ["/"])
+                for name in names {
+                    let result = try await DatabaseQueryTool().run(["database": .string(name), "sql": "SELECT * FROM memories"],
+                                                                   context: ToolContext(workspace: workspace, policy: policy))
+                    #expect(result.status == .refused, "\(name): \(result.content)")
+                    #expect(result.content.contains("Nexus's own database"), "\(name): \(result.content)")
+                }
+            }
+        }
+    }
+
+    @Test func aListedFolderSwappedForALinkOpensNothingOutside() async throws {
+        try await withTemporaryFolder { folder in
+            let workspace = folder.appendingPathComponent("workspace")
+            let outside = folder.appendingPathComponent("outside")
+            try FileManager.default.createDirectory(at: workspace.appendingPathComponent("data"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+            _ = try ExternalDatabaseTests.makeDatabase(in: outside)
+            // A script of the run replaces the listed folder with a link to the outside.
+            try FileManager.default.removeItem(at: workspace.appendingPathComponent("data"))
+            try FileManager.default.createSymbolicLink(atPath: workspace.appendingPathComponent("data").path, withDestinationPath: outside.path)
+            for writable in [[String](), ["."]] {
+                let policy = CapabilityPolicy(readablePaths: ["."], writablePaths: writable, databases: ["data"])
+                for name in ["data/people.db", outside.appendingPathComponent("people.db").path] {
+                    let result = try await DatabaseQueryTool().run(["database": .string(name), "sql": "SELECT * FROM people"],
+                                                                   context: ToolContext(workspace: workspace, policy: policy))
+                    #expect(result.status == .refused, "\(name): \(result.content)")
+                }
+            }
+        }
+    }
+
+    @Test func theToolRefusesAHarmfulPragmaAsAPolicyRefusal() async throws {
+        try await withTemporaryFolder { folder in
+            _ = try ExternalDatabaseTests.makeDatabase(in: folder)
+            let policy = CapabilityPolicy(readablePaths: ["."], writablePaths: [], databases: ["people.db"])
+            let result = try await DatabaseQueryTool().run(["database": "people.db", "sql": "PRAGMA hard_heap_limit=65536"],
+                                                           context: ToolContext(workspace: folder, policy: policy))
+            #expect(result.status == .refused)
+            #expect(result.content.contains("hard_heap_limit"))
         }
     }
 }

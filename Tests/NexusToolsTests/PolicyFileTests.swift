@@ -73,13 +73,13 @@ private func policyError(_ text: String, _ format: PolicyFile.Format = .toml, so
 
     @Test func unknownKeysAreErrorsNamingTheKeyAndTheFile() {
         #expect(policyError("read = [\".\"]\nreed = [\"/\"]") == """
-            policy.toml line 2: unknown key 'reed' (did you mean 'read'?); known keys: read, write, commands, network, env, databases, limits
+            policy.toml line 2: unknown key 'reed' (did you mean 'read'?); known keys: read, write, commands, network, env, databases, memory, self_modify, limits
             """)
         #expect(policyError("[limits]\ncpu_second = 3") == """
             policy.toml line 2: unknown key 'limits.cpu_second' (did you mean 'cpu_seconds'?); known keys: cpu_seconds, wall_seconds, memory_mb, processes, output_kb
             """)
         #expect(policyError(#"{"allow_everything": true}"#, .json, source: "p.json")
-            == "p.json: unknown key 'allow_everything'; known keys: read, write, commands, network, env, databases, limits")
+            == "p.json: unknown key 'allow_everything'; known keys: read, write, commands, network, env, databases, memory, self_modify, limits")
         #expect(policyError("[limit]\ncpu_seconds = 3")?.hasPrefix("policy.toml line 1: unknown key 'limit' (did you mean 'limits'?)") == true)
     }
 
@@ -132,6 +132,24 @@ private func policyError(_ text: String, _ format: PolicyFile.Format = .toml, so
         for policy in [CapabilityPolicy.default, Self.expected, CapabilityPolicy(commands: nil)] {
             #expect(try PolicyFile.parse(PolicyFile.toml(policy), format: .toml, source: "round-trip.toml") == policy)
         }
+    }
+
+    @Test func writesToNexusItselfAreCapabilitiesOffForAReadOnlyPolicy() throws {
+        let readOnly = try PolicyFile.parse("read = [\".\"]\nwrite = []\n", format: .toml, source: "p.toml")
+        #expect(!readOnly.allowsMemoryWrites)
+        #expect(!readOnly.allowsSelfModification)
+        #expect(CapabilityPolicy.default.allowsMemoryWrites && CapabilityPolicy.default.allowsSelfModification)
+
+        let explicit = try PolicyFile.parse("write = []\nmemory = true\nself_modify = false\n", format: .toml, source: "p.toml")
+        #expect(explicit.allowsMemoryWrites)
+        #expect(!explicit.allowsSelfModification)
+        #expect(try PolicyFile.parse(PolicyFile.toml(explicit), format: .toml, source: "round-trip.toml") == explicit)
+        #expect(try PolicyFile.parse(#"{"self_modify": false}"#, format: .json, source: "p.json").allowsSelfModification == false)
+
+        let error = #expect(throws: NexusError.self) {
+            try PolicyFile.parse("memory = \"yes\"\n", format: .toml, source: "p.toml")
+        }
+        #expect(error?.message == "p.toml line 1: 'memory' must be true or false")
     }
 
     @Test func loadsFilesByExtension() throws {

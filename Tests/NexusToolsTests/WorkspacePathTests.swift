@@ -1,6 +1,7 @@
 import Foundation
 import NexusCore
 import NexusTools
+import Synchronization
 import Testing
 
 /// A temporary folder holding `workspace/` and `outside/` (a stand-in for the rest of the machine).
@@ -341,5 +342,165 @@ func capturedFailure(_ body: () throws -> some Any) -> String? {
         let skipping = try files.list(path: ".", recursive: true, maxEntries: 100, notDescending: [".git"])
         #expect(skipping.entries.first?.path == ".git")
         #expect(!skipping.entries.contains { $0.path == ".git/HEAD" })
+    }
+}
+
+/// Item 8 of the security review: a policy root swapped for a symbolic link (by a script the run
+/// ran, by an earlier run, through a module's declared sub-path) must not move where file tools go.
+@Suite struct PinnedRootTests {
+    /// A run's context: its roots are opened once, when the run starts.
+    private func runContext(_ scratch: ToolsScratch, _ policy: CapabilityPolicy) -> ToolContext {
+        let context = ToolContext(workspace: scratch.workspace, policy: policy, runID: "run", resources: RunResources())
+        WorkspacePath.pinRoots(of: context)
+        return context
+    }
+
+    private func writeOnly(_ root: String) -> CapabilityPolicy {
+        var policy = CapabilityPolicy.default
+        policy.readablePaths = [root]
+        policy.writablePaths = [root]
+        return policy
+    }
+
+    @Test func aMissingWriteRootReplacedByALinkDuringTheRunLeadsNowhere() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("secret", to: "outside/secret.txt")
+        let context = runContext(scratch, writeOnly("out"))
+        // What `os.symlink(outside, 'out')` from python_execute does after the run started.
+        try scratch.symlink("workspace/out", to: scratch.outside.path)
+
+        let files = WorkspacePath(context)
+        #expect(capturedRefusal { try files.write(path: scratch.path("outside/pwned.txt"), contents: [1], mode: .create) } != nil)
+        #expect(capturedRefusal { try files.write(path: "out/pwned.txt", contents: [1], mode: .create, createParents: true) } != nil)
+        #expect(capturedRefusal { try files.read(path: scratch.path("outside/secret.txt"), maxBytes: 10) } != nil)
+        #expect(capturedRefusal { try files.read(path: "out/secret.txt", maxBytes: 10) } != nil)
+        #expect(capturedRefusal { try files.list(path: scratch.path("outside"), maxEntries: 10) } != nil)
+        #expect(!scratch.exists("outside/pwned.txt"))
+    }
+
+    @Test func aRootThatIsALinkInsideTheWorkspaceWhenTheRunStartsIsRefused() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("secret", to: "outside/secret.txt")
+        // An earlier run left the link; the next run with the same policy must not follow it.
+        try scratch.symlink("workspace/out", to: scratch.outside.path)
+        let files = WorkspacePath(runContext(scratch, writeOnly("out")))
+
+        let refused = capturedRefusal { try files.read(path: scratch.path("outside/secret.txt"), maxBytes: 10) }
+        #expect(refused?.reason == .outsideRoots || refused?.reason.isUnusableRoot == true)
+        let through = capturedRefusal { try files.read(path: "out/secret.txt", maxBytes: 10) }
+        #expect(through?.reason.isUnusableRoot == true)
+        #expect(through?.message.contains("is a symbolic link inside") == true)
+        #expect(capturedRefusal { try files.write(path: "out/pwned.txt", contents: [1], mode: .create) } != nil)
+        #expect(!scratch.exists("outside/pwned.txt"))
+    }
+
+    @Test func aModuleSubPathSwappedForALinkIsNotFollowed() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("secret", to: "outside/secret.txt")
+        try FileManager.default.createDirectory(at: scratch.workspace.appendingPathComponent("sub"), withIntermediateDirectories: true)
+        var policy = CapabilityPolicy.default
+        policy.readablePaths = ["."]
+        policy.writablePaths = ["."]
+        let run = runContext(scratch, policy)
+        // The module's narrowed policy names the sub-path absolutely, as ModuleCapabilities does.
+        try FileManager.default.removeItem(at: scratch.workspace.appendingPathComponent("sub"))
+        try scratch.symlink("workspace/sub", to: scratch.outside.path)
+        var narrowed = run
+        narrowed.policy = writeOnly(scratch.path("workspace/sub"))
+
+        let files = WorkspacePath(narrowed)
+        #expect(capturedRefusal { try files.read(path: scratch.path("outside/secret.txt"), maxBytes: 10) } != nil)
+        #expect(capturedRefusal { try files.read(path: "sub/secret.txt", maxBytes: 10) } != nil)
+        #expect(capturedRefusal { try files.write(path: scratch.path("outside/pwned.txt"), contents: [1], mode: .create) } != nil)
+        #expect(!scratch.exists("outside/pwned.txt"))
+    }
+
+    @Test func aRootRenamedAwayAndReplacedKeepsTheFolderPinnedAtTheStart() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("inside", to: "workspace/data/f.txt")
+        try scratch.write("outside", to: "outside/f.txt")
+        var policy = CapabilityPolicy.default
+        policy.readablePaths = ["data"]
+        policy.writablePaths = ["data"]
+        let context = runContext(scratch, policy)
+        // The root is moved away and a link to the outside takes its name.
+        try FileManager.default.moveItem(atPath: scratch.path("workspace/data"), toPath: scratch.path("workspace/data-old"))
+        try scratch.symlink("workspace/data", to: scratch.outside.path)
+
+        let files = WorkspacePath(context)
+        #expect(try files.read(path: "data/f.txt", maxBytes: 10).bytes == Array("inside".utf8))
+        try files.write(path: "data/new.txt", contents: Array("n".utf8), mode: .create)
+        #expect(scratch.read("workspace/data-old/new.txt") == "n")
+        #expect(!scratch.exists("outside/new.txt"))
+        #expect(try files.list(path: "data", maxEntries: 10).entries.map(\.path) == ["f.txt", "new.txt"])
+        // A listing of the pinned root twice gives the same entries (its descriptor's offset is never used).
+        #expect(try files.list(path: "data", maxEntries: 10).entries.map(\.path) == ["f.txt", "new.txt"])
+    }
+
+    @Test func theWorkspaceItselfIsPinnedForTheRun() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("inside", to: "workspace/f.txt")
+        try scratch.write("outside", to: "outside/f.txt")
+        let context = runContext(scratch, .default)
+        try FileManager.default.moveItem(atPath: scratch.workspace.path, toPath: scratch.path("workspace-old"))
+        try scratch.symlink("workspace", to: scratch.outside.path)
+
+        let files = WorkspacePath(context)
+        #expect(try files.read(path: "f.txt", maxBytes: 10).bytes == Array("inside".utf8))
+        try files.write(path: "f.txt", contents: Array("changed".utf8), mode: .overwrite)
+        #expect(scratch.read("outside/f.txt") == "outside")
+        #expect(scratch.read("workspace-old/f.txt") == "changed")
+    }
+
+    @Test func aRootSwappedBackAndForthWhileToolsRunNeverLeadsOutside() throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        let files = WorkspacePath(runContext(scratch, writeOnly("out")))
+        let out = scratch.path("workspace/out")
+        let staging = scratch.path("workspace/staging")
+        // Another process swaps `out` between a real folder and a link to the outside, as fast as it can.
+        let stop = Atomic<Bool>(false)
+        let swapper = Thread {
+            while !stop.load(ordering: .relaxed) {
+                mkdir(staging, 0o755)
+                rename(staging, out)
+                rmdir(out)
+                unlink(out)
+                symlink(scratch.outside.path, out)
+                unlink(out)
+            }
+        }
+        swapper.start()
+        for index in 0..<300 {
+            _ = try? files.write(path: "out/f\(index).txt", contents: [1], mode: .create, createParents: true)
+            _ = try? files.read(path: scratch.path("outside/f\(index).txt"), maxBytes: 1)
+        }
+        stop.store(true, ordering: .relaxed)
+        while !swapper.isFinished { usleep(1000) }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: scratch.outside.path).isEmpty)
+    }
+
+    @Test func theWriteToolThroughASwappedRootIsRefused() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        let registry = try ToolRegistry([FilesystemWriteTool(), FilesystemReadTool()])
+        let context = runContext(scratch, writeOnly("out"))
+        try scratch.symlink("workspace/out", to: scratch.outside.path)
+        let write = await registry.call(ToolCall(id: "1", name: "filesystem_write",
+                                                 arguments: ["path": .string(scratch.path("outside/pwned.txt")), "content": "x"]), context: context)
+        #expect(write.result.status == .refused)
+        #expect(!scratch.exists("outside/pwned.txt"))
+    }
+}
+
+extension PathRefusal.Reason {
+    var isUnusableRoot: Bool {
+        if case .unusableRoot = self { return true }
+        return false
     }
 }

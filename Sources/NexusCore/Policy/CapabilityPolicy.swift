@@ -15,10 +15,17 @@ public struct CapabilityPolicy: Sendable, Hashable, Codable {
     /// SQLite database files `database_query` may open.
     public var databases: [String]
     public var limits: ResourceLimits
+    /// Whether `memory_store` may keep facts for later runs (they reach every later run's prompt).
+    /// Nil follows the paths: allowed when the policy may write somewhere, refused for a read-only
+    /// policy. See ``allowsMemoryWrites``.
+    public var memoryWrites: Bool?
+    /// Whether `self_modify` may change the agent's own system prompt, soul and settings (which
+    /// every later run uses). Nil follows the paths as ``memoryWrites`` does. See ``allowsSelfModification``.
+    public var selfModification: Bool?
 
     public init(readablePaths: [String] = ["."], writablePaths: [String] = ["."], commands: [String]? = CapabilityPolicy.defaultCommands,
                 networkHosts: [String] = [], environment: [String] = ["PATH", "LANG", "HOME", "TERM"], databases: [String] = [],
-                limits: ResourceLimits = ResourceLimits()) {
+                limits: ResourceLimits = ResourceLimits(), memoryWrites: Bool? = nil, selfModification: Bool? = nil) {
         self.readablePaths = readablePaths
         self.writablePaths = writablePaths
         self.commands = commands
@@ -26,7 +33,15 @@ public struct CapabilityPolicy: Sendable, Hashable, Codable {
         self.environment = environment
         self.databases = databases
         self.limits = limits
+        self.memoryWrites = memoryWrites
+        self.selfModification = selfModification
     }
+
+    /// Whether `memory_store` may store: as set, else only when some path is writable.
+    public var allowsMemoryWrites: Bool { memoryWrites ?? !writablePaths.isEmpty }
+
+    /// Whether `self_modify` may change anything: as set, else only when some path is writable.
+    public var allowsSelfModification: Bool { selfModification ?? !writablePaths.isEmpty }
 
     /// The default: read and write inside the workspace only, no network, a small set of commands.
     public static let `default` = CapabilityPolicy()

@@ -38,12 +38,17 @@ public struct ToolContext: Sendable {
     /// refuses to replace an existing file the run never looked at: a small model otherwise
     /// writes over a file it was asked to change without knowing its text.
     public var observedPaths: Set<String>?
+    /// What the run opened once for all its calls (the file tools' pinned roots); nil outside a
+    /// run, where each call opens the policy's roots for itself.
+    public var resources: RunResources?
 
-    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil, observedPaths: Set<String>? = nil) {
+    public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil, observedPaths: Set<String>? = nil,
+                resources: RunResources? = nil) {
         self.workspace = workspace
         self.policy = policy
         self.runID = runID
         self.observedPaths = observedPaths
+        self.resources = resources
     }
 }
 

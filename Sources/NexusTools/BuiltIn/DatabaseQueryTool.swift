@@ -13,8 +13,10 @@ import NexusStore
 /// files beneath it) may be opened, compared after resolving `..` and symbolic links, so a link
 /// or a `..` cannot reach another file. A database is opened read-only unless it also lies
 /// beneath one of `policy.writablePaths`; a statement that would write to a read-only database is
-/// refused. The statement stops after `policy.limits.wallSeconds`, and the rows returned (JSON)
-/// are cut to `policy.limits.outputBytes`.
+/// refused. What a statement may do is decided by SQLite's authorizer, not by reading the SQL
+/// (see `ExternalDatabaseAuthorizer`): no pragma that changes the process or the connection, no
+/// `ATTACH`; Nexus's own database is never opened. The statement stops after
+/// `policy.limits.wallSeconds`, and the rows returned (JSON) are cut to `policy.limits.outputBytes`.
 public struct DatabaseQueryTool: Tool {
     public init() {}
 
@@ -59,17 +61,35 @@ public struct DatabaseQueryTool: Tool {
         let policy = context.policy
         let workspace = DatabasePath.absolute(context.workspace.path, against: FileManager.default.currentDirectoryPath)
         let absolute = DatabasePath.absolute(database, against: workspace)
+        // Links where the run itself can make them (the workspace, the writable roots) are never
+        // followed, neither in the path asked for nor in the policy's entries: `data` swapped for a
+        // link to `/` must not make every file a listed database.
+        var anchors = [workspace] + (DatabasePath.canonical(workspace).map { [$0] } ?? [])
+        let writableRoots = policy.writablePaths.map { DatabasePath.absolute($0, against: workspace) }
+            .filter { DatabasePath.link(in: $0, beneath: anchors) == nil }
+        anchors += writableRoots
+        if let link = DatabasePath.link(in: absolute, beneath: anchors) {
+            return .refused("database_query may not open \(absolute): \(link) is a symbolic link inside the workspace or a writable folder, and links there are not followed; name the file it points to instead")
+        }
         guard let requested = DatabasePath.canonical(absolute) else {
             return .refused("database_query may not open \(absolute): it is a symbolic link to a file that does not exist")
         }
-        let allowed = policy.databases.compactMap { DatabasePath.canonical(DatabasePath.absolute($0, against: workspace)) }
+        let allowed = policy.databases.map { DatabasePath.absolute($0, against: workspace) }
+            .filter { DatabasePath.link(in: $0, beneath: anchors) == nil }
+            .compactMap(DatabasePath.canonical)
         guard allowed.contains(where: { requested == $0 || (DatabasePath.isBeneath(requested, $0) && DatabasePath.isDirectory($0)) }) else {
             let listed = policy.databases.isEmpty ? "the policy lists no databases" : "the policy allows only: \(policy.databases.joined(separator: ", "))"
             return .refused("database_query may not open \(requested): \(listed). The user can allow it by adding it to policy.databases.")
         }
-        let writable = policy.writablePaths.contains { root in
-            guard let root = DatabasePath.canonical(DatabasePath.absolute(root, against: workspace)) else { return false }
+        let writable = writableRoots.contains { root in
+            guard let root = DatabasePath.canonical(root) else { return false }
             return requested == root || DatabasePath.isBeneath(requested, root)
+        }
+        // Nexus's own database (keys, runs, ledger) is never the model's, whatever the policy lists.
+        do {
+            try ProtectedDatabaseFiles.refuse(requested)
+        } catch let error as NexusError {
+            return .refused(error.message)
         }
         let maxBytes = policy.limits.outputBytes
         let timeout = policy.limits.wallSeconds
@@ -81,6 +101,8 @@ public struct DatabaseQueryTool: Tool {
             return .ok(result.jsonValue.jsonText, truncated: result.truncated)
         } catch let error as NexusError where error.code == .databaseReadOnly {
             return .refused("\(error.message). \(requested) is not under policy.writablePaths, so database_query opens it read-only; the user can allow writes by adding it there.")
+        } catch let error as NexusError where error.code == .databaseStatementRefused {
+            return .refused(error.message)
         } catch let error as NexusError {
             return .error(error.message)
         }
@@ -131,6 +153,20 @@ private enum DatabasePath {
             existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
         }
         return absolute
+    }
+
+    /// The first symbolic link among the components of `path` below the most specific anchor
+    /// that holds it (the anchor's own path is the user's setting), or nil.
+    static func link(in path: String, beneath anchors: [String]) -> String? {
+        guard let anchor = anchors.filter({ path == $0 || isBeneath(path, $0) }).max(by: { $0.count < $1.count }) else { return nil }
+        var current = anchor == "/" ? "" : anchor
+        for component in path.dropFirst(current.count).split(separator: "/") {
+            current += "/" + component
+            var status = stat()
+            guard lstat(current, &status) == 0 else { return nil }  // what does not exist holds no link
+            if (status.st_mode & S_IFMT) == S_IFLNK { return current }
+        }
+        return nil
     }
 
     static func isBeneath(_ path: String, _ root: String) -> Bool {

@@ -31,7 +31,13 @@ public struct MemoryStoreTool: Tool {
             ])
     }
 
+    /// A write to Nexus itself: only under a policy that allows it (``CapabilityPolicy/allowsMemoryWrites``).
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { policy.allowsMemoryWrites }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
+        guard context.policy.allowsMemoryWrites else {
+            return .refused("memory_store is not allowed by this run's policy (memory = false, or a read-only policy); the user can allow it with memory = true in the policy")
+        }
         guard let content = arguments["content"]?.stringValue, content.contains(where: { !$0.isWhitespace }) else {
             return .error("memory_store needs \"content\": the fact to remember, as a non-empty string")
         }

@@ -40,8 +40,15 @@ public struct SelfModifyTool: Tool {
             ])
     }
 
+    /// It changes what every later run is told: only under a policy that allows it
+    /// (``CapabilityPolicy/allowsSelfModification``).
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { policy.allowsSelfModification }
+
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         let action = arguments["action"]?.stringValue ?? "set"
+        if action != "get", action != "history", !context.policy.allowsSelfModification {
+            return .refused("self_modify \(action) is not allowed by this run's policy (self_modify = false, or a read-only policy); the user can allow it with self_modify = true in the policy")
+        }
         guard let key = arguments["key"]?.stringValue, SelfModification.isValidKey(key) else {
             let given = arguments["key"]?.stringValue.map { "'\($0)'" } ?? "no key"
             return .error("self_modify cannot change \(given); \"key\" must be system_prompt, soul, or settings.<name> (lowercase letters, digits, _ - .)")

@@ -14,6 +14,9 @@ public struct PathRefusal: Error, Sendable, Hashable, CustomStringConvertible {
         case magicLink(component: String)
         /// The file has more than one hard link; another link may lie outside the policy.
         case hardLink(linkCount: Int)
+        /// The path lies beneath a root of the policy that could not be opened when the run
+        /// started (it was a symbolic link the run could have made, or could not be opened).
+        case unusableRoot(root: String, problem: String)
     }
 
     /// The path as the model gave it.
@@ -46,6 +49,8 @@ public struct PathRefusal: Error, Sendable, Hashable, CustomStringConvertible {
             return "path \(path) is refused: \(subject) is a /proc magic link, and file tools never follow links (\(access.adjective) paths of this run: \(Self.describe(roots)))"
         case .hardLink(let count):
             return "path \(path) is refused: it is a file with \(count) hard links, and file tools do not \(access.verb) hard-linked files because another link may lie outside \(paths)"
+        case .unusableRoot(let root, let problem):
+            return "path \(path) is refused: the \(access.adjective) root \(root) of this run cannot be used: \(problem)"
         }
     }
 

@@ -6,8 +6,9 @@ import Darwin
 import NexusCore
 import Synchronization
 
-/// An open file descriptor, closed when the last reference goes away.
-final class SafeFileDescriptor {
+/// An open file descriptor, closed when the last reference goes away. A pinned root's descriptor
+/// is shared by every call of a run (and threads): use it only through `*at` calls, never its offset.
+final class SafeFileDescriptor: Sendable {
     let raw: Int32
 
     init(_ raw: Int32) {
@@ -148,12 +149,9 @@ struct SafeFile {
         return (try openDirectory(count: components.count - 1, create: create), components.last!)
     }
 
+    /// The root's folder, opened once when the roots were pinned: never opened again by name.
     private func openBase() throws -> SafeFileDescriptor {
-        let fd = open(target.base, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw target.failure("the root \(target.base) of \(target.given) cannot be opened (\(String(cString: strerror(errno)))); check the policy's paths")
-        }
-        return SafeFileDescriptor(fd)
+        target.base
     }
 
     /// Opens the directory the first `count` components lead to, creating missing ones when asked.
@@ -341,7 +339,9 @@ struct SafeFile {
 
     /// The names in a directory (without `.` and `..`), sorted.
     private func names(in directory: SafeFileDescriptor) throws -> [String] {
-        let copy = dup(directory.raw)
+        // A new open file description: a `dup` would share (and move) the offset of a pinned root's
+        // descriptor, and the next listing of the root would start at its end.
+        let copy = openat(directory.raw, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard copy >= 0, let stream = fdopendir(copy) else {
             let code = errno
             if copy >= 0 { close(copy) }

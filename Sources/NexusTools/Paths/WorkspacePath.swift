@@ -23,8 +23,11 @@ public import NexusCore
 ///   the workspace (by a command, an archive, a checkout) could be a second name for `/etc/shadow` or
 ///   a key outside every root. The exception is a file that is itself a root of the policy: the user
 ///   named it. Listing and `stat` show such files with their link count.
-/// - Links in the roots themselves (the user's own settings) are resolved once; a root that does not
-///   exist yet is created on a write with `createParents`.
+/// - Each root is opened once (when the run starts) and every path is opened from that descriptor,
+///   so a root replaced by a link later moves nothing. Links in a root's own path are followed only
+///   outside the workspace and the writable roots (the user's own settings, not something the run
+///   could have made); see ``PathRoot``. A root that does not exist yet is created on a write with
+///   `createParents`, beneath its deepest existing folder and without following links.
 ///
 /// Writes are atomic: the contents go to a temporary file in the same directory, which then replaces
 /// the target with `renameat` (or takes a new name with `linkat`, which fails if the name exists).
@@ -66,24 +69,36 @@ public struct WorkspacePath: Sendable {
     let policy: CapabilityPolicy
     let resolution: Resolution
 
-    /// Prepares the policy's roots (links in the roots themselves are resolved here, once).
+    /// Opens the policy's roots now (each once; see ``PathRoot`` for which links are followed).
     /// - Parameters:
     ///   - workspace: The folder relative paths resolve against.
     ///   - policy: Supplies `readablePaths` and `writablePaths` (relative ones are relative to `workspace`).
     ///   - resolution: `.automatic` unless a test wants the component walk alone.
     public init(workspace: URL, policy: CapabilityPolicy, resolution: Resolution = .automatic) {
-        let path = workspace.path
-        let components = path.hasPrefix("/") ? PathLexer.resolve(path, against: []) : PathLexer.resolve(path, against: PathLexer.currentDirectory())
-        self.workspace = components
-        self.policy = policy
-        self.resolution = resolution
-        readableRoots = policy.readablePaths.map { PathRoot(declared: $0, workspace: components) }
-        writableRoots = policy.writablePaths.map { PathRoot(declared: $0, workspace: components) }
+        let components = PolicyRoots.components(of: workspace)
+        self.init(roots: PolicyRoots(workspace: components, anchor: .workspace(components), policy: policy), policy: policy,
+                  resolution: resolution)
     }
 
-    /// Prepares the paths of a tool call's context.
+    /// The paths of a tool call's context: the roots its run opened when it started (or when it
+    /// first asked), so that a root swapped for a link during the run moves nothing.
     public init(_ context: ToolContext, resolution: Resolution = .automatic) {
-        self.init(workspace: context.workspace, policy: context.policy, resolution: resolution)
+        self.init(roots: PolicyRoots.of(context), policy: context.policy, resolution: resolution)
+    }
+
+    init(roots: PolicyRoots, policy: CapabilityPolicy, resolution: Resolution) {
+        workspace = roots.workspace
+        readableRoots = roots.readable
+        writableRoots = roots.writable
+        self.policy = policy
+        self.resolution = resolution
+    }
+
+    /// Opens the roots of a run's policy now, before any of its tools runs, and keeps them in
+    /// `context.resources` for every later call (nothing happens without resources).
+    public static func pinRoots(of context: ToolContext) {
+        guard context.resources != nil else { return }
+        _ = PolicyRoots.of(context)
     }
 
     // MARK: - Operations
@@ -159,22 +174,30 @@ public struct WorkspacePath: Sendable {
         }
         let path = given.trimmingCharacters(in: .whitespaces).isEmpty ? "." : given
         let absolute = PathLexer.resolve(path, against: workspace)
-        var best: (root: PathRoot, matched: [String])?
+        var best: (root: PathRoot, base: SafeFileDescriptor, matched: [String])?
+        var unusable: PathRoot?
         for root in access == .read ? readableRoots : writableRoots {
             for form in [root.lexical, root.canonical] where absolute.starts(with: form) {
-                if form.count > (best?.matched.count ?? -1) { best = (root, form) }
+                guard let base = root.base else {
+                    unusable = root
+                    continue
+                }
+                if form.count > (best?.matched.count ?? -1) { best = (root, base, form) }
             }
         }
-        guard let (root, matched) = best else {
+        guard let (root, base, matched) = best else {
             var shown = given
             if given.split(separator: "/").contains("..") {
                 shown += " (\(PathLexer.join(absolute)))"
+            }
+            if let unusable, let problem = unusable.problem {
+                throw PathRefusal(path: shown, access: access, reason: .unusableRoot(root: unusable.declared, problem: problem), roots: declared)
             }
             throw PathRefusal(path: shown, access: access, reason: .outsideRoots, roots: declared)
         }
         let rest = Array(absolute.dropFirst(matched.count))
         return ResolvedPath(
-            given: given, access: access, roots: declared, base: root.base, components: root.tail + rest,
+            given: given, access: access, roots: declared, base: base, components: root.tail + rest,
             displayPrefix: Array(matched.dropLast(root.tail.count)), workspace: workspace,
             isExemptFromLinkCount: root.isFile && rest.isEmpty
         )
@@ -186,8 +209,8 @@ struct ResolvedPath {
     let given: String
     let access: WorkspacePath.Access
     let roots: [String]
-    /// The root's existing base directory (absolute, links resolved).
-    let base: String
+    /// The root's folder, opened once when the roots were pinned.
+    let base: SafeFileDescriptor
     /// The components to open from `base`, none being `.` or `..`.
     let components: [String]
     /// `base` in the form the path was matched in (lexical or canonical), for messages.

@@ -10,6 +10,8 @@ public import NexusCore
 /// network = ["127.0.0.1:8080"]
 /// env = ["PATH", "LANG"]
 /// databases = ["data/app.sqlite"]
+/// memory = false                 # memory_store; absent: allowed when something is writable
+/// self_modify = false            # self_modify set/rollback; absent: as memory
 ///
 /// [limits]
 /// cpu_seconds = 30
@@ -27,7 +29,7 @@ public enum PolicyFile {
     }
 
     /// The top-level keys, in documentation order.
-    public static let keys = ["read", "write", "commands", "network", "env", "databases", "limits"]
+    public static let keys = ["read", "write", "commands", "network", "env", "databases", "memory", "self_modify", "limits"]
     /// The keys of the `limits` table.
     public static let limitKeys = ["cpu_seconds", "wall_seconds", "memory_mb", "processes", "output_kb"]
 
@@ -89,6 +91,14 @@ public enum PolicyFile {
         return try PolicyReader(source: source, lines: lines).policy(from: document)
     }
 
+    /// `memory` and `self_modify` lines, for those the policy sets (absent ones follow the paths).
+    private static func flags(_ policy: CapabilityPolicy) -> String {
+        var lines = ""
+        if let memory = policy.memoryWrites { lines += "memory = \(memory)\n" }
+        if let selfModify = policy.selfModification { lines += "self_modify = \(selfModify)\n" }
+        return lines
+    }
+
     /// The policy as a TOML policy file, every key written out.
     public static func toml(_ policy: CapabilityPolicy) -> String {
         func list(_ items: [String]) -> String {
@@ -103,7 +113,7 @@ public enum PolicyFile {
             network = \(list(policy.networkHosts))
             env = \(list(policy.environment))
             databases = \(list(policy.databases))
-
+            \(flags(policy))
             [limits]
             cpu_seconds = \(limits.cpuSeconds)
             wall_seconds = \(wall)
@@ -141,6 +151,8 @@ private struct PolicyReader {
                     throw problem(key, "'\(bad)' is not an environment variable name")
                 }
             case "databases": policy.databases = try paths(value, key)
+            case "memory": policy.memoryWrites = try flag(value, key)
+            case "self_modify": policy.selfModification = try flag(value, key)
             case "limits": policy.limits = try limits(value, base: policy.limits)
             default: throw unknown(key, known: PolicyFile.keys)
             }
@@ -179,6 +191,11 @@ private struct PolicyReader {
             return nil
         }
         return try strings(value, "commands", what: "command names or \"any\"")
+    }
+
+    private func flag(_ value: JSONValue, _ key: String) throws -> Bool {
+        guard let flag = value.boolValue else { throw problem(key, "must be true or false") }
+        return flag
     }
 
     private func paths(_ value: JSONValue, _ key: String) throws -> [String] {
