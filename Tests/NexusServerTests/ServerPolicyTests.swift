@@ -73,6 +73,30 @@ struct ServerPolicyTests {
         fixture.home.remove()
     }
 
+    @Test("a server run writes no memory and changes no system prompt unless its profile says so, and a request cannot turn them on")
+    func sharedStateWritesAreOptIn() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": ["done"]])
+        let policies = fixture.home.url.appendingPathComponent("policies")
+        try FileManager.default.createDirectory(at: policies, withIntermediateDirectories: true)
+        try Data("read = [\".\"]\nwrite = [\".\"]\n".utf8).write(to: policies.appendingPathComponent("plain.toml"))
+        try await fixture.application().test(.router) { client in
+            for profile in ["default", "plain"] {
+                let (status, body) = try await Self.startRun(client, #"{"task":"Say done","profile":"\#(profile)"}"#, key: fixture.operatorKey)
+                #expect(status == .created, "\(profile): \(body)")
+                let id = try #require(body["id"]?.stringValue)
+                let policy = try #require(try fixture.storedRun(id)).policy.decoded(as: CapabilityPolicy.self)
+                #expect(!policy.allowsMemoryWrites, "\(profile)")
+                #expect(!policy.allowsSelfModification, "\(profile)")
+                try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { _ in }
+            }
+            for policy in [#"{"self_modify":true}"#, #"{"memory":true}"#] {
+                let (status, _) = try await Self.startRun(client, #"{"task":"Change your prompt","policy":\#(policy)}"#, key: fixture.operatorKey)
+                #expect(status == .forbidden, "\(policy)")
+            }
+        }
+        fixture.home.remove()
+    }
+
     @Test("a profile that reaches Nexus's home or its database is refused, even when an admin wrote it, and even through a symlink")
     func profilesReachingTheHomeAreRefused() async throws {
         let fixture = try ServerFixture(scripts: ["script-agent": ["done"]])

@@ -84,6 +84,15 @@ public struct LuaWorker: Sendable {
         return paths
     }
 
+    /// Folders code may be mapped executable from besides the worker itself: those of the
+    /// shared libraries (every other mount is noexec in the sandbox).
+    static var libraryPaths: [String] {
+        libraryFolders.filter { path in
+            var status = stat()
+            return stat(path, &status) == 0 && (status.st_mode & S_IFMT) == S_IFDIR
+        }
+    }
+
     private static let libraryFolders: [String] = {
         var folders: Set<String> = ["/etc/ld.so.cache"]
         if let maps = readWhole("/proc/self/maps") {

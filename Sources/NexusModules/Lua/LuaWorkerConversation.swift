@@ -185,11 +185,12 @@ final class LuaWorkerConversation: Sendable {
         let envp = CStrings(["SWIFT_BACKTRACE=enable=no"])
         let reads = CStrings(worker.readPaths)
         let executables = CStrings([executable] + LuaWorker.loaders)
+        let libraries = CStrings(LuaWorker.libraryPaths)
         let memory = UInt64(request.memoryBytes + LuaWorker.runtimeAddressSpace)
         // The CPU limit is a backstop behind the wall-clock kill (CPU time never runs ahead of
         // wall time in a single-threaded worker), so a spinning worker is reported as a time limit.
         let cpu = UInt64((request.seconds + LuaWorker.grace).rounded(.up)) + 1
-        let status: Int32 = withExtendedLifetime((argv, envp, reads, executables)) {
+        let status: Int32 = withExtendedLifetime((argv, envp, reads, executables, libraries)) {
             executable.withCString { path in
                 "/".withCString { root in
                     var config = nexus_sandbox_config()
@@ -203,6 +204,8 @@ final class LuaWorkerConversation: Sendable {
                     config.exec_paths = executables.pointer
                     config.exec_path_count = executables.count
                     config.execute_readable = 0
+                    config.library_paths = libraries.pointer
+                    config.library_path_count = libraries.count
                     config.network = 0
                     config.cpu_seconds = cpu
                     config.memory_bytes = memory

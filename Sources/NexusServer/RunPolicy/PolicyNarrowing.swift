@@ -42,6 +42,12 @@ struct PolicyNarrowing {
                 }
                 policy.environment = asked.environment
             case "limits": policy.limits = try limits(asked.limits, keys: value.objectValue?.keys ?? [])
+            case "memory":
+                if asked.memoryWrites == true, !profile.allowsMemoryWrites { throw wider(key, "true", allowed: []) }
+                policy.memoryWrites = asked.memoryWrites
+            case "self_modify":
+                if asked.selfModification == true, !profile.allowsSelfModification { throw wider(key, "true", allowed: []) }
+                policy.selfModification = asked.selfModification
             default:
                 throw NexusError(.forbidden, "'policy.\(key)' cannot be set by a request; it comes from the policy profile '\(profileName)' (pick another profile, or ask an admin for one)")
             }

@@ -23,10 +23,11 @@ struct PolicyProfiles: Sendable {
     /// The profile a request gets when it names none.
     static let defaultName = "default"
 
-    /// The built-in `default` profile.
+    /// The built-in `default` profile. Memory and self-modification stay off: both change what
+    /// every later run of every key sees (recalled memories, the system prompt).
     static let builtInDefault = CapabilityPolicy(
         readablePaths: ["."], writablePaths: ["."], commands: CapabilityPolicy.defaultCommands,
-        networkHosts: [], environment: [], databases: [], limits: ResourceLimits())
+        networkHosts: [], environment: [], databases: [], limits: ResourceLimits(), memoryWrites: false, selfModification: false)
 
     /// The profile called `name`.
     /// - Throws: `NexusError(.invalidArgument)` for a malformed or unknown name (naming the
@@ -40,7 +41,11 @@ struct PolicyProfiles: Sendable {
             let file = folder.appendingPathComponent("\(name).\(format)")
             guard FileManager.default.fileExists(atPath: file.path) else { continue }
             do {
-                return try PolicyFile.load(file)
+                // On a shared server, writes to what every key's runs see are opt-in per profile.
+                var policy = try PolicyFile.load(file)
+                policy.memoryWrites = policy.memoryWrites ?? false
+                policy.selfModification = policy.selfModification ?? false
+                return policy
             } catch let error as NexusError {
                 throw NexusError(.forbidden, "the policy profile '\(name)' cannot be used: \(error.message); an admin must fix \(file.path)")
             }
