@@ -13,6 +13,7 @@ enum NexusMigrations {
         migrator.registerMigration("v2-keys", migrate: v2Keys)
         migrator.registerMigration("v2-modules", migrate: v2Modules)
         migrator.registerMigration("v3-hope", migrate: v3Hope)
+        migrator.registerMigration("v4-trace-demotions", migrate: v4TraceDemotions)
         return migrator
     }
 
