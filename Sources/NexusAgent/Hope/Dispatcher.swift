@@ -98,7 +98,7 @@ public struct Dispatcher: Sendable {
         let before = Self.prefix(passedOver)
         if confidence >= thresholds.mixed {
             let check = try replayCheck(from: best.trace, to: task)
-            let demoted = best.trace.demotedBecause.map { " (demoted: \($0))" } ?? ""
+            let demoted = try original(of: best.trace)?.demotedBecause.map { " (its way is demoted: \($0))" } ?? ""
             return Dispatch(mode: .mixed, confidence: confidence, trace: best.trace, program: nil, module: nil, parameters: parameters,
                             reason: before + "resembles proven trace \(best.trace.runID) (\"\(best.trace.task)\")\(demoted) with confidence \(percent): shown to the model as guidance, with this task's values in place of that task's",
                             check: check)
