@@ -90,7 +90,7 @@ extension Dispatch {
     /// What a run shown this dispatch's trace must not reuse.
     var oldTaskValues: OldTaskValues? {
         guard let check, let trace else { return nil }
-        return OldTaskValues(task: trace.task, guarded: check.guarded, observed: check.observedWords.sorted())
+        return OldTaskValues(task: trace.task, guarded: check.guarded, observed: check.statedWords.sorted())
     }
 }
 
@@ -105,7 +105,7 @@ extension AgentRunner {
     }
 
     /// An answer of a guided run sent back once: it states a value of the trace's task that this
-    /// task lacks, or a word the trace's run saw that this run's results do not show.
+    /// task lacks, or a value the trace's run saw and stated that this run's results do not show.
     func staleAnswer(_ text: String, state: RunState) -> TaskIntent.Unfinished? {
         guard let values = state.oldTaskValues, !(state.sentBack ?? []).contains("stale") else { return nil }
         let seen = Set(state.messages.filter { $0.role == .tool }.flatMap { LiteralScan.tokens(of: $0.content) })

@@ -53,6 +53,7 @@ struct OldTaskValues: Codable, Sendable {
     var task: String
     /// Its values that this task lacks and that its run passed to tools.
     var guarded: [String]
-    /// Words its run saw in its tool results (not in its task): stated again only if this run's results show them.
+    /// Words its run saw in its tool results (not in its task) and stated in its answer: stated
+    /// again only if this run's results show them.
     var observed: [String]
 }

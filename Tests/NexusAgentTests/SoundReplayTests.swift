@@ -2,6 +2,7 @@ import Foundation
 import NexusAgent
 import NexusCore
 import NexusInference
+import NexusModules
 import NexusStore
 import NexusTesting
 import NexusTools
@@ -86,6 +87,28 @@ struct SoundReplayTests {
         #expect(summary.mode == "mixed")
         #expect(summary.reason.contains("was not replayed") && summary.reason.contains("'Box1'"))
         #expect(!backend.requests.isEmpty)
+        #expect(summary.answer == "There are 5 files.")
+    }
+
+    @Test("a module whose code still carries the old task's folder is passed over, with the reason; the run is guided instead")
+    func moduleCarryingOldLiteralIsPassedOver() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        try folder(fixture, "box1", files: 3)
+        try folder(fixture, "box2", files: 5)
+        let (learned, _) = try await run(fixture, "How many files are in the folder Box1?", [
+            call("filesystem_list", #"{"path": "box1"}"#), "There are 3 files.",
+        ])
+        let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
+        let crystallizer = Crystallizer(database: fixture.database, lifecycle: ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url)))
+        let made = try await crystallizer.crystallize(runID: learned.id)
+        let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: [call("filesystem_list", #"{"path": "box2"}"#), "There are 5 files."]))
+        let runner = AgentRunner(backend: backend, tools: try runtime.tools.adding(try runtime.installedTools()), database: fixture.database)
+        let summary = try #require(await fixture.collect(runner.start(task: "How many files are in the folder Box2?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.mode == "mixed")
+        #expect(summary.reason.contains("module \(made.module) was passed over"))
         #expect(summary.answer == "There are 5 files.")
     }
 

@@ -110,9 +110,10 @@ public struct Dispatcher: Sendable {
     /// The checks a replay of `trace` for `task` must pass: the binding of the two tasks and the
     /// words the trace's run saw in its tool results.
     func replayCheck(from trace: Trace, to task: String) throws -> ReplayCheck {
-        let calls = try RunStore(database: database).steps(runID: trace.runID).filter(\.isSuccessfulCall)
+        let runs = RunStore(database: database)
+        let calls = try runs.steps(runID: trace.runID).filter(\.isSuccessfulCall)
         return ReplayCheck(binding: TaskBinding(old: trace.task, new: task), oldResults: calls.map { $0.result ?? $0.resultExcerpt ?? "" },
-                           oldArguments: calls.flatMap { ($0.arguments ?? .null).leafTexts })
+                           oldArguments: calls.flatMap { ($0.arguments ?? .null).leafTexts }, oldAnswer: try runs.run(id: trace.runID)?.answer ?? "")
     }
 
     /// Why the installed module must not run for this task, or nil: the version active must be

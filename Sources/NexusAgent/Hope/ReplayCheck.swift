@@ -17,10 +17,15 @@ struct ReplayCheck: Sendable {
     /// a guided run must not use. Other words of the old task ("what", "is") are only wording.
     let guarded: [String]
 
-    init(binding: TaskBinding, oldResults: [String], oldArguments: [String] = []) {
+    /// Of those, the words its answer stated (intro2's first word): a guided answer that states
+    /// one its own results do not show copied it.
+    let statedWords: Set<String>
+
+    init(binding: TaskBinding, oldResults: [String], oldArguments: [String] = [], oldAnswer: String = "") {
         self.binding = binding
         let taskWords = Set(LiteralScan.tokens(of: binding.oldTask))
         observedWords = Set(oldResults.flatMap(LiteralScan.tokens(of:))).subtracting(taskWords)
+        statedWords = observedWords.intersection(LiteralScan.tokens(of: oldAnswer))
         let calls = LiteralScan(oldArguments.joined(separator: "\u{0}"))
         let parameters = Set(binding.oldParameters.map(\.value))
         guarded = binding.staleLiterals.filter { parameters.contains($0) || calls.contains($0) }
