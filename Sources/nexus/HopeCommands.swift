@@ -24,14 +24,15 @@ struct TracesCommand: AsyncParsableCommand {
                     ["run_id": .string(trace.runID), "task": .string(trace.task), "signature": .string(trace.signature), "mode": .string(trace.mode),
                      "uses": .number(Double(reuse?.uses ?? 1)), "success_rate": .number(reuse?.successRate ?? 0),
                      "tokens": .number(Double(trace.promptTokens + trace.completionTokens)),
-                     "crystallized_into": trace.crystallizedInto.map(JSONValue.string) ?? .null]
+                     "crystallized_into": trace.crystallizedInto.map(JSONValue.string) ?? .null,
+                     "demoted_because": trace.demotedBecause.map(JSONValue.string) ?? .null]
                 }).jsonText + "\n")
                 return
             }
             Output.write(Table.render(
                 header: ["RUN", "MODE", "USES", "SUCCESS", "TOKENS", "MODULE", "TASK"],
                 rows: rows.map { trace, reuse in
-                    [trace.runID, trace.mode, "\(reuse?.uses ?? 1)", String(format: "%.0f%%", (reuse?.successRate ?? 0) * 100),
+                    [trace.runID, trace.mode + (trace.demotedBecause == nil ? "" : " (demoted)"), "\(reuse?.uses ?? 1)", String(format: "%.0f%%", (reuse?.successRate ?? 0) * 100),
                      "\(trace.promptTokens + trace.completionTokens)", trace.crystallizedInto ?? "-", String(trace.task.prefix(50))]
                 }) + "\n")
         }

@@ -123,6 +123,15 @@ struct HopeFeedbackTests {
         #expect(!backend.requests.isEmpty)
     }
 
+    @Test("an answer that only begins with the word 'Error' is not taken for an error")
+    func errorWordIsNotAnError() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = fixture.runner([call("filesystem_read", #"{"path": "a.txt"}"#), "Error rate in a.txt is 0 %."])
+        let summary = try #require(await fixture.collect(runner.start(task: "What is the error rate in a.txt?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.outcome == "success")
+    }
+
     @Test("a run whose last tool call failed is not judged a success")
     func lastCallFailedIsNotASuccess() async throws {
         let fixture = try AgentFixture()

@@ -10,7 +10,9 @@ enum RunVerdict {
     static func overruling(answer: String, steps: [RunStep], state: RunState) -> (outcome: String, reason: String)? {
         let trimmed = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         let opening = trimmed.prefix { $0.isLetter }.lowercased()
-        if ["error", "refused"].contains(opening), trimmed.dropFirst(opening.count).first.map({ $0 == ":" || $0 == " " }) ?? true {
+        // "Error: ..." or "ERROR ...", not "Error rate is 5 %" (a log task's answer).
+        if ["error", "refused"].contains(opening),
+           trimmed.dropFirst(opening.count).first == ":" || trimmed.hasPrefix("ERROR") || trimmed.hasPrefix("REFUSED") {
             return ("failure", "its answer is an error (\"\(trimmed.prefix(80))\")")
         }
         for step in steps where step.tool != nil && (step.status == "error" || step.status == "refused") {

@@ -72,6 +72,8 @@ public struct TaskBinding: Sendable {
         return result
     }
 
+    static let longestAlignedTask = 300
+
     static func words(of task: String) -> [String] {
         task.split(whereSeparator: \.isWhitespace).map { word in
             String(word).trimmingCharacters(in: .init(charactersIn: ".,;:!?()[]{}<>'\"`"))
@@ -81,6 +83,8 @@ public struct TaskBinding: Sendable {
     /// The changed spans of two word lists (longest common subsequence, case-insensitive), each
     /// pair a replaced span; a span only deleted or only inserted pairs with "".
     static func changes(from old: [String], to new: [String]) -> [(old: String, new: String)] {
+        // The table is quadratic: a task of a thousand words gets no word-by-word translation.
+        guard old.count <= Self.longestAlignedTask, new.count <= Self.longestAlignedTask else { return [] }
         let a = old.map { $0.lowercased() }, b = new.map { $0.lowercased() }
         var table = Array(repeating: Array(repeating: 0, count: b.count + 1), count: a.count + 1)
         for i in stride(from: a.count - 1, through: 0, by: -1) {
