@@ -104,6 +104,28 @@ struct HopeFeedbackTests {
         #expect(demotions.count == 1 && demotions[0].module == version2.module)
     }
 
+    @Test("bad on a module's only version: nothing to roll back to, so it stays installed but is passed over while its trace is demoted")
+    func badCrystallizedSingleVersionIsPassedOver() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        try write(fixture, "count.txt", lines: 1)
+        let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
+        let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
+        let first = try await run(fixture, "a0.txt", lines: 2, script: learnerScript("a0.txt", count: 2))
+        let made = try await Crystallizer(database: fixture.database, lifecycle: lifecycle).crystallize(runID: first.id)
+        let installed = try runtime.tools.adding(try runtime.installedTools())
+        let crystallized = try await run(fixture, "c0.txt", lines: 5, tools: installed)
+        #expect(crystallized.mode == "crystallized")
+        let verdict = try HopeFeedback(database: fixture.database, lifecycle: lifecycle).judge(runID: crystallized.id, good: false)
+        #expect(verdict.demoted?.module == made.module)
+        #expect(verdict.demoted?.moduleAction.contains("kept installed") == true)
+        let next = try await run(fixture, "c1.txt", lines: 6, script: learnerScript("c1.txt", count: 6), tools: installed)
+        #expect(next.mode == "mixed", "\(next.reason)")
+        #expect(next.reason.contains("demoted"))
+    }
+
     @Test("a run whose answer is an error is a failure, and its trace is never followed")
     func errorAnswerIsNotASuccess() async throws {
         let fixture = try AgentFixture()
