@@ -17,7 +17,7 @@ extension AgentRunner {
         let parameters = dispatch.parameters.map(\.value)
         // The task names these paths, so replacing them is what was asked: the guard against
         // a model blindly overwriting a file it never read does not apply to a proven replay.
-        state.observedPaths = (state.observedPaths ?? []).union(dispatch.parameters.filter { $0.kind == .path }.map(\.value))
+        state.observedPaths = (state.observedPaths ?? []).union(dispatch.parameters.filter { $0.kind == .path || $0.kind == .name }.map(\.value))
 
         func call(_ tool: String, _ arguments: JSONValue) async throws -> ToolResult {
             try await performTurn(tool, arguments, idPrefix: "hope", record: &record, state: &state, context: &context, emit: emit)
@@ -49,6 +49,10 @@ extension AgentRunner {
                     failure = "step \(index + 1) of the followed trace does not apply: \(error)"
                     break
                 }
+                if let check = dispatch.check, let word = check.unbacked(step.arguments.literalText, results: results) {
+                    failure = "step \(index + 1) of the followed trace (\(step.tool)) would pass '\(word)', which the followed run saw in its results and this run's results do not show"
+                    break
+                }
                 let result = try await call(step.tool, arguments)
                 guard result.status == .ok else {
                     failure = "step \(index + 1) of the followed trace (\(step.tool)) failed: \(result.content.prefix(300))"
@@ -58,8 +62,14 @@ extension AgentRunner {
             }
             if failure.isEmpty {
                 do {
-                    try answer(try program.answer.render(parameters: parameters, results: results), source: "replay")
-                    return true
+                    let text = try program.answer.render(parameters: parameters, results: results)
+                    // The answer states what this run observed, never what the followed run did.
+                    if let check = dispatch.check, let word = check.unbacked(program.answer.literalText, results: results) {
+                        failure = "the followed trace's answer states '\(word)', which the followed run saw in its results and this run's results do not show"
+                    } else {
+                        try answer(text, source: "replay")
+                        return true
+                    }
                 } catch let error as ProgramBindingError {
                     failure = "the followed trace's answer does not apply: \(error)"
                 }
@@ -68,11 +78,45 @@ extension AgentRunner {
             failure = "there was nothing to replay"
         }
         // The model takes over from what was done; the run counts as a failed use of the trace or module.
+        state.oldTaskValues = dispatch.oldTaskValues
         record.mode = HopeMode.learner.rawValue
         record.dispatchReason += "; then \(failure), so the model took over"
         state.elapsedSeconds += (ContinuousClock.now - started).inSeconds
         try persist(&record, state: state, steps: [])
         emit(.dispatched(mode: .learner, confidence: record.confidence, reason: failure + "; the model takes over"))
         return false
+    }
+}
+
+extension Dispatch {
+    /// What a run shown this dispatch's trace must not reuse.
+    var oldTaskValues: OldTaskValues? {
+        guard let check, let trace else { return nil }
+        return OldTaskValues(task: trace.task, guarded: check.guarded, observed: check.statedWords.sorted())
+    }
+}
+
+extension AgentRunner {
+    /// Why a call of a guided run must not run: it passes a value of the trace's task that this
+    /// task lacks (the file of the earlier task, its word). Nil when it may run.
+    func staleCall(_ call: ToolCall, state: RunState) -> String? {
+        guard let values = state.oldTaskValues,
+              let stale = LiteralScan(call.arguments.leafTexts.joined(separator: "\u{0}")).firstOf(values.guarded) else { return nil }
+        return "Not run: '\(stale)' belongs to the earlier task shown as an example (\"\(values.task)\"), and this task does not mention it. "
+            + "Call the tool again with this task's own names and values."
+    }
+
+    /// An answer of a guided run sent back once: it states a value of the trace's task that this
+    /// task lacks, or a value the trace's run saw and stated that this run's results do not show.
+    func staleAnswer(_ text: String, state: RunState) -> TaskIntent.Unfinished? {
+        guard let values = state.oldTaskValues, !(state.sentBack ?? []).contains("stale") else { return nil }
+        let seen = Set(state.messages.filter { $0.role == .tool }.flatMap { LiteralScan.tokens(of: $0.content) })
+        let observed = Set(values.observed)
+        let unseen = LiteralScan.tokens(of: text).first { ($0.count > 1 || $0.allSatisfy(\.isNumber)) && observed.contains($0) && !seen.contains($0) }
+        guard let word = LiteralScan(text).firstOf(values.guarded) ?? unseen else { return nil }
+        return TaskIntent.Unfinished(
+            check: "stale",
+            message: "Not done yet: your answer states '\(word)', which comes from the earlier task shown as an example (\"\(values.task)\"), not from this run's tool results. "
+                + "Look at this task's own files with a tool and answer from what it returns.")
     }
 }

@@ -22,6 +22,11 @@ extension AgentRunner {
             outcome = ToolCallOutcome(result: .error(
                 "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
                 duration: 0)
+        } else if let stale = staleCall(call, state: state) {
+            // A guided call that reuses the old task's value is sent back before it runs.
+            outcome = ToolCallOutcome(result: .error(stale), duration: 0)
+            state.calls.append(signature)
+            state.failedCalls = (state.failedCalls ?? []) + [signature]
         } else {
             context.observedPaths = state.observedPaths ?? []
             outcome = await tools.call(call, context: context)
@@ -79,6 +84,13 @@ extension AgentRunner {
         record.answer = answer
         record.outcome = outcome
         record.outcomeSource = source
+        // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
+        if status == "completed", outcome == "success",
+           let overruled = RunVerdict.overruling(answer: answer, steps: try RunStore(database: database).steps(runID: record.id), state: state) {
+            record.outcome = overruled.outcome
+            record.outcomeSource = "check"
+            record.dispatchReason += (record.dispatchReason.isEmpty ? "" : "; ") + "not judged a success: \(overruled.reason)"
+        }
         record.state = try JSONValue(encoding: state)
         record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: [])

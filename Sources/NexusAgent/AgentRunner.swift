@@ -38,9 +38,10 @@ public struct AgentRunner: Sendable {
             let prompt = try SystemPrompt.compose(database: database, home: ledgerHome, task: trimmed, recalled: configuration.recalledMemories)
             var request = trimmed
             if dispatch.mode == .mixed, let trace = dispatch.trace {
-                request += try Guidance.text(for: trace, database: database)
+                request += try Guidance.text(for: trace, check: dispatch.check, database: database)
             }
             var state = RunState(messages: [.system(prompt), .user(request)])
+            if dispatch.mode == .mixed { state.oldTaskValues = dispatch.oldTaskValues }
             state.offeredTools = chooseTools(for: request, intent: TaskIntent(trimmed), under: policy)
             var record = RunRecord(
                 task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
@@ -174,7 +175,7 @@ public struct AgentRunner: Sendable {
             }
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
-                let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state)
+                let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state) ?? staleAnswer(result.text, state: state)
                 if let unfinished {
                     // An answer that comes before the task is done is sent back (once per check).
                     state.sentBack = (state.sentBack ?? []) + [unfinished.check]

@@ -35,6 +35,9 @@ struct RunState: Codable, Sendable {
     var offeredTools: [String]?
     /// Wall-clock seconds spent in earlier sessions of this run (before a resume).
     var elapsedSeconds = 0.0
+    /// The values of the trace's task that this run must not reuse (MIXED, or a replay the model
+    /// took over); nil when no trace was shown.
+    var oldTaskValues: OldTaskValues?
 
     init(messages: [ChatMessage]) {
         self.messages = messages
@@ -42,4 +45,15 @@ struct RunState: Codable, Sendable {
 
     /// Runs in these states stopped before they finished and can be resumed.
     static let resumableStatuses: Set<String> = ["running", "cancelled"]
+}
+
+/// What a run guided by a trace of another task must not reuse (see `ReplayCheck`).
+struct OldTaskValues: Codable, Sendable {
+    /// The trace's task.
+    var task: String
+    /// Its values that this task lacks and that its run passed to tools.
+    var guarded: [String]
+    /// Words its run saw in its tool results (not in its task) and stated in its answer: stated
+    /// again only if this run's results show them.
+    var observed: [String]
 }

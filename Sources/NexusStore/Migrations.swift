@@ -14,6 +14,7 @@ enum NexusMigrations {
         migrator.registerMigration("v2-modules", migrate: v2Modules)
         migrator.registerMigration("v3-hope", migrate: v3Hope)
         migrator.registerMigration("v4-run-owners", migrate: v4RunOwners)
+        migrator.registerMigration("v5-trace-demotions", migrate: v5TraceDemotions)
         return migrator
     }
 

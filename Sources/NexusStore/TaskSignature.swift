@@ -1,5 +1,5 @@
-/// The shape of a task, with its particulars abstracted: lowercased, quoted text, numbers, paths
-/// and URLs replaced by placeholders, whitespace collapsed.
+/// The shape of a task, with its particulars abstracted: lowercased, quoted text, numbers, paths,
+/// URLs and bare names replaced by placeholders, whitespace collapsed.
 ///
 /// Two runs of "the same task" on different files or numbers get the same signature, so HOPE can
 /// count how often a task shape recurs and how often it succeeds; the particulars lifted out are
@@ -26,16 +26,20 @@ public enum TaskSignature {
     public static func analyze(_ task: String) -> (signature: String, parameters: [TaskParameter]) {
         var words: [String] = []
         var parameters: [TaskParameter] = []
+        var previous = ""
         for word in splitQuoted(task) {
             if case .quoted(let text) = word {
                 words.append(textPlaceholder)
                 parameters.append(TaskParameter(kind: .text, value: text))
+                previous = textPlaceholder
                 continue
             }
             guard case .plain(let original) = word else { continue }
             let trimmed = original.trimmingPunctuation()
             guard !trimmed.isEmpty else { continue }
-            let placeholder = classify(trimmed.lowercased())
+            var placeholder = classify(trimmed.lowercased())
+            if !placeholder.hasPrefix("<"), isBareName(trimmed, after: previous) { placeholder = "<name>" }
+            previous = trimmed.lowercased()
             words.append(placeholder)
             if let kind = TaskParameter.Kind(placeholder: placeholder) {
                 // "drafts/" and "drafts" name the same folder, and calls write it without the slash.
@@ -81,6 +85,36 @@ public enum TaskSignature {
         return words
     }
 
+    /// A word that names a thing rather than says what to do, although it has no `/` or
+    /// extension: letters mixed with digits (`box1`, `Q3-report`, `draft9`), words joined by
+    /// `-` or `_` (`annual-report`, `my_notes`), a word in capitals (`README`), or any word
+    /// right after "folder", "file", "called", "named" and the like (`the folder invoices`, a
+    /// file called `flag`). Lifting too much is safe: a follower replays only when every
+    /// parameter that changed is used by the trace's calls or answer.
+    private static func isBareName(_ word: String, after previous: String) -> Bool {
+        let lower = word.lowercased()
+        guard word.count > 1, !notNames.contains(lower), word.contains(where: \.isLetter),
+              word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else { return false }
+        if word.contains(where: \.isNumber) { return true }
+        if let first = word.first, let last = word.last, first.isLetter || first.isNumber, last.isLetter || last.isNumber,
+           word.contains(where: { $0 == "-" || $0 == "_" }) {
+            return true
+        }
+        if word.count >= 2, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) { return true }
+        return namingWords.contains(previous)
+    }
+
+    /// Words after which the next word is a name.
+    static let namingWords: Set<String> = ["folder", "directory", "dir", "file", "called", "named", "subfolder", "project", "repository", "repo"]
+
+    /// Words that are never a name, even after a naming word ("the file called", "a folder with").
+    static let notNames: Set<String> = [
+        "a", "an", "the", "this", "that", "these", "those", "it", "its", "them", "their", "my", "your", "our", "all", "each", "every",
+        "some", "any", "called", "named", "with", "without", "and", "or", "to", "in", "into", "of", "from", "for", "on", "at", "by",
+        "as", "is", "are", "was", "be", "there", "here", "which", "what", "new", "same", "name", "names", "contents", "content",
+        "folder", "folders", "file", "files", "directory", "first", "last", "then", "if", "so", "but", "not", "tell", "me",
+    ]
+
     private static func classify(_ word: String) -> String {
         if word.contains("://") { return "<url>" }
         if word.contains(where: \.isNumber), word.allSatisfy({ $0.isNumber || ".,-+%:".contains($0) }) { return "<number>" }
@@ -97,10 +131,13 @@ public enum TaskSignature {
     }
 }
 
-/// One particular of a task that its signature abstracts: a path, number, quoted text or URL.
+/// One particular of a task that its signature abstracts: a path, number, quoted text, URL or
+/// bare name.
 public struct TaskParameter: Sendable, Hashable, Codable {
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable {
         case path, number, text, url
+        /// A word that names a file, folder or thing without a `/` or an extension: `box1`, `Q3-report`.
+        case name
 
         init?(placeholder: String) {
             guard placeholder.hasPrefix("<"), placeholder.hasSuffix(">") else { return nil }

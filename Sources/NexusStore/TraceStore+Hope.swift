@@ -44,18 +44,19 @@ extension TraceStore {
     public func uncrystallizedOriginals(limit: Int = 200) throws -> [TraceReuse] {
         try database.read("list crystallization candidates") { db in
             let traces = try Self.fetch(db, where: """
-                traces.crystallized_into IS NULL AND runs.mode IN ('learner', 'mixed', 'taught')
+                traces.crystallized_into IS NULL AND runs.mode IN ('learner', 'mixed', 'taught') AND \(Self.notDemoted)
                 AND runs.status = 'completed' AND runs.outcome = 'success'
                 """, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
             return try traces.map { try Self.reuse(of: $0, db) }.sorted { $0.uses > $1.uses }
         }
     }
 
-    /// The module the newest crystallized trace of this signature was compiled into, if any.
+    /// The module the newest crystallized trace of this signature was compiled into, if any
+    /// (demoted traces left out: their modules were rolled back or are passed over).
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func crystallizedModule(signature: String) throws -> (module: String, trace: Trace)? {
         try database.read("find the module of a task shape") { db in
-            guard let trace = try Self.fetch(db, where: "traces.signature = ? AND traces.crystallized_into IS NOT NULL", [signature],
+            guard let trace = try Self.fetch(db, where: "traces.signature = ? AND traces.crystallized_into IS NOT NULL AND \(Self.notDemoted)", [signature],
                                              order: "traces.recorded_at DESC, traces.run_id").first,
                   let module = trace.crystallizedInto else { return nil }
             return (module, trace)

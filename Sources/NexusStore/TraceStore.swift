@@ -126,8 +126,13 @@ public struct TraceStore: Sendable {
     static let columns = """
         traces.*, runs.task AS task, runs.model AS model, runs.status AS status, runs.outcome AS outcome,
         runs.outcome_source AS outcome_source, runs.created_at AS run_created_at, runs.mode AS mode,
-        runs.followed_run_id AS followed_run_id
+        runs.followed_run_id AS followed_run_id,
+        (SELECT d.reason FROM trace_demotions d WHERE d.run_id = traces.run_id AND d.lifted_at IS NULL ORDER BY d.id DESC LIMIT 1)
+            AS demoted_because
         """
+
+    /// A condition on `traces`: no demotion of the trace is in force.
+    static let notDemoted = "NOT EXISTS (SELECT 1 FROM trace_demotions d WHERE d.run_id = traces.run_id AND d.lifted_at IS NULL)"
 
     static func fetch(_ db: Database, where condition: String = "1", _ arguments: StatementArguments = [],
                               order: String = "traces.run_id", limit: Int = 1) throws -> [Trace] {
@@ -162,6 +167,7 @@ extension Trace {
             recordedAt: try row.date("recorded_at"),
             mode: try row.value("mode"),
             followedRunID: try row.value("followed_run_id"),
-            crystallizedInto: try row.value("crystallized_into"))
+            crystallizedInto: try row.value("crystallized_into"),
+            demotedBecause: try row.value("demoted_because"))
     }
 }

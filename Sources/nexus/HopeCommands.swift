@@ -24,14 +24,15 @@ struct TracesCommand: AsyncParsableCommand {
                     ["run_id": .string(trace.runID), "task": .string(trace.task), "signature": .string(trace.signature), "mode": .string(trace.mode),
                      "uses": .number(Double(reuse?.uses ?? 1)), "success_rate": .number(reuse?.successRate ?? 0),
                      "tokens": .number(Double(trace.promptTokens + trace.completionTokens)),
-                     "crystallized_into": trace.crystallizedInto.map(JSONValue.string) ?? .null]
+                     "crystallized_into": trace.crystallizedInto.map(JSONValue.string) ?? .null,
+                     "demoted_because": trace.demotedBecause.map(JSONValue.string) ?? .null]
                 }).jsonText + "\n")
                 return
             }
             Output.write(Table.render(
                 header: ["RUN", "MODE", "USES", "SUCCESS", "TOKENS", "MODULE", "TASK"],
                 rows: rows.map { trace, reuse in
-                    [trace.runID, trace.mode, "\(reuse?.uses ?? 1)", String(format: "%.0f%%", (reuse?.successRate ?? 0) * 100),
+                    [trace.runID, trace.mode + (trace.demotedBecause == nil ? "" : " (demoted)"), "\(reuse?.uses ?? 1)", String(format: "%.0f%%", (reuse?.successRate ?? 0) * 100),
                      "\(trace.promptTokens + trace.completionTokens)", trace.crystallizedInto ?? "-", String(trace.task.prefix(50))]
                 }) + "\n")
         }
@@ -60,6 +61,7 @@ struct TracesCommand: AsyncParsableCommand {
                 cost       \(trace.promptTokens) prompt + \(trace.completionTokens) generated tokens, \(String(format: "%.1f", trace.wallSeconds)) s
                 reuse      \(reuse.uses) uses, \(reuse.successes) succeeded (\(String(format: "%.0f", reuse.successRate * 100)) %)
                 module     \(trace.crystallizedInto ?? "not crystallized")
+                replay     \(trace.demotedBecause.map { "demoted: \($0); not followed, its module not run" } ?? "followed when a task of this shape matches")
                 savings    \(modelFree.count) runs of this shape without the model, about \(modelFree.count * averageLearner) model tokens saved
 
                 """)
@@ -71,11 +73,47 @@ struct TracesCommand: AsyncParsableCommand {
                 }
                 Output.write("  answer: \(program.answer)\n")
             }
+            for demotion in try store.demotions(of: trace.runID) {
+                let module = demotion.module.map { "; module \($0): \(demotion.moduleAction)" } ?? ""
+                Output.write("demoted    \(Self.time(demotion.demotedAt)): \(demotion.reason)\(module)\n")
+                if let lifted = demotion.liftedAt {
+                    Output.write("promoted   \(Self.time(lifted)): \(demotion.liftReason ?? "")\n")
+                }
+            }
             Output.write("modes of this task shape, oldest first:\n")
             for past in history {
                 Output.write("  \(past.runID)  \(past.mode.padding(toLength: 12, withPad: " ", startingAt: 0)) \(past.outcome ?? "unknown")  \(past.promptTokens + past.completionTokens) tokens  \(String(format: "%.2f", past.wallSeconds)) s\n")
             }
         }
+
+        static func time(_ date: Date) -> String {
+            ISO8601DateFormatter().string(from: date)
+        }
+    }
+}
+
+/// `nexus feedback RUN good|bad`: judge a run. `bad` on a run that replayed a trace or ran its
+/// module demotes the trace and rolls its module back; repeated `good` promotes it again.
+struct FeedbackCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "feedback", abstract: "Judge a run's outcome: good or bad.",
+        discussion: "bad on a FOLLOWER or CRYSTALLIZED run demotes the trace it replayed (no longer followed) and rolls its module back; good outcomes of later runs promote it again.")
+    @Argument(help: "The run id.") var id: String
+    @Argument(help: "good or bad.") var verdict: String
+
+    func run() async throws {
+        guard ["good", "bad"].contains(verdict) else {
+            throw NexusError(.invalidArgument, "the verdict must be good or bad, not '\(verdict)'")
+        }
+        let factory = AgentFactory(configuration: NexusConfiguration())
+        let database = try factory.database()
+        guard let run = try RunStore(database: database).run(matching: id) else {
+            throw NexusError(.invalidArgument, "no run '\(id)'; list runs with `nexus runs list`")
+        }
+        // Without a usable ledger key the trace is still demoted; its module is passed over instead.
+        let feedback = HopeFeedback(database: database, lifecycle: try? factory.moduleLifecycle(database: database))
+        let outcome = try feedback.judge(runID: run.id, good: verdict == "good", actor: "cli")
+        Output.write(outcome.lines.joined(separator: "\n") + "\n")
     }
 }
 

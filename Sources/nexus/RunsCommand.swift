@@ -65,21 +65,3 @@ struct RunsCommand: AsyncParsableCommand {
         }
     }
 }
-
-struct FeedbackCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "feedback", abstract: "Judge a run's outcome: good or bad.")
-    @Argument(help: "The run id.") var id: String
-    @Argument(help: "good or bad.") var verdict: String
-
-    func run() async throws {
-        guard ["good", "bad"].contains(verdict) else {
-            throw NexusError(.invalidArgument, "the verdict must be good or bad, not '\(verdict)'")
-        }
-        let store = try RunsCommand.store()
-        guard let run = try store.run(id: id) else {
-            throw NexusError(.invalidArgument, "no run '\(id)'; list runs with `nexus runs list`")
-        }
-        try store.setOutcome(runID: run.id, outcome: verdict == "good" ? "success" : "failure", source: "feedback")
-        Output.write("run \(run.id) marked \(verdict == "good" ? "success" : "failure")\n")
-    }
-}

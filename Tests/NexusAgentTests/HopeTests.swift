@@ -281,9 +281,11 @@ extension HopeTests {
             #expect(summary.mode == "crystallized")
             try RunStore(database: fixture.database).setOutcome(runID: summary.id, outcome: "failure", source: "feedback")
         }
+        // count.txt exists: the model reads it before writing over it (a run whose last write
+        // failed would not be a success, and would not be followed).
         let relearned = try await run("b0.txt", lines: 2, script: [
-            call("filesystem_read", #"{"path": "b0.txt"}"#), call("filesystem_write", #"{"path": "count.txt", "content": "2\n"}"#), "Done: 2 lines.",
-            "Done: 2 lines.",   // said again: the write was refused (count.txt unread), so the first answer is sent back
+            call("filesystem_read", #"{"path": "b0.txt"}"#), call("filesystem_read", #"{"path": "count.txt"}"#),
+            call("filesystem_write", #"{"path": "count.txt", "content": "2\n"}"#), "Done: 2 lines.",
         ])
         #expect(relearned.mode == "mixed")
 
@@ -325,6 +327,9 @@ extension HopeTests {
         #expect(summary.confidence < 0.92 && summary.confidence >= 0.75)
         #expect(summary.reason.contains(learned.id) && summary.reason.contains("by meaning"))
         guard case .chat(let messages) = script.requests.first?.prompt else { Issue.record("not a chat"); return }
-        #expect(messages.first { $0.role == .user }?.content.contains("filesystem_read {\"path\":\"one.txt\"}") == true)
+        // The trace's calls are shown, without the old task's file: a small model would copy it.
+        let guidance = messages.first { $0.role == .user }?.content ?? ""
+        #expect(guidance.contains("filesystem_read {\"path\":"))
+        #expect(!guidance.contains("one.txt"))
     }
 }

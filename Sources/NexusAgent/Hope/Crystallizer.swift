@@ -91,6 +91,9 @@ public struct Crystallizer: Sendable {
         guard trace.status == "completed", trace.outcome == "success" else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status), \(trace.outcome ?? "no verdict")); only proven traces are crystallized")
         }
+        if let demoted = trace.demotedBecause {
+            throw NexusError(.invalidArgument, "trace \(trace.runID) is demoted (\(demoted)); judge runs that used it good with `nexus feedback RUN good` to promote it again")
+        }
         guard let generalized = try await ExampleGeneralizer.program(of: trace, database: database, model: model) else {
             throw NexusError(.invalidArgument, "trace \(trace.runID) made no successful tool call; there is nothing to compile")
         }

@@ -5,8 +5,11 @@ public import NexusTools
 
 /// Picks how a task runs (seed 004's modes): CRYSTALLIZED when a module compiled from a proven
 /// trace of the same task shape is installed, FOLLOWER when a proven trace matches with
-/// confidence ≥ `thresholds.follower` and takes the same kinds of parameters, MIXED when one
-/// matches ≥ `thresholds.mixed`, LEARNER otherwise.
+/// confidence ≥ `thresholds.follower`, MIXED when one matches ≥ `thresholds.mixed`, LEARNER
+/// otherwise. A module runs and a trace is replayed only when `ReplayCheck` passes: the two tasks
+/// differ only in parameters, every changed parameter is used, and no call or answer still
+/// carries a value of the old task; otherwise the reason is recorded and the run is MIXED or
+/// LEARNER. Demoted traces (judged bad through a replay) are neither run nor replayed.
 ///
 /// Confidence is the overlap of the two task signatures (Dice's coefficient over their words,
 /// placeholders weighing half: 1 for the same shape); candidates come from the same signature
@@ -35,13 +38,20 @@ public struct Dispatcher: Sendable {
         guard thresholds.enabled else { return .learner(parameters, reason: "HOPE is off for this run") }
         let traces = TraceStore(database: database)
 
+        var passedOver: [String] = []
         if let (module, trace) = try traces.crystallizedModule(signature: signature) {
             let name = String(module.prefix { $0 != "@" })
             let (runs, successes) = try traces.moduleRuns(module: module)
             let rate = runs == 0 ? 1 : Double(successes) / Double(runs)
             if tools.tool(named: name) != nil, runs < 3 || rate >= thresholds.moduleSuccess {
-                return Dispatch(mode: .crystallized, confidence: 1, trace: trace, program: nil, module: module, parameters: parameters,
-                                reason: "the task has the shape of trace \(trace.runID), crystallized into \(module)\(runs == 0 ? "" : " (\(successes) of \(runs) runs succeeded)")")
+                let check = try replayCheck(from: trace, to: task)
+                if let refusal = try moduleRefusal(module, check: check, parameters: parameters) {
+                    passedOver.append("module \(module) was passed over: \(refusal)")
+                } else {
+                    return Dispatch(mode: .crystallized, confidence: 1, trace: trace, program: nil, module: module, parameters: parameters,
+                                    reason: "the task has the shape of trace \(trace.runID), crystallized into \(module)\(runs == 0 ? "" : " (\(successes) of \(runs) runs succeeded)")",
+                                    check: check)
+                }
             }
         }
 
@@ -55,7 +65,7 @@ public struct Dispatcher: Sendable {
         }
         var scored = candidates.map { (trace: $0, confidence: Self.similarity(signature, $0.signature)) }
         guard var best = Self.mostConfident(scored) else {
-            return .learner(parameters, reason: "no proven trace resembles this task")
+            return .learner(parameters, reason: Self.prefix(passedOver) + "no proven trace resembles this task")
         }
         // Below the follower's bar, meaning may find guidance that words miss. Never above it:
         // "count the words" and "count the lines" mean nearly the same to an embedding.
@@ -69,17 +79,58 @@ public struct Dispatcher: Sendable {
         }
         let confidence = best.confidence
         let percent = String(format: "%.2f", confidence) + (byMeaning ? " (by meaning)" : "")
-        if !byMeaning, confidence >= thresholds.follower, let original = try mostReused(among: scored, confidence: confidence),
-           original.signature == signature || Self.sameParameters(original, parameters), let program = try await program(of: original) {
-            return Dispatch(mode: .follower, confidence: confidence, trace: original, program: program, module: nil, parameters: parameters,
-                            reason: "matches proven trace \(original.runID) (\"\(original.task)\") with confidence \(percent): its \(program.steps.count) tool calls are replayed with this task's parameters")
+        // A follower replays only when the binding is total and checked (`ReplayCheck`); when a
+        // check fails, the reason is kept and the trace can still guide the model.
+        if !byMeaning, confidence >= thresholds.follower, let original = try mostReused(among: scored, confidence: confidence) {
+            let check = try replayCheck(from: original, to: task)
+            if let program = try await program(of: original) {
+                if let refusal = check.refusal(of: program) {
+                    passedOver.append("trace \(original.runID) was not replayed: \(refusal)")
+                } else {
+                    return Dispatch(mode: .follower, confidence: confidence, trace: original, program: program, module: nil, parameters: parameters,
+                                    reason: Self.prefix(passedOver) + "matches proven trace \(original.runID) (\"\(original.task)\") with confidence \(percent): its \(program.steps.count) tool calls are replayed with this task's parameters",
+                                    check: check)
+                }
+            } else {
+                passedOver.append("trace \(original.runID) made no tool call to replay")
+            }
         }
+        let before = Self.prefix(passedOver)
         if confidence >= thresholds.mixed {
+            let check = try replayCheck(from: best.trace, to: task)
+            let demoted = try original(of: best.trace)?.demotedBecause.map { " (its way is demoted: \($0))" } ?? ""
             return Dispatch(mode: .mixed, confidence: confidence, trace: best.trace, program: nil, module: nil, parameters: parameters,
-                            reason: "resembles proven trace \(best.trace.runID) (\"\(best.trace.task)\") with confidence \(percent): shown to the model as guidance")
+                            reason: before + "resembles proven trace \(best.trace.runID) (\"\(best.trace.task)\")\(demoted) with confidence \(percent): shown to the model as guidance, with this task's values in place of that task's",
+                            check: check)
         }
         return .learner(parameters, confidence: confidence,
-                        reason: "the closest proven trace, \(best.trace.runID), matches with confidence \(percent) only")
+                        reason: before + "the closest proven trace, \(best.trace.runID), matches with confidence \(percent) only")
+    }
+
+    /// The checks a replay of `trace` for `task` must pass: the binding of the two tasks and the
+    /// words the trace's run saw in its tool results.
+    func replayCheck(from trace: Trace, to task: String) throws -> ReplayCheck {
+        let runs = RunStore(database: database)
+        let calls = try runs.steps(runID: trace.runID).filter(\.isSuccessfulCall)
+        return ReplayCheck(binding: TaskBinding(old: trace.task, new: task), oldResults: calls.map { $0.result ?? $0.resultExcerpt ?? "" },
+                           oldArguments: calls.flatMap { ($0.arguments ?? .null).leafTexts }, oldAnswer: try runs.run(id: trace.runID)?.answer ?? "")
+    }
+
+    /// Why the installed module must not run for this task, or nil: the version active must be
+    /// the one compiled (a rolled-back name runs another trace's code), and its code must pass the check.
+    private func moduleRefusal(_ module: String, check: ReplayCheck, parameters: [TaskParameter]) throws -> String? {
+        let name = String(module.prefix { $0 != "@" }), version = String(module.drop { $0 != "@" }.dropFirst())
+        let store = ModuleStore(database: database)
+        guard let active = try store.active(name: name), let record = try store.module(id: active.moduleID) else {
+            return "it is not installed"
+        }
+        guard record.version == version else { return "the active version of \(name) is \(record.version), not \(version)" }
+        return check.refusal(ofModuleCode: record.code, parameterNames: TraceProgram.parameterNames(for: parameters.map(\.kind)))
+    }
+
+    /// The reasons a cheaper mode was passed over, as the start of a dispatch reason.
+    private static func prefix(_ passedOver: [String]) -> String {
+        passedOver.isEmpty ? "" : passedOver.joined(separator: "; ") + "; so "
     }
 
     /// The first of the most confident: the newest of equals.
@@ -108,7 +159,7 @@ public struct Dispatcher: Sendable {
         let store = TraceStore(database: database)
         var best: (trace: Trace, successes: Int)?
         for candidate in scored where candidate.confidence == confidence {
-            guard let original = try original(of: candidate.trace), original.crystallizedInto == nil,
+            guard let original = try original(of: candidate.trace), original.crystallizedInto == nil, original.demotedBecause == nil,
                   let reuse = try store.reuse(of: original.runID) else { continue }
             if best == nil || reuse.successes > best!.successes { best = (original, reuse.successes) }
         }
@@ -120,10 +171,6 @@ public struct Dispatcher: Sendable {
     private func original(of trace: Trace) throws -> Trace? {
         guard trace.mode == HopeMode.follower.rawValue, let source = trace.followedRunID else { return trace }
         return try TraceStore(database: database).trace(runID: source) ?? trace
-    }
-
-    private static func sameParameters(_ trace: Trace, _ parameters: [TaskParameter]) -> Bool {
-        TaskSignature.parameters(of: trace.task).map(\.kind) == parameters.map(\.kind)
     }
 
     /// Dice's coefficient over the words of two signatures: 1 for the same words, 0 for none

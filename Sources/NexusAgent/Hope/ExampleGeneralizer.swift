@@ -58,6 +58,12 @@ struct ExampleGeneralizer {
             }
             outcome.program.steps[index].arguments = step.arguments.replacingTextLeaves(leaves)
         }
+        // The answer too, when the runs' answers have one form (a follower's answer names the
+        // backup it made, not the first run's); otherwise it stays as the trace's run gave it.
+        let answers = examples.map(\.answer), allSteps = program.steps.count
+        if !fits(outcome.program.answer, answers, beforeStep: allSteps), let found = fromExamples(answers, beforeStep: allSteps) {
+            outcome.program.answer = found
+        }
         outcome.agreeing = examples.filter { $0.agrees(with: outcome.program) }.map(\.runID)
         return outcome
     }

@@ -40,8 +40,11 @@ public struct Dispatch: Sendable {
     public var parameters: [TaskParameter]
     /// Why, in words (`nexus runs show` prints it).
     public var reason: String
+    /// What a replay must keep to (a follower, a module) and what a guided run must not reuse
+    /// (MIXED): the binding of this task to the trace's.
+    var check: ReplayCheck?
 
     static func learner(_ parameters: [TaskParameter], confidence: Double = 0, reason: String) -> Dispatch {
-        Dispatch(mode: .learner, confidence: confidence, trace: nil, program: nil, module: nil, parameters: parameters, reason: reason)
+        Dispatch(mode: .learner, confidence: confidence, trace: nil, program: nil, module: nil, parameters: parameters, reason: reason, check: nil)
     }
 }

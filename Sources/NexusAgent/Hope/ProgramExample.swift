@@ -12,6 +12,8 @@ struct ProgramExample: Sendable {
     var arguments: [JSONValue]
     /// One per program step (`RunStep.sourceText`).
     var results: [String]
+    /// The run's final answer.
+    var answer: String
 
     /// The run lined up with `program`, or nil when its parameters are of other kinds, it took
     /// other steps, or its arguments are shaped otherwise.
@@ -33,6 +35,7 @@ struct ProgramExample: Sendable {
         self.parameters = parameters.map(\.value)
         self.arguments = arguments
         self.results = calls.map(\.sourceText)
+        self.answer = answer
     }
 
     /// Whether `program` makes exactly this run's calls.

@@ -32,11 +32,14 @@ public struct Trace: Sendable, Codable, Hashable {
     public var followedRunID: String?
     /// The module (NAME@VERSION) this trace was compiled into, once crystallized.
     public var crystallizedInto: String?
+    /// Why the trace is demoted (a run that replayed it was judged bad), or nil when it is not:
+    /// a demoted trace is neither followed nor run as a module, only shown as guidance.
+    public var demotedBecause: String?
 
     public init(runID: String, task: String, signature: String, model: String, toolSequence: [String], stepCount: Int,
                 toolCalls: Int, failedSteps: Int, promptTokens: Int, completionTokens: Int, toolSeconds: Double,
                 wallSeconds: Double, status: String, outcome: String?, outcomeSource: String?, createdAt: Date, recordedAt: Date,
-                mode: String = "learner", followedRunID: String? = nil, crystallizedInto: String? = nil) {
+                mode: String = "learner", followedRunID: String? = nil, crystallizedInto: String? = nil, demotedBecause: String? = nil) {
         self.runID = runID
         self.task = task
         self.signature = signature
@@ -57,6 +60,7 @@ public struct Trace: Sendable, Codable, Hashable {
         self.mode = mode
         self.followedRunID = followedRunID
         self.crystallizedInto = crystallizedInto
+        self.demotedBecause = demotedBecause
     }
 }
 
@@ -85,4 +89,35 @@ public struct TraceUsage: Sendable, Codable, Hashable {
 
     /// Successes over all runs (0 when there are none); runs without a verdict count against.
     public var successRate: Double { runs == 0 ? 0 : Double(successes) / Double(runs) }
+}
+
+/// A trace taken out of replay because a run that replayed it was judged bad (`nexus feedback RUN
+/// bad`), with what became of its module; lifted after repeated good outcomes.
+public struct TraceDemotion: Sendable, Codable, Hashable {
+    public var id: Int64
+    /// The trace demoted.
+    public var runID: String
+    /// The run judged bad.
+    public var judgedRunID: String
+    public var reason: String
+    /// The module (NAME@VERSION) the trace had been compiled into, if any.
+    public var module: String?
+    /// What was done to the module, in words ("rolled back to ...", or why not).
+    public var moduleAction: String
+    public var demotedAt: Date
+    public var liftedAt: Date?
+    public var liftReason: String?
+
+    public init(id: Int64, runID: String, judgedRunID: String, reason: String, module: String?, moduleAction: String,
+                demotedAt: Date, liftedAt: Date? = nil, liftReason: String? = nil) {
+        self.id = id
+        self.runID = runID
+        self.judgedRunID = judgedRunID
+        self.reason = reason
+        self.module = module
+        self.moduleAction = moduleAction
+        self.demotedAt = demotedAt
+        self.liftedAt = liftedAt
+        self.liftReason = liftReason
+    }
 }
