@@ -31,6 +31,32 @@ final class RawConnection: @unchecked Sendable {  // used by one task at a time
 
     deinit { close(socket) }
 
+    /// A port of 127.0.0.1 that was free a moment ago.
+    static func freePort() throws -> Int {
+        let probe = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(probe) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(probe, $0, length) == 0 && getsockname(probe, $0, &length) == 0
+            }
+        }
+        guard bound else { throw Failure("cannot find a free port: errno \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A connection to a server that is starting: retried for up to 10 s until it accepts.
+    static func waitingForServer(port: Int) async throws -> RawConnection {
+        for _ in 0..<100 {
+            if let connection = try? RawConnection(port: port) { return connection }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failure("nothing listens on 127.0.0.1:\(port) after 10 s")
+    }
+
     struct Failure: Error, CustomStringConvertible {
         var description: String
         init(_ description: String) { self.description = description }
@@ -55,6 +81,13 @@ final class RawConnection: @unchecked Sendable {  // used by one task at a time
         if count > 0 { return .bytes(String(decoding: buffer[0..<count], as: UTF8.self)) }
         if count == 0 { return .closed }
         return errno == EAGAIN || errno == EWOULDBLOCK ? .timedOut : .closed
+    }
+
+    /// Reads until `marker` has arrived, the peer closes or a read times out; returns what was read.
+    func read(until marker: String) -> String {
+        var text = ""
+        while !text.contains(marker), case .bytes(let more) = read() { text += more }
+        return text
     }
 
     /// Reads until the peer closes or a read times out; returns everything read and how it ended.
