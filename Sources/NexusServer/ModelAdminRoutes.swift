@@ -124,7 +124,7 @@ struct ModelAdminRoutes: Sendable {
         let base: ModelEntry
         let source = ModelWeightsSource(store: store, importFolder: configuration.modelImportDirectory)
         if let weights = try source.weights(for: from) {
-            _ = try GGUFFile(contentsOf: URL(fileURLWithPath: weights.path))
+            try ModelDownloader.requireGGUF(URL(fileURLWithPath: weights.path), from: "'\(from.prefix(300))'")
             let size = ((try? FileManager.default.attributesOfItem(atPath: weights.path)[.size]) as? NSNumber)?.int64Value ?? 0
             base = ModelEntry(name: name, path: weights.path, size: size, sha256: weights.sha256, source: weights.sha256 == nil ? "file" : "blob")
         } else {

@@ -63,7 +63,7 @@ struct ModelBlobRoutes: Sendable {
         guard actual == digest else {
             throw NexusError(.invalidArgument, "the uploaded body has sha256 \(actual), not \(digest) as the URL says; nothing was stored")
         }
-        _ = try GGUFFile(contentsOf: partial)
+        try ModelDownloader.requireGGUF(partial, from: "the uploaded blob sha256:\(digest)")
         try store.storeBlob(partial, sha256: digest)
         return Response(status: .created)
     }

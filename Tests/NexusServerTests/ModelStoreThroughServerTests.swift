@@ -112,6 +112,14 @@ import Testing
                 #expect(response.status == .badRequest)
                 #expect(response.object["error"]?.stringValue?.contains("not 0000") == true)
             }
+            // Not a GGUF file, with its right digest: the sender's fault, and nothing is kept.
+            let text = Data("not a model".utf8)
+            try await client.execute(uri: "/api/blobs/sha256:\(Self.sha256(text))", method: .post, headers: fixture.ownerKey,
+                                     body: ByteBuffer(bytes: Array(text))) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.object["error"]?.stringValue?.contains("not a usable GGUF model") == true)
+                #expect(response.object["error"]?.stringValue?.contains(fixture.home.url.path) == false)
+            }
             try await client.execute(uri: "/api/blobs/sha256:\(digest)", method: .post, headers: fixture.ownerKey, body: ByteBuffer(bytes: Array(bytes))) {
                 #expect($0.status == .created)
             }

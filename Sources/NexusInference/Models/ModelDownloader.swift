@@ -39,7 +39,7 @@ public struct ModelDownloader: Sendable {
         if let expected, expected.lowercased() != digest {
             throw NexusError(.invalidArgument, "the file at \(url.absoluteString) has sha256 \(digest), not the expected \(expected.lowercased()); nothing was installed")
         }
-        _ = try GGUFFile(contentsOf: partial)
+        try Self.requireGGUF(partial, from: url.absoluteString)
         let blob = try store.storeBlob(partial, sha256: digest)
         let size = ((try? FileManager.default.attributesOfItem(atPath: blob.path)[.size]) as? NSNumber)?.int64Value ?? 0
         let entry = ModelEntry(name: name, path: blob.path, size: size, sha256: digest, source: url.absoluteString)
@@ -48,6 +48,18 @@ public struct ModelDownloader: Sendable {
         } catch {
             store.removeWeightsIfUnused(blob.path)  // a writer that won the name meanwhile keeps its own
             throw error
+        }
+    }
+
+    /// Checks that `file` is a GGUF model; a file that is not is the sender's fault (400), not the server's.
+    /// - Throws: `NexusError(.invalidArgument)` naming where the file came from.
+    public static func requireGGUF(_ file: URL, from origin: String) throws {
+        do {
+            _ = try GGUFFile(contentsOf: file)
+        } catch let error as NexusError where error.code == .modelLoadFailed {
+            // The reason without the server's own path to the file.
+            let reason = error.message.replacingOccurrences(of: file.path, with: "the file")
+            throw NexusError(.invalidArgument, "\(origin) is not a usable GGUF model: \(reason); nothing was installed")
         }
     }
 
