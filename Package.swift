@@ -127,6 +127,7 @@ let package = Package(
                 "NexusStore",
                 "NexusTools",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -206,6 +207,7 @@ let package = Package(
             dependencies: [
                 "NexusAPI", "NexusCore", "NexusServer", "NexusTesting", "NexusInference", "NexusStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings

@@ -5,8 +5,11 @@ import NexusCore
 import NexusInference
 
 /// Managing the store over Ollama's API: `/api/pull` (a GGUF from an HTTP URL, with progress and a
-/// sha256 check), `/api/create` (a model from a GGUF path or another model, with a system prompt and
-/// default options), `/api/copy` and `DELETE /api/delete`.
+/// sha256 check), `/api/create` (a model from another model, an uploaded blob or a GGUF file in the
+/// import folder, with a system prompt and default options), `/api/copy` and `DELETE /api/delete`.
+///
+/// None of them replaces an existing model unless the body says `"replace": true` (409 otherwise);
+/// the route itself needs a caller allowed to manage models.
 struct ModelAdminRoutes: Sendable {
     let service: InferenceService
     let configuration: ServerConfiguration
@@ -22,7 +25,7 @@ struct ModelAdminRoutes: Sendable {
             var copy = source
             copy.name = try fields.requiredString("destination")
             copy.modifiedAt = Date()
-            try store.register(copy)
+            try await register(copy, replacing: try fields.bool("replace") ?? false)
             return Response(status: .ok)
         }
         router.delete("/api/delete") { request, _ in
@@ -32,6 +35,12 @@ struct ModelAdminRoutes: Sendable {
             try store.remove(name: name)
             return Response(status: .ok)
         }
+    }
+
+    /// Stores `entry`; a replaced model is unloaded so that its next use loads what was stored.
+    private func register(_ entry: ModelEntry, replacing: Bool) async throws {
+        let stored = try store.register(entry, replacing: replacing)
+        if replacing { await service.pool.unload(stored.name) }
     }
 
     /// `{"model": NAME, "url": URL, "sha256": HEX}`, or `{"model": URL}` (the name is the file's).
@@ -45,6 +54,7 @@ struct ModelAdminRoutes: Sendable {
             throw NexusError(.invalidArgument, "'sha256' must be 64 hex digits")
         }
         let stream = try fields.bool("stream") ?? true
+        let replacing = try fields.bool("replace") ?? false
         guard let urlText else {
             _ = try service.catalog.resolve(model)  // 404 when it is not here
             return stream ? Response.ndjson { send in try await send(OllamaResponses.status("success")) }
@@ -54,18 +64,22 @@ struct ModelAdminRoutes: Sendable {
             throw NexusError(.invalidArgument, "'url' \(urlText) is not a URL")
         }
         let name = model.contains("://") ? url.deletingPathExtension().lastPathComponent.lowercased() : model
+        _ = try ModelName(validating: name)  // refused before the first byte is fetched
         let downloader = ModelDownloader(store: store)
         let digest = expected.map { "sha256:" + $0 }
+        let pool = service.pool
         guard stream else {
-            _ = try await downloader.download(url, as: name, sha256: expected) { _, _ in }
+            let stored = try await downloader.download(url, as: name, sha256: expected, replacing: replacing) { _, _ in }
+            if replacing { await pool.unload(stored.name) }
             return Response.json(OllamaResponses.status("success"))
         }
         return Response.ndjson { send in
             do {
                 try await send(OllamaResponses.status("pulling manifest"))
-                _ = try await downloader.download(url, as: name, sha256: expected) { completed, total in
+                let stored = try await downloader.download(url, as: name, sha256: expected, replacing: replacing) { completed, total in
                     try? await send(OllamaResponses.status("pulling \(name)", digest: digest, total: total, completed: completed))
                 }
+                if replacing { await pool.unload(stored.name) }
                 try await send(OllamaResponses.status("verifying sha256 digest"))
                 try await send(OllamaResponses.status("writing manifest"))
                 try await send(OllamaResponses.status("success"))
@@ -89,21 +103,30 @@ struct ModelAdminRoutes: Sendable {
             system = system ?? parsed.system
             for (key, value) in parsed.parameters where parameters[key] == nil { parameters[key] = value }
         }
-        for unsupported in ["template", "adapters", "quantize", "files", "license"] {
+        if let files = try fields.fields("files")?.object, !files.isEmpty {
+            // Ollama's newer form: {"files": {"model.gguf": "sha256:HEX"}}, one GGUF uploaded as a blob.
+            guard files.count == 1, let digest = files.values.first?.stringValue, ModelWeightsSource.blobDigest(digest) != nil else {
+                throw NexusError(.invalidArgument, "'files' must map one .gguf file name to the sha256:HEX of a blob uploaded with POST /api/blobs")
+            }
+            from = from ?? digest
+        }
+        for unsupported in ["template", "adapters", "quantize", "license"] {
             if let value = fields[unsupported], value != .string(""), value != .object([:]), value != .array([]) {
                 throw NexusError(.invalidArgument, "'\(unsupported)' is not supported by /api/create; use 'from', 'system' and 'parameters'")
             }
         }
         guard let from else {
-            throw NexusError(.invalidArgument, "'from' is required: a model name or the absolute path of a GGUF file")
+            throw NexusError(.invalidArgument, "'from' is required: a model name, an uploaded blob (sha256:HEX) or a .gguf file in the import folder")
         }
+        _ = try ModelName(validating: name)  // a bad name is refused before any source is looked at
         // The options must be ones a request could send, so that using the model never fails on them.
         _ = try SamplingFields.sampling(in: RequestFields(parameters, path: "parameters"))
         let base: ModelEntry
-        if from.hasPrefix("/") {
-            _ = try GGUFFile(contentsOf: URL(fileURLWithPath: from))
-            let size = ((try? FileManager.default.attributesOfItem(atPath: from)[.size]) as? NSNumber)?.int64Value ?? 0
-            base = ModelEntry(name: name, path: from, size: size, source: "file")
+        let source = ModelWeightsSource(store: store, importFolder: configuration.modelImportDirectory)
+        if let weights = try source.weights(for: from) {
+            try ModelDownloader.requireGGUF(URL(fileURLWithPath: weights.path), from: "'\(from.prefix(300))'")
+            let size = ((try? FileManager.default.attributesOfItem(atPath: weights.path)[.size]) as? NSNumber)?.int64Value ?? 0
+            base = ModelEntry(name: name, path: weights.path, size: size, sha256: weights.sha256, source: weights.sha256 == nil ? "file" : "blob")
         } else {
             base = try service.catalog.entry(from)
         }
@@ -112,7 +135,7 @@ struct ModelAdminRoutes: Sendable {
         entry.system = system ?? base.system
         entry.parameters = parameters.isEmpty ? base.parameters : .object(parameters)
         entry.modifiedAt = Date()
-        try store.register(entry)
+        try await register(entry, replacing: try fields.bool("replace") ?? false)
         let stream = try fields.bool("stream") ?? true
         guard stream else { return Response.json(OllamaResponses.status("success")) }
         return Response.ndjson { send in

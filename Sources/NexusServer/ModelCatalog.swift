@@ -8,18 +8,14 @@ import NexusInference
 struct ModelCatalog: Sendable {
     let store: ModelStore
 
-    /// The stored model a request's name means: the name itself, or without Ollama's default tag
-    /// `:latest`. One read of the store serves the lookup and everything the request needs later
-    /// (its system prompt and default options).
+    /// The stored model a request's name means: any spelling of its canonical ``ModelName``
+    /// (`Qwen:Latest` is `qwen`). One read of the store serves the lookup and everything the request
+    /// needs later (its system prompt and default options). A name that is not a valid model name
+    /// (`script:…`, a path) is simply not found: it never reaches a loader.
     /// - Throws: `NexusError(.modelNotFound)` with Ollama's wording, which clients match on.
     func entry(_ name: String) throws -> ModelEntry {
-        let entries = try store.list()
-        let candidates = [name] + (name.hasSuffix(":latest") ? [String(name.dropLast(7))] : [])
-            + (name.contains(":") ? [] : [name + ":latest"])
-        for candidate in candidates {
-            if let entry = entries.first(where: { $0.name == candidate }) { return entry }
-        }
-        throw NexusError(.modelNotFound, "model '\(name)' not found; list models with GET /api/tags or pull one with /api/pull")
+        if let entry = try? store.entry(named: name) { return entry }
+        throw NexusError(.modelNotFound, "model '\(name.prefix(200))' not found; list models with GET /api/tags or pull one with /api/pull")
     }
 
     /// The stored name a request's model name means.

@@ -5,6 +5,8 @@ import NexusAPI
 public import NexusCore
 public import NexusStore
 import NexusInference
+import HummingbirdCore
+import NIOCore
 
 /// What the server needs from the composition root (NexusRuntime).
 public struct ServerDependencies: Sendable {
@@ -43,11 +45,20 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
+    ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
     AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns,
                                                                  store: RunStore(database: dependencies.database)), configuration: configuration,
                 database: dependencies.database, makeRunner: dependencies.makeAgentRunner).register(on: router)
+    // Slow or silent clients cannot hold connections: a head must arrive in time, a stalled body is
+    // cut off, and beyond maxConnections new ones wait in the backlog instead of exhausting descriptors.
+    let headTimeout = TimeAmount(configuration.requestHeadTimeout)
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestHeadDeadline(timeout: headTimeout)],
+        idleTimeout: TimeAmount(configuration.idleTimeout))
     return Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus"),
+        server: .http1(configuration: http1),
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus",
+                             availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
         logger: logger)
 }

@@ -21,10 +21,24 @@ public struct ServerConfiguration: Sendable {
     public var maxAgentRuns: Int
     /// The most any agent run may use, whatever its request or profile asks: the server's ceilings.
     public var agentCeilings: AgentCeilings
+    /// Largest blob `/api/blobs` accepts (413 beyond).
+    public var maxBlobBytes: Int64
+    /// The only folder `/api/create` reads GGUF files from by path (default `$NEXUS_HOME/models/import`).
+    public var modelImportDirectory: URL
+    /// How long a connection may take to send a complete request head (from when it opens, or its
+    /// previous response ended) before it is closed: half-open requests cannot pile up.
+    public var requestHeadTimeout: Duration
+    /// How long a connection may sit with nothing read while a request is incomplete or between
+    /// requests, before it is closed. A response being written is never cut off by it.
+    public var idleTimeout: Duration
+    /// Connections served at once; further ones wait in the listen backlog until one closes.
+    public var maxConnections: Int
 
     public init(host: String = "127.0.0.1", port: Int = 11434, home: URL, defaultModel: String = "qwen2.5-coder:0.5b",
                 slots: Int = 1, queueLimit: Int = 32, maxBodyBytes: Int = 16 << 20, maxLoadedModels: Int = 2,
-                maxAgentRuns: Int = 16, agentCeilings: AgentCeilings = AgentCeilings()) {
+                maxAgentRuns: Int = 16, agentCeilings: AgentCeilings = AgentCeilings(), maxBlobBytes: Int64 = 64 << 30,
+                modelImportDirectory: URL? = nil, requestHeadTimeout: Duration = .seconds(10), idleTimeout: Duration = .seconds(60),
+                maxConnections: Int = 512) {
         self.host = host
         self.port = port
         self.home = home
@@ -35,6 +49,12 @@ public struct ServerConfiguration: Sendable {
         self.maxLoadedModels = maxLoadedModels
         self.maxAgentRuns = maxAgentRuns
         self.agentCeilings = agentCeilings
+        self.maxBlobBytes = maxBlobBytes
+        self.modelImportDirectory = modelImportDirectory
+            ?? home.appendingPathComponent("models", isDirectory: true).appendingPathComponent("import", isDirectory: true)
+        self.requestHeadTimeout = requestHeadTimeout
+        self.idleTimeout = idleTimeout
+        self.maxConnections = maxConnections
     }
 
     /// `$NEXUS_HOME/policies`: the named policy profiles a run request may pick (`NAME.toml`).

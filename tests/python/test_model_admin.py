@@ -107,3 +107,51 @@ def test_pull_of_an_unknown_name_without_url_is_a_404(client):
     with pytest.raises(ollama.ResponseError) as raised:
         client.pull("no-such-model:1b")
     assert raised.value.status_code == 404
+
+
+def test_create_and_copy_never_replace_a_model_unasked(client):
+    client.create(model="guarded", from_=SMALL, system="the owner's prompt")
+    for attempt in (lambda: client.copy(SMALL, "guarded"),
+                    lambda: client.create(model="guarded", from_=SMALL, system="injected"),
+                    lambda: client.create(model="Guarded:latest", from_=SMALL, system="injected")):
+        with pytest.raises(ollama.ResponseError) as raised:
+            attempt()
+        assert raised.value.status_code == 409
+    assert 'SYSTEM """the owner\'s prompt"""' in client.show("guarded").modelfile
+    client.delete("guarded")
+
+
+def test_a_store_name_that_reads_as_a_script_is_refused(client):
+    with pytest.raises(ollama.ResponseError) as raised:
+        client.copy(SMALL, "script:x.json")
+    assert raised.value.status_code == 400
+    assert "script:x.json" not in names(client)
+
+
+def tiny_gguf(name: str) -> bytes:
+    """A GGUF v3 header with no tensors and one general.name: a model file the catalog can describe."""
+    import struct
+    key, value = b"general.name", name.encode()
+    return (b"GGUF" + struct.pack("<IQQ", 3, 0, 1) + struct.pack("<Q", len(key)) + key
+            + struct.pack("<I", 8) + struct.pack("<Q", len(value)) + value)
+
+
+def test_create_from_an_uploaded_blob(client, tmp_path):
+    path = tmp_path / "uploaded.gguf"
+    path.write_bytes(tiny_gguf("uploaded"))
+    digest = client.create_blob(path)
+    assert client.create(model="from-blob", files={"model.gguf": digest}).status == "success"
+    assert "from-blob" in names(client)
+    client.delete("from-blob")
+
+
+def test_create_from_a_path_tells_nothing_about_which_files_exist(client, tmp_path):
+    present = tmp_path / "present.gguf"
+    present.write_bytes(tiny_gguf("present"))
+    answers = set()
+    for probe in (str(present), str(tmp_path / "absent.gguf"), "/etc/passwd", "/etc"):
+        with pytest.raises(ollama.ResponseError) as raised:
+            client.create(model="probe", from_=probe)
+        assert raised.value.status_code == 400
+        answers.add(raised.value.error.replace(f"'{probe}'", "PATH"))
+    assert len(answers) == 1, answers

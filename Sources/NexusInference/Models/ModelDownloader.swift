@@ -16,17 +16,21 @@ public struct ModelDownloader: Sendable {
     /// What a download reports: bytes so far and the total when the server said it.
     public typealias Progress = @Sendable (_ completed: Int64, _ total: Int64?) async -> Void
 
-    /// Downloads `url` and registers it as `name`.
-    /// - Parameter sha256: the expected lowercase hex digest; nil accepts any file (its digest is recorded).
-    /// - Throws: `NexusError` `.invalidArgument` (bad URL, digest mismatch, not GGUF), `.modelExists`,
+    /// Downloads `url` and registers it as `name`. The file is kept under its SHA-256 in the store's
+    /// `blobs/`, so a download never changes the weights another model uses.
+    /// - Parameters:
+    ///   - sha256: the expected lowercase hex digest; nil accepts any file (its digest is recorded).
+    ///   - replacing: replace a model already called `name` (otherwise that is refused before downloading).
+    /// - Throws: `NexusError` `.invalidArgument` (bad URL or name, digest mismatch, not GGUF), `.modelExists`,
     ///   `.backendUnavailable` (network), `.ioError`.
-    public func download(_ url: URL, as name: String, sha256 expected: String?, progress: Progress) async throws -> ModelEntry {
+    public func download(_ url: URL, as name: String, sha256 expected: String?, replacing: Bool = false,
+                         progress: Progress) async throws -> ModelEntry {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", url.host != nil else {
             throw NexusError(.invalidArgument, "'\(url.absoluteString)' is not an http(s) URL of a GGUF file")
         }
         try ModelStore.checkName(name)
-        if (try? store.entry(named: name)) != nil {
-            throw NexusError(.modelExists, "a model named '\(name)' is already in the store; delete it first or pick another name")
+        if !replacing, (try? store.entry(named: name)) != nil {
+            throw NexusError(.modelExists, "a model named '\(name)' is already in the store; delete it first, pick another name, or send \"replace\": true")
         }
         try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
         let partial = store.directory.appendingPathComponent(".download-\(UUID().uuidString).partial")
@@ -35,19 +39,28 @@ public struct ModelDownloader: Sendable {
         if let expected, expected.lowercased() != digest {
             throw NexusError(.invalidArgument, "the file at \(url.absoluteString) has sha256 \(digest), not the expected \(expected.lowercased()); nothing was installed")
         }
-        _ = try GGUFFile(contentsOf: partial)
-        let fileName = name.replacingOccurrences(of: ":", with: "-") + ".gguf"
-        let destination = store.directory.appendingPathComponent(fileName)
+        try Self.requireGGUF(partial, from: url.absoluteString)
+        let blob = try store.storeBlob(partial, sha256: digest)
+        let size = ((try? FileManager.default.attributesOfItem(atPath: blob.path)[.size]) as? NSNumber)?.int64Value ?? 0
+        let entry = ModelEntry(name: name, path: blob.path, size: size, sha256: digest, source: url.absoluteString)
         do {
-            if FileManager.default.fileExists(atPath: destination.path) { try FileManager.default.removeItem(at: destination) }
-            try FileManager.default.moveItem(at: partial, to: destination)
+            return try store.register(entry, replacing: replacing)
         } catch {
-            throw NexusError(.ioError, "cannot move the download into \(store.directory.path): \(error.localizedDescription)")
+            store.removeWeightsIfUnused(blob.path)  // a writer that won the name meanwhile keeps its own
+            throw error
         }
-        let size = ((try? FileManager.default.attributesOfItem(atPath: destination.path)[.size]) as? NSNumber)?.int64Value ?? 0
-        let entry = ModelEntry(name: name, path: destination.path, size: size, sha256: digest, source: url.absoluteString)
-        try store.register(entry)
-        return entry
+    }
+
+    /// Checks that `file` is a GGUF model; a file that is not is the sender's fault (400), not the server's.
+    /// - Throws: `NexusError(.invalidArgument)` naming where the file came from.
+    public static func requireGGUF(_ file: URL, from origin: String) throws {
+        do {
+            _ = try GGUFFile(contentsOf: file)
+        } catch let error as NexusError where error.code == .modelLoadFailed {
+            // The reason without the server's own path to the file.
+            let reason = error.message.replacingOccurrences(of: file.path, with: "the file")
+            throw NexusError(.invalidArgument, "\(origin) is not a usable GGUF model: \(reason); nothing was installed")
+        }
     }
 
     /// Streams the body into `file` and returns its SHA-256 in lowercase hex.
