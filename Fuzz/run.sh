@@ -17,7 +17,10 @@ export NEXUS_FUZZ=1
 # Swift's own backtracer would race libFuzzer's crash handler; leaks in the Swift runtime's caches are not findings.
 export SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1
 
-"${swift[@]}" build --scratch-path "$scratch" --sanitize fuzzer --sanitize address -Xswiftc -parse-as-library
+# --sanitize links libFuzzer's main in place of the executables' own; -Xswiftc adds the coverage
+# instrumentation libFuzzer needs to Swift code (SwiftPM's flag alone leaves Swift uninstrumented).
+"${swift[@]}" build --scratch-path "$scratch" --sanitize fuzzer --sanitize address \
+    -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 
 summary="$scratch/summary.txt"
 : > "$summary"

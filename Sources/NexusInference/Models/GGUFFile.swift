@@ -208,7 +208,7 @@ struct GGUFReader {
         let size = MemoryLayout<T>.size
         guard size <= remaining else { throw Malformed(reason: "the header is cut short") }
         var value: T = 0
-        withUnsafeMutableBytes(of: &value) { buffer in
+        _ = withUnsafeMutableBytes(of: &value) { buffer in
             data.copyBytes(to: buffer, from: offset..<offset + size)
         }
         offset += size
