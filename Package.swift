@@ -212,6 +212,11 @@ if ProcessInfo.processInfo.environment["NEXUS_FUZZ"] != nil {
         .executableTarget(name: "Fuzz\(name)", dependencies: dependencies, path: "Fuzz/\(name)",
                           swiftSettings: fuzzSettings, linkerSettings: linkerSettings)
     }
+    // The folder's other files belong to the full targets; excluded so SwiftPM does not warn about them.
+    func otherFiles(than file: String, in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/" + folder)) ?? []
+        return names.filter { $0 != file }
+    }
     package.dependencies = []
     package.products = []
     package.targets = [
@@ -219,8 +224,10 @@ if ProcessInfo.processInfo.environment["NEXUS_FUZZ"] != nil {
         .target(name: "NexusCore", swiftSettings: fuzzSettings),
         .target(name: "NexusAPI", dependencies: ["NexusCore"], swiftSettings: fuzzSettings),
         .target(name: "NexusGGUF", dependencies: ["NexusCore"], path: "Sources/NexusInference/Models",
+                exclude: otherFiles(than: "GGUFFile.swift", in: "Sources/NexusInference/Models"),
                 sources: ["GGUFFile.swift"], swiftSettings: fuzzSettings),
         .target(name: "NexusPolicyTOML", dependencies: ["NexusCore"], path: "Sources/NexusTools/Policy",
+                exclude: otherFiles(than: "TOMLSubset.swift", in: "Sources/NexusTools/Policy"),
                 sources: ["TOMLSubset.swift"], swiftSettings: fuzzSettings),
         fuzzTarget("GGUF", ["NexusGGUF", "NexusCore"]),
         fuzzTarget("JSON", ["NexusCore"]),
