@@ -6,7 +6,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 NEXUS := .build/release/nexus
 
-.PHONY: setup build test test-python demo bench bench-server clean
+.PHONY: setup build test test-python demo bench bench-server fuzz clean
 
 setup:
 	@scripts/setup.sh
@@ -36,5 +36,11 @@ bench: build
 bench-server: build
 	@bench/server.sh
 
+# libFuzzer on every parser of untrusted input, FUZZ_SECONDS per target, in .build-fuzz (docs/fuzzing.md).
+# Needs only llama.cpp from setup (the schema target links its grammar converter), not the release build.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	SWIFT="$(SWIFT)" FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

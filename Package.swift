@@ -219,3 +219,39 @@ let package = Package(
         ),
     ]
 )
+
+// Fuzzing (docs/fuzzing.md, `make fuzz`): with NEXUS_FUZZ=1 the package is only the parsers of
+// untrusted input and one libFuzzer entry point for each. It has no package dependencies, so a fuzz
+// build in its own scratch path compiles NexusCore, NexusAPI and two parser files, never NIO, GRDB
+// or Hummingbird. The GGUF and TOML readers are compiled on their own from their folders.
+if ProcessInfo.processInfo.environment["NEXUS_FUZZ"] != nil {
+    let fuzzSettings = strictSettings
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency], linkerSettings: [LinkerSetting] = []) -> Target {
+        .executableTarget(name: "Fuzz\(name)", dependencies: dependencies, path: "Fuzz/\(name)",
+                          swiftSettings: fuzzSettings, linkerSettings: linkerSettings)
+    }
+    // The folder's other files belong to the full targets; excluded so SwiftPM does not warn about them.
+    func otherFiles(than file: String, in folder: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Context.packageDirectory + "/" + folder)) ?? []
+        return names.filter { $0 != file }
+    }
+    package.dependencies = []
+    package.products = []
+    package.targets = [
+        .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
+        .target(name: "NexusCore", swiftSettings: fuzzSettings),
+        .target(name: "NexusAPI", dependencies: ["NexusCore"], swiftSettings: fuzzSettings),
+        .target(name: "NexusGGUF", dependencies: ["NexusCore"], path: "Sources/NexusInference/Models",
+                exclude: otherFiles(than: "GGUFFile.swift", in: "Sources/NexusInference/Models"),
+                sources: ["GGUFFile.swift"], swiftSettings: fuzzSettings),
+        .target(name: "NexusPolicyTOML", dependencies: ["NexusCore"], path: "Sources/NexusTools/Policy",
+                exclude: otherFiles(than: "TOMLSubset.swift", in: "Sources/NexusTools/Policy"),
+                sources: ["TOMLSubset.swift"], swiftSettings: fuzzSettings),
+        fuzzTarget("GGUF", ["NexusGGUF", "NexusCore"]),
+        fuzzTarget("JSON", ["NexusCore"]),
+        fuzzTarget("TOML", ["NexusPolicyTOML", "NexusCore"]),
+        fuzzTarget("JSONSchema", ["NexusCore", "CLlama"], linkerSettings: llamaLinkerSettings),
+        fuzzTarget("Modelfile", ["NexusAPI", "NexusCore"]),
+        fuzzTarget("RequestBody", ["NexusAPI", "NexusCore"]),
+    ]
+}

@@ -10,6 +10,8 @@ public struct Modelfile: Sendable, Hashable {
     /// - Throws: `NexusError(.invalidArgument)` naming the line it cannot use.
     public init(parsing text: String) throws {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)[...]
+        // Collected here and stored once: rebuilding the array per line was quadratic in the stop lines.
+        var stops: [JSONValue] = []
         while let raw = lines.popFirst() {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -33,10 +35,13 @@ public struct Modelfile: Sendable, Hashable {
             case "PARAMETER":
                 let pair = argument.split(separator: " ", maxSplits: 1).map(String.init)
                 guard pair.count == 2 else { throw NexusError(.invalidArgument, "the Modelfile line '\(line)' needs PARAMETER NAME VALUE") }
-                let value: JSONValue = Double(pair[1]).map(JSONValue.number) ?? .string(pair[1])
+                // "nan" and "inf" read as Doubles, but no JSON number holds them: they stay text.
+                let number = Double(pair[1]).flatMap { $0.isFinite ? $0 : nil }
+                let value: JSONValue = number.map(JSONValue.number) ?? .string(pair[1])
                 if pair[0] == "stop" {
-                    // stop may repeat: every value is kept.
-                    parameters["stop"] = .array((parameters["stop"]?.arrayValue ?? []) + [.string(pair[1])])
+                    // stop may repeat: every value is kept, under the key's first place.
+                    if stops.isEmpty { parameters["stop"] = [] }
+                    stops.append(.string(pair[1]))
                 } else {
                     parameters[pair[0]] = value
                 }
@@ -44,5 +49,6 @@ public struct Modelfile: Sendable, Hashable {
                 throw NexusError(.invalidArgument, "the Modelfile instruction \(instruction) is not supported; use FROM, SYSTEM and PARAMETER")
             }
         }
+        if !stops.isEmpty { parameters["stop"] = .array(stops) }
     }
 }

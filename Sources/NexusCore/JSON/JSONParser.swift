@@ -7,7 +7,6 @@ struct JSONParser {
     private let bytes: [UInt8]
     private var index = 0
     private var depth = 0
-    private static let maximumDepth = 512
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
@@ -175,8 +174,9 @@ struct JSONParser {
             guard index < bytes.count, isDigit(bytes[index]) else { throw failure("expected digits in an exponent") }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
-        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)) else {
-            throw failure("a number is out of range")
+        // Swift reads "1e999" as infinity, which JSON cannot hold (it would print back as null).
+        guard let value = Double(String(decoding: bytes[start..<index], as: UTF8.self)), value.isFinite else {
+            throw failure("a number is out of range (beyond ±1.8e308)")
         }
         return value
     }
@@ -191,7 +191,9 @@ struct JSONParser {
 
     private mutating func enter() throws {
         depth += 1
-        if depth > Self.maximumDepth { throw failure("nesting is deeper than \(Self.maximumDepth) levels") }
+        if depth > JSONValue.maximumDepth {
+            throw failure("arrays and objects nest deeper than \(JSONValue.maximumDepth) levels")
+        }
     }
 
     private mutating func skipWhitespace() {

@@ -12,8 +12,20 @@ public enum JSONValue: Sendable, Hashable {
     case object(JSONObject)
 }
 
+extension JSONValue {
+    /// How deep arrays and objects may nest in any JSON Nexus reads, writes or decodes.
+    ///
+    /// Everything that walks a document recurses (printing, hashing, schema checks, the grammar
+    /// converter, llama.cpp's templates), so a bound here is what keeps a hostile body from
+    /// exhausting a thread's stack. 128 is far beyond any real request, tool call or schema, and
+    /// leaves room for the types that carry a document when they are encoded (a run's state).
+    public static let maximumDepth = 128
+}
+
 extension JSONValue: Codable {
     public init(from decoder: any Decoder) throws {
+        // Foundation's decoder allows 512 levels; a JSONValue allows what the parser allows.
+        let nesting = decoder.codingPath.count
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -23,16 +35,24 @@ extension JSONValue: Codable {
             self = .number(value)
         } else if let value = try? container.decode(String.self) {
             self = .string(value)
-        } else if let value = try? container.decode([JSONValue].self) {
-            self = .array(value)
+        } else if nesting >= Self.maximumDepth {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "arrays and objects nest deeper than \(Self.maximumDepth) levels")
         } else {
-            // Foundation's decoder does not report member order; `parse` keeps it.
-            self = .object(JSONObject(try container.decode([String: JSONValue].self)))
+            do {
+                self = .array(try container.decode([JSONValue].self))
+            } catch DecodingError.typeMismatch(_, let context) where context.codingPath.count == nesting {
+                // Not an array here; a failure deeper down (too deep, say) is passed on as it is.
+                // Foundation's decoder does not report member order; `parse` keeps it.
+                self = .object(JSONObject(try container.decode([String: JSONValue].self)))
+            }
         }
     }
 
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
+        if case .array = self, encoder.codingPath.count >= Self.maximumDepth { throw tooDeep(encoder) }
+        if case .object = self, encoder.codingPath.count >= Self.maximumDepth { throw tooDeep(encoder) }
         switch self {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
@@ -46,6 +66,11 @@ extension JSONValue: Codable {
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value.dictionary)
         }
+    }
+
+    private func tooDeep(_ encoder: any Encoder) -> EncodingError {
+        EncodingError.invalidValue(self, EncodingError.Context(
+            codingPath: encoder.codingPath, debugDescription: "arrays and objects nest deeper than \(Self.maximumDepth) levels"))
     }
 }
 

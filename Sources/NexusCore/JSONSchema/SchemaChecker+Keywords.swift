@@ -130,20 +130,33 @@ extension SchemaChecker {
     /// Reports a cycle of `$ref`/`anyOf`/`oneOf`/`allOf` that never descends into the instance: the
     /// grammar would be left-recursive and validation would never end.
     func rejectLoops() throws {
-        var finished: Set<JSONPath> = []
+        // The longest chain below each finished node, so a chain is measured whole however it is entered.
+        var chainBelow: [JSONPath: Int] = [:]
         var trail: [JSONPath] = []
         func visit(_ node: JSONPath) throws {
-            if finished.contains(node) { return }
+            if let below = chainBelow[node] {
+                try rejectLongChain(trail.count + below, at: node)
+                return
+            }
             if let start = trail.firstIndex(of: node) {
                 let loop = (trail[start...] + [node]).map(\.description).joined(separator: " -> ")
                 throw Self.invalid("the schema at \(node) loops back to itself (\(loop)) through $ref, anyOf, oneOf or allOf without descending into a property or an item, so no grammar or check could ever finish; break the loop")
             }
+            // Checked before recursing, so this walk's own depth is bounded too.
+            try rejectLongChain(trail.count + 1, at: node)
             trail.append(node)
+            var longest = 0
             for next in sameInstance[node] ?? [] {
                 try visit(next)
+                longest = max(longest, chainBelow[next] ?? 0)
             }
             trail.removeLast()
-            finished.insert(node)
+            chainBelow[node] = longest + 1
+        }
+        func rejectLongChain(_ length: Int, at node: JSONPath) throws {
+            guard length <= Self.maximumSameInstanceChain else {
+                throw Self.invalid("the schema at \(node) is reached through a chain of more than \(Self.maximumSameInstanceChain) $ref, anyOf, oneOf or allOf that never descends into a property or an item; shorten it")
+            }
         }
         for node in sameInstance.keys.sorted(by: { $0.description < $1.description }) {
             try visit(node)

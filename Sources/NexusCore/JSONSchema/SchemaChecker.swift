@@ -21,6 +21,14 @@ struct SchemaChecker {
     /// For each schema, the schemas the same instance must also meet: `$ref` targets and the
     /// subschemas of `anyOf`/`oneOf`/`allOf`. A cycle here never reaches into the instance.
     var sameInstance: [JSONPath: [JSONPath]] = [:]
+    /// How many `check` calls are open: the checker recurses through properties, items and `$ref`s,
+    /// and `$ref`s can chain without end in the text's nesting, so this bounds the stack it uses.
+    var openChecks = 0
+    /// The most schemas checked inside one another, `$ref`s followed included.
+    static let maximumNesting = 2 * JSONValue.maximumDepth
+    /// The longest chain of `$ref`, `anyOf`, `oneOf` and `allOf` that stays on one instance: validation
+    /// and the grammar converter follow it once per instance level, so it must stay short.
+    static let maximumSameInstanceChain = 32
 
     init(root: JSONValue) {
         self.root = root
@@ -37,6 +45,11 @@ struct SchemaChecker {
     /// Checks the schema at `path` and, through it, every schema it holds or refers to, each once.
     mutating func check(_ value: JSONValue, at path: JSONPath) throws {
         guard checked.insert(path).inserted else { return }
+        guard openChecks < Self.maximumNesting else {
+            throw Self.invalid("the schema at \(path) is nested more than \(Self.maximumNesting) schemas deep, counting each $ref followed; flatten it")
+        }
+        openChecks += 1
+        defer { openChecks -= 1 }
         let schema = try Self.schemaObject(value, at: path)
         for keyword in schema.keys.sorted() where !JSONSchema.supportedKeywords.contains(keyword) {
             let supported = JSONSchema.supportedKeywords.sorted().joined(separator: ", ")

@@ -5,13 +5,36 @@ import Foundation
 /// defaults to `true`, `oneOf` means exactly one.
 struct SchemaValidator {
     let compiled: CompiledSchema
+    /// How many schemas enclose this one in the walk; each level is a stack frame.
+    var depth = 0
+    /// A walk deeper than this fails closed with a violation instead of exhausting the stack: a
+    /// recursive schema can spend a chain of `anyOf`/`allOf` on every level of a deep instance.
+    static let maximumDepth = 1024
 
-    func violations(of instance: JSONValue, against schema: JSONValue, at path: JSONPath) -> [SchemaViolation] {
-        guard case .object(let schema) = schema else { return [] }
-        var found: [SchemaViolation] = []
-        if case .string(let reference) = schema["$ref"], let target = compiled.references[reference] {
-            found += violations(of: instance, against: target, at: path)
+    init(compiled: CompiledSchema) {
+        self.compiled = compiled
+    }
+
+    private var deeper: SchemaValidator {
+        var next = self
+        next.depth += 1
+        return next
+    }
+
+    func violations(of instance: JSONValue, against given: JSONValue, at path: JSONPath) -> [SchemaViolation] {
+        guard depth < Self.maximumDepth else {
+            return [SchemaViolation(path, "is nested too deeply to check against this schema (more than \(Self.maximumDepth) schemas); send a flatter value")]
         }
+        // A `$ref` schema holds nothing else (the checker enforces it), so a chain is followed in a
+        // loop rather than one frame per link; `compiled.references` has no cycles that stay here.
+        var resolved = given
+        var followed: Set<String> = []
+        while case .string(let reference) = resolved["$ref"], followed.insert(reference).inserted,
+              let target = compiled.references[reference] {
+            resolved = target
+        }
+        guard case .object(let schema) = resolved else { return [] }
+        var found: [SchemaViolation] = []
         if case .array(let alternatives) = schema["anyOf"] {
             found += anyOf(alternatives, "anyOf", instance, at: path)
         }
@@ -20,7 +43,7 @@ struct SchemaValidator {
         }
         if case .array(let subschemas) = schema["allOf"] {
             for subschema in subschemas {
-                found += violations(of: instance, against: subschema, at: path)
+                found += deeper.violations(of: instance, against: subschema, at: path)
             }
         }
         if let types = Self.types(schema), !types.contains(where: instance.isOfType) {
@@ -49,7 +72,7 @@ struct SchemaValidator {
     private func anyOf(_ alternatives: [JSONValue], _ keyword: String, _ instance: JSONValue, at path: JSONPath) -> [SchemaViolation] {
         var failures: [(alternative: JSONValue, violations: [SchemaViolation])] = []
         for alternative in alternatives {
-            let violations = violations(of: instance, against: alternative, at: path)
+            let violations = deeper.violations(of: instance, against: alternative, at: path)
             if violations.isEmpty { return [] }
             failures.append((alternative, violations))
         }
@@ -60,7 +83,7 @@ struct SchemaValidator {
         var failures: [(alternative: JSONValue, violations: [SchemaViolation])] = []
         var matches: [Int] = []
         for (position, alternative) in alternatives.enumerated() {
-            let violations = violations(of: instance, against: alternative, at: path)
+            let violations = deeper.violations(of: instance, against: alternative, at: path)
             if violations.isEmpty {
                 matches.append(position)
             } else {
@@ -127,7 +150,7 @@ struct SchemaValidator {
         }
         for name in members.keys.sorted() {
             if let property = properties[name] {
-                found += violations(of: members[name]!, against: property, at: path.appending(name))
+                found += deeper.violations(of: members[name]!, against: property, at: path.appending(name))
                 continue
             }
             switch schema["additionalProperties"] {
@@ -135,7 +158,7 @@ struct SchemaValidator {
                 let allowed = properties.isEmpty ? "none are allowed" : "allowed: \(properties.keys.sorted().joined(separator: ", "))"
                 found.append(SchemaViolation(path, "unexpected property '\(name)' (\(allowed))"))
             case .object(let additional)?:
-                found += violations(of: members[name]!, against: .object(additional), at: path.appending(name))
+                found += deeper.violations(of: members[name]!, against: .object(additional), at: path.appending(name))
             default:
                 break
             }
@@ -154,9 +177,9 @@ struct SchemaValidator {
         let prefixItems = schema["prefixItems"]?.arrayValue ?? []
         for (position, element) in elements.enumerated() {
             if position < prefixItems.count {
-                found += violations(of: element, against: prefixItems[position], at: path.appending(position))
+                found += deeper.violations(of: element, against: prefixItems[position], at: path.appending(position))
             } else if let items = schema["items"] {
-                found += violations(of: element, against: items, at: path.appending(position))
+                found += deeper.violations(of: element, against: items, at: path.appending(position))
             }
         }
         return found

@@ -27,6 +27,15 @@ public struct GGUFFile: Sendable, Hashable {
         } catch {
             throw NexusError(.modelLoadFailed, "cannot read model file \(path): \(error.localizedDescription)")
         }
+        try self.init(header: data, path: path)
+    }
+
+    /// Reads the header of GGUF bytes already in memory (a mapped file, a fuzzer's input).
+    /// - Parameters:
+    ///   - data: The file's bytes; only the header is read.
+    ///   - path: What to call the bytes in an error message.
+    /// - Throws: `NexusError` `.modelLoadFailed` naming what is malformed.
+    public init(header data: Data, path: String) throws {
         do {
             var reader = GGUFReader(data: data)
             self = try reader.readHeader()
@@ -62,8 +71,20 @@ public struct GGUFFile: Sendable, Hashable {
 }
 
 /// A cursor over GGUF bytes (little-endian, version 2 and 3).
+///
+/// The bytes are untrusted (a file from `/api/create` or a download), so every count is checked
+/// against the bytes that remain before it is used, every integer that leaves the file is
+/// converted with a range check, and nothing recurses: an array of arrays is refused, as
+/// llama.cpp's own reader refuses it.
 struct GGUFReader {
     struct Malformed: Error { var reason: String }
+
+    /// The largest context length accepted: llama.cpp keeps it in a 32-bit signed integer.
+    static let maximumContextLength = UInt64(Int32.max)
+    /// The fewest bytes a metadata entry takes: an empty key (8), its type (4) and a one-byte value.
+    private static let smallestKeyEntry = 13
+    /// The fewest bytes a tensor entry takes: an empty name (8), no dimensions (4), type (4), offset (8).
+    private static let smallestTensorEntry = 24
 
     private let data: Data
     private var offset: Int
@@ -73,6 +94,8 @@ struct GGUFReader {
         self.offset = data.startIndex
     }
 
+    private var remaining: Int { data.endIndex - offset }
+
     mutating func readHeader() throws -> GGUFFile {
         guard data.count >= 24, try readBytes(4) == Data("GGUF".utf8) else {
             throw Malformed(reason: "the file does not start with the GGUF magic")
@@ -81,7 +104,8 @@ struct GGUFReader {
         guard version == 2 || version == 3 else { throw Malformed(reason: "unsupported GGUF version \(version)") }
         let tensorCount = try read(UInt64.self)
         let keyCount = try read(UInt64.self)
-        guard tensorCount < 1_000_000, keyCount < 1_000_000 else { throw Malformed(reason: "implausible header counts") }
+        try requireRoom(for: keyCount, of: Self.smallestKeyEntry, what: "metadata entries")
+        try requireRoom(for: tensorCount, of: Self.smallestTensorEntry, what: "tensors")
 
         var strings: [String: String] = [:]
         var integers: [String: UInt64] = [:]
@@ -112,37 +136,67 @@ struct GGUFReader {
             name: strings["general.name"],
             parameterCount: parameters,
             quantization: fileType.flatMap { GGUFFile.fileTypeNames[$0] } ?? "unknown",
-            contextLength: integers["\(architecture).context_length"].map { Int($0) },
+            contextLength: try integers["\(architecture).context_length"].map(Self.contextLength),
             hasChatTemplate: strings["tokenizer.chat_template"] != nil
         )
+    }
+
+    /// A context length as an `Int`, refusing values no model has (a negative one read as unsigned, 2^64 − 1).
+    private static func contextLength(_ value: UInt64) throws -> Int {
+        guard value <= maximumContextLength, let length = Int(exactly: value) else {
+            throw Malformed(reason: "the context length \(value) is out of range (at most \(maximumContextLength))")
+        }
+        return length
     }
 
     private enum Value { case string(String), integer(UInt64), other }
 
     private mutating func readValue(type: UInt32) throws -> Value {
         switch type {
+        case 9:
+            let elementType = try read(UInt32.self)
+            let count = try read(UInt64.self)
+            try skipArray(of: elementType, count: count)
+            return .other
+        default:
+            return try readScalar(type: type)
+        }
+    }
+
+    private mutating func readScalar(type: UInt32) throws -> Value {
+        switch type {
         case 0, 1, 7: return .integer(UInt64(try read(UInt8.self)))
         case 2, 3: return .integer(UInt64(try read(UInt16.self)))
         case 4, 5: return .integer(UInt64(try read(UInt32.self)))
         case 6: _ = try read(UInt32.self); return .other
         case 8: return .string(try readString())
-        case 9:
-            let elementType = try read(UInt32.self)
-            let count = try read(UInt64.self)
-            guard count < UInt64(data.count) else { throw Malformed(reason: "an array runs past the end of the file") }
-            if let width = Self.fixedWidth[elementType] {
-                try skip(Int(count) * width)
-            } else {
-                for _ in 0..<count { _ = try readValue(type: elementType) }
-            }
-            return .other
+        case 9: throw Malformed(reason: "an array holds arrays, which GGUF readers do not accept")
         case 10, 11: return .integer(try read(UInt64.self))
         case 12: _ = try read(UInt64.self); return .other
         default: throw Malformed(reason: "unknown metadata type \(type)")
         }
     }
 
+    /// Moves past an array's elements, which the header summary does not need.
+    private mutating func skipArray(of elementType: UInt32, count: UInt64) throws {
+        if let width = Self.fixedWidth[elementType] {
+            try requireRoom(for: count, of: width, what: "array elements")
+            try skip(Int(count) * width)
+        } else {
+            // Strings take at least their 8-byte length each.
+            try requireRoom(for: count, of: 8, what: "array elements")
+            for _ in 0..<count { _ = try readScalar(type: elementType) }
+        }
+    }
+
     private static let fixedWidth: [UInt32: Int] = [0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8]
+
+    /// Refuses a count of entries that cannot fit in the bytes left, before any loop or multiplication uses it.
+    private func requireRoom(for count: UInt64, of width: Int, what: String) throws {
+        guard count <= UInt64(remaining / width) else {
+            throw Malformed(reason: "\(count) \(what) cannot fit in the \(remaining) bytes that remain")
+        }
+    }
 
     private mutating func readString() throws -> String {
         let length = try read(UInt64.self)
@@ -152,9 +206,9 @@ struct GGUFReader {
 
     private mutating func read<T: FixedWidthInteger>(_: T.Type) throws -> T {
         let size = MemoryLayout<T>.size
-        guard offset + size <= data.endIndex else { throw Malformed(reason: "the header is cut short") }
+        guard size <= remaining else { throw Malformed(reason: "the header is cut short") }
         var value: T = 0
-        withUnsafeMutableBytes(of: &value) { buffer in
+        _ = withUnsafeMutableBytes(of: &value) { buffer in
             data.copyBytes(to: buffer, from: offset..<offset + size)
         }
         offset += size
@@ -162,13 +216,13 @@ struct GGUFReader {
     }
 
     private mutating func readBytes(_ count: Int) throws -> Data {
-        guard count >= 0, offset + count <= data.endIndex else { throw Malformed(reason: "the header is cut short") }
+        guard count >= 0, count <= remaining else { throw Malformed(reason: "the header is cut short") }
         defer { offset += count }
         return data[offset..<offset + count]
     }
 
     private mutating func skip(_ count: Int) throws {
-        guard count >= 0, offset + count <= data.endIndex else { throw Malformed(reason: "the header is cut short") }
+        guard count >= 0, count <= remaining else { throw Malformed(reason: "the header is cut short") }
         offset += count
     }
 }

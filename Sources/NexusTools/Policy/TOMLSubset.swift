@@ -19,9 +19,14 @@ struct TOMLSubset {
         return try reader.document()
     }
 
+    /// How deep arrays may nest. Policy values are flat lists; the bound keeps a hostile file from
+    /// recursing through the stack (the reader calls itself once per `[`).
+    static let maximumArrayDepth = 16
+
     private let scalars: [Unicode.Scalar]
     private var index = 0
     private var line = 1
+    private var arrayDepth = 0
 
     private init(scalars: [Unicode.Scalar]) {
         self.scalars = scalars
@@ -107,6 +112,11 @@ struct TOMLSubset {
     }
 
     private mutating func array() throws(Failure) -> JSONValue {
+        guard arrayDepth < Self.maximumArrayDepth else {
+            throw fail("arrays nest deeper than \(Self.maximumArrayDepth) levels; policy values are flat lists")
+        }
+        arrayDepth += 1
+        defer { arrayDepth -= 1 }
         index += 1
         var items: [JSONValue] = []
         while true {
