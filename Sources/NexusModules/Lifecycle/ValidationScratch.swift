@@ -24,7 +24,7 @@ struct ValidationScratch {
                 let database = try NexusDatabase.open(at: url.appendingPathComponent("nexus.db"))
                 tools = try factory(database, url)
             } else {
-                tools = try ToolRegistry(live.definitions.map(UnavailableTool.init))
+                tools = try ToolRegistry(live.definitions.compactMap { live.tool(named: $0.name) }.map(UnavailableTool.init))
             }
         } catch {
             try? FileManager.default.removeItem(at: url)
@@ -43,9 +43,16 @@ struct ValidationScratch {
 }
 
 /// A tool that validation cannot run away from the live home: every call is refused with the
-/// way out (canned results in the test).
+/// way out (canned results in the test). It keeps the live tool's traits, so replaying a recorded
+/// trace still passes over the looks (reads, listings) a module does not make.
 struct UnavailableTool: Tool {
-    let definition: ToolDefinition
+    let live: any Tool
+
+    var definition: ToolDefinition { live.definition }
+    var onlyObserves: Bool { live.onlyObserves }
+    var keywords: [String] { live.keywords }
+    var answersQuestions: Bool { live.answersQuestions }
+    func isUsable(under policy: CapabilityPolicy) -> Bool { live.isUsable(under: policy) }
 
     func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         .refused("\(definition.name) cannot run during validation here (no throwaway home for it); give the test canned results: \"tools\": {\"\(definition.name)\": {\"status\": \"ok\", \"content\": \"...\"}}")
