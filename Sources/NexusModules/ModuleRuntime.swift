@@ -62,8 +62,17 @@ public struct ModuleRuntime: Sendable {
         try modules.activeAll().compactMap { install in
             guard let record = try modules.module(id: install.moduleID), let manifest = try? ModuleManifest(json: JSONValue.parse(record.manifest)),
                   tools.tool(named: install.name) == nil else { return nil }
-            return ModuleTool(name: install.name, description: manifest.description, parameters: manifest.input, runtime: self)
+            return ModuleTool(name: install.name, description: manifest.description, parameters: manifest.input,
+                              onlyObserves: onlyObserves(manifest.capabilities), runtime: self)
         }
+    }
+
+    /// Whether a module with these capabilities can only find things out: it may call only tools
+    /// that observe, and declares no writes, commands, network or databases. Such a module is
+    /// offered for questions, like the built-in tools that observe.
+    func onlyObserves(_ capabilities: ModuleCapabilities) -> Bool {
+        capabilities.write.isEmpty && capabilities.commands.isEmpty && capabilities.network.isEmpty && capabilities.databases.isEmpty
+            && capabilities.tools.allSatisfy(tools.onlyObserves)
     }
 
     /// Runs the active version of `name`.

@@ -6,11 +6,15 @@ public import NexusCore
 public struct ModuleTool: Tool {
     public let name: String
     public let definition: ToolDefinition
+    /// Whether the module's declared capabilities let it only find things out (no writes,
+    /// commands, network or databases; only observing tools).
+    public let onlyObserves: Bool
     let runtime: ModuleRuntime
 
-    init(name: String, description: String, parameters: JSONValue, runtime: ModuleRuntime) {
+    init(name: String, description: String, parameters: JSONValue, onlyObserves: Bool = false, runtime: ModuleRuntime) {
         self.name = name
         self.definition = ToolDefinition(name: name, description: description, parameters: parameters)
+        self.onlyObserves = onlyObserves
         self.runtime = runtime
     }
 
