@@ -33,7 +33,8 @@ public struct AgentRunner: Sendable {
             guard !trimmed.isEmpty else {
                 throw NexusError(.invalidArgument, "the task is empty; say what the agent should do")
             }
-            let dispatcher = Dispatcher(database: database, tools: tools, thresholds: configuration.hope, embedder: backend as? any EmbeddingBackend)
+            let dispatcher = Dispatcher(database: database, tools: tools, thresholds: configuration.hope, embedder: backend as? any EmbeddingBackend,
+                                        owner: configuration.ownerKeyID)
             let dispatch = try await dispatcher.dispatch(trimmed)
             let prompt = try SystemPrompt.compose(database: database, home: ledgerHome, task: trimmed, recalled: configuration.recalledMemories)
             var request = trimmed

@@ -24,7 +24,8 @@ extension TraceStore {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func proven(signature: String, limit: Int = 20) throws -> [Trace] {
         try database.read("load proven traces") { db in
-            try Self.fetch(db, where: "traces.signature = ? AND runs.status = 'completed' AND runs.outcome = 'success'", [signature],
+            try Self.fetch(db, where: "traces.signature = ? AND runs.status = 'completed' AND runs.outcome = 'success' AND \(learnedFrom.condition)",
+                           StatementArguments([signature] + learnedFrom.arguments),
                            order: "traces.recorded_at DESC, traces.run_id", limit: limit)
         }
     }
@@ -56,7 +57,8 @@ extension TraceStore {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func crystallizedModule(signature: String) throws -> (module: String, trace: Trace)? {
         try database.read("find the module of a task shape") { db in
-            guard let trace = try Self.fetch(db, where: "traces.signature = ? AND traces.crystallized_into IS NOT NULL AND \(Self.notDemoted)", [signature],
+            guard let trace = try Self.fetch(db, where: "traces.signature = ? AND traces.crystallized_into IS NOT NULL AND \(Self.notDemoted) AND \(learnedFrom.condition)",
+                                             StatementArguments([signature] + learnedFrom.arguments),
                                              order: "traces.recorded_at DESC, traces.run_id").first,
                   let module = trace.crystallizedInto else { return nil }
             return (module, trace)

@@ -12,9 +12,16 @@ import NexusCore
 /// after recording shows up in the trace.
 public struct TraceStore: Sendable {
     let database: NexusDatabase
+    /// Whose runs the matching queries (`proven`, `similar`, `crystallizedModule`) may return.
+    public let learnedFrom: TraceOwners
 
-    public init(database: NexusDatabase) {
+    /// - Parameters:
+    ///   - database: Where the traces are.
+    ///   - learnedFrom: Whose runs HOPE may learn from; `.anyone` only for listings and the
+    ///     crystallizer, never for dispatching a run.
+    public init(database: NexusDatabase, learnedFrom: TraceOwners = .anyone) {
         self.database = database
+        self.learnedFrom = learnedFrom
     }
 
     /// Derives the trace of a run from its record and steps and stores it, replacing an earlier one.
@@ -82,10 +89,10 @@ public struct TraceStore: Sendable {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.columns), bm25(traces_fts) AS rank
                 FROM traces_fts JOIN traces ON traces.rowid = traces_fts.rowid JOIN runs ON runs.id = traces.run_id
-                WHERE traces_fts MATCH ?
+                WHERE traces_fts MATCH ? AND \(learnedFrom.condition)
                 ORDER BY rank, traces.recorded_at DESC
                 LIMIT ?
-                """, arguments: [match, limit])
+                """, arguments: [match] + learnedFrom.arguments + [limit])
             return try rows.map { (trace: try Trace(row: $0), score: -(try $0.value("rank") as Double)) }
         }
     }
@@ -169,5 +176,28 @@ extension Trace {
             followedRunID: try row.value("followed_run_id"),
             crystallizedInto: try row.value("crystallized_into"),
             demotedBecause: try row.value("demoted_because"))
+    }
+}
+
+/// Whose runs a trace query may return. On a shared server, one key's traces must never steer,
+/// or be quoted to, another key's runs: a run learns only from runs of its own owner.
+public enum TraceOwners: Sendable, Hashable {
+    /// Every run's traces: listings (`nexus traces`) and the crystallizer.
+    case anyone
+    /// Only runs started by this key (nil: runs started outside the server, by `nexus run`).
+    case owner(String?)
+
+    var condition: String {
+        switch self {
+        case .anyone: "1"
+        case .owner: "runs.owner_key_id IS ?"
+        }
+    }
+
+    var arguments: [(any DatabaseValueConvertible)?] {
+        switch self {
+        case .anyone: []
+        case .owner(let key): [key]
+        }
     }
 }

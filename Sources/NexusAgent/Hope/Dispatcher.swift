@@ -23,12 +23,17 @@ public struct Dispatcher: Sendable {
     /// The loaded model's embeddings, when it offers them (the server's local models do); a model
     /// is never loaded only to dispatch.
     public let embedder: (any EmbeddingBackend)?
+    /// The key the run belongs to (nil outside the server): only runs of the same owner are
+    /// matched, replayed or quoted.
+    public let owner: String?
 
-    public init(database: NexusDatabase, tools: ToolRegistry, thresholds: HopeThresholds, embedder: (any EmbeddingBackend)? = nil) {
+    public init(database: NexusDatabase, tools: ToolRegistry, thresholds: HopeThresholds, embedder: (any EmbeddingBackend)? = nil,
+                owner: String? = nil) {
         self.database = database
         self.tools = tools
         self.thresholds = thresholds
         self.embedder = embedder
+        self.owner = owner
     }
 
     /// The mode for `task`.
@@ -36,7 +41,7 @@ public struct Dispatcher: Sendable {
     public func dispatch(_ task: String) async throws -> Dispatch {
         let (signature, parameters) = TaskSignature.analyze(task)
         guard thresholds.enabled else { return .learner(parameters, reason: "HOPE is off for this run") }
-        let traces = TraceStore(database: database)
+        let traces = TraceStore(database: database, learnedFrom: .owner(owner))
 
         var passedOver: [String] = []
         if let (module, trace) = try traces.crystallizedModule(signature: signature) {

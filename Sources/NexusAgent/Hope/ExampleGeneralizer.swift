@@ -134,7 +134,9 @@ extension ExampleGeneralizer {
     static func program(of trace: Trace, database: NexusDatabase, model: (any InferenceBackend)?) async throws -> Outcome? {
         guard let program = try TraceProgram.infer(runID: trace.runID, database: database) else { return nil }
         let runs = RunStore(database: database)
-        let others = try TraceStore(database: database).proven(signature: trace.signature, limit: 30)
+        // Only runs of the same owner: one key's runs never shape what another key's replays do.
+        let owner = try runs.run(id: trace.runID)?.ownerKeyID
+        let others = try TraceStore(database: database, learnedFrom: .owner(owner)).proven(signature: trace.signature, limit: 30)
             .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized.rawValue }.map(\.runID)
         let examples = try ([trace.runID] + others).compactMap { id -> ProgramExample? in
             guard let run = try runs.run(id: id) else { return nil }
