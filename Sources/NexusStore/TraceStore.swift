@@ -92,7 +92,7 @@ public struct TraceStore: Sendable {
                 WHERE traces_fts MATCH ? AND \(learnedFrom.condition)
                 ORDER BY rank, traces.recorded_at DESC
                 LIMIT ?
-                """, arguments: [match] + learnedFrom.arguments + [limit])
+                """, arguments: StatementArguments([match] + learnedFrom.arguments + [limit]))
             return try rows.map { (trace: try Trace(row: $0), score: -(try $0.value("rank") as Double)) }
         }
     }
