@@ -143,12 +143,15 @@ public struct WebFetchTool: Tool {
     // MARK: - Policy
 
     /// A `.refused` result unless the URL's host and port are in the policy.
-    static func refusal(for url: URL, destinations: [NetworkDestination], redirectedFrom: URL?) -> ToolResult? {
+    static func refusal(for url: URL, destinations: [NetworkDestination], redirectedFrom: URL?,
+                        addressCheck: FetchAddressCheck = FetchAddressCheck()) -> ToolResult? {
         guard let host = url.host, let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             return .error("\(url.absoluteString) is not an http:// or https:// URL with a host")
         }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
-        if destinations.contains(where: { $0.allows(host: host, port: port) }) { return nil }
+        if destinations.contains(where: { $0.allows(host: host, port: port) }) {
+            return addressCheck.refusal(host: host, port: port, destinations: destinations).map { ToolResult.refused($0) }
+        }
         let shownHost = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
         let allowed = destinations.isEmpty ? "none: this run has no network access" : destinations.map(\.description).joined(separator: ", ")
         let subject = redirectedFrom.map { "\($0.absoluteString) redirects to \(url.absoluteString), but host" } ?? "host"

@@ -1,0 +1,64 @@
+import Foundation
+import Glibc
+
+/// `web_fetch` judges a host by what it resolves to, as the sandbox's relays do: a name the policy
+/// allows must not lead to this machine's own services (loopback, link-local such as a cloud
+/// metadata address, unspecified) unless the policy entry itself names loopback, and Nexus's own
+/// listener is never a destination. (Between this check and the client's own lookup a name could
+/// change its answer; names from `/etc/hosts` and ordinary DNS do not.)
+struct FetchAddressCheck {
+    /// One address a host resolves to.
+    struct Address: Sendable {
+        var text: String
+        var isLocal: Bool
+    }
+
+    /// Resolves a host; the real one asks the system's resolver.
+    var resolve: @Sendable (String, Int) -> [Address] = FetchAddressCheck.systemResolve
+    /// Ports Nexus itself listens on.
+    var reservedPorts: Set<UInt16> = SandboxNetwork.reservedPorts
+
+    /// Why `host:port` must not be fetched, or nil.
+    func refusal(host: String, port: Int, destinations: [NetworkDestination]) -> String? {
+        let namesLoopback = destinations.contains { $0.allows(host: host, port: port) && Self.namesLoopback($0.host) }
+        for address in resolve(host, port) where address.isLocal {
+            if reservedPorts.contains(UInt16(clamping: port)) {
+                return "\(host):\(port) is Nexus's own listener, which no tool may reach"
+            }
+            if !namesLoopback {
+                return "\(host) resolves to \(address.text), an address of this machine (loopback or link-local); only a network entry that names loopback itself (127.0.0.1, localhost, [::1]) reaches this machine's services"
+            }
+        }
+        return nil
+    }
+
+    /// Whether a policy entry's host is loopback by name or address.
+    static func namesLoopback(_ host: String) -> Bool {
+        let bare = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if bare == "localhost" || bare == "::1" { return true }
+        if bare.hasPrefix("::ffff:") { return bare.dropFirst(7).hasPrefix("127.") }
+        return SandboxNetwork.ipv4(bare).map { $0 >> 24 == 127 } ?? false
+    }
+
+    /// The system resolver's answers; none when the name does not resolve (the client reports that).
+    @Sendable static func systemResolve(_ host: String, _ port: Int) -> [Address] {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        var list: UnsafeMutablePointer<addrinfo>?
+        let bare = host.trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard getaddrinfo(bare, String(port), &hints, &list) == 0, let first = list else { return [] }
+        defer { freeaddrinfo(first) }
+        var found: [Address] = []
+        var next: UnsafeMutablePointer<addrinfo>? = first
+        while let info = next {
+            next = info.pointee.ai_next
+            guard let address = info.pointee.ai_addr else { continue }
+            var text = [CChar](repeating: 0, count: Int(NI_MAXHOST))
+            _ = getnameinfo(address, info.pointee.ai_addrlen, &text, socklen_t(text.count), nil, 0, NI_NUMERICHOST)
+            let numeric = String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            found.append(Address(text: numeric, isLocal: NetworkRelay.isLocal(address)))
+        }
+        return found
+    }
+}
