@@ -72,11 +72,18 @@ struct EdgeMiddleware: RouterMiddleware {
 
     /// Where the request says it comes from. HTTP/1.1's `Host` reaches Hummingbird as the
     /// request's authority (NIO moves it there); a `Host` field that stays is checked as well.
+    /// Every value of a repeated field counts (joined with commas, so one foreign value refuses the
+    /// request), and an absolute-form target (`POST http://host/path`) names a host too.
     static func provenance(of request: Request) -> LoopbackRequestGuard.Provenance {
-        LoopbackRequestGuard.Provenance(
-            hosts: [request.head.authority, request.headers[.init("Host")!]].compactMap { $0 },
-            origin: request.headers[.init("Origin")!],
-            fetchSite: request.headers[.init("Sec-Fetch-Site")!])
+        func all(_ name: String) -> String? {
+            let values = request.headers[values: .init(name)!]
+            return values.isEmpty ? nil : values.joined(separator: ",")
+        }
+        let target = request.uri.host.map { host in request.uri.port.map { "\(host):\($0)" } ?? host }
+        return LoopbackRequestGuard.Provenance(
+            hosts: [request.head.authority, target].compactMap { $0 } + request.headers[values: .init("Host")!],
+            origin: all("Origin"),
+            fetchSite: all("Sec-Fetch-Site"))
     }
 
     /// The error as the route's API writes it.

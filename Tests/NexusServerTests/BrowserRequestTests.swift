@@ -23,6 +23,32 @@ struct BrowserRequestTests {
         return fixture
     }
 
+    @Test("a repeated Sec-Fetch-Site or Origin field counts every value, and an absolute-form target names a host too")
+    func repeatedFieldsAndAbsoluteTargets() async throws {
+        let fixture = try Self.fixture()
+        try await fixture.application().test(.router) { client in
+            var repeated: HTTPFields = [:]
+            repeated.append(HTTPField(name: .init("Sec-Fetch-Site")!, value: "none"))
+            repeated.append(HTTPField(name: .init("Sec-Fetch-Site")!, value: "cross-site"))
+            try await client.execute(uri: "/api/tags", method: .get, headers: repeated) { response in
+                #expect(response.status == .forbidden)
+            }
+            var origins: HTTPFields = [:]
+            origins.append(HTTPField(name: .init("Origin")!, value: "http://127.0.0.1:11434"))
+            origins.append(HTTPField(name: .init("Origin")!, value: "http://evil.example"))
+            try await client.execute(uri: "/api/tags", method: .get, headers: origins) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "http://evil.example/api/tags", method: .get) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.execute(uri: "/api/tags", method: .get) { response in
+                #expect(response.status == .ok)
+            }
+        }
+        fixture.home.remove()
+    }
+
     @Test("a foreign Host without a key (DNS rebinding) gets 403 on reads, runs and model routes; a loopback Host or a key gets through")
     func foreignHostIsRefused() async throws {
         let fixture = try Self.fixture()

@@ -32,7 +32,8 @@ public struct LoopbackRequestGuard: Sendable, Hashable {
         /// moved there), as sent; every one must be this server's own.
         public var hosts: [String]
         public var origin: String?
-        /// `Sec-Fetch-Site`: "same-origin", "same-site", "cross-site" or "none".
+        /// `Sec-Fetch-Site`: "same-origin", "same-site", "cross-site" or "none" (several values
+        /// joined with commas: each is checked).
         public var fetchSite: String?
 
         public init(hosts: [String] = [], origin: String? = nil, fetchSite: String? = nil) {
@@ -51,7 +52,8 @@ public struct LoopbackRequestGuard: Sendable, Hashable {
         if let origin = request.origin, !isOwnOrigin(origin) {
             return "the request comes from the web page origin '\(origin.prefix(100))', not from this server; \(advice)"
         }
-        if let site = request.fetchSite?.trimmingCharacters(in: .whitespaces).lowercased(), site == "cross-site" || site == "same-site" {
+        let sites = (request.fetchSite ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        if let site = sites.first(where: { $0 == "cross-site" || $0 == "same-site" }) {
             return "the browser marks this request Sec-Fetch-Site: \(site) (sent by another site's page); \(advice)"
         }
         return nil
