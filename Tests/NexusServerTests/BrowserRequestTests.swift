@@ -28,14 +28,12 @@ struct BrowserRequestTests {
         let fixture = try Self.fixture()
         try await fixture.application().test(.router) { client in
             var repeated: HTTPFields = [:]
-            repeated.append(HTTPField(name: .init("Sec-Fetch-Site")!, value: "none"))
-            repeated.append(HTTPField(name: .init("Sec-Fetch-Site")!, value: "cross-site"))
+            repeated[values: .init("Sec-Fetch-Site")!] = ["none", "cross-site"]
             try await client.execute(uri: "/api/tags", method: .get, headers: repeated) { response in
                 #expect(response.status == .forbidden)
             }
             var origins: HTTPFields = [:]
-            origins.append(HTTPField(name: .init("Origin")!, value: "http://127.0.0.1:11434"))
-            origins.append(HTTPField(name: .init("Origin")!, value: "http://evil.example"))
+            origins[values: .init("Origin")!] = ["http://127.0.0.1:11434", "http://evil.example"]
             try await client.execute(uri: "/api/tags", method: .get, headers: origins) { response in
                 #expect(response.status == .forbidden)
             }
