@@ -292,8 +292,15 @@ struct SafeFile {
         var status = stat()
         guard fstat(file.raw, &status) == 0 else { throw target.ioFailure(errno) }
         try checkWritableFile(status, index: index)
+        guard Int(status.st_size) + contents.count <= Self.maxFileBytes else {
+            throw target.failure("appending \(contents.count) bytes would make \(target.given) larger than \(Self.maxFileBytes >> 20) MiB, the most a file tool writes; write a new file instead")
+        }
         try writeAll(contents, to: file)
     }
+
+    /// The largest file the in-process tools make, as the sandbox's RLIMIT_FSIZE bounds the
+    /// files a command makes: appends cannot grow one file without end.
+    static let maxFileBytes = 1 << 30
 
     private func writeAll(_ contents: [UInt8], to file: SafeFileDescriptor) throws {
         var written = 0
