@@ -47,6 +47,19 @@ struct LedgerHeadTests {
         #expect(live?.version == 1)
     }
 
+    @Test("a self-modification whose actor was rewritten with SQL fails verify")
+    func rewrittenActor() async throws {
+        let home = try ModuleTestHome()
+        defer { home.remove() }
+        let tool = try #require(home.runtime.tools.tool(named: "self_modify"))
+        #expect(try await tool.run(["key": "soul", "value": "calm", "reason": "test"], context: home.context()).status == .ok)
+        #expect(try LedgerVerifier(database: home.database, home: home.url).verify().passed)
+        try home.sql("DROP TRIGGER self_modifications_no_update")
+        try home.sql("UPDATE self_modifications SET actor = 'attacker' WHERE key = 'soul'")
+        let report = try LedgerVerifier(database: home.database, home: home.url).verify()
+        #expect(report.problems.contains { $0.contains("says it was made by 'attacker'") }, "\(report.problems)")
+    }
+
     @Test("a ledger rebuilt under another key is not trusted for the live prompt")
     func foreignKeyNotTrusted() async throws {
         let home = try ModuleTestHome()

@@ -308,7 +308,8 @@ public struct LedgerVerifier: Sendable {
     /// version made since the ledger began, and every recorded version must still be in the store.
     private func checkSelfModifications(_ entries: [LedgerEntryRecord], _ report: inout VerificationReport) throws {
         let store = SelfModificationStore(database: database)
-        let recorded = Set(entries.filter { $0.action == "self_modify" }.map(\.subject))
+        let signedEntries = Dictionary(entries.filter { $0.action == "self_modify" }.map { ($0.subject, $0) }, uniquingKeysWith: { first, _ in first })
+        let recorded = Set(signedEntries.keys)
         let ledgerStart = entries.first.map { Date(timeIntervalSince1970: Double($0.timeMillis) / 1000) }
         var present: Set<String> = []
         var unrecorded = 0
@@ -317,7 +318,13 @@ public struct LedgerVerifier: Sendable {
                 report.selfModifications += 1
                 let id = ContentID.setting(key: version.key, version: version.version, value: version.value)
                 present.insert(id)
-                if recorded.contains(id) { continue }
+                if let entry = signedEntries[id] {
+                    // Who made it is signed in the entry; the row's copy must say the same.
+                    if entry.actor != version.actor {
+                        report.problems.append("self-modification \(version.key) version \(version.version) says it was made by '\(version.actor.prefix(40))', but its ledger entry #\(entry.position) says '\(entry.actor.prefix(40))'; the row was altered outside Nexus")
+                    }
+                    continue
+                }
                 if version.version == current.version {
                     report.problems.append("self-modification \(version.key) version \(version.version) is the live value but has no matching ledger entry; it was made or altered outside Nexus, and the agent does not use it")
                 } else if let ledgerStart, version.createdAt.addingTimeInterval(1) >= ledgerStart {
