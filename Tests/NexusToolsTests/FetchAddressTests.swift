@@ -1,6 +1,6 @@
 import Foundation
 import NexusCore
-@testable import NexusTools
+import NexusTools
 import Testing
 
 /// `web_fetch` judges a host by the addresses it resolves to, not by its name.

@@ -6,20 +6,34 @@ import Glibc
 /// metadata address, unspecified) unless the policy entry itself names loopback, and Nexus's own
 /// listener is never a destination. (Between this check and the client's own lookup a name could
 /// change its answer; names from `/etc/hosts` and ordinary DNS do not.)
-struct FetchAddressCheck {
+public struct FetchAddressCheck: Sendable {
     /// One address a host resolves to.
-    struct Address: Sendable {
-        var text: String
-        var isLocal: Bool
+    public struct Address: Sendable {
+        public var text: String
+        public var isLocal: Bool
+
+        public init(text: String, isLocal: Bool) {
+            self.text = text
+            self.isLocal = isLocal
+        }
     }
 
     /// Resolves a host; the real one asks the system's resolver.
-    var resolve: @Sendable (String, Int) -> [Address] = FetchAddressCheck.systemResolve
+    public var resolve: @Sendable (String, Int) -> [Address]
     /// Ports Nexus itself listens on.
-    var reservedPorts: Set<UInt16> = SandboxNetwork.reservedPorts
+    public var reservedPorts: Set<UInt16>
+
+    /// - Parameters:
+    ///   - resolve: The resolver (the system's by default; tests give their own answers).
+    ///   - reservedPorts: Nexus's own listener ports (those `nexus serve` reserved by default).
+    public init(resolve: @escaping @Sendable (String, Int) -> [Address] = FetchAddressCheck.systemResolve,
+                reservedPorts: Set<UInt16> = SandboxNetwork.reservedPorts) {
+        self.resolve = resolve
+        self.reservedPorts = reservedPorts
+    }
 
     /// Why `host:port` must not be fetched, or nil.
-    func refusal(host: String, port: Int, destinations: [NetworkDestination]) -> String? {
+    public func refusal(host: String, port: Int, destinations: [NetworkDestination]) -> String? {
         let namesLoopback = destinations.contains { $0.allows(host: host, port: port) && Self.namesLoopback($0.host) }
         for address in resolve(host, port) where address.isLocal {
             if reservedPorts.contains(UInt16(clamping: port)) {
@@ -33,7 +47,7 @@ struct FetchAddressCheck {
     }
 
     /// Whether a policy entry's host is loopback by name or address.
-    static func namesLoopback(_ host: String) -> Bool {
+    public static func namesLoopback(_ host: String) -> Bool {
         let bare = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
         if bare == "localhost" || bare == "::1" { return true }
         if bare.hasPrefix("::ffff:") { return bare.dropFirst(7).hasPrefix("127.") }
@@ -41,7 +55,7 @@ struct FetchAddressCheck {
     }
 
     /// The system resolver's answers; none when the name does not resolve (the client reports that).
-    @Sendable static func systemResolve(_ host: String, _ port: Int) -> [Address] {
+    @Sendable public static func systemResolve(_ host: String, _ port: Int) -> [Address] {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_family = AF_UNSPEC
