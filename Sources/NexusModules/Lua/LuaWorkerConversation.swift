@@ -3,6 +3,7 @@ import Foundation
 import Glibc
 import NexusCore
 import NexusLua
+import NexusTools
 import Synchronization
 
 /// One worker process from start to reaping, on a thread of its own: started in the sandbox,
@@ -47,16 +48,11 @@ final class LuaWorkerConversation: Sendable {
     // MARK: - On the conversation's own thread
 
     func run() -> LuaOutcome {
-        // Writing to a worker that died raises SIGPIPE; blocked on this thread, write gets EPIPE.
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
-        defer {
-            var none = timespec(tv_sec: 0, tv_nsec: 0)
-            while sigtimedwait(&pipeSignal, nil, &none) == SIGPIPE {}
-        }
+        // Writing to a worker that died must fail with EPIPE, not end Nexus with SIGPIPE.
+        PipeSignal.blocked(converseWithWorker)
+    }
 
+    private func converseWithWorker() -> LuaOutcome {
         let child: nexus_sandbox_child
         switch spawn() {
         case .success(let started): child = started

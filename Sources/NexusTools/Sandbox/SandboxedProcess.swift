@@ -81,17 +81,11 @@ final class SandboxedProcess: Sendable {
     // MARK: - On the process's own thread
 
     private func runBlocking() -> Result<ProcessOutcome, NexusError> {
-        // A child that exits before reading its stdin makes our write raise SIGPIPE, which would
-        // end Nexus; blocked on this thread, it stays pending and write reports EPIPE instead.
-        var pipeSignal = sigset_t()
-        sigemptyset(&pipeSignal)
-        sigaddset(&pipeSignal, SIGPIPE)
-        pthread_sigmask(SIG_BLOCK, &pipeSignal, nil)
-        defer {
-            var none = timespec(tv_sec: 0, tv_nsec: 0)
-            while sigtimedwait(&pipeSignal, nil, &none) == SIGPIPE {}
-        }
+        // A child that exits before reading its stdin must not end Nexus with SIGPIPE.
+        PipeSignal.blocked(runWithPipeSignalBlocked)
+    }
 
+    private func runWithPipeSignalBlocked() -> Result<ProcessOutcome, NexusError> {
         let start = Self.now()
         // The whole tree's memory, where the machine lets Nexus make a memory cgroup.
         let cgroup = launch.isolated ? MemoryCgroup.create(limit: launch.limits.memoryBytes) : nil
