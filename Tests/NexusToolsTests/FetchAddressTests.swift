@@ -39,7 +39,7 @@ struct FetchAddressTests {
     func theToolRefusesALoopbackName() async throws {
         let name = ProcessInfo.processInfo.hostName
         let resolved = FetchAddressCheck.systemResolve(name, 80)
-        guard !resolved.isEmpty, resolved.allSatisfy(\.isLocal), !FetchAddressCheck.namesLoopback(name) else { return }
+        guard !resolved.isEmpty, resolved.allSatisfy(\.isLocal), !AccessPolicy.isLoopback(host: name) else { return }
         let workspace = FileManager.default.temporaryDirectory.appendingPathComponent("fetch-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: workspace) }

@@ -39,9 +39,12 @@ public struct LedgerVerifier: Sendable {
 
     /// Verifies everything. Never throws for a verification failure; failures are in the report.
     /// - Throws: `NexusError` only when the database cannot be read at all.
-    /// - Parameter witness: A head kept by a witness (`nexus verify --head` printed it earlier);
-    ///   the log must still contain it unchanged.
-    public func verify(witness: LedgerHead? = nil) throws -> VerificationReport {
+    /// - Parameters:
+    ///   - witness: A head kept by a witness (`nexus verify --head` printed it earlier); the log
+    ///     must still contain it unchanged.
+    ///   - requireHead: Whether a missing signed head is a problem (only sealing, which writes
+    ///     it, does without).
+    public func verify(witness: LedgerHead? = nil, requireHead: Bool = true) throws -> VerificationReport {
         var report = VerificationReport()
         let entries: [LedgerEntryRecord]
         let checkpoints: [LedgerCheckpointRecord]
@@ -54,11 +57,11 @@ public struct LedgerVerifier: Sendable {
         }
         report.entries = entries.count
         report.checkpoints = checkpoints.count
-        let keys = checkEntries(entries, &report).keys
+        let keys = Self.checkEntries(entries, &report).keys
         let leaves = entries.map { MerkleTree.leafHash(LedgerFormat.leafData($0)) }
         report.root = ContentID.hex(MerkleTree.root(leaves))
         checkCheckpoints(checkpoints, leaves: leaves, keys: keys, &report)
-        checkStoredHead(leaves: leaves, keys: keys, &report)
+        checkStoredHead(leaves: leaves, keys: keys, required: requireHead, &report)
         if let witness { check(witness, named: "the witness's head", leaves: leaves, keys: keys, &report) }
         checkKeyFile(&report)
         try checkModules(entries, &report)
@@ -90,7 +93,7 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// Walks the chain of keys and checks each entry's signature.
-    func checkEntries(_ entries: [LedgerEntryRecord], _ report: inout VerificationReport) -> KeyChain {
+    static func checkEntries(_ entries: [LedgerEntryRecord], _ report: inout VerificationReport) -> KeyChain {
         var keys: [String: [UInt8]] = [:]
         var verified: Set<Int> = []
         var current: String?
@@ -135,7 +138,7 @@ public struct LedgerVerifier: Sendable {
     }
 
     /// Adds the key an entry introduces (subject = key id, detail.public_key), checking the id.
-    private func introduce(_ entry: LedgerEntryRecord, _ keys: inout [String: [UInt8]], _ report: inout VerificationReport, name: String) -> [UInt8]? {
+    private static func introduce(_ entry: LedgerEntryRecord, _ keys: inout [String: [UInt8]], _ report: inout VerificationReport, name: String) -> [UInt8]? {
         guard let text = entry.detail["public_key"]?.stringValue, let data = Data(base64Encoded: text), data.count == 32 else {
             report.problems.append("\(name) has no valid public_key")
             return nil
@@ -190,11 +193,11 @@ public struct LedgerVerifier: Sendable {
 
     /// The head in `$NEXUS_HOME/ledger.head`: written after every append, so a log without one,
     /// or one shorter than it, lost entries.
-    private func checkStoredHead(leaves: [[UInt8]], keys: [String: [UInt8]], _ report: inout VerificationReport) {
+    private func checkStoredHead(leaves: [[UInt8]], keys: [String: [UInt8]], required: Bool, _ report: inout VerificationReport) {
         let path = LedgerHead.file(home: home).path
         do {
             guard let head = try LedgerHead.load(home: home) else {
-                if !leaves.isEmpty {
+                if required && !leaves.isEmpty {
                     report.problems.append("the signed head \(path) is missing though the ledger has \(leaves.count) entries; it was removed, or this home predates signed heads (then `nexus verify --seal` writes it from the verified log)")
                 }
                 return
@@ -242,8 +245,7 @@ public struct LedgerVerifier: Sendable {
     /// before heads existed).
     /// - Throws: `NexusError(.verificationFailed)` when the log does not verify; `.ioError`.
     public func seal() throws -> LedgerHead {
-        var report = try verify()
-        report.problems.removeAll { $0.hasPrefix("the signed head ") && $0.contains("is missing") }
+        let report = try verify(requireHead: false)
         guard report.passed else {
             throw NexusError(.verificationFailed, "the ledger does not verify, so it is not sealed: \(report.problems[0])")
         }

@@ -43,8 +43,7 @@ public struct SignedLedger: Sendable {
     func verifiedEntries() throws -> [LedgerEntryRecord] {
         let entries = try LedgerStore(database: database).entries()
         var report = VerificationReport()
-        let verifier = LedgerVerifier(database: database, home: home ?? URL(fileURLWithPath: "/"))
-        let chain = verifier.checkEntries(entries, &report)
+        let chain = LedgerVerifier.checkEntries(entries, &report)
         if let home {
             guard let key = try? SigningKey.load(home: home), key.id == report.currentKey else { return [] }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import NexusCore
 
 /// `web_fetch` judges a host by what it resolves to, as the sandbox's relays do: a name the policy
 /// allows must not lead to this machine's own services (loopback, link-local such as a cloud
@@ -34,7 +35,7 @@ public struct FetchAddressCheck: Sendable {
 
     /// Why `host:port` must not be fetched, or nil.
     public func refusal(host: String, port: Int, destinations: [NetworkDestination]) -> String? {
-        let namesLoopback = destinations.contains { $0.allows(host: host, port: port) && Self.namesLoopback($0.host) }
+        let namesLoopback = destinations.contains { $0.allows(host: host, port: port) && AccessPolicy.isLoopback(host: $0.host) }
         for address in resolve(host, port) where address.isLocal {
             if reservedPorts.contains(UInt16(clamping: port)) {
                 return "\(host):\(port) is Nexus's own listener, which no tool may reach"
@@ -44,14 +45,6 @@ public struct FetchAddressCheck: Sendable {
             }
         }
         return nil
-    }
-
-    /// Whether a policy entry's host is loopback by name or address.
-    public static func namesLoopback(_ host: String) -> Bool {
-        let bare = host.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if bare == "localhost" || bare == "::1" { return true }
-        if bare.hasPrefix("::ffff:") { return bare.dropFirst(7).hasPrefix("127.") }
-        return SandboxNetwork.ipv4(bare).map { $0 >> 24 == 127 } ?? false
     }
 
     /// The system resolver's answers; none when the name does not resolve (the client reports that).

@@ -298,9 +298,9 @@ struct SafeFile {
         try writeAll(contents, to: file)
     }
 
-    /// The largest file the in-process tools make, as the sandbox's RLIMIT_FSIZE bounds the
-    /// files a command makes: appends cannot grow one file without end.
-    static let maxFileBytes = 1 << 30
+    /// The largest file the in-process tools make: the bound the sandbox's RLIMIT_FSIZE puts on
+    /// the files a command makes, so appends cannot grow one file without end.
+    static var maxFileBytes: Int { Sandbox.defaultFileSizeLimit }
 
     private func writeAll(_ contents: [UInt8], to file: SafeFileDescriptor) throws {
         var written = 0
