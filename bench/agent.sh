@@ -2,26 +2,31 @@
 # The agent benchmark: Nexus's agent loop (`nexus run`) against a plain OpenAI tool-calling loop
 # over llama.cpp's llama-server (bench/agent/plain_loop.py), on the same model, the same steps
 # budget and the same tasks (bench/agent/tasks.py), each run in a fresh workspace and judged only
-# by the workspace's end state and/or the final answer. Prints a table and both success counts.
+# by the workspace's end state and/or the final answer. Prints a table, both success counts, and
+# the success per half (dev, heldout, with the gap) and per kind of task.
 #
-#   bench/agent.sh [-m MODEL] [-s MAX_STEPS] [-k TASK_FILTER] [-S both|nexus|plain] [-t THREADS] [-o DIR]
+#   bench/agent.sh [-m MODEL] [-s MAX_STEPS] [-k TASK_FILTER] [-H dev|heldout|both] [-S both|nexus|plain]
+#                  [-t THREADS] [-o DIR]
 #
 # -k keeps the tasks whose name contains one of the comma-separated words (e.g. -k count,csv).
+# -H runs one half of the tasks (default both). The held-out half is never used to tune the loop;
+#    it is run only to report how far the dev half's success carries over.
 # -S plain runs only the baseline (useful while `nexus run` is unavailable), -S nexus only Nexus.
 # Exits 0 whatever the scores; non-zero only when the benchmark could not run.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/versions.sh"
 
-model=qwen2.5-coder:0.5b steps=12 filter="" sides=both threads=2 results=""
-while getopts "m:s:k:S:t:o:h" option; do
+model=qwen2.5-coder:0.5b steps=12 filter="" half=both sides=both threads=2 results=""
+while getopts "m:s:k:H:S:t:o:h" option; do
     case $option in
-        m) model=$OPTARG ;; s) steps=$OPTARG ;; k) filter=$OPTARG ;; S) sides=$OPTARG ;;
+        m) model=$OPTARG ;; s) steps=$OPTARG ;; k) filter=$OPTARG ;; H) half=$OPTARG ;; S) sides=$OPTARG ;;
         t) threads=$OPTARG ;; o) results=$OPTARG ;;
-        *) sed -n '2,11s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 case $sides in both|nexus|plain) ;; *) echo "bench: -S takes both, nexus or plain, not $sides" >&2; exit 2 ;; esac
+case $half in both|dev|heldout) ;; *) echo "bench: -H takes dev, heldout or both, not $half" >&2; exit 2 ;; esac
 [[ $steps =~ ^[1-9][0-9]*$ ]] || { echo "bench: -s takes a positive number of steps, not $steps" >&2; exit 2; }
 
 nexus=${NEXUS_BIN:-$repo/.build/release/nexus}   # NEXUS_BIN: another nexus binary to measure
@@ -79,5 +84,5 @@ if [ "$sides" != nexus ]; then
 fi
 
 python3 "$repo/bench/agent/run_bench.py" --nexus "$nexus" --model "$model" --models-dir "$NEXUS_HOME/models" \
-    --url "$url" --max-steps "$steps" --filter "$filter" --sides "$sides" --results "$results" \
+    --url "$url" --max-steps "$steps" --filter "$filter" --half "$half" --sides "$sides" --results "$results" \
     --threads "$threads" --ctx 8192

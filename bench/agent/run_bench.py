@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs every task of bench/agent/tasks.py with `nexus run` and with the plain tool-calling loop over
 llama-server (bench/agent/plain_loop.py), each in a fresh workspace, judges each run by the
-workspace's end state and/or its final answer only, and prints a table and the totals.
+workspace's end state and/or its final answer only, and prints a table and the totals: overall,
+per half (dev, heldout; the held-out half is only reported, never tuned on) and per kind.
 Called by bench/agent.sh, which starts llama-server first."""
 
 import argparse
@@ -93,6 +94,47 @@ def cell(result):
     return f"{mark} {len(result['steps']):>2} st {result['seconds']:>6.1f} s  "
 
 
+def score(rows, side):
+    """"7/9 (78%)" for the rows' results on one side."""
+    passed = sum(1 for row in rows if row[side]["passed"])
+    return f"{passed}/{len(rows)} ({passed / len(rows):.0%})" if rows else "0/0"
+
+
+def half_lines(rows, sides):
+    """Success per half per side, and the gap between the halves in percentage points, e.g.
+    `nexus  dev 17/20 (85%)  heldout 15/20 (75%)  gap 10 pts`."""
+    lines = []
+    for side in sides:
+        parts, rates = [], {}
+        for half in task_set.HALVES:
+            these = [row for row in rows if row["half"] == half]
+            if these:
+                parts.append(f"{half} {score(these, side)}")
+                rates[half] = sum(row[side]["passed"] for row in these) / len(these)
+        if len(rates) == len(task_set.HALVES):
+            parts.append(f"gap {round(100 * (rates['dev'] - rates['heldout'])):d} pts")
+        label = "nexus" if side == "nexus" else "plain"
+        lines.append(f"{label:<6} " + "  ".join(parts))
+    return lines
+
+
+def kind_lines(rows, sides):
+    """Success per kind per side, with the halves' shares."""
+    lines = [(f"{'kind':<12}" + "".join(f"{('nexus' if side == 'nexus' else 'plain'):<38}" for side in sides)).rstrip()]
+    for kind in task_set.KINDS:
+        these = [row for row in rows if row["kind"] == kind]
+        if not these:
+            continue
+        text = f"{kind:<12}"
+        for side in sides:
+            split = ", ".join(f"{half} {sum(r[side]['passed'] for r in these if r['half'] == half)}/"
+                              f"{sum(1 for r in these if r['half'] == half)}"
+                              for half in task_set.HALVES if any(r["half"] == half for r in these))
+            text += f"{score(these, side) + ': ' + split:<38}"
+        lines.append(text.rstrip())
+    return lines
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--nexus", help="the nexus binary")
@@ -101,6 +143,8 @@ def main():
     parser.add_argument("--url", help="llama-server's base URL")
     parser.add_argument("--max-steps", type=int, default=12)
     parser.add_argument("--filter", default="")
+    parser.add_argument("--half", default="both", choices=["both", "dev", "heldout"],
+                        help="which half of the tasks to run (the held-out half is only reported, never tuned on)")
     parser.add_argument("--sides", default="both", choices=["both", "nexus", "plain"])
     parser.add_argument("--results", required=True, help="folder for workspaces, logs and results.json")
     parser.add_argument("--timeout", type=int, default=900, help="seconds allowed for one run")
@@ -108,17 +152,20 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args()
 
-    chosen = task_set.selected(args.filter)
+    chosen = task_set.selected(args.filter, args.half)
     if not chosen:
-        sys.exit(f"bench: no task matches {args.filter!r}; tasks: {', '.join(t.name for t in task_set.TASKS)}")
+        sys.exit(f"bench: no task of half {args.half} matches {args.filter!r}; "
+                 f"tasks: {', '.join(t.name for t in task_set.TASKS)}")
     sides = ["nexus", "plain"] if args.sides == "both" else [args.sides]
 
-    print(f"{len(chosen)} tasks, model {args.model}, max {args.max_steps} steps (model turns), "
+    halves = ", ".join(f"{half} {sum(1 for t in chosen if t.half == half)}" for half in task_set.HALVES)
+    print(f"{len(chosen)} tasks ({halves}), model {args.model}, max {args.max_steps} steps (model turns), "
           f"judged by workspace end state and final answer only\n")
-    print(f"{'task':<16}{'nexus':<22}{'llama-server plain loop':<24}")
+    print(f"{'task':<18}{'kind':<12}{'half':<9}{'nexus':<22}{'llama-server plain loop':<24}")
     rows = []
     for task in chosen:
-        row = {"task": task.name, "prompt": task.prompt, "nexus": None, "plain": None}
+        row = {"task": task.name, "kind": task.kind, "half": task.half, "prompt": task.prompt,
+               "nexus": None, "plain": None}
         for side in sides:
             workspace = os.path.join(args.results, "workspaces", f"{task.name}-{side}")
             os.makedirs(workspace)
@@ -127,7 +174,8 @@ def main():
             runner = run_nexus if side == "nexus" else run_plain
             row[side] = judge(task, workspace, runner(args, task, workspace, prefix))
         rows.append(row)
-        print(f"{task.name:<16}{cell(row['nexus']):<22}{cell(row['plain']):<24}", flush=True)
+        print(f"{task.name:<18}{task.kind:<12}{task.half:<9}{cell(row['nexus']):<22}{cell(row['plain']):<24}",
+              flush=True)
 
     with open(os.path.join(args.results, "results.json"), "w") as handle:
         json.dump(rows, handle, indent=1, default=str)
@@ -139,7 +187,7 @@ def main():
             result = row[side]
             if not result["passed"]:
                 note = f"; {result['error']}" if result.get("error") else ""
-                print(f"  ✗ {side:<5} {row['task']:<15} [{result['status']}] {result['reason']}{note}")
+                print(f"  ✗ {side:<5} {row['task']:<17} {row['half']:<8} [{result['status']}] {result['reason']}{note}")
     print()
     counts = {side: sum(1 for row in rows if row[side]["passed"]) for side in sides}
     totals = []
@@ -148,6 +196,13 @@ def main():
     if "plain" in counts:
         totals.append(f"llama-server plain loop: {counts['plain']}/{total}")
     print(", ".join(totals))
+    print()
+    for line in half_lines(rows, sides):
+        print(line)
+    print()
+    for line in kind_lines(rows, sides):
+        print(line)
+    print()
     if "plain" in counts:
         as_text = sum(1 for row in rows if row["plain"].get("text_tool_call"))
         answered = sum(1 for row in rows if row["plain"]["status"] == "completed")

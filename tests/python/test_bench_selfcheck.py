@@ -1,0 +1,20 @@
+"""The benchmarks' own checks, without a model or a server: every task of the agent benchmark
+(bench/agent/tasks.py) has a check that fails on the untouched workspace, on a wrong answer and on a
+near miss, and a reference solution that passes it (bench/agent/selfcheck.py)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import REPO
+
+
+def run_selfcheck(script: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(REPO / script)], cwd=REPO, capture_output=True, text=True,
+                          timeout=300, stdin=subprocess.DEVNULL)
+
+
+def test_agent_tasks_checks_can_fail_and_reference_solutions_pass():
+    done = run_selfcheck("bench/agent/selfcheck.py")
+    assert done.returncode == 0, f"bench/agent/selfcheck.py:\n{done.stdout}{done.stderr}"
