@@ -110,7 +110,8 @@ def mentions_number(answer, value):
 
 def names(answer, token):
     """True if `token` (a file or folder name, an address) occurs in the answer, not as part of a longer
-    name: "page3" is not in "page30", "anna" is in "from_anna.txt", "dates.py" is not in "test_dates.py"."""
+    name: "page3" is not in "page30", "from_anna" is in "mail/from_anna.txt", "dates.py" is not in
+    "test_dates.py"."""
     left = r"(?<![A-Za-z0-9_])" if "." in token else r"(?<![A-Za-z0-9])"
     return re.search(left + re.escape(token) + r"(?![A-Za-z0-9])", answer, re.IGNORECASE) is not None
 
