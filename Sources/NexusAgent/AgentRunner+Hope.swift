@@ -17,7 +17,7 @@ extension AgentRunner {
         let parameters = dispatch.parameters.map(\.value)
         // The task names these paths, so replacing them is what was asked: the guard against
         // a model blindly overwriting a file it never read does not apply to a proven replay.
-        state.observedPaths = (state.observedPaths ?? []).union(dispatch.parameters.filter { $0.kind == .path || $0.kind == .name }.map(\.value))
+        state.observedPaths = state.observedPaths.union(dispatch.parameters.filter { $0.kind == .path || $0.kind == .name }.map(\.value))
 
         func call(_ tool: String, _ arguments: JSONValue) async throws -> ToolResult {
             try await performTurn(tool, arguments, idPrefix: "hope", record: &record, state: &state, context: &context, emit: emit)
@@ -34,13 +34,21 @@ extension AgentRunner {
             let input = JSONValue.object(JSONObject(zip(names, parameters.map { JSONValue.string($0) })))
             let result = try await call(String(module.prefix { $0 != "@" }), input)
             if result.status == .ok, let text = (try? JSONValue.parse(result.content))?["answer"]?.stringValue {
-                try answer(text, source: "module")
-                return true
+                // The module's own calls are not seen here: its end state is checked against the
+                // post-conditions of the trace it was compiled from.
+                if let broken = replayFailure(dispatch, task: record.task, calls: [], results: [result.content], answer: text, files: WorkspacePath(context)) {
+                    failure = "the module \(module) ran, but \(broken)"
+                } else {
+                    try answer(text, source: "module")
+                    return true
+                }
+            } else {
+                failure = "the module \(module) failed: \(result.content.prefix(300))"
             }
-            failure = "the module \(module) failed: \(result.content.prefix(300))"
         } else if let program = dispatch.program {
             failure = ""
             var results: [String] = []
+            var calls: [(tool: String, arguments: JSONValue)] = []
             for (index, step) in program.steps.enumerated() {
                 let arguments: JSONValue
                 do {
@@ -59,6 +67,7 @@ extension AgentRunner {
                     break
                 }
                 results.append(result.content)
+                calls.append((step.tool, arguments))
             }
             if failure.isEmpty {
                 do {
@@ -66,6 +75,9 @@ extension AgentRunner {
                     // The answer states what this run observed, never what the followed run did.
                     if let check = dispatch.check, let word = check.unbacked(program.answer.literalText, results: results) {
                         failure = "the followed trace's answer states '\(word)', which the followed run saw in its results and this run's results do not show"
+                    } else if let broken = replayFailure(dispatch, task: record.task, calls: calls, results: results, answer: text,
+                                                         files: WorkspacePath(context)) {
+                        failure = broken
                     } else {
                         try answer(text, source: "replay")
                         return true
@@ -109,7 +121,7 @@ extension AgentRunner {
     /// An answer of a guided run sent back once: it states a value of the trace's task that this
     /// task lacks, or a value the trace's run saw and stated that this run's results do not show.
     func staleAnswer(_ text: String, state: RunState) -> TaskIntent.Unfinished? {
-        guard let values = state.oldTaskValues, !(state.sentBack ?? []).contains("stale") else { return nil }
+        guard let values = state.oldTaskValues, !state.sentBack.contains("stale") else { return nil }
         let seen = Set(state.messages.filter { $0.role == .tool }.flatMap { LiteralScan.tokens(of: $0.content) })
         let observed = Set(values.observed)
         let unseen = LiteralScan.tokens(of: text).first { ($0.count > 1 || $0.allSatisfy(\.isNumber)) && observed.contains($0) && !seen.contains($0) }

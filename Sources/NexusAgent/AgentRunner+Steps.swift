@@ -17,7 +17,7 @@ extension AgentRunner {
         let outcome: ToolCallOutcome
         if let offered, !offered.contains(call.name) {
             outcome = ToolCallOutcome(result: Self.notOffered(call.name, offered: offered), duration: 0)
-            state.failedCalls = (state.failedCalls ?? []) + [signature]
+            state.failedCalls += [signature]
         } else if state.calls.contains(signature) {
             outcome = ToolCallOutcome(result: .error(
                 "You already called \(call.name) with exactly these arguments and saw the result. Do not repeat it: use that result, try something different, or give the final answer."),
@@ -26,19 +26,19 @@ extension AgentRunner {
             // A guided call that reuses the old task's value is sent back before it runs.
             outcome = ToolCallOutcome(result: .error(stale), duration: 0)
             state.calls.append(signature)
-            state.failedCalls = (state.failedCalls ?? []) + [signature]
+            state.failedCalls += [signature]
         } else {
-            context.observedPaths = state.observedPaths ?? []
+            context.observedPaths = state.observedPaths
             outcome = await tools.call(call, context: context)
             state.calls.append(signature)
             if outcome.result.status != .ok {
-                state.failedCalls = (state.failedCalls ?? []) + [signature]
+                state.failedCalls += [signature]
             } else if !tools.onlyObserves(call.name) {
                 state.changedSomething = true
                 if call.name == TaskIntent.codeTool { state.ranCode = true }
             }
             if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
-                state.observedPaths = (state.observedPaths ?? []).union([path])
+                state.observedPaths = state.observedPaths.union([path])
             }
         }
         state.hasObserved = true
@@ -84,9 +84,10 @@ extension AgentRunner {
         record.answer = answer
         record.outcome = outcome
         record.outcomeSource = source
+        let steps = try RunStore(database: database).steps(runID: record.id)
         // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
         if status == "completed", outcome == "success",
-           let overruled = RunVerdict.overruling(answer: answer, steps: try RunStore(database: database).steps(runID: record.id), state: state) {
+           let overruled = RunVerdict.overruling(task: record.task, answer: answer, steps: steps, state: state) {
             record.outcome = overruled.outcome
             record.outcomeSource = "check"
             record.dispatchReason += (record.dispatchReason.isEmpty ? "" : "; ") + "not judged a success: \(overruled.reason)"
@@ -95,6 +96,7 @@ extension AgentRunner {
         record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: [])
         try TraceStore(database: database).record(runID: record.id)
+        if record.outcome == "success" { try keepPostConditions(of: record, steps: steps) }
         emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))
     }
 }

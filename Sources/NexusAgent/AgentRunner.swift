@@ -125,14 +125,14 @@ public struct AgentRunner: Sendable {
             }
             state.step += 1
             emit(.thinking(step: state.step))
-            let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct == true
+            let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct
             // After a turn of nothing but repeats, the model answers from what it has seen.
             let toolChoice: ToolChoice = state.forcedTool.map { .function($0) } ?? (mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto))
             // A forced answer is asked for in words: left to itself, a small model replies "Yes" to the
             // last observation's reminder instead of stating the result.
             let messages = toolChoice == .none ? state.messages + [.user(Self.answerNow(record.task))] : state.messages
             var sampling = configuration.sampling
-            if state.redrawNext == true {
+            if state.redrawNext {
                 state.redrawNext = false
                 sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
                 sampling.seed = sampling.seed.map { $0 &+ UInt32(state.step) }
@@ -177,9 +177,10 @@ public struct AgentRunner: Sendable {
             guard !result.toolCalls.isEmpty else {
                 state.messages.append(.assistant(result.text))
                 let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state) ?? staleAnswer(result.text, state: state)
+                    ?? ungroundedAnswer(result.text, task: record.task, state: state)
                 if let unfinished {
                     // An answer that comes before the task is done is sent back (once per check).
-                    state.sentBack = (state.sentBack ?? []) + [unfinished.check]
+                    state.sentBack += [unfinished.check]
                     state.mustAct = true
                     state.forcedTool = unfinished.tool
                     state.lastTurnRepeated = false
@@ -198,16 +199,16 @@ public struct AgentRunner: Sendable {
             // model's next step; so is looking further once (list, then read). A model that
             // restates and looks further again is going round its plan: it answers from what it has.
             let looksFurther = result.restatedCalls > 0 && result.toolCalls.allSatisfy { tools.onlyObserves($0.name) }
-            let restartedPlan = looksFurther && state.lookedFurtherAfterRestating == true
+            let restartedPlan = looksFurther && state.lookedFurtherAfterRestating
             if looksFurther { state.lookedFurtherAfterRestating = true }
             let exactRepeat = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
             // A call that failed, asked again word for word, is a greedy model stuck in a rut:
             // the turn is drawn again with some randomness, a few times per run, before the
             // model is made to answer.
-            let retriesFailure = exactRepeat && result.toolCalls.allSatisfy { (state.failedCalls ?? []).contains($0.signature) }
-            let redraw = retriesFailure && (state.redraws ?? 0) < Self.maxRedraws
+            let retriesFailure = exactRepeat && result.toolCalls.allSatisfy { state.failedCalls.contains($0.signature) }
+            let redraw = retriesFailure && state.redraws < Self.maxRedraws
             state.redrawNext = redraw
-            if redraw { state.redraws = (state.redraws ?? 0) + 1 }
+            if redraw { state.redraws += 1 }
             state.lastTurnRepeated = (restartedPlan || exactRepeat) && !redraw
             if state.lastTurnRepeated || redraw {
                 // Nothing new was asked: keep the conversation ending at the last real observation,

@@ -1,6 +1,7 @@
 import NexusCore
 
-/// What the loop needs to continue a run: saved after every step in the run's record.
+/// What the loop needs to continue a run: saved after every step in the run's record. A state
+/// saved by an older version lacks the newer fields; they decode to their defaults.
 struct RunState: Codable, Sendable {
     var messages: [ChatMessage]
     /// Steps taken so far (model turns).
@@ -8,29 +9,29 @@ struct RunState: Codable, Sendable {
     /// Signatures of the tool calls already carried out, to catch identical repeats.
     var calls: [String] = []
     /// Paths given to successful calls of tools that only observe (read, list, search).
-    var observedPaths: Set<String>? = []
+    var observedPaths: Set<String> = []
     /// Whether the model has once restated its calls and gone on to look at something new.
-    var lookedFurtherAfterRestating: Bool? = false
+    var lookedFurtherAfterRestating = false
     /// Whether the model has seen at least one tool result.
     var hasObserved = false
     /// The last turn only repeated earlier calls (or said nothing): the next turn must answer.
     var lastTurnRepeated = false
     var completionTokens = 0
     /// The checks of ``TaskIntent`` that have sent an answer back.
-    var sentBack: [String]? = []
+    var sentBack: [String] = []
     /// Signatures of calls whose result was an error or a refusal.
-    var failedCalls: [String]? = []
+    var failedCalls: [String] = []
     /// Whether a call that could change something has succeeded.
-    var changedSomething: Bool? = false
+    var changedSomething = false
     /// Turns drawn again because they only repeated a failed call; the next turn is one.
-    var redraws: Int? = 0
-    var redrawNext: Bool? = false
+    var redraws = 0
+    var redrawNext = false
     /// Whether code has run successfully (``TaskIntent/codeTool``).
-    var ranCode: Bool? = false
+    var ranCode = false
     /// The tool the next turn must call, if one.
     var forcedTool: String?
     /// The next turn must call a tool.
-    var mustAct: Bool? = false
+    var mustAct = false
     /// The tools this run offers the model (``ToolSelection``); nil for runs saved before choosing.
     var offeredTools: [String]?
     /// Wall-clock seconds spent in earlier sessions of this run (before a resume).
@@ -41,6 +42,30 @@ struct RunState: Codable, Sendable {
 
     init(messages: [ChatMessage]) {
         self.messages = messages
+    }
+
+    init(from decoder: any Decoder) throws {
+        let saved = try decoder.container(keyedBy: CodingKeys.self)
+        func value<T: Decodable>(_ key: CodingKeys, _ fallback: T) throws -> T { try saved.decodeIfPresent(T.self, forKey: key) ?? fallback }
+        messages = try saved.decode([ChatMessage].self, forKey: .messages)
+        step = try value(.step, 0)
+        calls = try value(.calls, [])
+        observedPaths = try value(.observedPaths, [])
+        lookedFurtherAfterRestating = try value(.lookedFurtherAfterRestating, false)
+        hasObserved = try value(.hasObserved, false)
+        lastTurnRepeated = try value(.lastTurnRepeated, false)
+        completionTokens = try value(.completionTokens, 0)
+        sentBack = try value(.sentBack, [])
+        failedCalls = try value(.failedCalls, [])
+        changedSomething = try value(.changedSomething, false)
+        redraws = try value(.redraws, 0)
+        redrawNext = try value(.redrawNext, false)
+        ranCode = try value(.ranCode, false)
+        forcedTool = try saved.decodeIfPresent(String.self, forKey: .forcedTool)
+        mustAct = try value(.mustAct, false)
+        offeredTools = try saved.decodeIfPresent([String].self, forKey: .offeredTools)
+        elapsedSeconds = try value(.elapsedSeconds, 0)
+        oldTaskValues = try saved.decodeIfPresent(OldTaskValues.self, forKey: .oldTaskValues)
     }
 
     /// Runs in these states stopped before they finished and can be resumed.

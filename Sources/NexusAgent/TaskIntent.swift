@@ -73,10 +73,10 @@ struct TaskIntent: Sendable {
     /// A check already made in the run (`state.sentBack`) is not made again, except that code
     /// which failed is asked for once more: the model then sees its error.
     func unfinished(task: String, context: ToolContext, state: RunState) -> Unfinished? {
-        let made = Set(state.sentBack ?? [])
-        let codeRequests = (state.sentBack ?? []).filter { $0 == "code" }.count
-        if codeRequests < 2, needsCode, state.ranCode != true, state.offeredTools?.contains(Self.codeTool) ?? true {
-            let failed = (state.failedCalls ?? []).contains { $0.hasPrefix(Self.codeTool + " ") }
+        let made = Set(state.sentBack)
+        let codeRequests = state.sentBack.filter { $0 == "code" }.count
+        if codeRequests < 2, needsCode, !state.ranCode, state.offeredTools?.contains(Self.codeTool) ?? true {
+            let failed = state.failedCalls.contains { $0.hasPrefix(Self.codeTool + " ") }
             let opening = failed ? "Not done yet: the Python code failed (see its error above). Call \(Self.codeTool) again with corrected code"
                 : "Not done yet: do not work this out in your head. Call \(Self.codeTool) with Python code"
             return Unfinished(check: "code", message: opening + " that reads the file, computes the result and prints it (or writes the new file). (Task: \(task))",
@@ -88,7 +88,7 @@ struct TaskIntent: Sendable {
             let one = missing.count == 1
             return Unfinished(check: "missing", message: "Not done yet: \(names) \(one ? "does" : "do") not exist in the workspace. Call the tool that creates \(one ? "it" : "them"), with the exact path. (Task: \(task))")
         }
-        if !made.contains("change"), asksChange, state.changedSomething != true {
+        if !made.contains("change"), asksChange, !state.changedSomething {
             return Unfinished(check: "change", message: "Not done yet: nothing in the workspace has been changed. Call the tool that makes the change the task asks for. (Task: \(task))")
         }
         return nil

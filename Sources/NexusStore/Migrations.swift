@@ -15,6 +15,7 @@ enum NexusMigrations {
         migrator.registerMigration("v3-hope", migrate: v3Hope)
         migrator.registerMigration("v4-run-owners", migrate: v4RunOwners)
         migrator.registerMigration("v5-trace-demotions", migrate: v5TraceDemotions)
+        migrator.registerMigration("v6-trace-postconditions", migrate: v6TracePostConditions)
         return migrator
     }
 

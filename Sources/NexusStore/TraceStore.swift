@@ -175,7 +175,8 @@ extension Trace {
             mode: try row.value("mode"),
             followedRunID: try row.value("followed_run_id"),
             crystallizedInto: try row.value("crystallized_into"),
-            demotedBecause: try row.value("demoted_because"))
+            demotedBecause: try row.value("demoted_because"),
+            postConditions: try (row.value("postconditions") as String?).flatMap { try? JSONDecoder().decode(PostConditions.self, from: Data($0.utf8)) })
     }
 }
 

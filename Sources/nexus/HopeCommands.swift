@@ -73,6 +73,16 @@ struct TracesCommand: AsyncParsableCommand {
                 }
                 Output.write("  answer: \(program.answer)\n")
             }
+            if let conditions = trace.postConditions {
+                Output.write("post-conditions (a replay checks these on its own end state, mapped to its task):\n")
+                for file in conditions.files {
+                    let text = file.text.map { " holding \(JSONValue.string($0).jsonText)" } ?? file.contains.map { " containing \(JSONValue.string($0).jsonText)" } ?? ""
+                    Output.write("  \(file.path): \(file.state.rawValue)\(text)\(file.fromTask ? " (from the task)" : "")\n")
+                }
+                for value in conditions.answer {
+                    Output.write("  answer states \(value.value): \(value.source == "nowhere" ? "shown by no result" : "from the " + value.source)\n")
+                }
+            }
             for demotion in try store.demotions(of: trace.runID) {
                 let module = demotion.module.map { "; module \($0): \(demotion.moduleAction)" } ?? ""
                 Output.write("demoted    \(Self.time(demotion.demotedAt)): \(demotion.reason)\(module)\n")

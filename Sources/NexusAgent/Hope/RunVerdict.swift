@@ -3,11 +3,12 @@ import NexusStore
 
 /// Overrules a run's "success" when the run ended on an error: a final answer that is an error
 /// ("ERROR: all.txt already exists ...", a tool's error text echoed), a guided answer that still
-/// states the old task's value, or a last tool call that failed. HOPE follows and crystallizes
+/// states the old task's value, an answer stating a value no tool returned (`AnswerGrounding`),
+/// or a last tool call that failed. HOPE follows and crystallizes
 /// only successes, so such a trace is never replayed.
 enum RunVerdict {
     /// The outcome to record instead of "success", and why; nil when success stands.
-    static func overruling(answer: String, steps: [RunStep], state: RunState) -> (outcome: String, reason: String)? {
+    static func overruling(task: String, answer: String, steps: [RunStep], state: RunState) -> (outcome: String, reason: String)? {
         let trimmed = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         let opening = trimmed.prefix { $0.isLetter }.lowercased()
         // "Error: ..." or "ERROR ...", not "Error rate is 5 %" (a log task's answer).
@@ -24,6 +25,9 @@ enum RunVerdict {
         }
         if let values = state.oldTaskValues, let stale = LiteralScan(trimmed).firstOf(values.guarded) {
             return ("unknown", "its answer still states '\(stale)' from the task of the trace it was shown (\"\(values.task)\")")
+        }
+        if let unseen = AgentRunner.grounding(task: task, state: state).ungrounded(trimmed).first {
+            return ("unknown", "its answer states '\(unseen)', which no tool result of the run shows")
         }
         let calls = steps.filter { $0.tool != nil && ["ok", "error", "refused"].contains($0.status) }
         if let last = calls.last, last.status != "ok" {

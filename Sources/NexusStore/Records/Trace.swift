@@ -35,11 +35,15 @@ public struct Trace: Sendable, Codable, Hashable {
     /// Why the trace is demoted (a run that replayed it was judged bad), or nil when it is not:
     /// a demoted trace is neither followed nor run as a module, only shown as guidance.
     public var demotedBecause: String?
+    /// What the run's success rested on, checked again by a replay; nil for a trace recorded
+    /// before post-conditions were kept, or of a run that did not succeed.
+    public var postConditions: PostConditions?
 
     public init(runID: String, task: String, signature: String, model: String, toolSequence: [String], stepCount: Int,
                 toolCalls: Int, failedSteps: Int, promptTokens: Int, completionTokens: Int, toolSeconds: Double,
                 wallSeconds: Double, status: String, outcome: String?, outcomeSource: String?, createdAt: Date, recordedAt: Date,
-                mode: String = "learner", followedRunID: String? = nil, crystallizedInto: String? = nil, demotedBecause: String? = nil) {
+                mode: String = "learner", followedRunID: String? = nil, crystallizedInto: String? = nil, demotedBecause: String? = nil,
+                postConditions: PostConditions? = nil) {
         self.runID = runID
         self.task = task
         self.signature = signature
@@ -61,6 +65,7 @@ public struct Trace: Sendable, Codable, Hashable {
         self.followedRunID = followedRunID
         self.crystallizedInto = crystallizedInto
         self.demotedBecause = demotedBecause
+        self.postConditions = postConditions
     }
 }
 
