@@ -30,6 +30,11 @@ extension AgentRunner {
         } else {
             context.observedPaths = state.observedPaths
             outcome = await tools.call(call, context: context)
+            // How the tool fared, for ToolSelection to weigh in later runs. Only calls that reached
+            // the tool count: a refusal above (not offered, a repeat, a stale value) says nothing
+            // about it. Statistics advise; failing to save one never fails the run.
+            try? await ToolStatsStore(database: database).record(tool: call.name, status: outcome.result.status,
+                                                                 durationSeconds: outcome.duration)
             state.calls.append(signature)
             if outcome.result.status != .ok {
                 state.failedCalls += [signature]

@@ -256,7 +256,7 @@ public struct AgentRunner: Sendable {
         let candidates = offerableTools(under: policy)
             .filter { !intent.asksQuestion || tools.answersQuestions($0.name) }
             .map { ToolSelection.Candidate(definition: $0, keywords: tools.keywords(of: $0.name)) }
-        return ToolSelection.choose(from: candidates, for: request).map(\.name)
+        return ToolSelection.choose(from: candidates, for: request, stats: toolStats()).map(\.name)
     }
 
     /// The tools offered on this turn: the run's chosen ones (all, for runs saved before choosing).

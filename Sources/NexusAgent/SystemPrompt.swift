@@ -3,7 +3,8 @@ import NexusCore
 import NexusModules
 import NexusStore
 
-/// The agent's system prompt: the (self-modifiable) base text plus memories relevant to the task.
+/// The agent's system prompt: the (self-modifiable) base text, the agent's soul, and memories
+/// relevant to the task.
 enum SystemPrompt {
     static let base = """
         You are Nexus, an agent that completes tasks on the user's computer by calling tools. \
@@ -15,12 +16,19 @@ enum SystemPrompt {
         that states the result.
         """
 
-    /// The base prompt (or its newest self-modified version that the ledger signs) with recalled
-    /// memories appended.
+    /// The most characters of the soul put into the prompt: it shapes how the agent speaks, and
+    /// must not crowd out the task in a small model's context.
+    static let maxSoulCharacters = 1000
+
+    /// The base prompt (or its newest self-modified version that the ledger signs), the signed
+    /// soul, and recalled memories.
     /// - Parameter home: `$NEXUS_HOME`, whose key file the ledger must be signed with; nil in tests.
     static func compose(database: NexusDatabase, home: URL?, task: String, recalled limit: Int) throws -> String {
-        let stored = try SignedLedger(database: database, home: home).currentSetting(key: "system_prompt")?.value
-        var prompt = stored ?? base
+        let signed = try SignedLedger(database: database, home: home).currentSettings(keys: ["system_prompt", "soul"])
+        var prompt = signed["system_prompt"]?.value ?? base
+        if let soul = signed["soul"]?.value.trimmingCharacters(in: .whitespacesAndNewlines), !soul.isEmpty {
+            prompt += "\n\nYour character: " + (soul.count > maxSoulCharacters ? String(soul.prefix(maxSoulCharacters)) + "…" : soul)
+        }
         if limit > 0 {
             let memories = try MemoryStore(database: database).recall(for: task, limit: limit, maxCharacters: 1200)
             if !memories.isEmpty {

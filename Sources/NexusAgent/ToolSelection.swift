@@ -1,5 +1,6 @@
 import Foundation
 import NexusCore
+import NexusStore
 
 /// Which tools a run offers the model: the few a task's words point to, plus listing and reading.
 ///
@@ -7,7 +8,9 @@ import NexusCore
 /// shorter prompt is evaluated sooner. A tool is a candidate when a task word is in its name or
 /// keywords; candidates are ranked by the task's words they share with their name and keywords
 /// (and, weighing a quarter, their description), each word weighted by how few tools it names,
-/// so "total" points to Python while "file" points nowhere in particular.
+/// so "total" points to Python while "file" points nowhere in particular. A tool whose calls
+/// have mostly failed in earlier runs (`ToolStatsStore`) gives way to one the words point to as
+/// much or nearly as much.
 /// The engine accepts calls only to the offered tools, so what is left out here cannot be called.
 struct ToolSelection {
     /// Most tools chosen by score, besides the ones always offered.
@@ -20,8 +23,21 @@ struct ToolSelection {
         var keywords: [String]
     }
 
+    /// Calls a tool must have had before its record counts: a first failure or two says little.
+    static let provenCalls = 5
+
+    /// The share of its score a tool keeps for its record: all of it until it has `provenCalls`
+    /// calls, then 3/4 plus 1/4 of its success rate. Words still decide: a tool that keeps failing
+    /// loses only to one the task points to about as much, since among near-equals a small model
+    /// does better with the tool that has worked. With no statistics every score stays as it is.
+    static func reliability(_ stats: ToolStats?) -> Double {
+        guard let stats, stats.calls >= provenCalls else { return 1 }
+        return 0.75 + 0.25 * Double(stats.ok) / Double(stats.calls)
+    }
+
     /// The chosen tools, in the order given.
-    static func choose(from candidates: [Candidate], for task: String) -> [ToolDefinition] {
+    /// - Parameter stats: How each tool's earlier calls ended, by name.
+    static func choose(from candidates: [Candidate], for task: String, stats: [String: ToolStats] = [:]) -> [ToolDefinition] {
         let taskWords = words(task)
         let strong = candidates.map { words($0.definition.name.replacingOccurrences(of: "_", with: " ") + " " + $0.keywords.joined(separator: " ")) }
         let weak = candidates.map { words($0.definition.description) }
@@ -33,7 +49,7 @@ struct ToolSelection {
         let scores = candidates.indices.map { index in
             taskWords.reduce(0.0) { total, word in
                 total + weights[word]! * (strong[index].contains(word) ? 1 : weak[index].contains(word) ? 0.25 : 0)
-            }
+            } * reliability(stats[candidates[index].definition.name])
         }
         // A tool is chosen only when a task word is in its name or keywords: descriptions alone
         // (a "version" argument) would bring in tools nobody asked for.
@@ -55,4 +71,13 @@ struct ToolSelection {
         "a", "an", "the", "of", "in", "to", "and", "or", "is", "are", "be", "it", "its", "this", "that", "for",
         "on", "with", "by", "as", "at", "from", "do", "does", "me", "i", "my",
     ]
+}
+
+extension AgentRunner {
+    /// How each tool's calls ended in earlier runs, by name; none when they cannot be read
+    /// (statistics only advise, and choosing without them is what a new home does).
+    func toolStats() -> [String: ToolStats] {
+        let all = (try? ToolStatsStore(database: database).all()) ?? []
+        return Dictionary(all.map { ($0.tool, $0) }, uniquingKeysWith: { first, _ in first })
+    }
 }

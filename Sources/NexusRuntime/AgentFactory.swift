@@ -55,9 +55,11 @@ public struct AgentFactory: Sendable {
         ModuleLifecycle(runtime: try moduleRuntime(database: database), ledger: ledger(database: database))
     }
 
-    /// A runner over `backend` with every built-in tool.
+    /// A runner over `backend` with every built-in tool, `agent` narrowed or tuned by the agent's
+    /// own signed settings (``AgentConfiguration/applyingSignedSettings(database:home:)``).
     public func runner(backend: any InferenceBackend, database: NexusDatabase, agent: AgentConfiguration) throws -> AgentRunner {
-        AgentRunner(backend: backend, tools: try tools(database: database), database: database, configuration: agent,
+        AgentRunner(backend: backend, tools: try tools(database: database), database: database,
+                    configuration: try agent.applyingSignedSettings(database: database, home: configuration.home),
                     ledgerHome: configuration.home)
     }
 }

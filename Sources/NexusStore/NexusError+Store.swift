@@ -8,6 +8,6 @@ extension NexusError.Code {
     public static let databaseFailed = NexusError.Code("database_failed")
     /// A statement would change a database that the policy opened read-only.
     public static let databaseReadOnly = NexusError.Code("database_read_only")
-    /// The record asked for (run, conversation, goal, version, ...) does not exist.
+    /// The record asked for (run, conversation, version, ...) does not exist.
     public static let notFound = NexusError.Code("not_found")
 }

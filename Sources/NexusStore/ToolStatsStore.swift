@@ -17,20 +17,34 @@ public struct ToolStatsStore: Sendable {
     ///   - durationSeconds: How long it took (negative values count as 0).
     /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
     public func record(tool: String, status: ToolResult.Status, durationSeconds: Double) throws {
-        let duration = durationSeconds.isFinite ? max(durationSeconds, 0) : 0
         try database.write("record a call of \(tool)") { db in
-            try db.execute(sql: """
-                INSERT INTO tool_stats (tool, calls, ok, errors, refused, total_seconds, last_used_at)
-                VALUES (?, 1, ?, ?, ?, ?, ?)
-                ON CONFLICT (tool) DO UPDATE SET
-                    calls = calls + 1, ok = ok + excluded.ok, errors = errors + excluded.errors,
-                    refused = refused + excluded.refused, total_seconds = total_seconds + excluded.total_seconds,
-                    last_used_at = excluded.last_used_at
-                """, arguments: [
-                    tool, status == .ok ? 1 : 0, status == .error ? 1 : 0, status == .refused ? 1 : 0, duration,
-                    Date().databaseSeconds,
-                ])
+            try Self.count(tool: tool, status: status, durationSeconds: durationSeconds, db)
         }
+    }
+
+    /// Counts one call of `tool` without blocking the caller's thread (the agent loop).
+    /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
+    public func record(tool: String, status: ToolResult.Status, durationSeconds: Double) async throws {
+        do {
+            try await database.writer.write { db in try Self.count(tool: tool, status: status, durationSeconds: durationSeconds, db) }
+        } catch {
+            throw StoreFailure.operation("record a call of \(tool)", database.location, error)
+        }
+    }
+
+    private static func count(tool: String, status: ToolResult.Status, durationSeconds: Double, _ db: Database) throws {
+        let duration = durationSeconds.isFinite ? max(durationSeconds, 0) : 0
+        try db.execute(sql: """
+            INSERT INTO tool_stats (tool, calls, ok, errors, refused, total_seconds, last_used_at)
+            VALUES (?, 1, ?, ?, ?, ?, ?)
+            ON CONFLICT (tool) DO UPDATE SET
+                calls = calls + 1, ok = ok + excluded.ok, errors = errors + excluded.errors,
+                refused = refused + excluded.refused, total_seconds = total_seconds + excluded.total_seconds,
+                last_used_at = excluded.last_used_at
+            """, arguments: [
+                tool, status == .ok ? 1 : 0, status == .error ? 1 : 0, status == .refused ? 1 : 0, duration,
+                Date().databaseSeconds,
+            ])
     }
 
     /// Every tool's counters, the most called first.

@@ -14,7 +14,7 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The folder the agent works in (default: the current folder).") var workspace: String?
     @Option(help: "A policy file (JSON or TOML); see docs/policy.md.") var policy: String?
     @OptionGroup var policyFlags: PolicyFlags
-    @Option(help: "Most model turns.") var maxSteps: Int = 12
+    @Option(help: "Most model turns (a lower signed settings.max_steps wins).") var maxSteps: Int = 12
     @Option(help: "Continue the run with this id after a crash or Ctrl-C.") var resume: String?
     @Flag(help: "Print one JSON object at the end instead of live steps.") var json = false
     @Flag(name: .customLong("no-hope"), help: "Reason with the model only: no replayed trace, no crystallized module (a LEARNER run).")

@@ -136,7 +136,9 @@ struct CLITests {
         defer { directory.remove() }
         let script = directory.url.appendingPathComponent("chat.json")
         try Data(#"{"responses": ["First answer.", "Second answer.", "Never reached."]}"#.utf8).write(to: script)
-        let output = try NexusProcess.run(["chat", "--model", "script:\(script.path)"], stdin: "Hello!\n\nWhat did I say?\n/bye\nignored\n")
+        // Its own home: the conversation is saved there, not in the user's.
+        let output = try NexusProcess.run(["chat", "--model", "script:\(script.path)"], home: directory.url,
+                                          stdin: "Hello!\n\nWhat did I say?\n/bye\nignored\n")
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout == "First answer.\n\nSecond answer.\n\n")
     }

@@ -22,10 +22,22 @@ public struct SignedLedger: Sendable {
     /// The newest signed version of a self-modifiable `key`, or nil when no version of it is signed.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func currentSetting(key: String) throws -> SelfModification? {
-        let history = try SelfModificationStore(database: database).history(key: key)
-        guard !history.isEmpty else { return nil }
+        try currentSettings(keys: [key])[key]
+    }
+
+    /// The newest signed version of each of `keys` that has one, by key; the ledger is verified
+    /// once for all of them.
+    /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
+    public func currentSettings(keys: [String]) throws -> [String: SelfModification] {
+        let store = SelfModificationStore(database: database)
+        let histories = try keys.map { ($0, try store.history(key: $0)) }.filter { !$0.1.isEmpty }
+        guard !histories.isEmpty else { return [:] }
         let signed = Set(try verifiedEntries().filter { $0.action == "self_modify" }.map(\.subject))
-        return history.last { signed.contains(ContentID.setting(key: $0.key, version: $0.version, value: $0.value)) }
+        var current: [String: SelfModification] = [:]
+        for (key, history) in histories {
+            current[key] = history.last { signed.contains(ContentID.setting(key: $0.key, version: $0.version, value: $0.value)) }
+        }
+        return current
     }
 
     /// Whether `install` (a name's active pointer) is where the newest signed install or rollback

@@ -4,6 +4,9 @@ public import NexusStore
 /// `self_modify`: changes (or reads, or rolls back) the agent's own system prompt, soul or
 /// `settings.<name>` values. Every change is a new version; nothing is ever lost, and any version
 /// can be restored. With a recorder, every change is also a signed ledger entry.
+///
+/// Only the settings the loop reads (``AgentSetting/all``) may be changed, each within its range:
+/// a value nothing reads would only pretend to change the agent.
 public struct SelfModifyTool: Tool {
     let store: SelfModificationStore
     let recorder: (any SelfModificationRecorder)?
@@ -30,7 +33,10 @@ public struct SelfModifyTool: Tool {
                 "type": "object",
                 "properties": [
                     "action": ["type": "string", "enum": ["set", "get", "history", "rollback"], "description": "What to do (default set)."],
-                    "key": ["type": "string", "minLength": 1, "maxLength": 73, "description": "system_prompt, soul, or settings.<name>"],
+                    "key": ["type": "string", "minLength": 1, "maxLength": 73, "description": """
+                        system_prompt, soul (your character, added to the system prompt), or a number: settings.max_steps, \
+                        settings.max_tokens_per_turn, settings.temperature or settings.recalled_memories
+                        """],
                     "value": ["type": "string", "maxLength": 20000, "description": "The new value (set)."],
                     "reason": ["type": "string", "maxLength": 500, "description": "Why you make this change (set, rollback)."],
                     "version": ["type": "integer", "minimum": 1, "description": "The version to restore (rollback)."],
@@ -54,6 +60,9 @@ public struct SelfModifyTool: Tool {
             return .error("self_modify cannot change \(given); \"key\" must be system_prompt, soul, or settings.<name> (lowercase letters, digits, _ - .)")
         }
         let actor = context.runID.map { "run:\($0)" } ?? "agent"
+        if action == "set" || action == "rollback", key.hasPrefix("settings."), AgentSetting.named(key: key) == nil {
+            return .error("self_modify cannot change \(key): the loop reads only \(AgentSetting.summaries)")
+        }
         do {
             switch action {
             case "get":
@@ -76,6 +85,10 @@ public struct SelfModifyTool: Tool {
                 guard let number = arguments["version"]?.numberValue, let version = Int(exactly: number) else {
                     return .error("self_modify rollback needs \"version\": the version number to restore (see action \"history\")")
                 }
+                if let setting = AgentSetting.named(key: key), let old = try store.history(key: key).first(where: { $0.version == version }),
+                   setting.value(of: old.value) == nil {
+                    return .error("self_modify cannot restore version \(version) of \(key): its value \(old.value.debugDescription) is not \(setting.allowed)")
+                }
                 let reason = arguments["reason"]?.stringValue
                 let new = try store.rollback(key: key, to: version, reason: reason, actor: actor)
                 if let recorder, let restored = try store.currentVersion(key: key) {
@@ -85,6 +98,9 @@ public struct SelfModifyTool: Tool {
             case "set":
                 guard let value = arguments["value"]?.stringValue else {
                     return .error("self_modify set needs \"value\": the new text for \(key)")
+                }
+                if let setting = AgentSetting.named(key: key), setting.value(of: value) == nil {
+                    return .error("self_modify cannot set \(key) to \(value.debugDescription): it must be \(setting.allowed)")
                 }
                 guard let reason = arguments["reason"]?.stringValue, reason.contains(where: { !$0.isWhitespace }) else {
                     return .error("self_modify set needs \"reason\": why you change \(key), kept in its history")
