@@ -149,6 +149,7 @@ struct HopeFeedbackTests {
     func errorWordIsNotAnError() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
+        try Data("requests: 200, errors: 0 %\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("a.txt"))
         let (runner, _) = fixture.runner([call("filesystem_read", #"{"path": "a.txt"}"#), "Error rate in a.txt is 0 %."])
         let summary = try #require(await fixture.collect(runner.start(task: "What is the error rate in a.txt?", workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(summary.outcome == "success")
@@ -158,7 +159,7 @@ struct HopeFeedbackTests {
     func lastCallFailedIsNotASuccess() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
-        let (runner, _) = fixture.runner([call("filesystem_read", #"{"path": "missing.txt"}"#), "missing.txt has 3 lines."])
+        let (runner, _) = fixture.runner([call("filesystem_read", #"{"path": "missing.txt"}"#), "I could not read missing.txt."])
         let summary = try #require(await fixture.collect(runner.start(task: "How many lines does missing.txt have?", workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(summary.status == "completed")
         #expect(summary.outcome == "unknown")
