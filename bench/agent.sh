@@ -6,23 +6,25 @@
 # the success per half (dev, heldout, with the gap) and per kind of task.
 #
 #   bench/agent.sh [-m MODEL] [-s MAX_STEPS] [-k TASK_FILTER] [-H dev|heldout|both] [-S both|nexus|plain]
-#                  [-t THREADS] [-o DIR]
+#                  [-t THREADS] [-o DIR] [-A NEXUS_RUN_OPTIONS]
 #
 # -k keeps the tasks whose name contains one of the comma-separated words (e.g. -k count,csv).
 # -H runs one half of the tasks (default both). The held-out half is never used to tune the loop;
 #    it is run only to report how far the dev half's success carries over.
+# -A passes options to every `nexus run`, to measure one of the loop's strategies over the corpus:
+#    -A '--without-check grounded' (an answer check left out), -A '--offer all', -A '--redraws 0'.
 # -S plain runs only the baseline (useful while `nexus run` is unavailable), -S nexus only Nexus.
 # Exits 0 whatever the scores; non-zero only when the benchmark could not run.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/versions.sh"
 
-model=qwen2.5-coder:0.5b steps=12 filter="" half=both sides=both threads=2 results=""
-while getopts "m:s:k:H:S:t:o:h" option; do
+model=qwen2.5-coder:0.5b steps=12 filter="" half=both sides=both threads=2 results="" nexus_args=""
+while getopts "m:s:k:H:S:t:o:A:h" option; do
     case $option in
         m) model=$OPTARG ;; s) steps=$OPTARG ;; k) filter=$OPTARG ;; H) half=$OPTARG ;; S) sides=$OPTARG ;;
-        t) threads=$OPTARG ;; o) results=$OPTARG ;;
-        *) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        t) threads=$OPTARG ;; o) results=$OPTARG ;; A) nexus_args=$OPTARG ;;
+        *) sed -n '2,17s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 case $sides in both|nexus|plain) ;; *) echo "bench: -S takes both, nexus or plain, not $sides" >&2; exit 2 ;; esac
@@ -85,4 +87,4 @@ fi
 
 python3 "$repo/bench/agent/run_bench.py" --nexus "$nexus" --model "$model" --models-dir "$NEXUS_HOME/models" \
     --url "$url" --max-steps "$steps" --filter "$filter" --half "$half" --sides "$sides" --results "$results" \
-    --threads "$threads" --ctx 8192
+    --threads "$threads" --ctx 8192 --nexus-args "$nexus_args"

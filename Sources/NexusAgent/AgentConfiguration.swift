@@ -21,6 +21,13 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// The API key that starts the run through the server; the run belongs to it from the moment
     /// it is stored (`RunRecord.ownerKeyID`). Nil outside the server.
     public var ownerKeyID: String?
+    /// The checks a final answer must pass (`AnswerCheck`); all of them unless a corpus run
+    /// measures one's effect by leaving it out.
+    public var answerChecks: Set<AnswerCheck> = Set(AnswerCheck.allCases)
+    /// Which tools a run offers the model (`ToolOffer`).
+    public var toolOffer: ToolOffer = .chosen
+    /// Turns drawn again, per run, when a greedy model only repeats a failed call (0: never).
+    public var maxRedraws = 2
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,
@@ -34,4 +41,13 @@ public struct AgentConfiguration: Sendable, Hashable {
         self.recalledMemories = recalledMemories
         self.hope = hope
     }
+}
+
+/// Which tools a run offers the model: a small model picks the right tool far more often among
+/// five than among fifteen (`ToolSelection`), at the risk of leaving out one a task needs.
+public enum ToolOffer: String, Sendable, Hashable, CaseIterable, Codable {
+    /// The few the task's words point to, plus listing and reading (a question: only tools that find things out).
+    case chosen
+    /// Every tool the policy allows.
+    case all
 }

@@ -23,7 +23,7 @@ extension AgentRunner {
             try await performTurn(tool, arguments, idPrefix: "hope", record: &record, state: &state, context: &context, emit: emit)
         }
 
-        func answer(_ text: String, source: String) throws {
+        func answer(_ text: String, source: OutcomeSource) throws {
             state.elapsedSeconds += (ContinuousClock.now - started).inSeconds
             try finish(&record, state: &state, answer: text, source: source, emit: emit)
         }
@@ -39,7 +39,7 @@ extension AgentRunner {
                 if let broken = replayFailure(dispatch, task: record.task, calls: [], results: [result.content], answer: text, files: WorkspacePath(context)) {
                     failure = "the module \(module) ran, but \(broken)"
                 } else {
-                    try answer(text, source: "module")
+                    try answer(text, source: .module)
                     return true
                 }
             } else {
@@ -79,7 +79,7 @@ extension AgentRunner {
                                                          files: WorkspacePath(context)) {
                         failure = broken
                     } else {
-                        try answer(text, source: "replay")
+                        try answer(text, source: .replay)
                         return true
                     }
                 } catch let error as ProgramBindingError {

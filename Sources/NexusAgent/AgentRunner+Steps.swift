@@ -75,33 +75,32 @@ extension AgentRunner {
     }
 
     /// Ends a run with an answer given without the model, judged a success by `source`.
-    func finish(_ record: inout RunRecord, state: inout RunState, answer text: String, source: String,
+    func finish(_ record: inout RunRecord, state: inout RunState, answer text: String, source: OutcomeSource,
                 emit: @Sendable (AgentEvent) -> Void) throws {
         state.messages.append(.assistant(text))
         try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, status: "answer", resultExcerpt: String(text.prefix(500)))])
-        try finish(&record, state: state, status: "completed", answer: text, outcome: "success", source: source, emit: emit)
+        try finish(&record, state: state, end: .answered(text, by: source), emit: emit)
     }
 
     /// Ends a run: saves its record, records its trace (what HOPE learns from), reports the summary.
-    func finish(_ record: inout RunRecord, state: RunState, status: String, answer: String, outcome: String, source: String,
-                emit: @Sendable (AgentEvent) -> Void) throws {
-        record.status = status
-        record.answer = answer
-        record.outcome = outcome
-        record.outcomeSource = source
+    func finish(_ record: inout RunRecord, state: RunState, end: RunEnd, emit: @Sendable (AgentEvent) -> Void) throws {
+        record.status = end.status.rawValue
+        record.answer = end.answer
+        record.outcome = end.outcome.rawValue
+        record.outcomeSource = end.source.rawValue
         let steps = try RunStore(database: database).steps(runID: record.id)
         // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
-        if status == "completed", outcome == "success",
-           let overruled = RunVerdict.overruling(task: record.task, answer: answer, steps: steps, state: state) {
-            record.outcome = overruled.outcome
-            record.outcomeSource = "check"
+        if end.status == .completed, end.outcome == .success,
+           let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, steps: steps, state: state) {
+            record.outcome = overruled.outcome.rawValue
+            record.outcomeSource = OutcomeSource.check.rawValue
             record.dispatchReason += (record.dispatchReason.isEmpty ? "" : "; ") + "not judged a success: \(overruled.reason)"
         }
         record.state = try JSONValue(encoding: state)
         record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: [])
         try TraceStore(database: database).record(runID: record.id)
-        if record.outcome == "success" { try keepPostConditions(of: record, steps: steps) }
+        if record.outcome == RunOutcome.success.rawValue { try keepPostConditions(of: record, steps: steps) }
         emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))
     }
 }

@@ -37,12 +37,12 @@ extension AgentRunner {
                     _ = try await performTurn(tool, arguments, idPrefix: "teach", record: &record, state: &state, context: &context, emit: emit)
                 case .answer(let text):
                     state.elapsedSeconds = (ContinuousClock.now - started).inSeconds
-                    try finish(&record, state: &state, answer: text, source: "teacher", emit: emit)
+                    try finish(&record, state: &state, answer: text, source: .teacher, emit: emit)
                     return
                 }
             }
             state.elapsedSeconds = (ContinuousClock.now - started).inSeconds
-            try finish(&record, state: state, status: "cancelled", answer: "", outcome: "unknown", source: "none", emit: emit)
+            try finish(&record, state: state, end: .cancelled, emit: emit)
         }
     }
 }

@@ -94,155 +94,6 @@ public struct AgentRunner: Sendable {
         return stream
     }
 
-    // MARK: - The loop
-
-    private func loop(record initial: RunRecord, state initialState: RunState, policy: CapabilityPolicy, resources: RunResources = RunResources(),
-                      emit: @escaping @Sendable (AgentEvent) -> Void) async throws {
-        var record = initial
-        var state = initialState
-        var context = ToolContext(workspace: URL(fileURLWithPath: record.workspace), policy: policy, runID: record.id, resources: resources)
-        // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
-        WorkspacePath.pinRoots(of: context)
-        let started = ContinuousClock.now
-        let elapsedBefore = state.elapsedSeconds
-
-        func elapsed() -> Double { elapsedBefore + (ContinuousClock.now - started).inSeconds }
-
-        func finish(_ status: String, answer: String, outcome: String, source: String) throws {
-            state.elapsedSeconds = elapsed()
-            try self.finish(&record, state: state, status: status, answer: answer, outcome: outcome, source: source, emit: emit)
-        }
-
-        while true {
-            if Task.isCancelled {
-                // Ctrl-C: keep everything so far; the run can be resumed.
-                try finish("cancelled", answer: "", outcome: "unknown", source: "none")
-                return
-            }
-            if let exhausted = budgetExhausted(state: state, elapsed: elapsed()) {
-                try finish("budget_exhausted", answer: exhausted, outcome: "failure", source: "budget")
-                return
-            }
-            state.step += 1
-            emit(.thinking(step: state.step))
-            let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct
-            // After a turn of nothing but repeats, the model answers from what it has seen.
-            let toolChoice: ToolChoice = state.forcedTool.map { .function($0) } ?? (mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto))
-            // A forced answer is asked for in words: left to itself, a small model replies "Yes" to the
-            // last observation's reminder instead of stating the result.
-            let messages = toolChoice == .none ? state.messages + [.user(Self.answerNow(record.task))] : state.messages
-            var sampling = configuration.sampling
-            if state.redrawNext {
-                state.redrawNext = false
-                sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
-                sampling.seed = sampling.seed.map { $0 &+ UInt32(state.step) }
-            }
-            var request = GenerationRequest(
-                prompt: .chat(messages), tools: offeredTools(under: policy, chosen: state.offeredTools), toolChoice: toolChoice,
-                sampling: sampling, maxTokens: configuration.maxTokensPerTurn,
-                grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
-            // A restated observation is passed over for the model's next call; a restated change is
-            // taken, and counts as a repeat: a model that redoes what it did has nothing left to do.
-            request.previousCalls = Set(state.calls.filter { tools.onlyObserves(String($0.prefix { $0 != " " })) })
-            let turnStart = ContinuousClock.now
-            let result: GenerationResult
-            do {
-                result = try await backend.complete(request)
-            } catch is CancellationError {
-                state.step -= 1
-                try finish("cancelled", answer: "", outcome: "unknown", source: "none")
-                return
-            } catch let error as NexusError where error.code == .invalidToolCall {
-                // A malformed call goes back to the model as an observation, like a tool error.
-                state.messages.append(.user("Your last reply was not a valid tool call: \(error.message). Call a tool with valid JSON arguments or give the final answer."))
-                record.completionTokens += configuration.maxTokensPerTurn / 4
-                try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "invalid_call",
-                                                                     resultExcerpt: error.message, durationSeconds: (ContinuousClock.now - turnStart).inSeconds)])
-                continue
-            }
-            record.promptTokens += result.usage.promptTokens
-            record.completionTokens += result.usage.completionTokens
-            state.completionTokens += result.usage.completionTokens
-
-            if result.toolCalls.isEmpty, result.text.allSatisfy(\.isWhitespace) || Self.looksLikeCall(result.text), !state.lastTurnRepeated {
-                // An empty reply answers nothing (a small model's cut-off call often parses to
-                // nothing), and neither does a call written out as text: the next turn must
-                // answer in prose from what was observed.
-                state.lastTurnRepeated = true
-                try persist(&record, state: state, steps: [RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: "empty",
-                                                                     durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
-                                                                     promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
-                continue
-            }
-            guard !result.toolCalls.isEmpty else {
-                state.messages.append(.assistant(result.text))
-                let unfinished = TaskIntent(record.task).unfinished(task: record.task, context: context, state: state) ?? staleAnswer(result.text, state: state)
-                    ?? ungroundedAnswer(result.text, task: record.task, state: state)
-                if let unfinished {
-                    // An answer that comes before the task is done is sent back (once per check).
-                    state.sentBack += [unfinished.check]
-                    state.mustAct = true
-                    state.forcedTool = unfinished.tool
-                    state.lastTurnRepeated = false
-                    state.messages.append(.user(unfinished.message))
-                }
-                let step = RunStep(runID: record.id, index: state.step, tool: nil, arguments: nil, status: unfinished == nil ? "answer" : "not_done",
-                                   resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
-                                   promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
-                try persist(&record, state: state, steps: [step])
-                guard unfinished == nil else { continue }
-                try finish("completed", answer: Self.withoutEchoedNudge(result.text), outcome: "success", source: "model")
-                return
-            }
-
-            // Restating what it observed, then changing something (writing what it read), is the
-            // model's next step; so is looking further once (list, then read). A model that
-            // restates and looks further again is going round its plan: it answers from what it has.
-            let looksFurther = result.restatedCalls > 0 && result.toolCalls.allSatisfy { tools.onlyObserves($0.name) }
-            let restartedPlan = looksFurther && state.lookedFurtherAfterRestating
-            if looksFurther { state.lookedFurtherAfterRestating = true }
-            let exactRepeat = result.toolCalls.allSatisfy { state.calls.contains($0.signature) }
-            // A call that failed, asked again word for word, is a greedy model stuck in a rut:
-            // the turn is drawn again with some randomness, a few times per run, before the
-            // model is made to answer.
-            let retriesFailure = exactRepeat && result.toolCalls.allSatisfy { state.failedCalls.contains($0.signature) }
-            let redraw = retriesFailure && state.redraws < Self.maxRedraws
-            state.redrawNext = redraw
-            if redraw { state.redraws += 1 }
-            state.lastTurnRepeated = (restartedPlan || exactRepeat) && !redraw
-            if state.lastTurnRepeated || redraw {
-                // Nothing new was asked: keep the conversation ending at the last real observation,
-                // and make the next turn answer from it (or draw the turn again).
-                let repeated = result.toolCalls.map { call in
-                    RunStep(runID: record.id, index: state.step, tool: call.name, arguments: call.arguments, status: exactRepeat ? "repeated" : "replanned",
-                            durationSeconds: (ContinuousClock.now - turnStart).inSeconds,
-                            promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
-                }
-                for call in result.toolCalls {
-                    emit(.toolCall(step: state.step, call: call))
-                    emit(.toolResult(step: state.step, call: call, result: .error(exactRepeat ? "repeated call: not run again" : "the plan started over: not run; answer from what was observed"), seconds: 0))
-                }
-                try persist(&record, state: state, steps: repeated)
-                continue
-            }
-            state.messages.append(.assistant(result.text, toolCalls: result.toolCalls))
-            state.mustAct = false
-            state.forcedTool = nil
-            var steps: [RunStep] = []
-            // Only what this turn offered may run, whatever the backend: the llama grammar keeps a
-            // local model to the list, a remote or scripted one is held to it here.
-            let offered = Set(request.tools.map(\.name))
-            for (position, call) in result.toolCalls.enumerated() {
-                var step = await perform(call, turn: state.step, task: record.task, state: &state, context: &context,
-                                         offered: offered, emit: emit).step
-                step.promptTokens = position == 0 ? result.usage.promptTokens : 0
-                step.completionTokens = position == 0 ? result.usage.completionTokens : 0
-                steps.append(step)
-            }
-            try persist(&record, state: state, steps: steps)
-        }
-    }
-
     /// The tools the model may be offered. Modules HOPE compiled are left out: the dispatcher runs
     /// them for their own task shape, and their descriptions would only crowd a small model's prompt.
     func offerableTools(under policy: CapabilityPolicy) -> [ToolDefinition] {
@@ -253,6 +104,7 @@ public struct AgentRunner: Sendable {
     /// A question is offered only tools that find things out: a small model otherwise writes over
     /// the files it was asked about.
     func chooseTools(for request: String, intent: TaskIntent, under policy: CapabilityPolicy) -> [String] {
+        if configuration.toolOffer == .all { return offerableTools(under: policy).map(\.name) }
         let candidates = offerableTools(under: policy)
             .filter { !intent.asksQuestion || tools.answersQuestions($0.name) }
             .map { ToolSelection.Candidate(definition: $0, keywords: tools.keywords(of: $0.name)) }
@@ -280,8 +132,7 @@ public struct AgentRunner: Sendable {
         return (trimmed.hasPrefix("{") && trimmed.contains("\"name\"")) || trimmed.hasPrefix("<tool_call>")
     }
 
-    /// Redraws of a turn that only repeated a failed call, per run, and their temperature.
-    static let maxRedraws = 2
+    /// The temperature of a turn drawn again (`AgentConfiguration.maxRedraws`).
     static let redrawTemperature = 0.7
 
     /// What a forced answer turn is asked.
@@ -296,19 +147,6 @@ public struct AgentRunner: Sendable {
         record.state = try JSONValue(encoding: state)
         record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: steps)
-    }
-
-    private func budgetExhausted(state: RunState, elapsed: Double) -> String? {
-        if state.step >= configuration.maxSteps {
-            return "stopped after \(configuration.maxSteps) steps without a final answer (raise --max-steps)"
-        }
-        if state.completionTokens >= configuration.maxTokens {
-            return "stopped after \(state.completionTokens) generated tokens without a final answer"
-        }
-        if elapsed >= configuration.maxWallSeconds {
-            return "stopped after \(Int(elapsed)) s without a final answer"
-        }
-        return nil
     }
 
     func summary(of record: RunRecord, seconds: Double) throws -> RunSummary {

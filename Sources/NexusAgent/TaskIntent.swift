@@ -60,7 +60,7 @@ struct TaskIntent: Sendable {
         }
     }
 
-    /// Why an answer comes too soon, and the tool the next turn must call, if it does.
+    /// Why an answer comes too soon (see `AnswerCheck`), and the tool the next turn must call, if it does.
     struct Unfinished: Equatable {
         /// Which check failed: each sends an answer back at most once per run.
         var check: String
@@ -68,29 +68,30 @@ struct TaskIntent: Sendable {
         var tool: String?
     }
 
-    /// An answer comes too soon when the task needs code and none ran, when a path the task asks
-    /// to create does not exist, or when the task asks for a change and nothing changed.
-    /// A check already made in the run (`state.sentBack`) is not made again, except that code
-    /// which failed is asked for once more: the model then sees its error.
-    func unfinished(task: String, context: ToolContext, state: RunState) -> Unfinished? {
-        let made = Set(state.sentBack)
+    /// The task needs code and none ran. Code that failed is asked for once more: the model then sees its error.
+    func codeNotRun(task: String, state: RunState) -> Unfinished? {
         let codeRequests = state.sentBack.filter { $0 == "code" }.count
-        if codeRequests < 2, needsCode, !state.ranCode, state.offeredTools?.contains(Self.codeTool) ?? true {
-            let failed = state.failedCalls.contains { $0.hasPrefix(Self.codeTool + " ") }
-            let opening = failed ? "Not done yet: the Python code failed (see its error above). Call \(Self.codeTool) again with corrected code"
-                : "Not done yet: do not work this out in your head. Call \(Self.codeTool) with Python code"
-            return Unfinished(check: "code", message: opening + " that reads the file, computes the result and prints it (or writes the new file). (Task: \(task))",
-                              tool: Self.codeTool)
-        }
-        let missing = made.contains("missing") ? [] : missingPaths(of: task, context: context)
-        if !missing.isEmpty {
-            let names = missing.map { "'\($0)'" }.joined(separator: ", ")
-            let one = missing.count == 1
-            return Unfinished(check: "missing", message: "Not done yet: \(names) \(one ? "does" : "do") not exist in the workspace. Call the tool that creates \(one ? "it" : "them"), with the exact path. (Task: \(task))")
-        }
-        if !made.contains("change"), asksChange, !state.changedSomething {
-            return Unfinished(check: "change", message: "Not done yet: nothing in the workspace has been changed. Call the tool that makes the change the task asks for. (Task: \(task))")
-        }
-        return nil
+        guard codeRequests < 2, needsCode, !state.ranCode, state.offeredTools?.contains(Self.codeTool) ?? true else { return nil }
+        let failed = state.failedCalls.contains { $0.hasPrefix(Self.codeTool + " ") }
+        let opening = failed ? "Not done yet: the Python code failed (see its error above). Call \(Self.codeTool) again with corrected code"
+            : "Not done yet: do not work this out in your head. Call \(Self.codeTool) with Python code"
+        return Unfinished(check: "code", message: opening + " that reads the file, computes the result and prints it (or writes the new file). (Task: \(task))",
+                          tool: Self.codeTool)
+    }
+
+    /// A path the task asks to create does not exist.
+    func pathsMissing(task: String, context: ToolContext, state: RunState) -> Unfinished? {
+        guard !state.sentBack.contains("missing") else { return nil }
+        let missing = missingPaths(of: task, context: context)
+        guard !missing.isEmpty else { return nil }
+        let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+        let one = missing.count == 1
+        return Unfinished(check: "missing", message: "Not done yet: \(names) \(one ? "does" : "do") not exist in the workspace. Call the tool that creates \(one ? "it" : "them"), with the exact path. (Task: \(task))")
+    }
+
+    /// The task asks for a change and nothing changed.
+    func nothingChanged(task: String, state: RunState) -> Unfinished? {
+        guard !state.sentBack.contains("change"), asksChange, !state.changedSomething else { return nil }
+        return Unfinished(check: "change", message: "Not done yet: nothing in the workspace has been changed. Call the tool that makes the change the task asks for. (Task: \(task))")
     }
 }

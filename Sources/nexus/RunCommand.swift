@@ -19,6 +19,11 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object at the end instead of live steps.") var json = false
     @Flag(name: .customLong("no-hope"), help: "Reason with the model only: no replayed trace, no crystallized module (a LEARNER run).")
     var noHope = false
+    @Option(name: .customLong("without-check"),
+            help: "Leave this answer check out (code, missing, change, stale, grounded): to measure what it does over a task corpus.")
+    var withoutChecks: [String] = []
+    @Option(help: "Which tools the model is offered: chosen (the few the task points to) or all.") var offer: String = ToolOffer.chosen.rawValue
+    @Option(help: "Turns drawn again per run when the model only repeats a failed call (0: never).") var redraws: Int = 2
     @Argument(help: "The task.") var task: String?
 
     func validate() throws {
@@ -26,6 +31,22 @@ struct RunCommand: AsyncParsableCommand {
             throw NexusError(.invalidArgument, "give a task, e.g. nexus run \"count the files here\", or --resume RUN_ID")
         }
         guard maxSteps > 0 else { throw NexusError(.invalidArgument, "--max-steps must be at least 1") }
+        for name in withoutChecks where AnswerCheck(rawValue: name) == nil {
+            throw NexusError(.invalidArgument, "--without-check takes one of \(AnswerCheck.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name)'")
+        }
+        guard ToolOffer(rawValue: offer) != nil else {
+            throw NexusError(.invalidArgument, "--offer takes \(ToolOffer.allCases.map(\.rawValue).joined(separator: " or ")), not '\(offer)'")
+        }
+        guard (0...10).contains(redraws) else { throw NexusError(.invalidArgument, "--redraws takes 0 to 10, not \(redraws)") }
+    }
+
+    /// The loop's strategies as the options set them.
+    var agentConfiguration: AgentConfiguration {
+        var agent = AgentConfiguration(maxSteps: maxSteps)
+        agent.answerChecks.subtract(withoutChecks.compactMap(AnswerCheck.init(rawValue:)))
+        agent.toolOffer = ToolOffer(rawValue: offer) ?? .chosen
+        agent.maxRedraws = redraws
+        return agent
     }
 
     func run() async throws {
@@ -35,7 +56,9 @@ struct RunCommand: AsyncParsableCommand {
         let backend = try modelOptions.deferredBackend()
         var hope = configuration.hope
         if noHope { hope.enabled = false }
-        let runner = try factory.runner(backend: backend, database: database, agent: AgentConfiguration(maxSteps: maxSteps, hope: hope))
+        var agent = agentConfiguration
+        agent.hope = hope
+        let runner = try factory.runner(backend: backend, database: database, agent: agent)
         let events: AsyncThrowingStream<AgentEvent, any Error>
         if let resume {
             events = runner.resume(runID: resume)

@@ -8,6 +8,7 @@ Called by bench/agent.sh, which starts llama-server first."""
 import argparse
 import json
 import os
+import shlex
 import re
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ def run_nexus(args, task, workspace, log_prefix):
     os.symlink(args.models_dir, os.path.join(home, "models"))
     env = dict(os.environ, NEXUS_HOME=home, NEXUS_CTX_SIZE=str(args.ctx), NEXUS_THREADS=str(args.threads))
     command = [args.nexus, "run", "--model", args.model, "--workspace", workspace,
-               "--max-steps", str(args.max_steps), "--json", task.prompt]
+               "--max-steps", str(args.max_steps), "--json", *shlex.split(args.nexus_args), "--", task.prompt]
     started = time.monotonic()
     try:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=args.timeout,
@@ -142,6 +143,9 @@ def main():
     parser.add_argument("--models-dir", required=True, help="the models folder to link into each fresh NEXUS_HOME")
     parser.add_argument("--url", help="llama-server's base URL")
     parser.add_argument("--max-steps", type=int, default=12)
+    parser.add_argument("--nexus-args", default="",
+                        help="more options for nexus run, to measure a strategy of the loop "
+                             "(e.g. '--without-check grounded', '--offer all', '--redraws 0')")
     parser.add_argument("--filter", default="")
     parser.add_argument("--half", default="both", choices=["both", "dev", "heldout"],
                         help="which half of the tasks to run (the held-out half is only reported, never tuned on)")

@@ -43,9 +43,9 @@ public struct RunRecord: Sendable, Codable, Hashable {
     public var failure: String?
 
     /// The outcomes `RunStore.setOutcome` accepts.
-    public static let outcomes: Set<String> = ["success", "failure", "unknown"]
-    /// The outcome sources `RunStore.setOutcome` accepts.
-    public static let outcomeSources: Set<String> = ["model", "feedback", "check", "replay", "module", "teacher"]
+    public static let outcomes: Set<String> = Set(RunOutcome.allCases.map(\.rawValue))
+    /// The outcome sources `RunStore.setOutcome` accepts: those that judge a run that ended.
+    public static let outcomeSources: Set<String> = Set([OutcomeSource.model, .feedback, .check, .replay, .module, .teacher].map(\.rawValue))
 
     /// A record; `id` defaults to a fresh `RunRecord.newID()`, `updatedAt` to `createdAt`.
     public init(id: String = RunRecord.newID(), task: String, model: String, workspace: String, status: String = "running",
