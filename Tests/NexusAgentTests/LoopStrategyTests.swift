@@ -48,4 +48,20 @@ struct LoopStrategyTests {
             #expect(backend.requests.first?.tools.contains { $0.name == "filesystem_write" } == offersWrite)
         }
     }
+
+    @Test("a model that can only repeat itself after its answer was sent back is made to answer, not held to a call until the budget ends")
+    func repeatingAfterSendBackAnswers() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try folder(fixture, "crates", files: 7)
+        let list = call("filesystem_list", #"{"path": "crates"}"#)
+        let (runner, backend) = fixture.runner([list, "The folder crates holds 12 files.", list, "The folder crates holds 7 files."])
+        let summary = try #require(await fixture.collect(runner.start(task: "How many files does the folder crates hold?",
+                                                                      workspace: fixture.workspace.url, policy: .default)).summary)
+        // Sent back (a made-up count), the model must call a tool; it repeats its listing, so
+        // the next turn asks for the answer instead of another call.
+        #expect(backend.requests.map(\.toolChoice) == [.required, .auto, .required, .none])
+        #expect(summary.answer == "The folder crates holds 7 files.")
+        #expect(summary.outcome == "success")
+    }
 }

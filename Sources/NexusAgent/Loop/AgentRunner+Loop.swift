@@ -133,6 +133,12 @@ extension AgentRunner {
         session.state.redrawNext = redraw
         if redraw { session.state.redraws += 1 }
         session.state.lastTurnRepeated = (restartedPlan || exactRepeat) && !redraw
+        if session.state.lastTurnRepeated {
+            // A call was required (an answer was sent back) and the model can only repeat itself:
+            // it answers from what it has, or it would repeat until the budget ends.
+            session.state.mustAct = false
+            session.state.forcedTool = nil
+        }
         if session.state.lastTurnRepeated || redraw {
             // Nothing new was asked: keep the conversation ending at the last real observation,
             // and make the next turn answer from it (or draw the turn again).
