@@ -261,6 +261,8 @@ public struct RunStore: Sendable {
         try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [id]) ?? false
     }
 
+    /// Writes the run. A write that still says `running` never reopens a run that another writer
+    /// ended (the server marks a cancelled run before its runner has stopped).
     private static func upsert(_ run: RunRecord, _ db: Database) throws {
         try db.execute(sql: """
             INSERT INTO runs (id, task, model, workspace, status, policy, state, answer, outcome, outcome_source,
@@ -268,7 +270,8 @@ public struct RunStore: Sendable {
                               dispatch_reason, owner_key_id, failure)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
-                task = excluded.task, model = excluded.model, workspace = excluded.workspace, status = excluded.status,
+                task = excluded.task, model = excluded.model, workspace = excluded.workspace,
+                status = CASE WHEN excluded.status = 'running' AND runs.status != 'running' THEN runs.status ELSE excluded.status END,
                 policy = excluded.policy, state = excluded.state, answer = excluded.answer, outcome = excluded.outcome,
                 outcome_source = excluded.outcome_source, created_at = excluded.created_at,
                 updated_at = excluded.updated_at, prompt_tokens = excluded.prompt_tokens,

@@ -79,6 +79,12 @@ extension AgentRunner {
                                            durationSeconds: (ContinuousClock.now - since).inSeconds)])
             return .prepare
         }
+        // Cancelled while the model was answering (a backend that does not stop for it): the
+        // reply is dropped, so nothing is done after the run was told to stop.
+        if Task.isCancelled {
+            session.state.step -= 1
+            return .end(.cancelled)
+        }
         session.record.promptTokens += result.usage.promptTokens
         session.record.completionTokens += result.usage.completionTokens
         session.state.completionTokens += result.usage.completionTokens
