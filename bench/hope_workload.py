@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent"))
-from tasks import mentions_number, read, squash  # the agent benchmark's file and text helpers  # noqa: E402
+from tasks import all_of, mentions_number, read, squash, write  # the agent benchmark's file and text helpers  # noqa: E402
 
 NAMES = ["notes", "todo", "ideas", "journal", "recipes", "contacts", "budget", "plans", "books", "songs",
          "letters", "chores"]
@@ -97,18 +97,6 @@ def file_is(relative, expected, gone=None):
     return check
 
 
-def all_of(*checks):
-    def check(workspace, answer):
-        reasons = []
-        for part in checks:
-            passed, reason = part(workspace, answer)
-            if not passed:
-                return False, reason
-            reasons.append(reason)
-        return True, "; ".join(reasons)
-    return check
-
-
 def folder_exists(relative):
     def check(workspace, answer):
         if os.path.isdir(os.path.join(workspace, relative)):
@@ -118,13 +106,6 @@ def folder_exists(relative):
 
 
 # ---------------------------------------------------------------- reference solutions
-
-def put(workspace, relative, text):
-    path = os.path.join(workspace, relative)
-    os.makedirs(os.path.dirname(path) or workspace, exist_ok=True)
-    with open(path, "w", encoding="utf-8") as handle:
-        handle.write(text)
-
 
 def must_read(workspace, relative):
     text = read(workspace, relative)
@@ -165,7 +146,7 @@ def write_text(i):
     name, phrase = pick(NAMES, i) + ".txt", pick(PHRASES, i)
 
     def solve(workspace):
-        put(workspace, name, phrase + "\n")
+        write(workspace, name, phrase + "\n")
         return f"Wrote '{phrase}' into {name}."
     return Variation(f"Write '{phrase}' into {name}", {}, file_is(name, phrase), {"file": name, "text": phrase}, solve)
 
@@ -184,7 +165,7 @@ def copy_file(i):
     text = lines_text([pick(PHRASES, i), pick(PHRASES, i, 3)])
 
     def solve(workspace):
-        put(workspace, target, must_read(workspace, source))
+        write(workspace, target, must_read(workspace, source))
         return f"Copied {source} to {target}."
     return Variation(f"Copy {source} to {target}", {source: text}, file_is(target, text),
                      {"source": source, "target": target}, solve)
@@ -202,7 +183,7 @@ def replace_word(i):
     name, old, new = pick(NAMES, i) + ".txt", pick(WORDS, i), pick(WORDS, i, 1)
 
     def solve(workspace):
-        put(workspace, name, must_read(workspace, name).replace(old, new))
+        write(workspace, name, must_read(workspace, name).replace(old, new))
         return f"Replaced '{old}' with '{new}' in {name}."
     return Variation(f"In {name}, replace '{old}' with '{new}'", {name: f"the {old} is on the table\n"},
                      file_is(name, f"the {new} is on the table\n"), {"file": name, "old": old, "new": new}, solve)
@@ -213,7 +194,7 @@ def uppercase(i):
     phrase = pick(PHRASES, i)
 
     def solve(workspace):
-        put(workspace, target, must_read(workspace, source).upper())
+        write(workspace, target, must_read(workspace, source).upper())
         return f"Wrote the text of {source} in uppercase into {target}."
     return Variation(f"Put the text of {source} in uppercase into {target}", {source: phrase},
                      file_is(target, phrase.upper()), {"source": source, "target": target, "text": phrase.upper()}, solve)
@@ -245,7 +226,7 @@ def append_line(i):
     before, phrase = [pick(PHRASES, i, 1), pick(PHRASES, i, 2)], pick(PHRASES, i)
 
     def solve(workspace):
-        put(workspace, name, must_read(workspace, name) + phrase + "\n")
+        write(workspace, name, must_read(workspace, name) + phrase + "\n")
         return f"Appended '{phrase}' to {name}."
     return Variation(f"Append the line '{phrase}' to {name}", {name: lines_text(before)},
                      file_is(name, lines_text(before + [phrase])), {"file": name, "line": phrase}, solve)
@@ -328,7 +309,7 @@ def write_word(i):
     word, name = pick(WRITES, i)
 
     def solve(workspace):
-        put(workspace, name, word + "\n")
+        write(workspace, name, word + "\n")
         return f"Wrote {word} into {name}."
     return Variation(pick(WRITE_WORDINGS, i).format(w=word, f=name), {}, file_is(name, word),
                      {"word": word, "file": name}, solve)
@@ -357,7 +338,7 @@ def copy_bare(i):
     text = lines_text([f"{token} {pick(PHRASES, i)}", pick(PHRASES, i, 4)])
 
     def solve(workspace):
-        put(workspace, target, must_read(workspace, source))
+        write(workspace, target, must_read(workspace, source))
         return f"Copied {source} to {target}."
     check = all_of(file_is(target, text), file_is(source, text))
     return Variation(pick(COPY_WORDINGS, i).format(x=source, y=target), {source: text}, check,

@@ -88,7 +88,8 @@ extension AgentRunner {
         record.answer = end.answer
         record.outcome = end.outcome.rawValue
         record.outcomeSource = end.source.rawValue
-        let steps = try RunStore(database: database).steps(runID: record.id)
+        // Only a completed run is judged and may keep post-conditions: others need not read their steps.
+        let steps = end.status == .completed ? try RunStore(database: database).steps(runID: record.id) : []
         // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
         if end.status == .completed, end.outcome == .success,
            let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, steps: steps, state: state) {

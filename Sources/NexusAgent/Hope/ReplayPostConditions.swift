@@ -63,14 +63,17 @@ enum ReplayPostConditions {
     /// Where each value of `answer` came from: the task, a result (by step, from 1), or the
     /// number of lines of a result.
     static func sources(of answer: String, task: String, results: [String]) -> [PostConditions.ValueSource] {
+        let byTask = AnswerGrounding(task: task, results: [])
+        // Per result: the values it shows (its words or its line count), and those it states.
+        let byResult = results.map { result in
+            (shows: AnswerGrounding(task: "", results: [result]),
+             states: AnswerGrounding(task: "", results: [], arguments: [AnswerGrounding.body(of: result)]))
+        }
         var seen: Set<String> = []
         return AnswerGrounding.values(in: answer).filter { seen.insert($0.lowercased()).inserted }.map { value in
-            if AnswerGrounding(task: task, results: []).ungrounded(value).isEmpty { return .init(value: value, source: "task") }
-            for (index, result) in results.enumerated() {
-                let grounding = AnswerGrounding(task: "", results: [result])
-                guard grounding.ungrounded(value).isEmpty else { continue }
-                let stated = AnswerGrounding(task: "", results: [], arguments: [AnswerGrounding.body(of: result)]).ungrounded(value).isEmpty
-                return .init(value: value, source: "\(stated ? "result" : "count") of step \(index + 1)")
+            if byTask.ungrounded(value).isEmpty { return .init(value: value, source: "task") }
+            for (index, result) in byResult.enumerated() where result.shows.ungrounded(value).isEmpty {
+                return .init(value: value, source: "\(result.states.ungrounded(value).isEmpty ? "result" : "count") of step \(index + 1)")
             }
             return .init(value: value, source: "nowhere")
         }
@@ -129,8 +132,10 @@ enum ReplayPostConditions {
         return LiteralScan.tokens(of: text).allSatisfy(taskWords.contains)
     }
 
+    /// A path as the file tools read it (`FileToolSupport.cleanPath`), without a leading "./" or a
+    /// trailing "/", so two spellings of one path are one condition.
     private static func normalized(_ path: String) -> String {
-        var path = path.trimmingCharacters(in: CharacterSet(charactersIn: " \t\n\"'`")).replacingOccurrences(of: "\\", with: "/")
+        var path = FileToolSupport.cleanPath(path)
         while path.hasPrefix("./") { path.removeFirst(2) }
         while path.count > 1, path.hasSuffix("/") { path.removeLast() }
         return path

@@ -4,7 +4,7 @@ import NexusCore
 
 /// What the file tools share: reading their arguments, running blocking file work off the
 /// cooperative pool, and turning refusals and failures into results.
-enum FileToolSupport {
+public enum FileToolSupport {
     static func string(_ arguments: JSONValue, _ key: String) -> String? {
         arguments[key]?.stringValue
     }
@@ -15,7 +15,8 @@ enum FileToolSupport {
         string(arguments, key).map(cleanPath)
     }
 
-    static func cleanPath(_ path: String) -> String {
+    /// A path as the file tools read it (see `path(_:_:)`); HOPE's post-conditions name paths the same way.
+    public static func cleanPath(_ path: String) -> String {
         path.trimmingCharacters(in: CharacterSet(charactersIn: " \t\n\"'`")).replacingOccurrences(of: "\\", with: "/")
     }
 
