@@ -132,6 +132,11 @@ public struct AgentRunner: Sendable {
         return (trimmed.hasPrefix("{") && trimmed.contains("\"name\"")) || trimmed.hasPrefix("<tool_call>")
     }
 
+    /// What the model is told when the turn's token limit cut its call before it was whole.
+    static func cutOffCall(limit: Int) -> String {
+        "Your last reply was cut off at \(limit) tokens before its tool call was complete. Make the call again with shorter arguments: write long text in parts, the later ones with mode \"append\"."
+    }
+
     /// The temperature of a turn drawn again (`AgentConfiguration.maxRedraws`).
     static let redrawTemperature = 0.7
 

@@ -323,6 +323,25 @@ struct AgentLoopTests {
         let (runner, _) = fixture.runner([])
         await #expect(throws: NexusError.self) { _ = try await fixture.collect(runner.start(task: "  ", workspace: fixture.workspace.url, policy: .default)) }
     }
+
+    @Test("a call cut by the turn's token limit is sent back as cut off, and the shorter call that follows runs")
+    func cutOffCall() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let write = ToolCall(id: "call_1", name: "filesystem_write", arguments: ["path": "c.txt", "content": "hello"])
+        let backend = PresetBackend(results: [
+            GenerationResult(text: "", finishReason: .length),
+            GenerationResult(text: "", toolCalls: [write], finishReason: .toolCalls),
+            GenerationResult(text: "Wrote c.txt.", finishReason: .stop),
+        ])
+        let runner = AgentRunner(backend: backend, tools: fixture.tools, database: fixture.database)
+        let events = try await fixture.collect(runner.start(task: "Write hello into c.txt", workspace: fixture.workspace.url, policy: .default))
+        guard backend.requests.count > 1, case .chat(let messages) = backend.requests[1].prompt else { Issue.record("no second turn"); return }
+        #expect(messages.last?.content.contains("cut off") == true)
+        #expect(backend.requests[1].toolChoice != ToolChoice.none)
+        #expect(events.summary?.status == "completed")
+        #expect(FileManager.default.fileExists(atPath: fixture.workspace.url.appendingPathComponent("c.txt").path))
+    }
 }
 
 /// Returns prepared results in order, recording each request.

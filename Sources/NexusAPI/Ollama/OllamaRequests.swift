@@ -21,7 +21,10 @@ public enum OllamaRequests {
         var generation: GenerationRequest?
         if !messages.isEmpty {
             try rejectImages(in: fields.objects("messages") ?? [])
-            var request = GenerationRequest(prompt: .chat(messages), tools: tools, toolChoice: try ChatFields.toolChoice(in: fields, tools: tools))
+            // Ollama answers with every call the model wrote in a turn.
+            var request = GenerationRequest(prompt: .chat(messages), tools: tools, toolChoice: try ChatFields.toolChoice(in: fields, tools: tools),
+                                            parallelToolCalls: true)
+            request.malformedCallsAsText = true
             try applyCommon(fields, to: &request)
             generation = request
         }

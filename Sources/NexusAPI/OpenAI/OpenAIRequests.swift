@@ -23,6 +23,7 @@ public enum OpenAIRequests {
         var request = GenerationRequest(
             prompt: .chat(messages), tools: tools, toolChoice: try ChatFields.toolChoice(in: fields, tools: tools),
             parallelToolCalls: try fields.bool("parallel_tool_calls") ?? true)
+        request.malformedCallsAsText = true
         request.responseFormat = try responseFormat(fields)
         try applyCommon(fields, to: &request)
         return try finish(fields, model: model, generation: request)

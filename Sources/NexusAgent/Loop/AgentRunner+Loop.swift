@@ -89,7 +89,17 @@ extension AgentRunner {
         session.record.completionTokens += result.usage.completionTokens
         session.state.completionTokens += result.usage.completionTokens
 
-        if result.toolCalls.isEmpty, result.text.allSatisfy(\.isWhitespace) || Self.looksLikeCall(result.text), !session.state.lastTurnRepeated {
+        let unfinishedCall = result.toolCalls.isEmpty && (result.text.allSatisfy(\.isWhitespace) || Self.looksLikeCall(result.text))
+        if unfinishedCall, result.finishReason == .length {
+            // The turn's token limit cut a call before it was whole (long content in a write):
+            // the model is told so, and makes the call again in a shorter form.
+            session.state.messages.append(.user(Self.cutOffCall(limit: configuration.maxTokensPerTurn)))
+            try persist(&session, [RunStep(runID: session.record.id, index: session.state.step, status: "cut_off",
+                                           resultExcerpt: String(result.text.prefix(500)), durationSeconds: (ContinuousClock.now - since).inSeconds,
+                                           promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
+            return .prepare
+        }
+        if unfinishedCall, !session.state.lastTurnRepeated {
             // An empty reply answers nothing (a small model's cut-off call often parses to
             // nothing), and neither does a call written out as text: the next turn must
             // answer in prose from what was observed.

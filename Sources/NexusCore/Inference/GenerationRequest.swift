@@ -68,6 +68,10 @@ public struct GenerationRequest: Sendable, Hashable {
     /// calls are off and the output holds several calls, the first one not among these is taken:
     /// small models restate the calls they made before writing the new one.
     public var previousCalls: Set<String> = []
+    /// A finished output whose tool calls are malformed comes back as the model's text instead of
+    /// failing with `invalidToolCall`: what an API client asked for was valid, and the model's
+    /// output is the answer. The agent leaves this off to send a malformed call back to the model.
+    public var malformedCallsAsText = false
 
     public init(
         prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,

@@ -99,6 +99,8 @@ final class RenderedChat {
     }
 
     /// As ``answer(from:partial:)``, with how many restated earlier calls were passed over.
+    /// A cut-off output (`partial`) keeps the calls it completed and drops the one the limit cut:
+    /// a generation that stops early is the request's outcome, not a malformed call.
     func answerPassingOver(_ output: String, partial: Bool) throws -> (content: String, toolCalls: [ToolCall], restated: Int) {
         guard parsesToolCalls else { return (output, [], 0) }
         var parsed = try parse(output, partial: partial)
@@ -106,8 +108,15 @@ final class RenderedChat {
             parsed = (content: "", toolCalls: bare)
         }
         if parallelToolCalls || parsed.toolCalls.count < 2 {
-            let calls = try parsed.toolCalls.enumerated().map { index, call in
-                try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
+            var calls: [ToolCall] = []
+            for (index, call) in parsed.toolCalls.enumerated() {
+                do {
+                    let checked = try ToolCallValidation.validated(name: call.name, arguments: call.arguments, id: call.id, index: index, tools: offered)
+                    // A call written twice in one reply is made once.
+                    if !calls.contains(where: { $0.signature == checked.signature }) { calls.append(checked) }
+                } catch where partial {
+                    break
+                }
             }
             return (parsed.content, calls, 0)
         }
@@ -121,7 +130,7 @@ final class RenderedChat {
                 if !previousCalls.contains(checked.signature) { return (parsed.content, [checked], restated) }
                 restated += 1
                 first = first ?? checked
-            } catch where index > 0 {
+            } catch where index > 0 || partial {
                 continue
             }
         }

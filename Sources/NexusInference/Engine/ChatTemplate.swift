@@ -24,9 +24,10 @@ public struct ChatTemplate: Sendable {
     }
 
     /// Splits `output` into answer content and tool calls validated against the request's tools.
+    /// - Parameter cutOff: the output stopped at its token limit, as the engine parses it then.
     /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
-    public func parse(_ output: String, for request: GenerationRequest) throws -> (content: String, toolCalls: [ToolCall]) {
-        try RenderedChat(model: model, request: request, messages: Self.messages(of: request)).answer(from: output, partial: false)
+    public func parse(_ output: String, for request: GenerationRequest, cutOff: Bool = false) throws -> (content: String, toolCalls: [ToolCall]) {
+        try RenderedChat(model: model, request: request, messages: Self.messages(of: request)).answer(from: output, partial: cutOff)
     }
 
     private static func messages(of request: GenerationRequest) throws -> [ChatMessage] {

@@ -113,11 +113,18 @@ final class GenerationJob {
         guard let chat, chat.parsesToolCalls else {
             return GenerationResult(text: rawText, finishReason: reason, usage: usage)
         }
-        let answer = try chat.answerPassingOver(rawText, partial: reason == .length)
+        let answer: (content: String, toolCalls: [ToolCall], restated: Int)
+        do {
+            answer = try chat.answerPassingOver(rawText, partial: reason == .length)
+        } catch let error as NexusError where error.code == .invalidToolCall && request.malformedCallsAsText {
+            // The model's own output is the answer, as it wrote it: the request was valid.
+            answer = (rawText, [], 0)
+        }
         if answer.content.hasPrefix(emittedContent), answer.content.count > emittedContent.count {
             continuation.yield(.text(String(answer.content.dropFirst(emittedContent.count))))
         }
-        let finish: FinishReason = answer.toolCalls.isEmpty ? reason : .toolCalls
+        // A cut-off output says so even when it completed some calls before the limit.
+        let finish: FinishReason = answer.toolCalls.isEmpty || reason == .length ? reason : .toolCalls
         var result = GenerationResult(text: answer.content, toolCalls: answer.toolCalls, finishReason: finish, usage: usage)
         result.restatedCalls = answer.restated
         return result
