@@ -153,3 +153,11 @@ def test_load_and_unload_with_keep_alive(client):
     assert SMALL in {model.model for model in client.ps().models}
     client.generate(model=SMALL, prompt="", keep_alive=0)
     assert SMALL not in {model.model for model in client.ps().models}
+
+
+def test_a_call_cut_by_num_predict_is_done_reason_length(client):
+    messages = [{"role": "user", "content": "What's the weather in Buenos Aires?"}]
+    response = client.chat(model=TOOLS, messages=messages, tools=[WEATHER_TOOL], options={**GREEDY, "num_predict": 17})
+    assert response.done_reason == "length"
+    for call in response.message.tool_calls or []:
+        assert isinstance(call.function.arguments, dict)

@@ -148,6 +148,23 @@ def test_parallel_tool_calls_and_the_answer_after_them(client):
     assert not followup.choices[0].message.tool_calls
 
 
+@pytest.mark.parametrize("tool_choice", ["required", {"type": "function", "function": {"name": "get_weather"}}, "auto"])
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_call_cut_by_max_tokens_is_length_not_an_error(client, tool_choice, stream):
+    # The limit ends the output inside the call: a valid request, so 200 and finish_reason length,
+    # and any call that does come back is whole.
+    request = dict(model=TOOLS, messages=[{"role": "user", "content": "What's the weather in Buenos Aires?"}],
+                   tools=[WEATHER], tool_choice=tool_choice, max_tokens=17, temperature=0)
+    if stream:
+        chunks = list(client.chat.completions.create(**request, stream=True))
+        assert chunks[-1].choices[0].finish_reason == "length"
+    else:
+        choice = client.chat.completions.create(**request).choices[0]
+        assert choice.finish_reason == "length"
+        for call in choice.message.tool_calls or []:
+            json.loads(call.function.arguments)
+
+
 def test_streamed_tool_calls_arrive_as_deltas(client):
     chunks = list(client.chat.completions.create(
         model=TOOLS, messages=[{"role": "user", "content": "Weather in Rome?"}], tools=[WEATHER],
