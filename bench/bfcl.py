@@ -300,31 +300,54 @@ def match_all(calls: list[dict], answers: list[dict], functions: list[dict]) -> 
 TOOL_CALL_MARKERS = ("<tool_call>", "<|tool_call|>", "[TOOL_CALLS]", "<function=", "<|python_tag|>")
 
 
+def calls_written_out(content: str | None, functions: list[dict]) -> list[dict]:
+    """The calls of the case's tools written out as JSON in the text content ({"name": …, "arguments": …},
+    bare, fenced or inside tool-call tags), as `tool_calls` entries would have carried them."""
+    if not content:
+        return []
+    names = {function["name"] for function in functions} | {tool_name(function["name"]) for function in functions}
+    decoder = json.JSONDecoder()
+    calls, end = [], 0
+    for start in (match.start() for match in re.finditer(r"[{\[]", content)):
+        if start < end:
+            continue
+        try:
+            value, end = decoder.raw_decode(content, start)
+        except ValueError:
+            continue
+        for item in value if isinstance(value, list) else [value]:
+            if not isinstance(item, dict):
+                continue
+            if isinstance(item.get("function"), dict):
+                item = item["function"]
+            if item.get("name") in names:
+                arguments = item.get("arguments", item.get("parameters", {}))
+                calls.append({"name": item["name"],
+                              "arguments": arguments if isinstance(arguments, str) else json.dumps(arguments)})
+    return calls
+
+
 def calls_in_text(content: str | None, functions: list[dict]) -> bool:
     """Whether the text content holds what looks like a call of one of the tools (a tool-call marker, or
     a JSON object naming one of them) that the server did not turn into `tool_calls`."""
     if not content:
         return False
-    if any(marker in content for marker in TOOL_CALL_MARKERS):
-        return True
-    names = {function["name"] for function in functions} | {tool_name(function["name"]) for function in functions}
-    decoder = json.JSONDecoder()
-    for start in (match.start() for match in re.finditer(r"[{\[]", content)):
-        try:
-            value, _ = decoder.raw_decode(content, start)
-        except ValueError:
-            continue
-        for item in value if isinstance(value, list) else [value]:
-            if isinstance(item, dict) and (item.get("name") in names
-                                           or (isinstance(item.get("function"), dict)
-                                               and item["function"].get("name") in names)
-                                           or any(key in names for key in item)):
-                return True
-    return False
+    return any(marker in content for marker in TOOL_CALL_MARKERS) or bool(calls_written_out(content, functions))
 
 
 def score(case: dict, reply: dict) -> dict:
-    """The verdict on one reply: {"correct": bool, "reason": str, "text_call": bool}."""
+    """The verdict on one reply: {"correct": bool, "reason": str, "text_call": bool, "correct_if_read": bool},
+    the last saying whether the reply would have been right had its calls written out in the text
+    content come back as `tool_calls` (the model's part, apart from the server's reading of it)."""
+    verdict = verdict_on(case, reply)
+    verdict["correct_if_read"] = verdict["correct"]
+    if verdict["text_call"] and case["category"] != "irrelevance":
+        read = {**reply, "content": None, "tool_calls": calls_written_out(reply.get("content"), case["functions"])}
+        verdict["correct_if_read"] = verdict_on(case, read)["correct"]
+    return verdict
+
+
+def verdict_on(case: dict, reply: dict) -> dict:
     if reply.get("error") is not None or reply.get("status") != 200:
         return {"correct": False, "reason": f"HTTP {reply.get('status')}", "text_call": False}
     functions = case["functions"]
@@ -386,6 +409,12 @@ def print_table(categories: list[str], servers: list[Server], records: list[dict
         print(line(row))
     print("  ".join("-" * w for w in widths))
     print(line(rows[-1]))
+    for name in names:
+        left = [r for r in records if r["results"][name]["text_call"] and r["category"] != "irrelevance"]
+        if left:
+            right = sum(r["results"][name]["correct_if_read"] for r in left)
+            print(f"{name}: {right} of its {len(left)} calls left in the text would have been right as tool_calls "
+                  f"({sum(r['results'][name]['correct_if_read'] for r in records)}/{len(records)} in all)")
 
 
 def main() -> None:
@@ -433,7 +462,8 @@ def main() -> None:
         summary["by_category"][category] = {
             server.name: {"n": len(chosen), "correct": sum(r["results"][server.name]["correct"] for r in chosen),
                           "errors": sum(r["results"][server.name]["status"] != 200 for r in chosen),
-                          "text_calls": sum(r["results"][server.name]["text_call"] for r in chosen)}
+                          "text_calls": sum(r["results"][server.name]["text_call"] for r in chosen),
+                          "correct_if_read": sum(r["results"][server.name]["correct_if_read"] for r in chosen)}
             for server in servers}
     (args.results / "summary.json").write_text(json.dumps(summary, indent=1))
     print(f"==> {len(cases)} cases in {summary['seconds']:.0f} s; per-case replies in {args.results}/cases.json",

@@ -104,6 +104,19 @@ def main() -> int:
         ("no text call in prose", not bfcl.calls_in_text("It is sunny in {Paris}.", [WEATHER])),
         ("no call: verdict flags the text call",
          bfcl.score(SIMPLE, reply(content='{"name": "geometry_area_circle", "arguments": {"radius": 5}}'))["text_call"]),
+        ("text calls read back: fenced JSON, dotted name",
+         bfcl.calls_written_out('```json\n{"name": "geometry_area_circle", "arguments": {"radius": 5}}\n```', [AREA])
+         == [{"name": "geometry_area_circle", "arguments": '{"radius": 5}'}]),
+        ("text calls read back: two of them",
+         len(bfcl.calls_written_out('{"name": "get_weather", "arguments": {"city": "Paris"}}\n'
+                                    '{"name": "get_weather", "arguments": {"city": "Rome"}}', [WEATHER])) == 2),
+        ("right had the text call been read",
+         bfcl.score(PARALLEL, reply(content='<tool_call>{"name": "get_weather", "arguments": {"city": "Rome"}}</tool_call>'
+                                            '<tool_call>{"name": "get_weather", "arguments": {"city": "Paris"}}</tool_call>'))
+         == {"correct": False, "reason": "call left in the text content", "text_call": True, "correct_if_read": True}),
+        ("wrong even had the text call been read",
+         not bfcl.score(SIMPLE, reply(content='{"name": "geometry_area_circle", "arguments": {"radius": 7}}'))
+         ["correct_if_read"]),
     ]
     # The request: BFCL's types become JSON Schema, dotted names lose their dots, BFCL-only keys go.
     tools = bfcl.tools_for([AREA])

@@ -28,6 +28,10 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var toolOffer: ToolOffer = .chosen
     /// Turns drawn again, per run, when a greedy model only repeats a failed call (0: never).
     public var maxRedraws = 2
+    /// A turn may hold several calls, run in the order written, each recorded as its own step.
+    /// Off by default: a small model offered that writes call after call (a plan, or guesses)
+    /// where one was needed, and restates earlier calls before its next one.
+    public var parallelCalls = false
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,

@@ -93,6 +93,7 @@ struct AgentRoutes: Sendable {
         if let seconds = try fields.number("max_seconds") {
             agent.maxWallSeconds = try Self.budget(seconds, "max_seconds", maximum: ceilings.maxSeconds, whole: false)
         }
+        agent.parallelCalls = try fields.bool("parallel_calls") ?? false
         return agent
     }
 

@@ -24,6 +24,8 @@ struct RunCommand: AsyncParsableCommand {
     var withoutChecks: [String] = []
     @Option(help: "Which tools the model is offered: chosen (the few the task points to) or all.") var offer: String = ToolOffer.chosen.rawValue
     @Option(help: "Turns drawn again per run when the model only repeats a failed call (0: never).") var redraws: Int = 2
+    @Flag(name: .customLong("parallel-calls"), help: "Let the model make several calls in one turn, run in the order written.")
+    var parallelCalls = false
     @Argument(help: "The task.") var task: String?
 
     func validate() throws {
@@ -46,6 +48,7 @@ struct RunCommand: AsyncParsableCommand {
         agent.answerChecks.subtract(withoutChecks.compactMap(AnswerCheck.init(rawValue:)))
         agent.toolOffer = ToolOffer(rawValue: offer) ?? .chosen
         agent.maxRedraws = redraws
+        agent.parallelCalls = parallelCalls
         return agent
     }
 

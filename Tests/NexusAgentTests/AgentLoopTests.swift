@@ -324,6 +324,22 @@ struct AgentLoopTests {
         await #expect(throws: NexusError.self) { _ = try await fixture.collect(runner.start(task: "  ", workspace: fixture.workspace.url, policy: .default)) }
     }
 
+    @Test("with parallel calls on, a turn's calls all run in the order written, each its own step")
+    func parallelCalls() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        var configuration = AgentConfiguration()
+        configuration.parallelCalls = true
+        let turn = call("filesystem_read", #"{"path": "a.txt"}"#) + "\n" + call("filesystem_read", #"{"path": "b.txt"}"#)
+        let (runner, backend) = fixture.runner([turn, "a.txt holds contents of a.txt and b.txt holds contents of b.txt."], configuration: configuration)
+        let events = try await fixture.collect(runner.start(task: "Read a.txt and b.txt", workspace: fixture.workspace.url, policy: .default))
+        #expect(backend.requests.first?.parallelToolCalls == true)
+        let steps = events.summary?.steps.filter { $0.tool == "filesystem_read" } ?? []
+        #expect(steps.map { $0.arguments["path"]?.stringValue } == ["a.txt", "b.txt"])
+        #expect(events.results.count == 2)
+        #expect(events.summary?.status == "completed")
+    }
+
     @Test("a call cut by the turn's token limit is sent back as cut off, and the shorter call that follows runs")
     func cutOffCall() async throws {
         let fixture = try AgentFixture()

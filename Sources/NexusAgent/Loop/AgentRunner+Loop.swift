@@ -55,6 +55,7 @@ extension AgentRunner {
             prompt: .chat(messages), tools: offeredTools(under: session.policy, chosen: state.offeredTools), toolChoice: toolChoice,
             sampling: sampling, maxTokens: configuration.maxTokensPerTurn,
             grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
+        request.parallelToolCalls = configuration.parallelCalls
         // A restated observation is passed over for the model's next call; a restated change is
         // taken, and counts as a repeat: a model that redoes what it did has nothing left to do.
         request.previousCalls = Set(state.calls.filter { tools.onlyObserves(String($0.prefix { $0 != " " })) })
