@@ -237,6 +237,8 @@ def arguments_problem(arguments: dict, expected: dict, declared: set[str] | None
             continue
         if not acceptable(arguments[name], choices):
             shown = [choice for choice in choices if choice != ""]
+            if not shown:
+                return f"argument '{name}' should be left out, not {json.dumps(arguments[name])}"
             return f"argument '{name}': {json.dumps(arguments[name])} is not one of {json.dumps(shown)}"
     return None
 

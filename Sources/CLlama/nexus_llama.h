@@ -71,6 +71,13 @@ void nx_sampler_free(nx_sampler * s);
 int32_t nx_sampler_sample(nx_sampler * s, struct llama_context * ctx, int32_t idx);
 /// Records a token (prompt history or a generated token).
 void nx_sampler_accept(nx_sampler * s, int32_t token, bool is_generated);
+/// Checks a draft against the last decode: samples at output `idxs[i]` (the logits after the
+/// i-th token fed: the pending token, then `draft[0..n_draft-1]`) and accepts each sampled token,
+/// stopping after the first that differs from the draft. Writes the accepted tokens to `out`
+/// (room for `n_draft + 1`) and returns their count (at least 1), or -1 when sampling failed
+/// (no token satisfies the grammar).
+int32_t nx_sampler_sample_draft(nx_sampler * s, struct llama_context * ctx, const int32_t * idxs,
+                                const int32_t * draft, int32_t n_draft, int32_t * out);
 
 #ifdef __cplusplus
 }

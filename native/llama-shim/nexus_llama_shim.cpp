@@ -289,6 +289,23 @@ int32_t nx_sampler_sample(nx_sampler * s, llama_context * ctx, int32_t idx) {
     }
 }
 
+int32_t nx_sampler_sample_draft(nx_sampler * s, llama_context * ctx, const int32_t * idxs,
+                                const int32_t * draft, int32_t n_draft, int32_t * out) {
+    try {
+        std::vector<int> outputs(idxs, idxs + n_draft + 1);
+        llama_tokens proposed(draft, draft + n_draft);
+        // Each token is sampled exactly as one-at-a-time decoding would (same logits, same
+        // sampler state and random draws), so the output does not depend on the draft.
+        const auto accepted = common_sampler_sample_and_accept_n(s->sampler, ctx, outputs, proposed, false);
+        for (size_t i = 0; i < accepted.size(); ++i) {
+            out[i] = accepted[i];
+        }
+        return static_cast<int32_t>(accepted.size());
+    } catch (const std::exception &) {
+        return -1;
+    }
+}
+
 void nx_sampler_accept(nx_sampler * s, int32_t token, bool is_generated) {
     try {
         common_sampler_accept(s->sampler, token, is_generated);

@@ -69,6 +69,11 @@ public enum OpenAIResponses {
             "completion_tokens": .number(Double(usage.completionTokens)),
             "total_tokens": .number(Double(usage.promptTokens + usage.completionTokens)),
             "prompt_tokens_details": ["cached_tokens": .number(Double(usage.cachedPromptTokens))],
+            // OpenAI's fields for predicted tokens: here the drafts taken from the context.
+            "completion_tokens_details": [
+                "accepted_prediction_tokens": .number(Double(usage.acceptedDraftTokens)),
+                "rejected_prediction_tokens": .number(Double(usage.draftTokens - usage.acceptedDraftTokens)),
+            ],
         ]
     }
 

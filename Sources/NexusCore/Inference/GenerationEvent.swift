@@ -18,6 +18,10 @@ public struct GenerationUsage: Sendable, Hashable, Codable {
     public var completionTokens: Int
     public var promptSeconds: Double
     public var generationSeconds: Double
+    /// Tokens guessed from the context and checked alongside the generation, and how many of
+    /// them the model produced (the rest were decoded for nothing).
+    public var draftTokens = 0
+    public var acceptedDraftTokens = 0
 
     public init(promptTokens: Int = 0, cachedPromptTokens: Int = 0, completionTokens: Int = 0,
                 promptSeconds: Double = 0, generationSeconds: Double = 0) {

@@ -72,6 +72,9 @@ public struct GenerationRequest: Sendable, Hashable {
     /// failing with `invalidToolCall`: what an API client asked for was valid, and the model's
     /// output is the answer. The agent leaves this off to send a malformed call back to the model.
     public var malformedCallsAsText = false
+    /// Local models guess the next tokens from the context (what the model is likely copying)
+    /// and check the guess in one batch. The output is the same either way; off only to measure.
+    public var speculative = true
 
     public init(
         prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,

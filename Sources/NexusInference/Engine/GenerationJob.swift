@@ -25,6 +25,12 @@ final class GenerationJob {
     var nextPromptIndex = 0
     /// A sampled token that still has to be evaluated to continue.
     var pendingToken: llama_token?
+    /// The prompt and every token generated so far: what drafts are looked up in.
+    var history: [llama_token]
+    /// Guesses of the next tokens, checked in the batch that evaluates the pending token.
+    var lookup = PromptLookupDraft()
+    /// The draft in the batch being decoded (evaluated after the pending token).
+    var draft: [llama_token] = []
     var generatedTokens = 0
     var filter: StopSequenceFilter
     /// A stop sequence matched: what followed it is dropped, not flushed.
@@ -40,6 +46,7 @@ final class GenerationJob {
     init(promptTokens: [llama_token], request: GenerationRequest, chat: RenderedChat?, sampler: OpaquePointer,
          continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation, cancellation: CancellationFlag) {
         self.promptTokens = promptTokens
+        self.history = promptTokens
         self.request = request
         self.chat = chat
         self.sampler = sampler

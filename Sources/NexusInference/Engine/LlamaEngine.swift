@@ -360,11 +360,21 @@ public actor LlamaEngine {
         var outputs: [(slot: Int, batchIndex: Int32)] = []
         var evaluated: [(slot: Int, tokens: ArraySlice<llama_token>)] = []
 
-        for index in slots.indices {
-            guard let job = slots[index].job, let token = job.pendingToken else { continue }
-            add(token, position: slots[index].cachedTokens.count, sequence: slots[index].sequence, wantsLogits: true)
+        let generating = slots.indices.filter { slots[$0].job?.pendingToken != nil }
+        for index in generating {
+            let job = slots[index].job!
+            let token = job.pendingToken!
+            let position = slots[index].cachedTokens.count
+            add(token, position: position, sequence: slots[index].sequence, wantsLogits: true)
             outputs.append((index, batch.n_tokens - 1))
-            evaluated.append((index, [token]))
+            // A draft rides along when the batch and the slot's context have room for it.
+            let room = min(configuration.batchSize - Int(batch.n_tokens) - (generating.count - outputs.count),
+                           configuration.contextLength - position - 2)
+            job.draft = job.request.speculative ? job.lookup.draft(after: job.history, room: room) : []
+            for (offset, drafted) in job.draft.enumerated() {
+                add(drafted, position: position + 1 + offset, sequence: slots[index].sequence, wantsLogits: true)
+            }
+            evaluated.append((index, [token] + job.draft))
             job.pendingToken = nil
         }
         for index in slots.indices {
@@ -411,20 +421,63 @@ public actor LlamaEngine {
 
     private func sampleNext(slot index: Int, batchIndex: Int32) {
         guard let job = slots[index].job else { return }
-        let token = nx_sampler_sample(job.sampler, context, batchIndex)
         if job.firstTokenAt == nil {
             job.firstTokenAt = .now
         }
+        guard job.draft.isEmpty else {
+            checkDraft(slot: index, batchIndex: batchIndex)
+            return
+        }
+        let token = nx_sampler_sample(job.sampler, context, batchIndex)
         guard token != LLAMA_TOKEN_NULL else {
             complete(slot: index, error: NexusError(.inferenceFailed, "sampling failed: no token satisfies the output grammar"))
             return
         }
         nx_sampler_accept(job.sampler, token, true)
-        job.generatedTokens += 1
+        if take(token, slot: index) {
+            job.pendingToken = token
+        }
+    }
 
+    /// Samples the outputs of the pending token and its draft in turn, keeping the draft up to
+    /// the first token the model would not have produced; that token is the next pending one.
+    /// The rejected rest of the draft leaves the cache.
+    private func checkDraft(slot index: Int, batchIndex: Int32) {
+        guard let job = slots[index].job else { return }
+        let draft = job.draft
+        job.draft = []
+        let outputs = (0...draft.count).map { batchIndex + Int32($0) }
+        var accepted = [llama_token](repeating: 0, count: draft.count + 1)
+        let count = Int(nx_sampler_sample_draft(job.sampler, context, outputs, draft, Int32(draft.count), &accepted))
+        guard count > 0 else {
+            complete(slot: index, error: NexusError(.inferenceFailed, "sampling failed: no token satisfies the output grammar"))
+            return
+        }
+        let kept = count - 1
+        job.lookup.record(drafted: draft.count, taken: kept)
+        job.usage.draftTokens += draft.count
+        job.usage.acceptedDraftTokens += kept
+        let rejected = draft.count - kept
+        if rejected > 0 {
+            let end = slots[index].cachedTokens.count - rejected
+            llama_memory_seq_rm(llama_get_memory(context), slots[index].sequence, llama_pos(end), -1)
+            slots[index].cachedTokens.removeLast(rejected)
+        }
+        for (position, token) in accepted.prefix(count).enumerated() {
+            guard take(token, slot: index) else { return }
+            if position == count - 1 { job.pendingToken = token }
+        }
+    }
+
+    /// Handles one sampled and accepted token: streams its text and ends the job when it is the
+    /// last. Returns whether the job goes on.
+    private func take(_ token: llama_token, slot index: Int) -> Bool {
+        guard let job = slots[index].job else { return false }
+        job.generatedTokens += 1
+        job.history.append(token)
         if model.isEndOfGeneration(token) && !job.request.ignoreEndOfGeneration {
             complete(slot: index, reason: .stop)
-            return
+            return false
         }
         let (text, stopped) = job.filter.append(model.piece(token, special: job.renderSpecialTokens))
         job.release(text)
@@ -438,8 +491,9 @@ public actor LlamaEngine {
         } else if slots[index].cachedTokens.count + 1 >= configuration.contextLength {
             complete(slot: index, reason: .length)
         } else {
-            job.pendingToken = token
+            return true
         }
+        return false
     }
 
     private func complete(slot index: Int, reason: FinishReason) {
