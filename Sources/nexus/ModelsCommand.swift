@@ -6,8 +6,8 @@ import NexusRuntime
 
 struct ModelsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "models", abstract: "List, add, show and remove models.",
-        subcommands: [List.self, Add.self, Show.self, Remove.self])
+        commandName: "models", abstract: "List, add, pull, show and remove models.",
+        subcommands: [List.self, Add.self, Pull.self, Show.self, Remove.self])
 
     static var store: ModelStore { ModelStore(home: NexusConfiguration().home) }
 

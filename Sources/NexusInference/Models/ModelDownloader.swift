@@ -4,8 +4,10 @@ public import Foundation
 public import NexusCore
 
 /// Fetches a GGUF file over HTTP into the model store, hashing it as it arrives, and registers it
-/// only once it is whole, is GGUF, and matches the expected SHA-256 (when one is given). A failed
-/// or cancelled download leaves nothing behind.
+/// only once it is whole, is GGUF, and matches the expected SHA-256 (when one is given).
+/// A download cut off (network, Ctrl-C) keeps what arrived in a partial file named after the URL
+/// and the model name; the same pull again asks the server for the rest (an HTTP range) and goes
+/// on from there. A file that turns out wrong (digest, not GGUF, HTTP error) leaves nothing behind.
 public struct ModelDownloader: Sendable {
     public let store: ModelStore
 
@@ -30,12 +32,24 @@ public struct ModelDownloader: Sendable {
         }
         try ModelStore.checkName(name)
         if !replacing, (try? store.entry(named: name)) != nil {
-            throw NexusError(.modelExists, "a model named '\(name)' is already in the store; delete it first, pick another name, or send \"replace\": true")
+            throw NexusError(.modelExists, "a model named '\(name)' is already in the store; delete it first, pick another name, or replace it (--replace; \"replace\": true over the API)")
         }
         try FileManager.default.createDirectory(at: store.directory, withIntermediateDirectories: true)
-        let partial = store.directory.appendingPathComponent(".download-\(UUID().uuidString).partial")
+        let partial = Self.partialFile(for: url, name: name, in: store.directory)
+        let digest: String
+        do {
+            digest = try await fetch(url, into: partial, progress: progress)
+        } catch let error as NexusError where error.code == .backendUnavailable {
+            throw NexusError(error.code, error.message + "; the same pull again goes on from where it stopped")
+        } catch let error as NexusError where error.code == NexusError.Code("conflict") {
+            throw error  // the partial file is the other pull's
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            try? FileManager.default.removeItem(at: partial)
+            throw error
+        }
         defer { try? FileManager.default.removeItem(at: partial) }
-        let digest = try await fetch(url, into: partial, progress: progress)
         if let expected, expected.lowercased() != digest {
             throw NexusError(.invalidArgument, "the file at \(url.absoluteString) has sha256 \(digest), not the expected \(expected.lowercased()); nothing was installed")
         }
@@ -63,26 +77,58 @@ public struct ModelDownloader: Sendable {
         }
     }
 
-    /// Streams the body into `file` and returns its SHA-256 in lowercase hex.
+    /// Where a download of `url` as `name` keeps what has arrived, so that it can go on later.
+    public static func partialFile(for url: URL, name: String, in directory: URL) -> URL {
+        let key = SHA256.hash(data: Data((url.absoluteString + "\n" + name).utf8)).prefix(8).map { String(format: "%02x", $0) }.joined()
+        return directory.appendingPathComponent(".download-\(key).partial")
+    }
+
+    /// Streams the body into `file`, after what an earlier attempt left there when the server
+    /// sends the rest, and returns the whole file's SHA-256 in lowercase hex.
     private func fetch(_ url: URL, into file: URL, progress: Progress) async throws -> String {
-        guard FileManager.default.createFile(atPath: file.path, contents: nil), let handle = try? FileHandle(forWritingTo: file) else {
+        if !FileManager.default.fileExists(atPath: file.path) {
+            FileManager.default.createFile(atPath: file.path, contents: nil)
+        }
+        guard let handle = try? FileHandle(forUpdating: file) else {
             throw NexusError(.ioError, "cannot write in \(file.deletingLastPathComponent().path); check the permissions")
         }
         defer { try? handle.close() }
+        // Two pulls of the same file at once would write into each other.
+        guard flock(handle.fileDescriptor, LOCK_EX | LOCK_NB) == 0 else {
+            throw NexusError(NexusError.Code("conflict"), "\(url.absoluteString) is being downloaded by another pull; wait for it to finish")
+        }
+        let kept = Int64((try? handle.seekToEnd()) ?? 0)
+        var request = HTTPClientRequest(url: url.absoluteString)
+        if kept > 0 { request.headers.add(name: "Range", value: "bytes=\(kept)-") }
         let response: HTTPClientResponse
         do {
-            response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(60))
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(60))
         } catch {
             try Task.checkCancellation()
             throw NexusError(.backendUnavailable, "cannot download \(url.absoluteString): \(TransportFailure.reason(error))")
         }
-        guard response.status.code == 200 else {
-            throw NexusError(.invalidArgument, "\(url.absoluteString) answered HTTP \(response.status.code); check the URL")
-        }
-        let total = response.headers.first(name: "content-length").flatMap(Int64.init)
         var hasher = SHA256()
         var completed: Int64 = 0
-        var reported: Int64 = 0
+        let total: Int64?
+        let length = response.headers.first(name: "content-length").flatMap(Int64.init)
+        switch response.status.code {
+        case 206 where kept > 0 && Self.rangeStart(response.headers.first(name: "content-range")) == kept:
+            // The rest of the file: what is kept counts toward the digest first.
+            try handle.seek(toOffset: 0)
+            while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+                hasher.update(data: chunk)
+            }
+            completed = kept
+            total = length.map { $0 + kept }
+        case 200:
+            // The whole file (the server ignores ranges, or nothing was kept): start over.
+            try handle.truncate(atOffset: 0)
+            total = length
+        default:
+            try? handle.truncate(atOffset: 0)
+            throw NexusError(.invalidArgument, "\(url.absoluteString) answered HTTP \(response.status.code); check the URL")
+        }
+        var reported = completed
         do {
             for try await buffer in response.body {
                 let bytes = Data(buffer.readableBytesView)
@@ -99,12 +145,19 @@ public struct ModelDownloader: Sendable {
             throw error
         } catch {
             try Task.checkCancellation()
-            throw NexusError(.backendUnavailable, "the download of \(url.absoluteString) broke off: \(TransportFailure.reason(error))")
+            throw NexusError(.backendUnavailable, "the download of \(url.absoluteString) broke off after \(completed) bytes: \(TransportFailure.reason(error))")
         }
+        try Task.checkCancellation()
         if let total, completed != total {
-            throw NexusError(.backendUnavailable, "the download of \(url.absoluteString) ended after \(completed) of \(total) bytes; try again")
+            throw NexusError(.backendUnavailable, "the download of \(url.absoluteString) ended after \(completed) of \(total) bytes")
         }
         await progress(completed, total)
         return hasher.finalize().map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// The first byte of a `Content-Range: bytes START-END/SIZE` header.
+    static func rangeStart(_ header: String?) -> Int64? {
+        guard let header, header.hasPrefix("bytes ") else { return nil }
+        return Int64(header.dropFirst("bytes ".count).prefix { $0.isNumber })
     }
 }
