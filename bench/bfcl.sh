@@ -3,7 +3,8 @@
 # cases sent to `nexus serve` and to llama.cpp's llama-server --jinja, on the same model file, threads
 # and context, one request at a time (/v1/chat/completions, tools from the case's functions,
 # tool_choice auto, temperature 0), each reply scored by bench/bfcl.py's checker. Prints one table:
-# per category the correct replies of each server, its HTTP errors and its calls left in the text.
+# per category the correct replies of each server, its HTTP errors and its calls left in the text
+# content instead of tool_calls, then how many of those would have been right had they been read.
 #
 #   bench/bfcl.sh [-m MODEL] [-n CASES_PER_CATEGORY] [-c "simple multiple parallel parallel_multiple irrelevance"]
 #                 [-k MAX_TOKENS] [-t THREADS] [-x CTX] [-o DIR]
@@ -27,7 +28,7 @@ while getopts "m:n:c:k:t:x:o:h" option; do
     case $option in
         m) model=$OPTARG ;; n) per_category=$OPTARG ;; c) categories=$OPTARG ;; k) tokens=$OPTARG ;;
         t) threads=$OPTARG ;; x) context=$OPTARG ;; o) results=$OPTARG ;;
-        *) sed -n '2,15s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,16s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 for value in "$per_category" "$tokens" "$threads" "$context"; do
