@@ -64,8 +64,8 @@ public enum OllamaRequests {
     /// `format` and `options`, which chat and generate share.
     private static func applyCommon(_ fields: RequestFields, to request: inout GenerationRequest) throws {
         request.responseFormat = try format(fields)
-        // Nexus's own field: drafting from the context is on unless a client turns it off.
-        request.speculative = try fields.bool("speculative") ?? true
+        // Nexus's own field: drafting from the context, off unless a client asks for it.
+        request.speculative = try fields.bool("speculative") ?? false
         guard let options = try fields.fields("options") else { return }
         request.sampling = try SamplingFields.sampling(in: options)
         request.stop = try SamplingFields.stop(in: options)

@@ -65,8 +65,8 @@ public enum OpenAIRequests {
         let limit = try fields.integer("max_completion_tokens", in: 0...Int(Int32.max))
             ?? fields.integer("max_tokens", in: -1...Int(Int32.max))
         if let limit, limit >= 0 { request.maxTokens = limit }
-        // Nexus's own field: drafting from the context is on unless a client turns it off.
-        request.speculative = try fields.bool("speculative") ?? true
+        // Nexus's own field: drafting from the context, off unless a client asks for it.
+        request.speculative = try fields.bool("speculative") ?? false
         if let choices = try fields.integer("n", in: 1...128), choices != 1 {
             throw NexusError(.invalidArgument, "'n' must be 1: this server returns one choice per request")
         }

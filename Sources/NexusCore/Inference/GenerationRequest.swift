@@ -73,8 +73,9 @@ public struct GenerationRequest: Sendable, Hashable {
     /// output is the answer. The agent leaves this off to send a malformed call back to the model.
     public var malformedCallsAsText = false
     /// Local models guess the next tokens from the context (what the model is likely copying)
-    /// and check the guess in one batch. The output is the same either way; off only to measure.
-    public var speculative = true
+    /// and check the guess in the same batch (`PromptLookupDraft`). Off by default: on a CPU the
+    /// extra logits of a checked draft cost about what the accepted tokens save (docs/inference.md).
+    public var speculative = false
 
     public init(
         prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,

@@ -45,9 +45,7 @@ public enum EngineBenchmark {
 
     private static func measure(_ engine: LlamaEngine, tokens: [Int32], generate: Int) async throws -> GenerationUsage {
         await engine.clearCache()
-        var request = GenerationRequest(prompt: .text(""), sampling: .greedy, maxTokens: generate, ignoreEndOfGeneration: true)
-        // tg measures one token per decode, as llama-bench does.
-        request.speculative = false
+        let request = GenerationRequest(prompt: .text(""), sampling: .greedy, maxTokens: generate, ignoreEndOfGeneration: true)
         for try await event in engine.generate(request, promptTokens: tokens) {
             if case .done(let result) = event { return result.usage }
         }
