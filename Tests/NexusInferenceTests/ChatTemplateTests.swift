@@ -86,10 +86,17 @@ struct ChatTemplateTests {
         } throws: { ($0 as? NexusError)?.code == .invalidToolCall }
     }
 
-    @Test("tool_choice none keeps tools out of the prompt")
-    func noneHidesTools() throws {
+    @Test("tool_choice none shows the tools as auto does, so the prompt and its cache stay the same, and parses no call")
+    func noneKeepsThePrompt() throws {
         let template = try ChatTemplate.load(modelPath: TestModels.smollm2(), overrideTemplate: TestModels.referenceTemplate("Qwen-Qwen2.5-7B-Instruct"))
-        #expect(!(try template.render(request(toolChoice: .none)).prompt.contains("get_weather")))
+        #expect(try template.render(request(toolChoice: .none)).prompt == template.render(request()).prompt)
+        let call = "<tool_call>\n{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}\n</tool_call>"
+        let parsed = try template.parse(call, for: request(toolChoice: .none))
+        #expect(parsed.toolCalls.isEmpty)
+        #expect(parsed.content == call)
+        // A template that cannot present tools is not asked to: the fallback's call instructions stay out.
+        let plain = try ChatTemplate.load(modelPath: TestModels.smollm2())
+        #expect(!(try plain.render(request(toolChoice: .none)).prompt.contains("get_weather")))
     }
 
     @Test("the default models' own templates present tools")

@@ -30,7 +30,11 @@ final class RenderedChat {
         parallelToolCalls = request.parallelToolCalls
         previousCalls = request.previousCalls
         usesToolFallback = !offered.isEmpty && !model.supportsTools
-        let tools = usesToolFallback ? [] : offered
+        // Under `none` a template that presents tools still shows them, as llama.cpp does: the
+        // prompt then begins as it did on the turns that could call them, so its cache is reused
+        // (an agent's answer turn evaluates only its new messages). Nothing is parsed as a call.
+        let shown = request.toolChoice == .none && model.supportsTools ? request.tools : offered
+        let tools = usesToolFallback ? [] : shown
         let rendered = usesToolFallback ? ToolFallback.messages(messages, tools: offered) : messages
         fallbackGrammar = usesToolFallback
             ? try ToolFallback.grammar(tools: offered, choice: request.toolChoice, parallel: request.parallelToolCalls)
@@ -42,11 +46,15 @@ final class RenderedChat {
         ]
         if !tools.isEmpty {
             body["tools"] = .array(tools.map(Self.wireTool))
-            body["tool_choice"] = request.toolChoice == .auto ? "auto" : "required"
+            body["tool_choice"] = switch request.toolChoice {
+            case .auto: "auto"
+            case .none: "none"
+            case .required, .function: "required"
+            }
         }
-        // Without tools the engine constrains JSON output with a strict grammar of its own; with
-        // tools the template's grammar must combine both.
-        if !tools.isEmpty, let schema = try request.responseFormat.grammarSchema {
+        // Without calls to parse the engine constrains JSON output with a strict grammar of its
+        // own; with them the template's grammar must combine both.
+        if !offered.isEmpty, !usesToolFallback, let schema = try request.responseFormat.grammarSchema {
             body["json_schema"] = schema
         }
         var error: UnsafeMutablePointer<CChar>?
