@@ -84,3 +84,22 @@ struct TextToolCallTests {
         #expect(try parse(output, parallel: false, cutOff: true).toolCalls.isEmpty)
     }
 }
+
+/// A call written as text must not also be streamed as text.
+@Suite("Streaming a call written as text", .serialized)
+struct StreamedTextCallTests {
+    @Test("a reply that turns out to be a call streams no text, and prose still streams")
+    func noDoubleCall() async throws {
+        let engine = try await SharedEngine.engine()
+        let call = #"{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Paris\"}}"#
+        var request = GenerationRequest(prompt: .chat([.user("Weather in Paris?")]), tools: [TextToolCallTests.weather],
+                                        sampling: .greedy, maxTokens: 60, grammar: "root ::= \"\(call)\"")
+        let asCall = try await SharedEngine.run(engine, request)
+        #expect(asCall.result.toolCalls.map(\.name) == ["get_weather"])
+        #expect(asCall.streamed.isEmpty, "\(asCall.streamed)")
+        request.grammar = #"root ::= "It is sunny in Paris, {about} 20 degrees.""#
+        let prose = try await SharedEngine.run(engine, request)
+        #expect(prose.result.toolCalls.isEmpty)
+        #expect(prose.streamed == "It is sunny in Paris, {about} 20 degrees.")
+    }
+}
