@@ -59,21 +59,10 @@ if [ ! -f "$wheel" ] || [ "$(sha_of "$wheel")" != "$BFCL_SHA256" ]; then
     rm -rf "$download"
 fi
 
-nexus=${NEXUS_BIN:-$repo/.build/release/nexus}   # NEXUS_BIN: another nexus binary to measure
-[ -x "$nexus" ] || { echo "bench: $nexus is missing; run make build first" >&2; exit 1; }
-model_path=$("$nexus" models list --json 2>/dev/null | python3 -c '
-import json, sys
-for m in json.load(sys.stdin):
-    if m["name"] == sys.argv[1]:
-        print(m["path"])' "$model" || true)
-[ -n "$model_path" ] && [ -f "$model_path" ] || { echo "bench: model $model is not installed; run make setup" >&2; exit 1; }
+source "$repo/bench/lib.sh"
+require_nexus_and_model "$model"
 
-llama_server="$LLAMA_DIR/build/bin/llama-server"
-if [ ! -x "$llama_server" ]; then
-    echo "==> building llama-server from the cached llama.cpp source" >&2
-    cmake --build "$LLAMA_DIR/build" --target llama-server -j"$(nproc)" >"$LLAMA_DIR/llama-server-build.log" 2>&1 \
-        || { echo "bench: llama-server did not build; see $LLAMA_DIR/llama-server-build.log" >&2; exit 1; }
-fi
+llama_server=$(llama_tool llama-server)
 
 results=${results:-$(mktemp -d "${TMPDIR:-/tmp}/nexus-bfcl-bench.XXXXXX")}
 mkdir -p "$results"

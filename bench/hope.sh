@@ -39,15 +39,9 @@ for value in ${families:+"$families"} "$variations"; do
 done
 [[ $only =~ ^[a-z_,]*$ ]] || { echo "bench: -k takes family names separated by commas, not '$only'" >&2; exit 2; }
 
-nexus=${NEXUS_BIN:-$repo/.build/release/nexus}   # NEXUS_BIN: another nexus binary to measure
-[ -x "$nexus" ] || { echo "bench: $nexus is missing; run make build first" >&2; exit 1; }
+source "$repo/bench/lib.sh"
+require_nexus_and_model "$model"
 "$nexus" crystallize --help >/dev/null 2>&1 || { echo "bench: $nexus has no HOPE (nexus crystallize); rebuild it" >&2; exit 1; }
-model_path=$("$nexus" models list --json 2>/dev/null | python3 -c '
-import json, sys
-for m in json.load(sys.stdin):
-    if m["name"] == sys.argv[1]:
-        print(m["path"])' "$model" || true)
-[ -n "$model_path" ] && [ -f "$model_path" ] || { echo "bench: model $model is not installed; run make setup" >&2; exit 1; }
 
 results=${results:-$(mktemp -d "${TMPDIR:-/tmp}/nexus-hope-bench.XXXXXX")}
 [ ! -e "$results/hope" ] || { echo "bench: $results holds an earlier run; pick a new -o folder" >&2; exit 2; }

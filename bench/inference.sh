@@ -7,6 +7,7 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/scripts/versions.sh"
+source "$repo/bench/lib.sh"
 
 models="smollm2 qwen2.5-coder:0.5b"
 prompt=512 generate=128 threads=$(nproc) rounds=5
@@ -20,12 +21,7 @@ done
 
 nexus="$repo/.build/release/nexus"
 [ -x "$nexus" ] || { echo "bench: $nexus is missing; run make build first" >&2; exit 1; }
-llama_bench="$LLAMA_DIR/build/bin/llama-bench"
-if [ ! -x "$llama_bench" ]; then
-    echo "==> building llama-bench from the cached llama.cpp source" >&2
-    cmake --build "$LLAMA_DIR/build" --target llama-bench -j"$(nproc)" >"$LLAMA_DIR/llama-bench-build.log" 2>&1 \
-        || { echo "bench: llama-bench did not build; see $LLAMA_DIR/llama-bench-build.log" >&2; exit 1; }
-fi
+llama_bench=$(llama_tool llama-bench)
 
 exec python3 "$repo/bench/compare_inference.py" --nexus "$nexus" --llama-bench "$llama_bench" \
     --models "$models" --prompt "$prompt" --generate "$generate" --threads "$threads" --rounds "$rounds"
