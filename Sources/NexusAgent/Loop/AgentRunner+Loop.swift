@@ -51,8 +51,11 @@ extension AgentRunner {
             sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
             sampling.seed = sampling.seed.map { $0 &+ UInt32(state.step) }
         }
+        // An answer turn shows no tools: in view, they lead a small model to copy its last
+        // observation (a listing, an error) as the answer instead of stating the result.
+        let shown = toolChoice == .none ? [] : offeredTools(under: session.policy, chosen: state.offeredTools)
         var request = GenerationRequest(
-            prompt: .chat(messages), tools: offeredTools(under: session.policy, chosen: state.offeredTools), toolChoice: toolChoice,
+            prompt: .chat(messages), tools: shown, toolChoice: toolChoice,
             sampling: sampling, maxTokens: configuration.maxTokensPerTurn,
             grammar: toolChoice == .none ? Self.plainAnswerGrammar : nil)
         request.parallelToolCalls = configuration.parallelCalls

@@ -31,8 +31,8 @@ final class RenderedChat {
         previousCalls = request.previousCalls
         usesToolFallback = !offered.isEmpty && !model.supportsTools
         // Under `none` a template that presents tools still shows them, as llama.cpp does: the
-        // prompt then begins as it did on the turns that could call them, so its cache is reused
-        // (an agent's answer turn evaluates only its new messages). Nothing is parsed as a call.
+        // prompt then begins as it did on the turns that could call them, so its cache is reused.
+        // Nothing is parsed as a call. (The agent sends no tools on its answer turns instead.)
         let shown = request.toolChoice == .none && model.supportsTools ? request.tools : offered
         let tools = usesToolFallback ? [] : shown
         let rendered = usesToolFallback ? ToolFallback.messages(messages, tools: offered) : messages
