@@ -36,7 +36,8 @@ public struct NexusConfiguration: Sendable {
 
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         let homeDirectory = FileManager.default.homeDirectoryForCurrentUser
-        home = environment["NEXUS_HOME"].map { URL(fileURLWithPath: $0, isDirectory: true) }
+        // An empty NEXUS_HOME (a script's unset variable) means the default, not the current folder.
+        home = environment["NEXUS_HOME"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0, isDirectory: true) }
             ?? homeDirectory.appendingPathComponent(".nexus", isDirectory: true)
         defaultModel = environment["NEXUS_MODEL"] ?? "qwen2.5-coder:0.5b"
         contextLength = environment["NEXUS_CTX_SIZE"].flatMap(Int.init) ?? 4096

@@ -26,6 +26,15 @@ struct CLITests {
         #expect(smol["path"]?.stringValue?.hasSuffix(".gguf") == true)
     }
 
+    @Test("an empty NEXUS_HOME means the default home, not the current folder")
+    func emptyHomeIsTheDefault() throws {
+        let folder = try TemporaryDirectory()
+        defer { folder.remove() }
+        let output = try NexusProcess.run(["runs", "list"], directory: folder.url, environment: ["NEXUS_HOME": ""])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("nexus.db").path))
+    }
+
     @Test("models add, show and rm in a fresh home")
     func modelsLifecycle() throws {
         let home = try TemporaryDirectory()
