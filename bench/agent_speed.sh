@@ -71,15 +71,8 @@ results=${results:-$(mktemp -d "${TMPDIR:-/tmp}/nexus-agent-speed.XXXXXX")}
 mkdir -p "$results"
 results=$(cd "$results" && pwd)
 in_results="$results/$(basename "$cached")"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-pids=()
-cleanup() {
-    for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
-    for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_servers_on_exit
 
 # A `nexus serve` with a home of its own whose models folder is the user's (linked, not copied).
 start_nexus() {  # NAME PORT

@@ -24,3 +24,27 @@ llama_tool() {
     fi
     echo "$tool"
 }
+
+# A free TCP port on 127.0.0.1.
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# Servers a benchmark starts are added to `pids` and stopped when it exits, however it exits.
+pids=()
+stop_started_servers() {
+    for pid in ${pids[@]+"${pids[@]}"}; do kill "$pid" 2>/dev/null || true; done
+    for pid in ${pids[@]+"${pids[@]}"}; do wait "$pid" 2>/dev/null || true; done
+}
+stop_servers_on_exit() {
+    trap stop_started_servers EXIT
+    trap 'exit 130' INT TERM
+}
+
+# Makes $1 a nexus home that registers only model $2 at $3 (its manifest, not a copy of the file).
+home_with_model() {
+    mkdir -p "$1/models/manifests"
+    python3 - "$1/models/manifests/model.json" "$2" "$3" <<'PY'
+import json, os, sys
+target, name, path = sys.argv[1:]
+json.dump({"name": name, "path": path, "size": os.path.getsize(path)}, open(target, "w"))
+PY
+}

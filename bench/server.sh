@@ -35,24 +35,12 @@ llama_server=$(llama_tool llama-server)
 
 results=${results:-$(mktemp -d "${TMPDIR:-/tmp}/nexus-server-bench.XXXXXX")}
 mkdir -p "$results"
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 
-# nexus serve gets a home of its own that registers only this model (its manifest, not a copy of the file).
+# nexus serve gets a home of its own that registers only this model.
 home="$results/nexus-home"
-mkdir -p "$home/models/manifests"
-python3 - "$home/models/manifests/model.json" "$model" "$model_path" <<'EOF'
-import json, os, sys
-target, name, path = sys.argv[1:]
-json.dump({"name": name, "path": path, "size": os.path.getsize(path)}, open(target, "w"))
-EOF
+home_with_model "$home" "$model" "$model_path"
 
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+stop_servers_on_exit
 
 llama_port=$(free_port)
 "$llama_server" -m "$model_path" --host 127.0.0.1 --port "$llama_port" --jinja -t "$threads" -tb "$threads" \
