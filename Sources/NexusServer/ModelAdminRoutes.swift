@@ -63,7 +63,7 @@ struct ModelAdminRoutes: Sendable {
         guard let url = URL(string: urlText), url.scheme != nil else {
             throw NexusError(.invalidArgument, "'url' \(urlText) is not a URL")
         }
-        let name = model.contains("://") ? url.deletingPathExtension().lastPathComponent.lowercased() : model
+        let name = model.contains("://") ? ModelStore.defaultName(for: url) : model
         _ = try ModelName(validating: name)  // refused before the first byte is fetched
         let downloader = ModelDownloader(store: store)
         let digest = expected.map { "sha256:" + $0 }

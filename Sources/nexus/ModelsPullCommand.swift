@@ -25,7 +25,7 @@ extension ModelsCommand {
 
         func run() async throws {
             let source = URL(string: url)!
-            let model = name ?? source.deletingPathExtension().lastPathComponent.lowercased()
+            let model = name ?? ModelStore.defaultName(for: source)
             _ = try ModelName(validating: model)
             let bar = DownloadProgress(label: model)
             let entry = try await ModelDownloader(store: ModelsCommand.store)

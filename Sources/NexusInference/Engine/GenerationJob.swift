@@ -75,11 +75,11 @@ final class GenerationJob {
         guard let parsed = try? chat.parse(rawText, partial: true), parsed.content.hasPrefix(emittedContent) else { return }
         // A line that may begin a call written as JSON (`BareToolCalls`) waits for the end:
         // streamed now, a client would get the call twice, as text and as tool_calls.
-        let rest = parsed.content.dropFirst(emittedContent.count).drop { $0.isWhitespace }
+        let unsent = parsed.content.dropFirst(emittedContent.count)
         let atLineStart = emittedContent.allSatisfy(\.isWhitespace) || emittedContent.last?.isNewline == true
-            || parsed.content.dropFirst(emittedContent.count).first?.isNewline == true
-        if atLineStart, let first = rest.first, "{[`<".contains(first) { return }
-        let delta = String(parsed.content.dropFirst(emittedContent.count))
+            || unsent.first?.isNewline == true
+        if atLineStart, let first = unsent.first(where: { !$0.isWhitespace }), "{[`<".contains(first) { return }
+        let delta = String(unsent)
         if !delta.isEmpty {
             emittedContent = parsed.content
             continuation.yield(.text(delta))

@@ -106,13 +106,18 @@ public struct ModelStore: Sendable {
         )
     }
 
-    /// Registers the GGUF file at `path` under `name` (default: the file name without `.gguf`).
+    /// The name a model file gets when none is given: its file name without `.gguf`, lowercased.
+    public static func defaultName(for file: URL) -> String {
+        file.deletingPathExtension().lastPathComponent.lowercased()
+    }
+
+    /// Registers the GGUF file at `path` under `name` (default: ``defaultName(for:)``).
     /// - Throws: `NexusError` if the file is missing or not GGUF, or the name is taken or unusable.
     @discardableResult
     public func add(path: String, name: String? = nil) throws -> ModelEntry {
         let url = URL(fileURLWithPath: path).standardizedFileURL
         _ = try GGUFFile(contentsOf: url)
-        let modelName = name ?? url.deletingPathExtension().lastPathComponent.lowercased()
+        let modelName = name ?? Self.defaultName(for: url)
         let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
         let entry = ModelEntry(
             name: modelName, path: url.path, size: (attributes[.size] as? NSNumber)?.int64Value ?? 0,
