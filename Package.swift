@@ -33,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", from: "0.12.1"),
     ],
     targets: [
         .systemLibrary(name: "CLlama", path: "Sources/CLlama"),
@@ -117,10 +118,27 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // MCP both ways: Nexus's tools, modules and agent served to MCP clients, and other MCP
+        // servers' tools offered to the agent under its policy.
+        .target(
+            name: "NexusMCP",
+            dependencies: [
+                "NexusAgent",
+                "NexusCore",
+                "NexusModules",
+                "NexusStore",
+                "NexusTools",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .target(
             name: "NexusServer",
             dependencies: [
                 "NexusAgent",
+                "NexusMCP",
                 "NexusAPI",
                 "NexusCore",
                 "NexusInference",
@@ -139,6 +157,7 @@ let package = Package(
             name: "NexusRuntime",
             dependencies: [
                 "NexusAgent",
+                "NexusMCP",
                 "NexusServer",
                 "NexusCore",
                 "NexusInference",
@@ -153,6 +172,8 @@ let package = Package(
             name: "nexus",
             dependencies: [
                 "NexusAgent",
+                "NexusMCP",
+                .product(name: "MCP", package: "swift-sdk"),
                 "NexusCore",
                 "NexusInference",
                 "NexusModules",

@@ -63,7 +63,7 @@ public struct ModuleRuntime: Sendable {
             guard let record = try modules.module(id: install.moduleID), let manifest = try? ModuleManifest(json: JSONValue.parse(record.manifest)),
                   tools.tool(named: install.name) == nil else { return nil }
             return ModuleTool(name: install.name, description: manifest.description, parameters: manifest.input,
-                              onlyObserves: onlyObserves(manifest.capabilities), runtime: self)
+                              outputSchema: manifest.output, onlyObserves: onlyObserves(manifest.capabilities), runtime: self)
         }
     }
 

@@ -9,11 +9,15 @@ public struct ModuleTool: Tool {
     /// Whether the module's declared capabilities let it only find things out (no writes,
     /// commands, network or databases; only observing tools).
     public let onlyObserves: Bool
+    /// The JSON Schema of what a call returns (the manifest's `output`): MCP clients get it as the
+    /// tool's output schema, and each result as structured content.
+    public let outputSchema: JSONValue
     let runtime: ModuleRuntime
 
-    init(name: String, description: String, parameters: JSONValue, onlyObserves: Bool = false, runtime: ModuleRuntime) {
+    init(name: String, description: String, parameters: JSONValue, outputSchema: JSONValue = [:], onlyObserves: Bool = false, runtime: ModuleRuntime) {
         self.name = name
         self.definition = ToolDefinition(name: name, description: description, parameters: parameters)
+        self.outputSchema = outputSchema
         self.onlyObserves = onlyObserves
         self.runtime = runtime
     }

@@ -109,6 +109,24 @@ public final class NexusDatabase: Sendable {
         }
     }
 
+    /// ``read(_:_:)`` for async code: GRDB's async access, which never blocks the caller's thread.
+    func readAsync<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.read(body)
+        } catch {
+            throw StoreFailure.operation(action, location, error)
+        }
+    }
+
+    /// ``write(_:_:)`` for async code: GRDB's async access, which never blocks the caller's thread.
+    func writeAsync<T: Sendable>(_ action: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await writer.write(body)
+        } catch {
+            throw StoreFailure.operation(action, location, error)
+        }
+    }
+
     private static func baseConfiguration() -> Configuration {
         var configuration = Configuration()
         configuration.label = "nexus"

@@ -69,20 +69,24 @@ public struct RunStore: Sendable {
                 throw NexusError(.notFound, "there is no run \(run.id) to update; create it first")
             }
             try Self.upsert(run, db)
-            var position = try Int.fetchOne(db, sql: "SELECT coalesce(max(position) + 1, 0) FROM run_steps WHERE run_id = ?",
-                                            arguments: [run.id]) ?? 0
-            for step in steps {
-                try db.execute(sql: """
-                    INSERT INTO run_steps (run_id, position, step_index, tool, arguments, status, result_digest, result_excerpt,
-                                           result, duration_seconds, prompt_tokens, completion_tokens, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [
-                        step.runID, position, step.index, step.tool, step.arguments?.jsonText, step.status, step.resultDigest,
-                        step.resultExcerpt, step.result, step.durationSeconds, step.promptTokens, step.completionTokens,
-                        step.createdAt.databaseSeconds,
-                    ])
-                position += 1
-            }
+            try Self.append(steps, to: run.id, db)
+        }
+    }
+
+    private static func append(_ steps: [RunStep], to runID: String, _ db: Database) throws {
+        var position = try Int.fetchOne(db, sql: "SELECT coalesce(max(position) + 1, 0) FROM run_steps WHERE run_id = ?",
+                                        arguments: [runID]) ?? 0
+        for step in steps {
+            try db.execute(sql: """
+                INSERT INTO run_steps (run_id, position, step_index, tool, arguments, status, result_digest, result_excerpt,
+                                       result, duration_seconds, prompt_tokens, completion_tokens, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    step.runID, position, step.index, step.tool, step.arguments?.jsonText, step.status, step.resultDigest,
+                    step.resultExcerpt, step.result, step.durationSeconds, step.promptTokens, step.completionTokens,
+                    step.createdAt.databaseSeconds,
+                ])
+            position += 1
         }
     }
 
@@ -191,6 +195,17 @@ public struct RunStore: Sendable {
                 WHERE id = ? AND status = 'running'
                 """, arguments: [status.rawValue, failure, Date().databaseSeconds, status.rawValue, status.rawValue, runID])
             return db.changesCount > 0
+        }
+    }
+
+    /// ``save(run:appending:)`` from async code, through GRDB's async access.
+    public func store(run: RunRecord, appending steps: [RunStep]) async throws {
+        if let stray = steps.first(where: { $0.runID != run.id }) {
+            throw NexusError(.invalidArgument, "step \(stray.index) belongs to run \(stray.runID), not to run \(run.id); nothing was saved")
+        }
+        try await write("save run \(run.id)") { db in
+            try Self.upsert(run, db)
+            try Self.append(steps, to: run.id, db)
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import NexusCore
+public import NexusCore
 
 /// Execution traces: one summary row per run, derived from the run and its steps, kept for HOPE
 /// (matching new tasks to proven ones, counting usage and success, crystallizing).
@@ -30,38 +30,65 @@ public struct TraceStore: Sendable {
     /// - Throws: `NexusError(.notFound)` when there is no such run, `.databaseFailed` when it cannot be saved.
     @discardableResult
     public func record(runID: String) throws -> Trace {
-        try database.write("record the trace of run \(runID)") { db in
-            guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID]).map(RunRecord.init(row:)) else {
-                throw NexusError(.notFound, "there is no run \(runID) to record a trace of")
-            }
-            let steps = try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
-                .map(RunStep.init(row:))
-            let tools = steps.compactMap(\.tool)
-            let failed = steps.filter { $0.status == "error" || $0.status == "refused" }.count
-            let stepPrompt = steps.reduce(0) { $0 + $1.promptTokens }
-            let stepCompletion = steps.reduce(0) { $0 + $1.completionTokens }
-            try db.execute(sql: """
-                INSERT INTO traces (run_id, signature, tool_sequence, step_count, tool_calls, failed_steps, prompt_tokens,
-                                    completion_tokens, tool_seconds, wall_seconds, recorded_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (run_id) DO UPDATE SET
-                    signature = excluded.signature, tool_sequence = excluded.tool_sequence, step_count = excluded.step_count,
-                    tool_calls = excluded.tool_calls, failed_steps = excluded.failed_steps, prompt_tokens = excluded.prompt_tokens,
-                    completion_tokens = excluded.completion_tokens, tool_seconds = excluded.tool_seconds,
-                    wall_seconds = excluded.wall_seconds, recorded_at = excluded.recorded_at
-                """, arguments: [
-                    runID, TaskSignature.of(run.task), tools.jsonText, steps.count, tools.count, failed,
-                    run.promptTokens > 0 ? run.promptTokens : stepPrompt,
-                    run.completionTokens > 0 ? run.completionTokens : stepCompletion,
-                    steps.reduce(0) { $0 + $1.durationSeconds },
-                    max(0, run.updatedAt.timeIntervalSince(run.createdAt)),
-                    Date().databaseSeconds,
-                ])
-            guard let trace = try Self.fetch(db, where: "traces.run_id = ?", [runID]).first else {
-                throw NexusError(.databaseFailed, "the trace of run \(runID) was written but cannot be read back")
-            }
-            return trace
+        try database.write("record the trace of run \(runID)") { db in try Self.record(runID: runID, db) }
+    }
+
+    /// ``record(runID:)`` from async code, through GRDB's async access.
+    @discardableResult
+    public func recordTrace(runID: String) async throws -> Trace {
+        try await database.writeAsync("record the trace of run \(runID)") { db in try Self.record(runID: runID, db) }
+    }
+
+    /// The trace of a run, or nil, read from async code.
+    public func loadTrace(runID: String) async throws -> Trace? {
+        try await database.readAsync("load the trace of run \(runID)") { db in
+            try Self.fetch(db, where: "traces.run_id = ?", [runID]).first
         }
+    }
+
+    /// The most recently recorded traces of runs in `scope` first, read from async code.
+    public func loadTraces(limit: Int, scope: RunScope) async throws -> [Trace] {
+        let (condition, arguments): (String, StatementArguments) = switch scope {
+        case .all: ("1", [])
+        case .ownedBy(let keyID): ("runs.owner_key_id = ?", [keyID])
+        case .unowned: ("runs.owner_key_id IS NULL", [])
+        }
+        return try await database.readAsync("list traces") { db in
+            try Self.fetch(db, where: condition, arguments, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
+        }
+    }
+
+    private static func record(runID: String, _ db: Database) throws -> Trace {
+        guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID]).map(RunRecord.init(row:)) else {
+            throw NexusError(.notFound, "there is no run \(runID) to record a trace of")
+        }
+        let steps = try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
+            .map(RunStep.init(row:))
+        let tools = steps.compactMap(\.tool)
+        let failed = steps.filter { $0.status == "error" || $0.status == "refused" }.count
+        let stepPrompt = steps.reduce(0) { $0 + $1.promptTokens }
+        let stepCompletion = steps.reduce(0) { $0 + $1.completionTokens }
+        try db.execute(sql: """
+            INSERT INTO traces (run_id, signature, tool_sequence, step_count, tool_calls, failed_steps, prompt_tokens,
+                                completion_tokens, tool_seconds, wall_seconds, recorded_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (run_id) DO UPDATE SET
+                signature = excluded.signature, tool_sequence = excluded.tool_sequence, step_count = excluded.step_count,
+                tool_calls = excluded.tool_calls, failed_steps = excluded.failed_steps, prompt_tokens = excluded.prompt_tokens,
+                completion_tokens = excluded.completion_tokens, tool_seconds = excluded.tool_seconds,
+                wall_seconds = excluded.wall_seconds, recorded_at = excluded.recorded_at
+            """, arguments: [
+                runID, TaskSignature.of(run.task), tools.jsonText, steps.count, tools.count, failed,
+                run.promptTokens > 0 ? run.promptTokens : stepPrompt,
+                run.completionTokens > 0 ? run.completionTokens : stepCompletion,
+                steps.reduce(0) { $0 + $1.durationSeconds },
+                max(0, run.updatedAt.timeIntervalSince(run.createdAt)),
+                Date().databaseSeconds,
+            ])
+        guard let trace = try Self.fetch(db, where: "traces.run_id = ?", [runID]).first else {
+            throw NexusError(.databaseFailed, "the trace of run \(runID) was written but cannot be read back")
+        }
+        return trace
     }
 
     /// The trace of a run, or nil when none was recorded.

@@ -133,10 +133,11 @@ struct PolicyFlags: ParsableArguments {
     @Option(name: .customLong("allow-host"), help: "Allow network access to HOST or HOST:PORT.") var hosts: [String] = []
     @Option(name: .customLong("pass-env"), help: "Pass this environment variable to tool processes.") var environment: [String] = []
     @Option(name: .customLong("max-output-kb"), help: "Most kilobytes of output kept from one tool call.") var maxOutputKB: Int?
+    @Option(name: .customLong("allow-mcp"), help: "Allow the tools of this MCP server of $NEXUS_HOME/mcp.json (see docs/mcp.md).") var mcpServers: [String] = []
 
     var overrides: PolicyOverrides {
         PolicyOverrides(read: read, write: write, commands: commands, anyCommand: anyCommand, hosts: hosts, environment: environment,
-                        maxOutputKB: maxOutputKB)
+                        maxOutputKB: maxOutputKB, mcpServers: mcpServers)
     }
 
     func validate() throws {

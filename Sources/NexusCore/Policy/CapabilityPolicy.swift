@@ -22,10 +22,14 @@ public struct CapabilityPolicy: Sendable, Hashable, Codable {
     /// Whether `self_modify` may change the agent's own system prompt, soul and settings (which
     /// every later run uses). Nil follows the paths as ``memoryWrites`` does. See ``allowsSelfModification``.
     public var selfModification: Bool?
+    /// The MCP servers (names from `$NEXUS_HOME/mcp.json`) whose tools the run may call; nil or
+    /// empty allows none. Each server is a capability of its own, as a host is for `web_fetch`.
+    public var mcpServers: [String]?
 
     public init(readablePaths: [String] = ["."], writablePaths: [String] = ["."], commands: [String]? = CapabilityPolicy.defaultCommands,
                 networkHosts: [String] = [], environment: [String] = ["PATH", "LANG", "HOME", "TERM"], databases: [String] = [],
-                limits: ResourceLimits = ResourceLimits(), memoryWrites: Bool? = nil, selfModification: Bool? = nil) {
+                limits: ResourceLimits = ResourceLimits(), memoryWrites: Bool? = nil, selfModification: Bool? = nil,
+                mcpServers: [String]? = nil) {
         self.readablePaths = readablePaths
         self.writablePaths = writablePaths
         self.commands = commands
@@ -35,7 +39,11 @@ public struct CapabilityPolicy: Sendable, Hashable, Codable {
         self.limits = limits
         self.memoryWrites = memoryWrites
         self.selfModification = selfModification
+        self.mcpServers = mcpServers
     }
+
+    /// Whether the run may call the tools of the MCP server called `name`.
+    public func allowsMCPServer(_ name: String) -> Bool { mcpServers?.contains(name) ?? false }
 
     /// Whether `memory_store` may store: as set, else only when some path is writable.
     public var allowsMemoryWrites: Bool { memoryWrites ?? !writablePaths.isEmpty }

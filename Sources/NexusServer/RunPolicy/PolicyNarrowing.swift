@@ -42,6 +42,11 @@ struct PolicyNarrowing {
                 }
                 policy.environment = asked.environment
             case "limits": policy.limits = try limits(asked.limits, keys: value.objectValue?.keys ?? [])
+            case "mcp":
+                for name in asked.mcpServers ?? [] where !profile.allowsMCPServer(name) {
+                    throw wider(key, "'\(name)'", allowed: profile.mcpServers ?? [])
+                }
+                policy.mcpServers = asked.mcpServers
             case "memory":
                 if asked.memoryWrites == true, !profile.allowsMemoryWrites { throw wider(key, "true", allowed: []) }
                 policy.memoryWrites = asked.memoryWrites

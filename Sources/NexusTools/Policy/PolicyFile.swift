@@ -12,6 +12,7 @@ public import NexusCore
 /// databases = ["data/app.sqlite"]
 /// memory = false                 # memory_store; absent: allowed when something is writable
 /// self_modify = false            # self_modify set/rollback; absent: as memory
+/// mcp = ["github"]               # MCP servers from $NEXUS_HOME/mcp.json whose tools runs may call
 ///
 /// [limits]
 /// cpu_seconds = 30
@@ -29,7 +30,7 @@ public enum PolicyFile {
     }
 
     /// The top-level keys, in documentation order.
-    public static let keys = ["read", "write", "commands", "network", "env", "databases", "memory", "self_modify", "limits"]
+    public static let keys = ["read", "write", "commands", "network", "env", "databases", "memory", "self_modify", "mcp", "limits"]
     /// The keys of the `limits` table.
     public static let limitKeys = ["cpu_seconds", "wall_seconds", "memory_mb", "processes", "output_kb"]
 
@@ -113,6 +114,7 @@ public enum PolicyFile {
             network = \(list(policy.networkHosts))
             env = \(list(policy.environment))
             databases = \(list(policy.databases))
+            mcp = \(list(policy.mcpServers ?? []))
             \(flags(policy))
             [limits]
             cpu_seconds = \(limits.cpuSeconds)
@@ -153,6 +155,11 @@ private struct PolicyReader {
             case "databases": policy.databases = try paths(value, key)
             case "memory": policy.memoryWrites = try flag(value, key)
             case "self_modify": policy.selfModification = try flag(value, key)
+            case "mcp":
+                policy.mcpServers = try strings(value, key, what: "MCP server names")
+                if let bad = policy.mcpServers?.first(where: { !MCPServerName.isValid($0) }) {
+                    throw problem(key, "'\(bad)' is not an MCP server name (\(MCPServerName.rule))")
+                }
             case "limits": policy.limits = try limits(value, base: policy.limits)
             default: throw unknown(key, known: PolicyFile.keys)
             }

@@ -2,7 +2,7 @@ public import NexusCore
 
 /// Command-line additions to a policy: `--allow-read PATH`, `--allow-write PATH`,
 /// `--allow-command NAME`, `--allow-any-command`, `--allow-host HOST[:PORT]`, `--pass-env NAME`,
-/// `--max-output-kb N`.
+/// `--max-output-kb N`, `--allow-mcp NAME`.
 ///
 /// Flags only add to the policy (and `--max-output-kb` replaces the output limit); a flag never
 /// takes a permission away, so `nexus run --policy FILE --allow-host ...` reads as "the file, plus".
@@ -21,9 +21,11 @@ public struct PolicyOverrides: Sendable, Hashable {
     public var environment: [String]
     /// `--max-output-kb N`.
     public var maxOutputKB: Int?
+    /// `--allow-mcp NAME`, repeatable: an MCP server of `$NEXUS_HOME/mcp.json` whose tools the run may call.
+    public var mcpServers: [String]
 
     public init(read: [String] = [], write: [String] = [], commands: [String] = [], anyCommand: Bool = false,
-                hosts: [String] = [], environment: [String] = [], maxOutputKB: Int? = nil) {
+                hosts: [String] = [], environment: [String] = [], maxOutputKB: Int? = nil, mcpServers: [String] = []) {
         self.read = read
         self.write = write
         self.commands = commands
@@ -31,6 +33,7 @@ public struct PolicyOverrides: Sendable, Hashable {
         self.hosts = hosts
         self.environment = environment
         self.maxOutputKB = maxOutputKB
+        self.mcpServers = mcpServers
     }
 
     /// Whether no flag was given.
@@ -53,6 +56,9 @@ public struct PolicyOverrides: Sendable, Hashable {
         where values.contains(where: \.isEmpty) {
             throw NexusError(.invalidPolicy, "\(flag) needs a non-empty value")
         }
+        if let bad = mcpServers.first(where: { !MCPServerName.isValid($0) }) {
+            throw NexusError(.invalidPolicy, "--allow-mcp \(bad): not an MCP server name (\(MCPServerName.rule))")
+        }
         if let maxOutputKB, !(1...(1 << 30)).contains(maxOutputKB) {
             throw NexusError(.invalidPolicy, "--max-output-kb \(maxOutputKB): must be a whole number from 1 to \(1 << 30)")
         }
@@ -74,6 +80,7 @@ public struct PolicyOverrides: Sendable, Hashable {
         result.networkHosts = Self.merging(policy.networkHosts, entries)
         result.environment = Self.merging(policy.environment, environment)
         if let maxOutputKB { result.limits.outputBytes = maxOutputKB << 10 }
+        if !mcpServers.isEmpty { result.mcpServers = Self.merging(policy.mcpServers ?? [], mcpServers) }
         return result
     }
 

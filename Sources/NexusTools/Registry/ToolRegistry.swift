@@ -161,10 +161,10 @@ public struct ToolRegistry: Sendable {
     private static func checkName(_ name: String) throws {
         let allowed = name.utf8.allSatisfy { byte in
             (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
-                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+                || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
         }
         guard allowed, (1...64).contains(name.utf8.count) else {
-            throw NexusError(.invalidArgument, "the tool name '\(name)' is not allowed; use 1 to 64 letters, digits, '_' or '-'")
+            throw NexusError(.invalidArgument, "the tool name '\(name)' is not allowed; use 1 to 64 letters, digits, '_', '-' or '.'")
         }
     }
 }

@@ -1,0 +1,71 @@
+import ArgumentParser
+import Foundation
+import MCP
+import NexusAgent
+import NexusCore
+import NexusMCP
+import NexusRuntime
+import NexusTools
+
+/// `nexus mcp`: Nexus as an MCP server over stdio, for a desktop client's configuration. Standard
+/// output carries the protocol and nothing else; messages go to standard error.
+struct MCPCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mcp", abstract: "Serve Nexus's tools, modules and agent over MCP on stdin/stdout (for desktop MCP clients).",
+        discussion: "Tools run under the default policy, a policy profile of $NEXUS_HOME/policies (--profile) or a policy file (--policy), plus the --allow-* flags. See docs/mcp.md.")
+
+    @OptionGroup var modelOptions: ModelOptions
+    @Option(help: "The folder tools work in (default: the current folder).") var workspace: String?
+    @Option(help: "A policy profile of $NEXUS_HOME/policies, by name.") var profile: String?
+    @Option(help: "A policy file (JSON or TOML); see docs/policy.md.") var policy: String?
+    @OptionGroup var policyFlags: PolicyFlags
+    @Flag(name: .customLong("no-agent"), help: "Do not offer agent_run (no model is loaded).") var noAgent = false
+    @Option(help: "Most model turns of an agent_run.") var maxSteps: Int = 12
+
+    func validate() throws {
+        guard profile == nil || policy == nil else {
+            throw NexusError(.invalidArgument, "give --profile or --policy, not both")
+        }
+        if let profile, !MCPServerName.isValid(profile) {
+            throw NexusError(.invalidArgument, "--profile takes a profile's name (\(MCPServerName.rule)), not '\(profile)'")
+        }
+    }
+
+    func run() async throws {
+        let configuration = NexusConfiguration()
+        let factory = AgentFactory(configuration: configuration)
+        let database = try factory.database()
+        let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
+        }
+        let (base, profileName) = try basePolicy(home: configuration.home)
+        let runPolicy = policyFlags.overrides.applied(to: base)
+        var runAgent: (@Sendable (String) async throws -> MCPAgentRun)?
+        if !noAgent {
+            let backend = try modelOptions.deferredBackend()
+            var agent = AgentConfiguration(maxSteps: maxSteps)
+            agent.hope = configuration.hope
+            let runner = try factory.runner(backend: backend, database: database, agent: agent)
+            runAgent = { task in try await MCPAgentRun.following(runner.start(task: task, workspace: folder, policy: runPolicy)) }
+        }
+        let scope = MCPServingScope(tools: try factory.tools(database: database), policy: runPolicy, profileName: profileName,
+                                    workspace: folder, database: database, ownerKeyID: nil, readScope: .all, runAgent: runAgent)
+        let server = await NexusMCPServer.make(scope: scope, version: NexusVersion.nexus)
+        try await server.start(transport: StdioTransport())
+        await server.waitUntilCompleted()
+    }
+
+    /// The policy before the flags, and the name it goes by.
+    private func basePolicy(home: URL) throws -> (CapabilityPolicy, String) {
+        if let policy { return (try PolicyFile.load(path: policy), URL(fileURLWithPath: policy).deletingPathExtension().lastPathComponent) }
+        guard let profile else { return (.default, "default") }
+        let folder = home.appendingPathComponent("policies", isDirectory: true)
+        for format in ["toml", "json"] {
+            let file = folder.appendingPathComponent("\(profile).\(format)")
+            if FileManager.default.fileExists(atPath: file.path) { return (try PolicyFile.load(file), profile) }
+        }
+        throw NexusError(.invalidArgument, "there is no policy profile '\(profile)' in \(folder.path); add \(profile).toml there (see docs/policy.md)")
+    }
+}
