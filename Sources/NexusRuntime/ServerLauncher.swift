@@ -37,7 +37,8 @@ public struct ServerLauncher: Sendable {
                 agent.hope = configuration.hope
                 return try agents.runner(backend: backend, database: database, agent: agent)
             },
-            database: database, version: NexusVersion.ollamaCompatible)
+            database: database, version: NexusVersion.ollamaCompatible,
+            makeTools: { try agents.tools(database: database) })
         // No sandboxed command may connect to the API it was started from, whatever its policy.
         SandboxNetwork.reserveListenerPort(server.port)
         defer { SandboxNetwork.releaseListenerPort(server.port) }

@@ -48,7 +48,18 @@ struct AgentRoutes: Sendable {
         let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
         let policy = try policy(fields, workspace: workspace, caller: caller)
         try createFolder(workspace)
+        let id = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy)
+        guard let record = try await RunStore(database: database).loadRun(id: id) else {
+            throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
+        }
+        var body = AgentEventJSON.run(record, steps: nil).objectValue ?? [:]
+        body["events_url"] = .string("/v1/agent/runs/\(id)/events")
+        return Response.json(.object(body), status: .created, headers: [.location: "/v1/agent/runs/\(id)"])
+    }
 
+    /// Starts a run within the server's limit on runs at once, its model leased until it ends.
+    /// - Returns: The run's id.
+    func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy) async throws -> String {
         try await hub.takePlace()
         let runner: AgentRunner
         do {
@@ -64,20 +75,25 @@ struct AgentRoutes: Sendable {
             throw error
         }
         let (pool, hub) = (service.pool, self.hub)
-        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) {
+        return try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) {
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
         }
-        guard let record = try await RunStore(database: database).loadRun(id: id) else {
-            throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
+    }
+
+    /// A run started by ``launch(task:model:agent:workspace:policy:)`` once it has ended.
+    func finished(_ id: String) async throws -> RunRecord {
+        if let live = await hub.events(of: id, after: 0) {
+            for await _ in live {}
         }
-        var body = AgentEventJSON.run(record, steps: nil).objectValue ?? [:]
-        body["events_url"] = .string("/v1/agent/runs/\(id)/events")
-        return Response.json(.object(body), status: .created, headers: [.location: "/v1/agent/runs/\(id)"])
+        guard let record = try await RunStore(database: database).loadRun(id: id) else {
+            throw NexusError(.inferenceFailed, "run \(id) ended but is not in the store")
+        }
+        return record
     }
 
     /// The run's budgets: what the request asks, within the server's ceilings (more is refused).
-    private func budgets(_ fields: RequestFields, owner: KeyRecord) throws -> AgentConfiguration {
+    func budgets(_ fields: RequestFields, owner: KeyRecord) throws -> AgentConfiguration {
         let ceilings = configuration.agentCeilings
         var agent = AgentConfiguration()
         agent.ownerKeyID = owner.id
@@ -113,11 +129,9 @@ struct AgentRoutes: Sendable {
     /// narrowed by the request's `policy`, if any.
     private func policy(_ fields: RequestFields, workspace: URL, caller: KeyRecord) throws -> CapabilityPolicy {
         let name = try fields.string("profile") ?? PolicyProfiles.defaultName
-        let profiles = PolicyProfiles(folder: configuration.policyProfilesFolder, includesAdminProfiles: caller.role >= .admin)
-        let profile = try profiles.profile(named: name)
+        let profile = try profile(named: name, workspace: workspace, caller: caller)
         let bounds = RunPolicyBounds(ceilings: configuration.agentCeilings.toolLimits, home: configuration.home.path,
                                      databaseFile: database.url?.path)
-        try bounds.check(profile, profile: name, workspace: workspace.path)
         guard let asked = try fields.fields("policy") else { return profile }
         let policy = try PolicyNarrowing(profileName: name, profile: profile, workspace: PolicyPath.resolved(workspace.path, workspace: "/"))
             .narrowed(by: asked.object)
@@ -125,9 +139,19 @@ struct AgentRoutes: Sendable {
         return policy
     }
 
+    /// The policy profile `name` as `caller` may use it (`policies/admin/` for admin keys), checked
+    /// against the server's bounds.
+    func profile(named name: String, workspace: URL, caller: KeyRecord) throws -> CapabilityPolicy {
+        let profiles = PolicyProfiles(folder: configuration.policyProfilesFolder, includesAdminProfiles: caller.role >= .admin)
+        let profile = try profiles.profile(named: name)
+        try RunPolicyBounds(ceilings: configuration.agentCeilings.toolLimits, home: configuration.home.path, databaseFile: database.url?.path)
+            .check(profile, profile: name, workspace: workspace.path)
+        return profile
+    }
+
     /// The run's folder, `$NEXUS_HOME/workspaces/KEY_ID/NAME`: a client names it, never a path of
     /// its own, and each key has its own folders, so one key's run never sees another's files.
-    private func workspaceFolder(_ name: String?, owner: KeyRecord) throws -> URL {
+    func workspaceFolder(_ name: String?, owner: KeyRecord) throws -> URL {
         let folderName = name ?? "run-" + RandomID.make().prefix(12)
         guard !folderName.isEmpty, folderName.count <= 100, !folderName.hasPrefix("."),
               folderName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "-_.".contains($0)) }) else {
@@ -138,7 +162,7 @@ struct AgentRoutes: Sendable {
             .appendingPathComponent(folderName, isDirectory: true)
     }
 
-    private func createFolder(_ folder: URL) throws {
+    func createFolder(_ folder: URL) throws {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {

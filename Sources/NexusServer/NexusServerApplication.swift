@@ -4,6 +4,7 @@ public import NexusAgent
 import NexusAPI
 public import NexusCore
 public import NexusStore
+public import NexusTools
 import NexusInference
 import HummingbirdCore
 import NIOCore
@@ -17,14 +18,17 @@ public struct ServerDependencies: Sendable {
     public var database: NexusDatabase
     /// Reported by `/api/version`.
     public var version: String
+    /// The tools `/mcp` serves: the built-in tools and installed modules.
+    public var makeTools: @Sendable () throws -> ToolRegistry
 
     public init(loadModel: @escaping ModelPool.Loader,
                 makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration) throws -> AgentRunner,
-                database: NexusDatabase, version: String) {
+                database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner
         self.database = database
         self.version = version
+        self.makeTools = makeTools ?? { try ToolRegistry([]) }
     }
 }
 
@@ -46,9 +50,12 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
     ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
-    AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns,
-                                                                 store: RunStore(database: dependencies.database)), configuration: configuration,
-                database: dependencies.database, makeRunner: dependencies.makeAgentRunner).register(on: router)
+    let agents = AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns,
+                                                                store: RunStore(database: dependencies.database)), configuration: configuration,
+                             database: dependencies.database, makeRunner: dependencies.makeAgentRunner)
+    agents.register(on: router)
+    MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,
+              makeTools: dependencies.makeTools, version: dependencies.version).register(on: router)
     // Slow or silent clients cannot hold connections: a head must arrive in time, a stalled body is
     // cut off, and beyond maxConnections new ones wait in the backlog instead of exhausting descriptors.
     let headTimeout = TimeAmount(configuration.requestHeadTimeout)

@@ -96,6 +96,8 @@ public struct RouteAccessTable: Sendable {
         Rule("GET", "/v1/agent/runs", .requires(.readRuns)),
         Rule("GET", "/v1/agent/runs/{id}", .requires(.readRuns)),
         Rule("GET", "/v1/agent/runs/{id}/events", .requires(.readRuns)),
+        // MCP over Streamable HTTP: its tools and agent_run execute tools.
+        Rule("*", "/mcp", .requires(.executeTools)),
         // Changing the installed models.
         Rule("POST", "/api/pull", .requires(.manageModels)),
         Rule("POST", "/api/create", .requires(.manageModels)),

@@ -1,0 +1,27 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+extension Response {
+    /// A response from plain parts, for bodies produced outside Hummingbird (the MCP SDK's
+    /// transport): a whole body, or a stream of chunks written as they come.
+    static func plain(status: Int, headers: [String: String], body: Data) -> Response {
+        Response(status: .init(code: status), headers: fields(headers), body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
+    }
+
+    static func plain(status: Int, headers: [String: String], stream: AsyncThrowingStream<Data, any Error>) -> Response {
+        Response(status: .init(code: status), headers: fields(headers), body: ResponseBody { writer in
+            for try await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
+            try await writer.finish(nil)
+        })
+    }
+
+    private static func fields(_ headers: [String: String]) -> HTTPFields {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            if let field = HTTPField.Name(name) { fields[field] = value }
+        }
+        return fields
+    }
+}
