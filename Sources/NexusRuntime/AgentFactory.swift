@@ -57,8 +57,10 @@ public struct AgentFactory: Sendable {
 
     /// A runner over `backend` with every built-in tool, `agent` narrowed or tuned by the agent's
     /// own signed settings (``AgentConfiguration/applyingSignedSettings(database:home:)``).
-    public func runner(backend: any InferenceBackend, database: NexusDatabase, agent: AgentConfiguration) throws -> AgentRunner {
-        AgentRunner(backend: backend, tools: try tools(database: database), database: database,
+    /// `extraTools` join them (another MCP server's tools, started for the run).
+    public func runner(backend: any InferenceBackend, database: NexusDatabase, agent: AgentConfiguration,
+                       extraTools: [any Tool] = []) throws -> AgentRunner {
+        AgentRunner(backend: backend, tools: try tools(database: database).adding(extraTools), database: database,
                     configuration: try agent.applyingSignedSettings(database: database, home: configuration.home),
                     ledgerHome: configuration.home)
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import NexusAgent
 import NexusCore
+import NexusMCP
+import NexusStore
 import NexusRuntime
 import NexusTools
 
@@ -61,7 +63,12 @@ struct RunCommand: AsyncParsableCommand {
         if noHope { hope.enabled = false }
         var agent = agentConfiguration
         agent.hope = hope
-        let runner = try factory.runner(backend: backend, database: database, agent: agent)
+        let runPolicy = try resume.map { try storedPolicy(of: $0, database: database) }
+            ?? policyFlags.overrides.applied(to: try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default)
+        // The MCP servers the policy names are started for this run and stopped after it.
+        let mcp = try await MCPClientTools.start(home: configuration.home, policy: runPolicy)
+        for problem in mcp.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
+        let runner = try factory.runner(backend: backend, database: database, agent: agent, extraTools: mcp.tools)
         let events: AsyncThrowingStream<AgentEvent, any Error>
         if let resume {
             events = runner.resume(runID: resume)
@@ -69,10 +76,10 @@ struct RunCommand: AsyncParsableCommand {
             let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                await mcp.stop()
                 throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
             }
-            let base = try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default
-            events = runner.start(task: task ?? "", workspace: folder, policy: policyFlags.overrides.applied(to: base))
+            events = runner.start(task: task ?? "", workspace: folder, policy: runPolicy)
         }
         let printer = StepPrinter(json: json)
         // Ctrl-C cancels the run; the loop saves its state before it returns.
@@ -83,10 +90,22 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         interrupt.onInterrupt { consumer.cancel() }
-        try await consumer.value
+        let finished = await consumer.result
+        await mcp.stop()
+        try finished.get()
         if let summary = printer.summary, summary.status != "completed" {
             throw ExitCode(summary.status == "cancelled" ? 130 : 2)
         }
+    }
+}
+
+extension RunCommand {
+    /// The policy a run was started under, to resume it with the same MCP servers.
+    private func storedPolicy(of runID: String, database: NexusDatabase) throws -> CapabilityPolicy {
+        guard let record = try RunStore(database: database).run(id: runID) else {
+            throw NexusError(.notFound, "there is no run \(runID) to resume; list runs with nexus runs list")
+        }
+        return (try? record.policy.decoded(as: CapabilityPolicy.self)) ?? .default
     }
 }
 
