@@ -218,6 +218,11 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .testTarget(
+            name: "NexusMCPTests",
+            dependencies: ["NexusCore", "NexusMCP", "NexusTools"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "NexusModulesTests",
             dependencies: ["NexusCore", "NexusModules", "NexusStore", "NexusTools", "NexusTesting", "nexus-lua-worker"],
             swiftSettings: strictSettings

@@ -92,9 +92,10 @@ public enum PolicyFile {
         return try PolicyReader(source: source, lines: lines).policy(from: document)
     }
 
-    /// `memory` and `self_modify` lines, for those the policy sets (absent ones follow the paths).
+    /// `memory`, `self_modify` and `mcp` lines, for those the policy sets (absent ones follow the paths).
     private static func flags(_ policy: CapabilityPolicy) -> String {
         var lines = ""
+        if let servers = policy.mcpServers { lines += "mcp = [" + servers.map { JSONValue.string($0).jsonText }.joined(separator: ", ") + "]\n" }
         if let memory = policy.memoryWrites { lines += "memory = \(memory)\n" }
         if let selfModify = policy.selfModification { lines += "self_modify = \(selfModify)\n" }
         return lines
@@ -114,7 +115,6 @@ public enum PolicyFile {
             network = \(list(policy.networkHosts))
             env = \(list(policy.environment))
             databases = \(list(policy.databases))
-            mcp = \(list(policy.mcpServers ?? []))
             \(flags(policy))
             [limits]
             cpu_seconds = \(limits.cpuSeconds)
