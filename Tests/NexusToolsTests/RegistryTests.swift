@@ -75,7 +75,7 @@ private let context = ToolContext(workspace: URL(fileURLWithPath: "/nonexistent-
     }
 
     @Test func badNamesFailAtStartup() {
-        for name in ["", "has space", String(repeating: "x", count: 65), "dots.not.allowed"] {
+        for name in ["", "has space", String(repeating: "x", count: 65), "slash/not/allowed", "colon:no"] {
             #expect(throws: NexusError.self) { try ToolRegistry([ScriptedTool(name: name)]) }
         }
     }

@@ -15,6 +15,8 @@ actor MCPConnection {
     let logFolder: URL
     private var client: Client?
     private var process: Process?
+    /// How long a server may take to start and answer `initialize`.
+    static let startSeconds: Double = 30
 
     init(entry: MCPServerEntry, logFolder: URL) {
         self.entry = entry
@@ -40,7 +42,8 @@ actor MCPConnection {
     func call(_ tool: String, arguments: JSONValue, within seconds: Double) async -> ToolResult {
         let client: Client
         do {
-            client = try await connected(within: min(seconds, 30))
+            // Starting the server again is not the call: it has a budget of its own.
+            client = try await connected(within: Self.startSeconds)
         } catch let error as NexusError {
             return .error(error.message)
         } catch {
