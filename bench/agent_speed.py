@@ -36,6 +36,7 @@ import urllib.parse
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "agent"))
 import tasks as task_set  # noqa: E402
+from server_load import wait_healthy  # noqa: E402  (bench/ is the script's own folder)
 
 # Dev tasks whose steps read files and write them back (text the model copies from its context),
 # and a few that end in a computed answer.
@@ -54,17 +55,7 @@ def split_url(url):
 
 def wait_ready(name, url, process_hint, seconds=300):
     host, port = split_url(url)
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection(host, port, timeout=5)
-            connection.request("GET", "/health")
-            if connection.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.5)
-    sys.exit(f"bench: {name} did not answer /health within {seconds} s; see {process_hint}")
+    wait_healthy(host, port, name, process_hint, seconds)
 
 
 def post_json(url, path, body, timeout=REQUEST_TIMEOUT):

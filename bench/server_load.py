@@ -44,17 +44,22 @@ class Server:
         return http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
     def wait_ready(self, model: str, seconds: float = 300) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                connection = self.connection(timeout=5)
-                connection.request("GET", "/health")
-                if connection.getresponse().status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.5)
-        sys.exit(f"bench: {self.name} did not answer /health within {seconds:.0f} s; see its log")
+        wait_healthy(self.host, self.port, self.name, "its log", seconds)
+
+
+def wait_healthy(host: str, port: int, name: str, hint: str, seconds: float = 300) -> None:
+    """Returns once /health answers 200; exits naming `hint` (where to look) after `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            connection = http.client.HTTPConnection(host, port, timeout=5)
+            connection.request("GET", "/health")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"bench: {name} did not answer /health within {seconds:.0f} s; see {hint}")
 
 
 def stream_chat(server: Server, model: str, prompt: str, max_tokens: int) -> dict:

@@ -49,10 +49,8 @@ extension AgentRunner {
         state.hasObserved = true
         emit(.toolResult(step: turn, call: call, result: outcome.result, seconds: outcome.duration))
         state.messages.append(.tool(Observation.text(of: outcome.result, task: task), callID: call.id, name: call.name))
-        let step = RunStep(
-            runID: context.runID ?? "", index: turn, tool: call.name, arguments: call.arguments, status: outcome.result.status.rawValue,
-            resultDigest: Observation.digest(of: outcome.result.content), resultExcerpt: String(outcome.result.content.prefix(500)),
-            result: outcome.result.content, durationSeconds: outcome.duration)
+        let step = RunStep(runID: context.runID ?? "", index: turn, call: call.name, arguments: call.arguments, result: outcome.result,
+                           durationSeconds: outcome.duration)
         return (step, outcome.result)
     }
 

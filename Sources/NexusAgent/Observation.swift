@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NexusCore
 
@@ -15,10 +14,5 @@ enum Observation {
         case .refused: body = "REFUSED by the capability policy: " + result.content
         }
         return body + "\n\n(Task: \(task) If the results so far answer it or show it done, reply with the final answer, stating the result in a short sentence. Otherwise call the next tool.)"
-    }
-
-    /// SHA-256 of the full result, so traces can compare results without storing them whole.
-    static func digest(of content: String) -> String {
-        SHA256.hash(data: Data(content.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -26,6 +26,9 @@ struct MCPRoutes: Sendable {
     let database: NexusDatabase
     let makeTools: @Sendable () throws -> ToolRegistry
     let version: String
+    /// `NEXUS_MCP_ORIGINS`, read once.
+    let extraOrigins = Set((ProcessInfo.processInfo.environment["NEXUS_MCP_ORIGINS"] ?? "").split(separator: ",")
+        .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty })
 
     func register(on router: Router<NexusRequestContext>) {
         for method in [HTTPRequest.Method.post, .get, .delete] {
@@ -37,7 +40,7 @@ struct MCPRoutes: Sendable {
         guard case .key(let key)? = context.caller else {
             throw NexusError(.unauthorized, AccessDecision.unauthenticatedMessage)
         }
-        if let origin = request.headers[.origin], !allowedOrigins.contains(origin.lowercased()) {
+        if let origin = request.headers[.origin], !allowsOrigin(origin) {
             throw NexusError(.forbidden, "the MCP endpoint does not take requests from the web page origin '\(origin.prefix(100))'; an admin may allow it with NEXUS_MCP_ORIGINS")
         }
         let body = try await request.body.collect(upTo: configuration.maxBodyBytes)
@@ -84,16 +87,17 @@ struct MCPRoutes: Sendable {
             return MCPAgentRun(runID: id, status: record.status, outcome: record.outcome ?? "unknown", answer: record.answer ?? record.failure ?? "")
         }
         return MCPServingScope(tools: try makeTools(), policy: policy, profileName: name, workspace: workspace, database: database,
-                               ownerKeyID: key.id, readScope: key.role >= .admin ? .all : .ownedBy(key.id), runAgent: runAgent)
+                               ownerKeyID: key.id, readScope: RunAccess.scope(of: .key(key)), runAgent: runAgent)
     }
 
-    /// This server's own origins, and those an admin lists in `NEXUS_MCP_ORIGINS` (comma-separated).
-    private var allowedOrigins: Set<String> {
-        let port = configuration.port
-        var origins = ["127.0.0.1", "localhost", "[::1]", configuration.host].map { "http://\($0):\(port)".lowercased() }
-        origins += (ProcessInfo.processInfo.environment["NEXUS_MCP_ORIGINS"] ?? "").split(separator: ",")
-            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
-        return Set(origins)
+    /// This server's own origins (a loopback one with its port, or its bound host), and those an
+    /// admin lists in `NEXUS_MCP_ORIGINS` (comma-separated).
+    private func allowsOrigin(_ origin: String) -> Bool {
+        let origin = origin.trimmingCharacters(in: .whitespaces).lowercased()
+        if LoopbackRequestGuard(port: configuration.port).isOwnOrigin(origin) || origin == "http://\(configuration.host):\(configuration.port)".lowercased() {
+            return true
+        }
+        return extraOrigins.contains(origin)
     }
 
     private static func headers(of request: Request) -> [String: String] {

@@ -1,4 +1,5 @@
 import Foundation
+import NexusCore
 
 enum JSONOutput {
     static func text<T: Encodable>(_ value: T) throws -> String {
@@ -33,4 +34,15 @@ enum Output {
     static func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
+}
+
+/// The folder an agent command works in: `--workspace`, else the current folder.
+/// - Throws: `NexusError(.invalidArgument)` when it is not an existing folder.
+func workspaceFolder(_ path: String?) throws -> URL {
+    let folder = URL(fileURLWithPath: path ?? FileManager.default.currentDirectoryPath).standardizedFileURL
+    var isDirectory: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
+    }
+    return folder
 }

@@ -244,11 +244,7 @@ struct TeachCommand: AsyncParsableCommand {
         let configuration = NexusConfiguration()
         let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
-        let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
-        }
+        let folder = try workspaceFolder(workspace)
         let base = try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default
         let noModel = DeferredBackend(modelName: "teacher") {
             throw NexusError(.invalidArgument, "teaching calls no model")

@@ -26,20 +26,13 @@ struct MCPCommand: AsyncParsableCommand {
         guard profile == nil || policy == nil else {
             throw NexusError(.invalidArgument, "give --profile or --policy, not both")
         }
-        if let profile, !MCPServerName.isValid(profile) {
-            throw NexusError(.invalidArgument, "--profile takes a profile's name (\(MCPServerName.rule)), not '\(profile)'")
-        }
     }
 
     func run() async throws {
         let configuration = NexusConfiguration()
         let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
-        let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-            throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
-        }
+        let folder = try workspaceFolder(workspace)
         let (base, profileName) = try basePolicy(home: configuration.home)
         let runPolicy = policyFlags.overrides.applied(to: base)
         var runAgent: (@Sendable (String) async throws -> MCPAgentRun)?
@@ -57,15 +50,12 @@ struct MCPCommand: AsyncParsableCommand {
         await server.waitUntilCompleted()
     }
 
-    /// The policy before the flags, and the name it goes by.
+    /// The policy before the flags, and the name it goes by. The home's profiles are the server's,
+    /// `policies/admin/` included: the local user administers the home.
     private func basePolicy(home: URL) throws -> (CapabilityPolicy, String) {
         if let policy { return (try PolicyFile.load(path: policy), URL(fileURLWithPath: policy).deletingPathExtension().lastPathComponent) }
         guard let profile else { return (.default, "default") }
-        let folder = home.appendingPathComponent("policies", isDirectory: true)
-        for format in ["toml", "json"] {
-            let file = folder.appendingPathComponent("\(profile).\(format)")
-            if FileManager.default.fileExists(atPath: file.path) { return (try PolicyFile.load(file), profile) }
-        }
-        throw NexusError(.invalidArgument, "there is no policy profile '\(profile)' in \(folder.path); add \(profile).toml there (see docs/policy.md)")
+        let profiles = PolicyProfiles(folder: home.appendingPathComponent("policies", isDirectory: true), includesAdminProfiles: true)
+        return (try profiles.profile(named: profile), profile)
     }
 }

@@ -65,21 +65,16 @@ struct RunCommand: AsyncParsableCommand {
         agent.hope = hope
         let runPolicy = try resume.map { try storedPolicy(of: $0, database: database) }
             ?? policyFlags.overrides.applied(to: try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default)
+        let folder = try resume == nil ? workspaceFolder(workspace) : nil
         // The MCP servers the policy names are started for this run and stopped after it.
         let mcp = try await MCPClientTools.start(home: configuration.home, policy: runPolicy)
         for problem in mcp.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
         let runner = try factory.runner(backend: backend, database: database, agent: agent, extraTools: mcp.tools)
         let events: AsyncThrowingStream<AgentEvent, any Error>
-        if let resume {
-            events = runner.resume(runID: resume)
-        } else {
-            let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                await mcp.stop()
-                throw NexusError(.invalidArgument, "the workspace \(folder.path) is not a folder; create it or pick another")
-            }
+        if let folder {
             events = runner.start(task: task ?? "", workspace: folder, policy: runPolicy)
+        } else {
+            events = runner.resume(runID: resume ?? "")
         }
         let printer = StepPrinter(json: json)
         // Ctrl-C cancels the run; the loop saves its state before it returns.

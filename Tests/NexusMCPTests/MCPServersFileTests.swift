@@ -50,10 +50,8 @@ struct MCPServersFileTests {
 
     @Test("a policy that names a server mcp.json lacks is refused before anything starts")
     func unknownServer() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-mcp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let home = try Self.home(withFile: #"{"mcpServers": {"files": {"command": "true"}}}"#)
         defer { try? FileManager.default.removeItem(at: home) }
-        try #"{"mcpServers": {"files": {"command": "true"}}}"#.write(to: MCPServersFile.url(home: home), atomically: true, encoding: .utf8)
         let error = await #expect(throws: NexusError.self) {
             _ = try await MCPClientTools.start(home: home, policy: CapabilityPolicy(mcpServers: ["ghost"]))
         }
@@ -65,13 +63,19 @@ struct MCPServersFileTests {
 
     @Test("a server that cannot start costs only itself: it is reported, not thrown")
     func serverThatCannotStart() async throws {
-        let home = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-mcp-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        let home = try Self.home(withFile: #"{"mcpServers": {"broken": {"command": "false"}}}"#)
         defer { try? FileManager.default.removeItem(at: home) }
-        try #"{"mcpServers": {"broken": {"command": "false"}}}"#.write(to: MCPServersFile.url(home: home), atomically: true, encoding: .utf8)
         let started = try await MCPClientTools.start(home: home, policy: CapabilityPolicy(mcpServers: ["broken"]), startSeconds: 5)
         #expect(started.tools.isEmpty)
         #expect(started.problems.count == 1 && started.problems[0].contains("'broken'"))
         await started.stop()
+    }
+
+    /// A fresh home holding this `mcp.json`.
+    private static func home(withFile text: String) throws -> URL {
+        let home = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-mcp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+        try text.write(to: MCPServersFile.url(home: home), atomically: true, encoding: .utf8)
+        return home
     }
 }

@@ -12,10 +12,7 @@
 public enum RunAccess {
     /// Whether `caller` may see a run owned by `owner` (a key id; nil for no key).
     public static func mayRead(owner: String?, caller: Caller) -> Bool {
-        switch caller {
-        case .anonymous: owner == nil
-        case .key(let key): key.role >= .admin || (owner != nil && owner == key.id)
-        }
+        scope(of: caller).covers(owner: owner)
     }
 
     /// Whether `caller` may cancel or resume a run owned by `owner`.
@@ -43,4 +40,13 @@ public enum RunScope: Sendable, Hashable {
     case ownedBy(String)
     /// The runs that belong to no key (started outside the server).
     case unowned
+
+    /// Whether a run with this owner is in the scope.
+    public func covers(owner: String?) -> Bool {
+        switch self {
+        case .all: true
+        case .ownedBy(let keyID): owner == keyID
+        case .unowned: owner == nil
+        }
+    }
 }

@@ -27,6 +27,9 @@ public struct NexusError: Error, Sendable, CustomStringConvertible {
         public static let backendError = Code("backend_error")
         public static let cancelled = Code("cancelled")
         public static let ioError = Code("io_error")
+        /// The caller may not do this: its role is too low, or what it asks is wider than it was
+        /// given (HTTP 403 in the server).
+        public static let forbidden = Code("forbidden")
     }
 
     public var code: Code

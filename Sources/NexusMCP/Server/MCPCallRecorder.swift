@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import NexusCore
 import NexusStore
@@ -24,10 +23,8 @@ struct MCPCallRecorder: Sendable {
                             createdAt: started, dispatchReason: "a direct MCP tools/call under the policy profile '\(scope.profileName)'",
                             ownerKeyID: scope.ownerKeyID)
         run.updatedAt = Date()
-        let digest = SHA256.hash(data: Data(result.content.utf8)).map { String(format: "%02x", $0) }.joined()
-        let step = RunStep(runID: run.id, index: 1, tool: tool, arguments: arguments, status: result.status.rawValue,
-                           resultDigest: digest, resultExcerpt: String(result.content.prefix(500)), result: result.content,
-                           durationSeconds: seconds, createdAt: started)
+        let step = RunStep(runID: run.id, index: 1, call: tool, arguments: arguments, result: result, durationSeconds: seconds,
+                           createdAt: started)
         let store = RunStore(database: scope.database)
         try await store.store(run: run, appending: [step])
         try await TraceStore(database: scope.database).recordTrace(runID: run.id)

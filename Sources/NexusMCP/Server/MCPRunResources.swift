@@ -36,13 +36,13 @@ struct MCPRunResources: Sendable {
         if uri.hasPrefix(Self.runPrefix) {
             let id = String(uri.dropFirst(Self.runPrefix.count))
             let store = RunStore(database: scope.database)
-            guard let run = try await store.loadRun(id: id), scope.mayRead(owner: run.ownerKeyID) else { throw unknown(uri) }
+            guard let run = try await store.loadRun(id: id), scope.readScope.covers(owner: run.ownerKeyID) else { throw unknown(uri) }
             let steps = try await store.loadSteps(runID: id)
             return [.text(Self.json(run, steps: steps).jsonText, uri: uri, mimeType: "application/json")]
         }
         if uri.hasPrefix(Self.tracePrefix) {
             let id = String(uri.dropFirst(Self.tracePrefix.count))
-            guard let run = try await RunStore(database: scope.database).loadRun(id: id), scope.mayRead(owner: run.ownerKeyID),
+            guard let run = try await RunStore(database: scope.database).loadRun(id: id), scope.readScope.covers(owner: run.ownerKeyID),
                   let trace = try await TraceStore(database: scope.database).loadTrace(runID: id) else { throw unknown(uri) }
             return [.text((try? JSONValue(encoding: trace))?.jsonText ?? "{}", uri: uri, mimeType: "application/json")]
         }

@@ -38,15 +38,6 @@ public struct MCPServingScope: Sendable {
         self.readScope = readScope
         self.runAgent = runAgent
     }
-
-    /// Whether the session may read a run with this owner.
-    func mayRead(owner: String?) -> Bool {
-        switch readScope {
-        case .all: true
-        case .ownedBy(let keyID): owner == keyID
-        case .unowned: owner == nil
-        }
-    }
 }
 
 /// How an agent run started through MCP ended.

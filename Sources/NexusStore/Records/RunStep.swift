@@ -1,3 +1,4 @@
+import Crypto
 public import Foundation
 public import NexusCore
 
@@ -38,5 +39,17 @@ public struct RunStep: Sendable, Codable, Hashable {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.createdAt = createdAt
+    }
+}
+
+extension RunStep {
+    /// The step of one tool call and its result: the whole result, its start for display, and
+    /// its SHA-256 so traces can compare results without reading them whole.
+    public init(runID: String, index: Int, call tool: String, arguments: JSONValue, result: ToolResult, durationSeconds: Double,
+                createdAt: Date = Date()) {
+        self.init(runID: runID, index: index, tool: tool, arguments: arguments, status: result.status.rawValue,
+                  resultDigest: SHA256.hash(data: Data(result.content.utf8)).map { String(format: "%02x", $0) }.joined(),
+                  resultExcerpt: String(result.content.prefix(500)), result: result.content, durationSeconds: durationSeconds,
+                  createdAt: createdAt)
     }
 }

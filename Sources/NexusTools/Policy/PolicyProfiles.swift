@@ -1,6 +1,5 @@
-import Foundation
-import NexusCore
-import NexusTools
+public import Foundation
+public import NexusCore
 
 /// The named capability policies a run request picks from: `$NEXUS_HOME/policies/NAME.toml` (or
 /// `.json`, the format of `docs/policy.md`), written by whoever administers the server. A request
@@ -11,28 +10,33 @@ import NexusTools
 ///
 /// Profiles in `policies/admin/` are for admin and owner keys only: that is how a server lets
 /// its admins run wider than its operators. An admin key looks there first.
-struct PolicyProfiles: Sendable {
+public struct PolicyProfiles: Sendable {
     /// `$NEXUS_HOME/policies`.
-    let folder: URL
+    public let folder: URL
     /// Whether the caller may use the profiles in `policies/admin/` (an admin or owner key).
-    var includesAdminProfiles = false
+    public var includesAdminProfiles = false
 
     /// The folder of the profiles only admin and owner keys may use.
-    var adminFolder: URL { folder.appendingPathComponent("admin", isDirectory: true) }
+    public var adminFolder: URL { folder.appendingPathComponent("admin", isDirectory: true) }
+
+    public init(folder: URL, includesAdminProfiles: Bool = false) {
+        self.folder = folder
+        self.includesAdminProfiles = includesAdminProfiles
+    }
 
     /// The profile a request gets when it names none.
-    static let defaultName = "default"
+    public static let defaultName = "default"
 
     /// The built-in `default` profile. Memory and self-modification stay off: both change what
     /// every later run of every key sees (recalled memories, the system prompt).
-    static let builtInDefault = CapabilityPolicy(
+    public static let builtInDefault = CapabilityPolicy(
         readablePaths: ["."], writablePaths: ["."], commands: CapabilityPolicy.defaultCommands,
         networkHosts: [], environment: [], databases: [], limits: ResourceLimits(), memoryWrites: false, selfModification: false)
 
     /// The profile called `name`.
     /// - Throws: `NexusError(.invalidArgument)` for a malformed or unknown name (naming the
     ///   profiles there are), `.forbidden` when the profile's file cannot be used as written.
-    func profile(named name: String) throws -> CapabilityPolicy {
+    public func profile(named name: String) throws -> CapabilityPolicy {
         guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
             throw NexusError(.invalidArgument, "'profile' must be the name of a policy profile (letters, digits, '-', '_'), like \"default\"")
         }
@@ -58,7 +62,7 @@ struct PolicyProfiles: Sendable {
     }
 
     /// The names of the profiles there are, `default` included.
-    func names() -> [String] {
+    public func names() -> [String] {
         let files = (includesAdminProfiles ? [adminFolder, folder] : [folder])
             .flatMap { (try? FileManager.default.contentsOfDirectory(atPath: $0.path)) ?? [] }
         let named = files.compactMap { file -> String? in
