@@ -43,6 +43,14 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
         if let recorded = fixture?.calls, !recorded.isEmpty {
             return replay(name, arguments: arguments, recorded: recorded)
         }
+        if let server = MCPServerName.server(ofTool: name) {
+            guard context.policy.allowsMCPServer(server) else {
+                return .failure(LuaHostFailure("\(name) is a tool of the MCP server '\(server)', which the caller's policy does not allow (mcp = [\"\(server)\"] or --allow-mcp \(server))", refused: true))
+            }
+            guard runtime.tools.tool(named: name) != nil else {
+                return .failure(LuaHostFailure("the MCP server '\(server)' has no tool '\(name.dropFirst(server.count + 1))', or it did not start (see the warnings and $NEXUS_HOME/logs/mcp-\(server).log)"))
+            }
+        }
         let call = ToolCall(id: "module-\(manifest.name)-\(callCount)", name: name, arguments: arguments)
         let runtime = runtime, context = context, depth = depth
         let result: ToolResult? = wait { () async -> ToolResult in

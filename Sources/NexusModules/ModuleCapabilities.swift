@@ -83,6 +83,8 @@ public struct ModuleCapabilities: Sendable, Hashable {
         narrowed.environment = policy.environment.filter { env.contains($0) || Self.processBasics.contains($0) }
         // Writes to Nexus itself (memory_store, self_modify) are the caller's to allow, not implied by
         // the module's narrower paths; the module must still list the tool to call it.
+        // An MCP server stays allowed only when the module lists one of its tools (SERVER.TOOL).
+        narrowed.mcpServers = policy.mcpServers?.filter { server in tools.contains { MCPServerName.server(ofTool: $0) == server } }
         narrowed.memoryWrites = policy.allowsMemoryWrites
         narrowed.selfModification = policy.allowsSelfModification
         return narrowed

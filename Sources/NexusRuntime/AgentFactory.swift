@@ -33,9 +33,10 @@ public struct AgentFactory: Sendable {
         ])
     }
 
-    /// Every built-in tool and every installed module (each running its active version).
-    public func tools(database: NexusDatabase) throws -> ToolRegistry {
-        let runtime = try moduleRuntime(database: database)
+    /// Every built-in tool and every installed module (each running its active version), with
+    /// `extraTools` (another MCP server's tools) beside them, reachable from modules too.
+    public func tools(database: NexusDatabase, extraTools: [any Tool] = []) throws -> ToolRegistry {
+        let runtime = try moduleRuntime(database: database, extraTools: extraTools)
         return try runtime.tools.adding(try runtime.installedTools())
     }
 
@@ -44,9 +45,10 @@ public struct AgentFactory: Sendable {
         Ledger(database: database, home: configuration.home)
     }
 
-    /// The module sandbox, with the built-in tools for `nexus.call` and the environment for credentials.
-    public func moduleRuntime(database: NexusDatabase) throws -> ModuleRuntime {
-        ModuleRuntime(database: database, tools: try builtInTools(database: database), environment: configuration.environment,
+    /// The module sandbox, with the built-in tools (and `extraTools`) for `nexus.call` and the
+    /// environment for credentials.
+    public func moduleRuntime(database: NexusDatabase, extraTools: [any Tool] = []) throws -> ModuleRuntime {
+        ModuleRuntime(database: database, tools: try builtInTools(database: database).adding(extraTools), environment: configuration.environment,
                       toolsForHome: { [self] scratchDatabase, scratchHome in try builtInTools(database: scratchDatabase, home: scratchHome) })
     }
 
@@ -60,7 +62,7 @@ public struct AgentFactory: Sendable {
     /// `extraTools` join them (another MCP server's tools, started for the run).
     public func runner(backend: any InferenceBackend, database: NexusDatabase, agent: AgentConfiguration,
                        extraTools: [any Tool] = []) throws -> AgentRunner {
-        AgentRunner(backend: backend, tools: try tools(database: database).adding(extraTools), database: database,
+        AgentRunner(backend: backend, tools: try tools(database: database, extraTools: extraTools), database: database,
                     configuration: try agent.applyingSignedSettings(database: database, home: configuration.home),
                     ledgerHome: configuration.home)
     }

@@ -3,6 +3,7 @@ import Hummingbird
 import NexusAPI
 import NexusAgent
 import NexusCore
+import NexusMCP
 import NexusStore
 import NexusTools
 
@@ -13,7 +14,7 @@ struct AgentRoutes: Sendable {
     let hub: AgentRunHub
     let configuration: ServerConfiguration
     let database: NexusDatabase
-    let makeRunner: @Sendable (any InferenceBackend, AgentConfiguration) throws -> AgentRunner
+    let makeRunner: @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner
 
     func register(on router: Router<NexusRequestContext>) {
         router.post("/v1/agent/runs") { request, context in try await start(request, caller: try key(context)) }
@@ -48,26 +49,36 @@ struct AgentRoutes: Sendable {
         let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
         let policy = try policy(fields, workspace: workspace, caller: caller)
         try createFolder(workspace)
-        let id = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy)
+        let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy)
         guard let record = try await RunStore(database: database).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
         var body = AgentEventJSON.run(record, steps: nil).objectValue ?? [:]
         body["events_url"] = .string("/v1/agent/runs/\(id)/events")
+        if !warnings.isEmpty { body["warnings"] = .array(warnings.map(JSONValue.string)) }
         return Response.json(.object(body), status: .created, headers: [.location: "/v1/agent/runs/\(id)"])
     }
 
-    /// Starts a run within the server's limit on runs at once, its model leased until it ends.
-    /// - Returns: The run's id.
-    func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy) async throws -> String {
+    /// Starts a run within the server's limit on runs at once, its model leased and the MCP
+    /// servers its policy names started until it ends.
+    /// - Returns: The run's id, and a line for each MCP server that could not be used.
+    func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL,
+                policy: CapabilityPolicy) async throws -> (id: String, warnings: [String]) {
         try await hub.takePlace()
         let runner: AgentRunner
+        let mcp: MCPClientTools
         do {
-            let lease = try await service.pool.acquire(model)
+            mcp = try await MCPClientTools.start(home: configuration.home, policy: policy)
             do {
-                runner = try makeRunner(lease.backend, agent)
+                let lease = try await service.pool.acquire(model)
+                do {
+                    runner = try makeRunner(lease.backend, agent, mcp.tools)
+                } catch {
+                    await service.pool.release(model, keepAlive: nil)
+                    throw error
+                }
             } catch {
-                await service.pool.release(model, keepAlive: nil)
+                await mcp.stop()
                 throw error
             }
         } catch {
@@ -75,10 +86,12 @@ struct AgentRoutes: Sendable {
             throw error
         }
         let (pool, hub) = (service.pool, self.hub)
-        return try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) {
+        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) {
+            await mcp.stop()
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
         }
+        return (id, mcp.problems)
     }
 
     /// A run started by ``launch(task:model:agent:workspace:policy:)`` once it has ended.

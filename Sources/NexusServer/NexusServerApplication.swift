@@ -13,8 +13,9 @@ import NIOCore
 public struct ServerDependencies: Sendable {
     /// Loads a model by its store name.
     public var loadModel: ModelPool.Loader
-    /// Makes an agent runner over a backend (tools, database, budgets).
-    public var makeAgentRunner: @Sendable (_ backend: any InferenceBackend, _ agent: AgentConfiguration) throws -> AgentRunner
+    /// Makes an agent runner over a backend (tools, database, budgets), with `extraTools` (the
+    /// MCP servers' tools started for the run) beside the built-in ones.
+    public var makeAgentRunner: @Sendable (_ backend: any InferenceBackend, _ agent: AgentConfiguration, _ extraTools: [any Tool]) throws -> AgentRunner
     public var database: NexusDatabase
     /// Reported by `/api/version`.
     public var version: String
@@ -22,7 +23,7 @@ public struct ServerDependencies: Sendable {
     public var makeTools: @Sendable () throws -> ToolRegistry
 
     public init(loadModel: @escaping ModelPool.Loader,
-                makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration) throws -> AgentRunner,
+                makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner,
                 database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner

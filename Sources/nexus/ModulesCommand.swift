@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NexusCore
+import NexusMCP
 import NexusModules
 import NexusRuntime
 import NexusStore
@@ -288,13 +289,17 @@ struct ModulesCommand: AsyncParsableCommand {
             let folder = URL(fileURLWithPath: workspace ?? FileManager.default.currentDirectoryPath).standardizedFileURL
             let base = try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default
             let context = ToolContext(workspace: folder, policy: policyFlags.overrides.applied(to: base))
-            let runtime = try home.factory.moduleRuntime(database: home.database)
+            // The MCP servers the policy names serve the module's nexus.call("SERVER.TOOL", ...).
+            let mcp = try await MCPClientTools.start(home: home.factory.configuration.home, policy: context.policy)
+            for problem in mcp.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
+            let runtime = try home.factory.moduleRuntime(database: home.database, extraTools: mcp.tools)
             let result: ModuleCallResult
             if module.contains("@") || module.hasPrefix("nexus://") {
                 result = await runtime.run(try home.lifecycle.find(module, preferring: .promoted), input: value, context: context)
             } else {
                 result = await runtime.runInstalled(name: module, input: value, context: context)
             }
+            await mcp.stop()
             if json {
                 var object: JSONObject = ["module": result.moduleID.map(JSONValue.string) ?? .null, "logs": .array(result.logs.map(JSONValue.string)),
                                           "instructions": .number(Double(result.instructions)), "peak_memory": .number(Double(result.peakMemory)),

@@ -14,13 +14,14 @@ struct ModuleTestHome {
     let ledger: Ledger
     let lifecycle: ModuleLifecycle
 
-    init(environment: [String: String] = [:], limits: ModuleLimits = .default) throws {
+    /// - Parameter extraTools: tools beside the built-in ones (as another MCP server's tools are).
+    init(environment: [String: String] = [:], limits: ModuleLimits = .default, extraTools: [any Tool] = []) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-modules-tests-\(UUID().uuidString)", isDirectory: true)
             .resolvingSymlinksInPath()
         workspace = url.appendingPathComponent("workspace", isDirectory: true)
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         database = try NexusDatabase.open(at: url.appendingPathComponent("nexus.db"))
-        runtime = ModuleRuntime(database: database, tools: try Self.tools(database: database, home: url), environment: environment, maxLimits: limits,
+        runtime = ModuleRuntime(database: database, tools: try Self.tools(database: database, home: url).adding(extraTools), environment: environment, maxLimits: limits,
                                 toolsForHome: { database, home in try Self.tools(database: database, home: home) })
         ledger = Ledger(database: database, home: url)
         lifecycle = ModuleLifecycle(runtime: runtime, ledger: ledger)

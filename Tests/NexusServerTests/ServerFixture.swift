@@ -59,8 +59,8 @@ struct ServerFixture {
                 if let script = scripts[name] { return script }
                 return LocalBackend(modelName: name, engine: try await SharedSmolLM2.engine())
             },
-            makeAgentRunner: { backend, agent in
-                AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool()]),
+            makeAgentRunner: { backend, agent, extraTools in
+                AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool()] + extraTools),
                             database: database, configuration: agent)
             },
             database: database, version: "0.12.0")

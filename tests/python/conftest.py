@@ -58,13 +58,13 @@ class Server:
             return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
-def _register_models(home: pathlib.Path, names: list[str]) -> None:
+def register_models(home: pathlib.Path, names: list[str]) -> None:
     """Copies the manifests of the cached models named (they point at the files by absolute path)."""
     source = MODELS_HOME / "models" / "manifests"
     target = home / "models" / "manifests"
@@ -84,8 +84,8 @@ def start_server(name: str, models: list[str], environment: dict[str, str] | Non
     if not NEXUS_BIN.is_file():
         pytest.exit(f"{NEXUS_BIN} is missing; run make build first", returncode=2)
     home = pathlib.Path(tempfile.mkdtemp(prefix=f"nexus-{name}-"))
-    _register_models(home, models)
-    port = _free_port()
+    register_models(home, models)
+    port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "LD_LIBRARY_PATH"}
     # One inference thread: on a busy 2-core machine, two spinning threads can slow decoding tenfold.
     threads = os.environ.get("NEXUS_TEST_THREADS", "1")

@@ -2,9 +2,11 @@
 
 - As a server: `nexus mcp` over stdio and `/mcp` of `nexus serve` over Streamable HTTP are
   initialized, listed, called and refused (no key, a web page's Origin, another key's session).
-- As a client: `nexus run` uses the tools of tests/python/mcp_fixture_server.py (a FastMCP-style
-  server started from `$NEXUS_HOME/mcp.json`) under its policy, with a scripted model, and a
-  server that crashes or hangs costs only its own call.
+- As a client: `nexus run` uses the tools of tests/python/mcp_fixture_server.py (the SDK's
+  MCPServer, FastMCP before mcp 2, started from `$NEXUS_HOME/mcp.json` over stdio, or run by the
+  test over Streamable HTTP behind a bearer token) under its policy, with a scripted model and
+  with the real default tool model; a server that crashes or hangs costs only its own call; a
+  module reaches the server's tools through `nexus.call` when the caller's policy allows it.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import asyncio
 import json
 import os
 import pathlib
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import httpx2
 import pytest
@@ -24,7 +28,7 @@ from mcp.client.stdio import stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
-from conftest import NEXUS_BIN, SMALL, start_server, stop_server
+from conftest import NEXUS_BIN, SMALL, TOOLS, free_port, register_models, start_server, stop_server
 
 FIXTURE = pathlib.Path(__file__).with_name("mcp_fixture_server.py")
 
@@ -115,7 +119,7 @@ def test_stdio_agent_run_with_a_scripted_model(home, tmp_path):
 
 @pytest.fixture(scope="module")
 def served():
-    server = start_server("mcp", [SMALL])
+    server = start_server("mcp", [SMALL, TOOLS])
     keys = {}
     for role in ["operator", "viewer"]:
         created = subprocess.run([str(NEXUS_BIN), "keys", "create", "--role", role, "--json"], env=nexus_env(server.home),
@@ -199,10 +203,10 @@ def write_config(home: pathlib.Path) -> None:
     }}))
 
 
-def nexus_run(home, workspace, script_path, *flags, task="add the numbers"):
+def nexus_run(home, workspace, script_path, *flags, task="add the numbers", env=None):
     return subprocess.run([str(NEXUS_BIN), "run", "--model", f"script:{script_path}", "--offer", "all", "--no-hope",
                            "--workspace", str(workspace), *flags, task],
-                          env=nexus_env(home), capture_output=True, text=True, timeout=120)
+                          env={**nexus_env(home), **(env or {})}, capture_output=True, text=True, timeout=120)
 
 
 def script(tmp_path, *responses) -> pathlib.Path:
@@ -245,3 +249,120 @@ def test_a_crashing_or_hanging_server_costs_only_its_call(home, tmp_path):
     assert "stopped during crash" in done.stdout
     assert "did not answer hang within 2 s" in done.stdout
     assert "STILL HERE" in done.stdout
+
+
+@pytest.fixture()
+def http_fixture(tmp_path):
+    """The fixture server over Streamable HTTP on a free port, wanting the bearer token "s3cret"."""
+    port = free_port()
+    log = open(tmp_path / "fixture-http.log", "wb")
+    process = subprocess.Popen([sys.executable, str(FIXTURE), "--http", str(port), "--token", "s3cret"],
+                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            assert process.poll() is None, (tmp_path / "fixture-http.log").read_text()
+            time.sleep(0.2)
+    yield f"http://127.0.0.1:{port}/mcp"
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
+def test_run_uses_a_server_over_http_with_a_bearer_token(home, tmp_path, http_fixture):
+    home, workspace = home
+    (home / "mcp.json").write_text(json.dumps({"mcpServers": {
+        "remote": {"url": http_fixture, "headers": {"Authorization": "Bearer ${FIXTURE_TOKEN}"}}}}))
+    steps = script(tmp_path, call("remote.add", {"a": 40, "b": 2}), call("remote.shout", {"text": "over http"}), "The sum is 42.")
+    done = nexus_run(home, workspace, steps, "--allow-mcp", "remote", env={"FIXTURE_TOKEN": "s3cret"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    # Both replies arrive as event streams (the SDK server's default), read message by message.
+    assert "ok" in done.stdout and "42" in done.stdout and "OVER HTTP" in done.stdout
+    # A wrong credential is one clear line, and the run goes on without the server's tools.
+    refused = nexus_run(home, workspace, script(tmp_path, "done", "done", "done"), "--allow-mcp", "remote", env={"FIXTURE_TOKEN": "wrong"})
+    assert refused.returncode == 0, refused.stdout + refused.stderr
+    assert "'remote' refused to start a session" in refused.stderr and "mcp.json" in refused.stderr
+
+
+MODULE_MANIFEST = {
+    "name": "loud_echo", "version": "1.0.0", "description": "Echoes the text, upper-cased by the fixture MCP server.",
+    "input": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
+    "output": {"type": "object", "properties": {"loud": {"type": "string"}}, "required": ["loud"]},
+    "capabilities": {"tools": ["fixture.shout"]},
+    "tests": [{"name": "shouts", "input": {"text": "a"}, "tools": {"fixture.shout": {"status": "ok", "content": "A"}},
+               "expect": {"loud": "A"}}],
+}
+
+
+def test_a_module_calls_an_mcp_tool_under_the_callers_policy(home, tmp_path):
+    home, workspace = home
+    write_config(home)
+    folder = tmp_path / "loud_echo"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(json.dumps(MODULE_MANIFEST))
+    (folder / "module.lua").write_text('return { run = function(input) return { loud = nexus.call("fixture.shout", { text = input.text }) } end }\n')
+
+    def nexus(*arguments):
+        return subprocess.run([str(NEXUS_BIN), *arguments], env=nexus_env(home), cwd=workspace,
+                              capture_output=True, text=True, timeout=120)
+
+    for step in (["modules", "new", str(folder)], ["modules", "validate", "loud_echo"], ["modules", "promote", "loud_echo"],
+                 ["modules", "install", "loud_echo"]):
+        done = nexus(*step)
+        assert done.returncode == 0, f"{step}: {done.stdout}{done.stderr}"
+    allowed = nexus("modules", "run", "loud_echo", "--input", '{"text": "hi there"}', "--allow-mcp", "fixture")
+    assert allowed.returncode == 0, allowed.stdout + allowed.stderr
+    assert json.loads(allowed.stdout) == {"loud": "HI THERE"}
+    refused = nexus("modules", "run", "loud_echo", "--input", '{"text": "hi there"}')
+    assert refused.returncode != 0 and "does not allow" in refused.stderr and "--allow-mcp fixture" in refused.stderr
+    # The agent calls the module as a tool; the module's nexus.call reaches the server the run allows.
+    done = nexus_run(home, workspace, script(tmp_path, call("loud_echo", {"text": "via the agent"}), "Done."), "--allow-mcp", "fixture")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "VIA THE AGENT" in done.stdout
+
+
+def test_run_with_the_real_tool_model_uses_an_mcp_tool(home):
+    """End to end with the default tool model (greedy): it picks the server's tool, and its answer
+    carries the tool's result."""
+    home, workspace = home
+    write_config(home)
+    register_models(home, [TOOLS])
+    done = subprocess.run([str(NEXUS_BIN), "run", "--model", TOOLS, "--no-hope", "--workspace", str(workspace),
+                           "--allow-mcp", "fixture",
+                           "Use the fixture.shout tool to upper-case the text 'quiet words', and tell me what it returned."],
+                          env=nexus_env(home), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert '→ fixture.shout {"text":"quiet words"}' in done.stdout, done.stdout
+    assert "ok" in done.stdout and "completed:" in done.stdout
+    answer = done.stdout.split("completed:", 1)[1].splitlines()[0]
+    assert "QUIET WORDS" in answer, done.stdout
+
+
+def test_served_run_uses_the_mcp_servers_its_profile_names(served):
+    """`nexus serve`: a run whose server profile names an MCP server gets its tools (here with the
+    real tool model); a request may not add a server its profile lacks."""
+    server, keys = served
+    (server.home / "mcp.json").write_text(json.dumps({"mcpServers": {"fixture": {"command": sys.executable, "args": [str(FIXTURE)]}}}))
+    (server.home / "policies").mkdir(exist_ok=True)
+    (server.home / "policies" / "shouting.toml").write_text('read = ["."]\nwrite = ["."]\nmcp = ["fixture"]\n')
+    operator = {"Authorization": f"Bearer {keys['operator']}"}
+    task = "Use the fixture.shout tool to upper-case the text 'served words', and tell me what it returned."
+    wider = httpx2.post(server.url + "/v1/agent/runs", json={"task": task, "model": TOOLS, "policy": {"mcp": ["fixture"]}},
+                        headers=operator, timeout=60)
+    assert wider.status_code == 403, wider.text
+    started = httpx2.post(server.url + "/v1/agent/runs", json={"task": task, "model": TOOLS, "profile": "shouting"},
+                          headers=operator, timeout=60)
+    assert started.status_code == 201, started.text
+    run_id = started.json()["id"]
+    deadline = time.monotonic() + 240
+    while True:
+        record = httpx2.get(server.url + f"/v1/agent/runs/{run_id}", headers=operator, timeout=30).json()
+        if record["status"] != "running" or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert record["status"] == "completed", record
+    calls = [step for step in record["steps"] if step.get("tool") == "fixture.shout"]
+    assert calls and calls[0]["status"] == "ok" and "SERVED WORDS" in calls[0]["result_excerpt"], record["steps"]

@@ -10,4 +10,11 @@ public enum MCPServerName {
                 || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
         }
     }
+
+    /// The server of a tool name `SERVER.TOOL`, when it names one.
+    public static func server(ofTool tool: String) -> String? {
+        guard let dot = tool.firstIndex(of: "."), dot != tool.index(before: tool.endIndex) else { return nil }
+        let server = String(tool[..<dot])
+        return isValid(server) ? server : nil
+    }
 }

@@ -50,24 +50,27 @@ actor MCPConnection {
             return .error("the MCP server '\(entry.name)' cannot be reached: \(error)")
         }
         let mcpArguments = arguments.mcpValue.objectValue
-        let outcome = try? await Deadline.run(seconds: seconds, while: { [weak self] in await self?.isAlive ?? false }) {
-            try await client.callTool(name: tool, arguments: mcpArguments)
+        let outcome: Deadline.Outcome<(content: [MCP.Tool.Content], isError: Bool?)>
+        do {
+            outcome = try await Deadline.run(seconds: seconds, while: { [weak self] in await self?.isAlive ?? false }) {
+                try await client.callTool(name: tool, arguments: mcpArguments)
+            }
+        } catch {
+            let note = exitNote
+            if !isAlive { stop() }
+            return .error("the MCP server '\(entry.name)' failed on \(tool): \(Self.describe(error))\(note)")
         }
         switch outcome {
-        case .value(let result)?:
+        case .value(let result):
             let text = Self.text(of: result.content)
             return result.isError == true ? .error(text.isEmpty ? "\(entry.name).\(tool) failed" : text) : .ok(text)
-        case .late?:
+        case .late:
             stop()
             return .error("the MCP server '\(entry.name)' did not answer \(tool) within \(Int(seconds)) s (the policy's wall_seconds); it was stopped and starts again on the next call")
-        case .ended?:
+        case .ended:
             let note = exitNote
             stop()
             return .error("the MCP server '\(entry.name)' stopped during \(tool)\(note); it starts again on the next call")
-        case nil:
-            let note = exitNote
-            if !isAlive { stop() }
-            return .error("the MCP server '\(entry.name)' failed on \(tool)\(note)")
         }
     }
 
@@ -101,22 +104,35 @@ actor MCPConnection {
         case .stdio(let command, let arguments, let environment, let folder):
             transport = try start(command: command, arguments: arguments, environment: environment, folder: folder)
         case .http(let url, let headers):
-            transport = HTTPClientTransport(endpoint: url, streaming: false, requestModifier: { request in
-                var request = request
-                for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-                return request
-            })
+            transport = SSEReplyTransport(endpoint: url, headers: headers)
         }
         self.client = client
-        let connecting = try? await Deadline.run(seconds: seconds, while: { [weak self] in await self?.processRunning ?? false }) {
-            _ = try await client.connect(transport: transport)
-        }
-        guard case .value? = connecting else {
-            let note = exitNote
+        let connecting: Deadline.Outcome<Void>
+        do {
+            connecting = try await Deadline.run(seconds: seconds, while: { [weak self] in await self?.processRunning ?? false }) {
+                _ = try await client.connect(transport: transport)
+            }
+        } catch {
+            // Writing to a server that has exited fails too (EPIPE), maybe before its exit is
+            // noticed: that is an exit.
+            for _ in 0..<10 where processRunning && process != nil { try? await Task.sleep(for: .milliseconds(50)) }
+            guard processRunning else { try failed(.ended, within: seconds) }
             stop()
+            let hint = if case .http = entry.endpoint { " (check its url and headers in mcp.json)" } else { "" }
+            throw NexusError(.backendUnavailable, "the MCP server '\(entry.name)' refused to start a session: \(Self.describe(error))\(hint)")
+        }
+        guard case .value = connecting else { try failed(connecting, within: seconds) }
+        return client
+    }
+
+    /// Stops a server that did not start and says why.
+    private func failed(_ outcome: Deadline.Outcome<Void>, within seconds: Double) throws -> Never {
+        let note = exitNote
+        stop()
+        if case .late = outcome {
             throw NexusError(.backendUnavailable, "the MCP server '\(entry.name)' did not start within \(Int(seconds)) s\(note)")
         }
-        return client
+        throw NexusError(.backendUnavailable, "the MCP server '\(entry.name)' exited before it answered\(note)")
     }
 
     private var processRunning: Bool { process.map(\.isRunning) ?? true }
@@ -144,8 +160,14 @@ actor MCPConnection {
             throw NexusError(.backendUnavailable, "cannot start the MCP server '\(entry.name)' (\(command)): \(error.localizedDescription)")
         }
         self.process = process
-        return StdioTransport(input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
+        return PipeSafeStdioTransport(input: FileDescriptor(rawValue: output.fileHandleForReading.fileDescriptor),
                               output: FileDescriptor(rawValue: input.fileHandleForWriting.fileDescriptor))
+    }
+
+    /// An SDK or transport error in one line.
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? MCPError { return error.errorDescription ?? "\(error)" }
+        return error.localizedDescription
     }
 
     /// A result's content as text: text as it is, anything else named by its kind.

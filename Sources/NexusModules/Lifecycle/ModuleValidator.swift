@@ -50,7 +50,10 @@ struct ModuleValidator {
         let known = Set(runtime.tools.names)
         let modules = Set((try? runtime.modules.all().map(\.name)) ?? [])
         for tool in manifest.capabilities.tools where !known.contains(tool) && !modules.contains(tool) {
-            report.add("manifest", "capabilities.tools", passed: false, "'\(tool)' is neither a built-in tool nor a module",
+            // SERVER.TOOL is another MCP server's tool: it runs only when the caller's policy
+            // allows that server and it is started, so validation cannot call it.
+            if MCPServerName.server(ofTool: tool) != nil { continue }
+            report.add("manifest", "capabilities.tools", passed: false, "'\(tool)' is neither a built-in tool, a module nor an MCP server's tool (SERVER.TOOL)",
                        hint: "built-in tools: \(runtime.tools.names.joined(separator: ", "))")
         }
         do {
