@@ -9,7 +9,8 @@ import NexusMCP
 import NexusStore
 import NexusTools
 
-/// `/mcp`: Nexus as an MCP server over Streamable HTTP (protocol 2025-11-25, with sessions).
+/// `/mcp`: Nexus as an MCP server over Streamable HTTP: protocol 2025-11-25 with sessions, and
+/// single requests of the 2026-07-28 stateless form (``MCPStatelessRequest``).
 ///
 /// A request needs an API key that may execute tools (the route table says so before this runs),
 /// and a browser's `Origin`, when sent, must be this server's own: a page cannot drive tools even
@@ -54,12 +55,18 @@ struct MCPRoutes: Sendable {
             if request.method == .delete { await sessions.remove(sessionID) }
             return Self.response(response)
         }
-        return try await open(mcpRequest, request: request, key: key)
+        let profile = request.headers[.init("X-Nexus-Profile")!] ?? request.uri.queryParameters.get("profile")
+        if let version = MCPStatelessRequest.requestedVersion(mcpRequest) {
+            return Self.response(try await MCPStatelessRequest.answer(mcpRequest, version: version, scope: { try await scope(for: key, profile: profile) },
+                                                                      serverVersion: self.version))
+        }
+        return try await open(mcpRequest, profile: profile, key: key)
     }
 
-    /// A request without a session: an `initialize` opens one; anything else is refused by the transport.
-    private func open(_ mcpRequest: MCP.HTTPRequest, request: Request, key: KeyRecord) async throws -> Response {
-        let scope = try await scope(for: key, profile: request.headers[.init("X-Nexus-Profile")!] ?? request.uri.queryParameters.get("profile"))
+    /// A request without a session and of no stateless version: an `initialize` opens a session;
+    /// anything else is refused by the transport.
+    private func open(_ mcpRequest: MCP.HTTPRequest, profile: String?, key: KeyRecord) async throws -> Response {
+        let scope = try await scope(for: key, profile: profile)
         let transport = StatefulHTTPServerTransport(validationPipeline: StandardValidationPipeline(validators: [
             AcceptHeaderValidator(mode: .sseRequired), ContentTypeValidator(), ProtocolVersionValidator(), SessionValidator(),
         ]))

@@ -366,3 +366,77 @@ def test_served_run_uses_the_mcp_servers_its_profile_names(served):
     assert record["status"] == "completed", record
     calls = [step for step in record["steps"] if step.get("tool") == "fixture.shout"]
     assert calls and calls[0]["status"] == "ok" and "SERVED WORDS" in calls[0]["result_excerpt"], record["steps"]
+
+
+def test_http_server_answers_the_stateless_form(served):
+    """2026-07-28: no initialize and no session; each request names its version in `_meta`."""
+    server, keys = served
+    meta = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "1"}, "io.modelcontextprotocol/clientCapabilities": {}}
+    operator = {**MCP_HEADERS, "Authorization": f"Bearer {keys['operator']}"}
+
+    def post(method, params=None, headers=operator):
+        return httpx2.post(server.url + "/mcp", json={"jsonrpc": "2.0", "id": 7, "method": method, "params": {**(params or {}), "_meta": meta}},
+                           headers=headers, timeout=60)
+
+    discovered = post("server/discover")
+    assert discovered.status_code == 200 and "2026-07-28" in discovered.json()["result"]["supportedVersions"]
+    listed = post("tools/list")
+    assert listed.status_code == 200 and "mcp-session-id" not in listed.headers
+    assert "filesystem_write" in [tool["name"] for tool in listed.json()["result"]["tools"]]
+    called = post("tools/call", {"name": "filesystem_write", "arguments": {"path": "stateless.txt", "content": "no session"}})
+    result = called.json()["result"]
+    assert not result["isError"] and result["resultType"] == "complete" and result["_meta"]["nexus/run_id"].startswith("run_")
+    assert list((server.home / "workspaces").glob("*/mcp/stateless.txt"))
+    # The same rules as a session: a key, one that may run tools, and a version this server speaks.
+    assert post("tools/list", headers=MCP_HEADERS).status_code == 401
+    assert post("tools/list", headers={**MCP_HEADERS, "Authorization": f"Bearer {keys['viewer']}"}).status_code == 403
+    meta["io.modelcontextprotocol/protocolVersion"] = "2030-01-01"
+    unsupported = post("tools/list")
+    assert unsupported.status_code == 400 and "2026-07-28" in unsupported.text
+
+
+def test_stdio_server_answers_the_stateless_form(home):
+    """Over stdio a 2026-07-28 client asks `server/discover` first, then calls without `initialize`."""
+    home, workspace = home
+    meta = {"_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28"}}
+    lines = [{"jsonrpc": "2.0", "id": 1, "method": "server/discover", "params": meta},
+             {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "filesystem_read", "arguments": {"path": "notes.txt"}, **meta}}]
+    server = subprocess.Popen([str(NEXUS_BIN), "mcp", "--no-agent", "--workspace", str(workspace)], env=nexus_env(home),
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    replies = {}
+    try:
+        for line in lines:
+            server.stdin.write(json.dumps(line) + "\n")
+            server.stdin.flush()
+            reply = json.loads(server.stdout.readline())
+            replies[reply["id"]] = reply
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+    assert "2026-07-28" in replies[1]["result"]["supportedVersions"], replies
+    assert "alpha" in replies[2]["result"]["content"][0]["text"] and not replies[2]["result"]["isError"]
+
+
+def test_a_crystallized_trace_calls_the_mcp_tool_it_used(home, tmp_path):
+    """HOPE compiles a run that used SERVER.TOOL into a module whose nexus.call reaches that server,
+    only for runs whose policy allows it."""
+    home, workspace = home
+    write_config(home)
+    learned = subprocess.run([str(NEXUS_BIN), "run", "--model", f"script:{script(tmp_path, call('fixture.shout', {'text': 'hello'}), 'It returned HELLO.')}",
+                              "--offer", "all", "--workspace", str(workspace), "--allow-mcp", "fixture",
+                              "Shout the word 'hello' with the fixture server."], env=nexus_env(home), capture_output=True, text=True, timeout=120)
+    assert learned.returncode == 0, learned.stdout + learned.stderr
+    run_id = learned.stdout.split()[1].rstrip(":")
+    crystallized = subprocess.run([str(NEXUS_BIN), "crystallize", run_id, "--no-model"], env=nexus_env(home),
+                                  capture_output=True, text=True, timeout=120)
+    assert "installed" in crystallized.stdout, crystallized.stdout + crystallized.stderr
+    silent = script(tmp_path, "It returned something.", "It returned something.")
+    replayed = subprocess.run([str(NEXUS_BIN), "run", "--model", f"script:{silent}", "--offer", "all", "--workspace", str(workspace),
+                               "--allow-mcp", "fixture", "Shout the word 'world' with the fixture server."],
+                              env=nexus_env(home), capture_output=True, text=True, timeout=120)
+    assert "mode CRYSTALLIZED" in replayed.stdout and "completed: It returned WORLD." in replayed.stdout, replayed.stdout
+    # Without the server in its policy the module is refused, and the model takes over.
+    refused = subprocess.run([str(NEXUS_BIN), "run", "--model", f"script:{silent}", "--offer", "all", "--workspace", str(workspace),
+                              "Shout the word 'again' with the fixture server."], env=nexus_env(home), capture_output=True, text=True, timeout=120)
+    assert "does not allow" in refused.stdout and "mode LEARNER" in refused.stdout, refused.stdout

@@ -8,12 +8,15 @@ public enum NexusMCPServer {
     ///   - scope: What the session may reach.
     ///   - version: Nexus's version, as the server reports it.
     public static func make(scope: MCPServingScope, version: String) async -> Server {
-        let server = Server(
-            name: "nexus", version: version, title: "Nexus",
-            instructions: "Nexus's tools run under the policy profile '\(scope.profileName)'; calls outside it come back refused. agent_run hands a whole task to Nexus's agent. Runs and traces are resources (nexus://runs/ID, nexus://traces/ID).",
-            capabilities: .init(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false)))
+        let instructions = "Nexus's tools run under the policy profile '\(scope.profileName)'; calls outside it come back refused. agent_run hands a whole task to Nexus's agent. Runs and traces are resources (nexus://runs/ID, nexus://traces/ID)."
+        let capabilities = Server.Capabilities(resources: .init(subscribe: false, listChanged: false), tools: .init(listChanged: false))
+        let server = Server(name: "nexus", version: version, title: "Nexus", instructions: instructions, capabilities: capabilities)
         let tools = MCPToolCatalog(scope: scope)
         let resources = MCPRunResources(scope: scope)
+        await server.withMethodHandler(ServerDiscover.self) { _ in
+            .init(supportedVersions: ServerDiscover.supportedVersions, capabilities: capabilities,
+                  serverInfo: .init(name: "nexus", version: version, title: "Nexus"), instructions: instructions)
+        }
         await server.withMethodHandler(ListTools.self) { _ in .init(tools: tools.list()) }
         await server.withMethodHandler(CallTool.self) { parameters in try await tools.call(parameters) }
         await server.withMethodHandler(ListResources.self) { _ in .init(resources: try await resources.list()) }
