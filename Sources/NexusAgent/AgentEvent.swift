@@ -1,4 +1,5 @@
 public import NexusCore
+public import NexusStore
 
 /// What a run reports as it goes; the CLI shows these live and the server streams them.
 public enum AgentEvent: Sendable {
@@ -25,18 +26,17 @@ public struct RunSummary: Sendable, Hashable, Codable {
     }
 
     public var id: String
-    /// `completed`, `failed`, `cancelled` or `budget_exhausted`.
-    public var status: String
-    /// `success`, `failure` or `unknown`, and who judged it.
-    public var outcome: String
-    public var outcomeSource: String
+    public var status: RunStatus
+    /// How the result was judged, and who judged it.
+    public var outcome: RunOutcome
+    public var outcomeSource: OutcomeSource
     public var answer: String
     public var steps: [Step]
     public var promptTokens: Int
     public var completionTokens: Int
     public var seconds: Double
     /// HOPE's mode for the run, the match confidence behind it, and why.
-    public var mode: String
+    public var mode: HopeMode
     public var confidence: Double
     public var reason: String
     /// Model tokens in and out (the same as `promptTokens` and `completionTokens`).
@@ -47,8 +47,8 @@ public struct RunSummary: Sendable, Hashable, Codable {
         public var out: Int
     }
 
-    public init(id: String, status: String, outcome: String, outcomeSource: String, answer: String, steps: [Step], promptTokens: Int,
-                completionTokens: Int, seconds: Double, mode: String, confidence: Double, reason: String) {
+    public init(id: String, status: RunStatus, outcome: RunOutcome, outcomeSource: OutcomeSource, answer: String, steps: [Step], promptTokens: Int,
+                completionTokens: Int, seconds: Double, mode: HopeMode, confidence: Double, reason: String) {
         self.id = id
         self.status = status
         self.outcome = outcome

@@ -91,7 +91,7 @@ extension AgentRunner {
         }
         // The model takes over from what was done; the run counts as a failed use of the trace or module.
         state.oldTaskValues = dispatch.oldTaskValues
-        record.mode = HopeMode.learner.rawValue
+        record.mode = HopeMode.learner
         record.dispatchReason += "; then \(failure), so the model took over"
         state.elapsedSeconds += (ContinuousClock.now - started).inSeconds
         try persist(&record, state: state, steps: [])

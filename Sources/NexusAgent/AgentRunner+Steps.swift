@@ -82,24 +82,24 @@ extension AgentRunner {
 
     /// Ends a run: saves its record, records its trace (what HOPE learns from), reports the summary.
     func finish(_ record: inout RunRecord, state: RunState, end: RunEnd, emit: @Sendable (AgentEvent) -> Void) throws {
-        record.status = end.status.rawValue
+        record.status = end.status
         record.answer = end.answer
-        record.outcome = end.outcome.rawValue
-        record.outcomeSource = end.source.rawValue
+        record.outcome = end.outcome
+        record.outcomeSource = end.source
         // Only a completed run is judged and may keep post-conditions: others need not read their steps.
         let steps = end.status == .completed ? try RunStore(database: database).steps(runID: record.id) : []
         // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
         if end.status == .completed, end.outcome == .success,
            let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, steps: steps, state: state) {
-            record.outcome = overruled.outcome.rawValue
-            record.outcomeSource = OutcomeSource.check.rawValue
+            record.outcome = overruled.outcome
+            record.outcomeSource = OutcomeSource.check
             record.dispatchReason += (record.dispatchReason.isEmpty ? "" : "; ") + "not judged a success: \(overruled.reason)"
         }
         record.state = try JSONValue(encoding: state)
         record.updatedAt = Date()
         try RunStore(database: database).save(run: record, appending: [])
         try TraceStore(database: database).record(runID: record.id)
-        if record.outcome == RunOutcome.success.rawValue { try keepPostConditions(of: record, steps: steps) }
+        if record.outcome == RunOutcome.success { try keepPostConditions(of: record, steps: steps) }
         emit(.finished(try summary(of: record, seconds: state.elapsedSeconds)))
     }
 }

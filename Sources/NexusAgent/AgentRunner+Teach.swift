@@ -23,7 +23,7 @@ extension AgentRunner {
             }
             var state = RunState(messages: [.system(SystemPrompt.base), .user(trimmed)])
             var record = RunRecord(task: trimmed, model: "teacher", workspace: workspace.path, policy: try JSONValue(encoding: policy),
-                                   state: try JSONValue(encoding: state), mode: HopeMode.taught.rawValue, confidence: 1,
+                                   state: try JSONValue(encoding: state), mode: HopeMode.taught, confidence: 1,
                                    dispatchReason: "taught by a person with `nexus teach`")
             try RunStore(database: database).create(record)
             emit(.started(runID: record.id, task: trimmed, resumed: false))

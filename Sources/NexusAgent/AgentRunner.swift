@@ -46,7 +46,7 @@ public struct AgentRunner: Sendable {
             state.offeredTools = chooseTools(for: request, intent: TaskIntent(trimmed), under: policy)
             var record = RunRecord(
                 task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
-                state: try JSONValue(encoding: state), mode: dispatch.mode.rawValue, confidence: dispatch.confidence,
+                state: try JSONValue(encoding: state), mode: dispatch.mode, confidence: dispatch.confidence,
                 followedRunID: dispatch.trace?.runID, module: dispatch.module, dispatchReason: dispatch.reason,
                 ownerKeyID: configuration.ownerKeyID)
             try RunStore(database: database).create(record)
@@ -160,7 +160,7 @@ public struct AgentRunner: Sendable {
             return RunSummary.Step(tool: tool, arguments: step.arguments ?? [:], status: step.status)
         }
         return RunSummary(
-            id: record.id, status: record.status, outcome: record.outcome ?? "unknown", outcomeSource: record.outcomeSource ?? "none",
+            id: record.id, status: record.status, outcome: record.outcome ?? .unknown, outcomeSource: record.outcomeSource ?? OutcomeSource.none,
             answer: record.answer ?? "", steps: steps, promptTokens: record.promptTokens, completionTokens: record.completionTokens,
             seconds: seconds, mode: record.mode, confidence: record.confidence, reason: record.dispatchReason)
     }

@@ -1,4 +1,5 @@
 import NexusCore
+import NexusStore
 
 /// What the loop needs to continue a run: saved after every step in the run's record. A state
 /// saved by an older version lacks the newer fields; they decode to their defaults.
@@ -69,7 +70,7 @@ struct RunState: Codable, Sendable {
     }
 
     /// Runs in these states stopped before they finished and can be resumed.
-    static let resumableStatuses: Set<String> = ["running", "cancelled"]
+    static let resumableStatuses: Set<RunStatus> = [.running, .cancelled]
 }
 
 /// What a run guided by a trace of another task must not reuse (see `ReplayCheck`).

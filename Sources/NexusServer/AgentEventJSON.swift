@@ -60,11 +60,11 @@ enum AgentEventJSON {
 
     static func summaryJSON(_ summary: RunSummary) -> JSONValue {
         [
-            "id": .string(summary.id), "status": .string(summary.status), "outcome": .string(summary.outcome),
-            "outcome_source": .string(summary.outcomeSource), "answer": .string(summary.answer),
+            "id": .string(summary.id), "status": .string(summary.status.rawValue), "outcome": .string(summary.outcome.rawValue),
+            "outcome_source": .string(summary.outcomeSource.rawValue), "answer": .string(summary.answer),
             "steps": .array(summary.steps.map { ["tool": .string($0.tool), "arguments": $0.arguments, "status": .string($0.status)] }),
             "prompt_tokens": .number(Double(summary.promptTokens)), "completion_tokens": .number(Double(summary.completionTokens)),
-            "seconds": .number(summary.seconds), "mode": .string(summary.mode), "confidence": .number(summary.confidence),
+            "seconds": .number(summary.seconds), "mode": .string(summary.mode.rawValue), "confidence": .number(summary.confidence),
         ]
     }
 
@@ -72,13 +72,13 @@ enum AgentEventJSON {
     static func run(_ record: RunRecord, steps: [RunStep]?) -> JSONValue {
         var body: JSONObject = [
             "id": .string(record.id), "object": "agent.run", "task": .string(record.task), "model": .string(record.model),
-            "status": .string(record.status), "outcome": record.outcome.map(JSONValue.string) ?? .null,
-            "outcome_source": record.outcomeSource.map(JSONValue.string) ?? .null,
+            "status": .string(record.status.rawValue), "outcome": record.outcome.map { .string($0.rawValue) } ?? .null,
+            "outcome_source": record.outcomeSource.map { .string($0.rawValue) } ?? .null,
             "answer": record.answer.map(JSONValue.string) ?? .null,
             "workspace": .string(record.workspace),
             "created_at": .string(WireTime.rfc3339(record.createdAt)), "updated_at": .string(WireTime.rfc3339(record.updatedAt)),
             "prompt_tokens": .number(Double(record.promptTokens)), "completion_tokens": .number(Double(record.completionTokens)),
-            "mode": .string(record.mode), "confidence": .number(record.confidence), "dispatch_reason": .string(record.dispatchReason),
+            "mode": .string(record.mode.rawValue), "confidence": .number(record.confidence), "dispatch_reason": .string(record.dispatchReason),
             "error": record.failure.map(JSONValue.string) ?? .null,
         ]
         if let steps {
@@ -99,7 +99,7 @@ enum AgentEventJSON {
     static func replay(_ record: RunRecord, steps: [RunStep]) -> [RecordedEvent] {
         var events: [(String, JSONValue)] = [
             ("started", ["run_id": .string(record.id), "task": .string(record.task), "resumed": false]),
-            ("dispatched", ["mode": .string(record.mode), "confidence": .number(record.confidence), "reason": .string(record.dispatchReason)]),
+            ("dispatched", ["mode": .string(record.mode.rawValue), "confidence": .number(record.confidence), "reason": .string(record.dispatchReason)]),
         ]
         for step in steps {
             guard let tool = step.tool else { continue }
@@ -109,7 +109,7 @@ enum AgentEventJSON {
                                                      content: step.resultExcerpt ?? "", truncated: true, seconds: step.durationSeconds)))
         }
         // A run still marked running but not live here stopped with a crash: it has no end yet.
-        if record.status != "running" {
+        if record.status != .running {
             events.append(("finished", run(record, steps: nil)))
         }
         return events.enumerated().map { RecordedEvent(sequence: $0 + 1, type: $1.0, data: $1.1) }

@@ -186,7 +186,12 @@ struct AgentRoutes: Sendable {
     private func list(_ request: Request, caller: Caller) async throws -> Response {
         let limit = request.uri.queryParameters.get("limit", as: Int.self) ?? 50
         guard (1...1000).contains(limit) else { throw NexusError(.invalidArgument, "'limit' must be from 1 to 1000") }
-        let status = request.uri.queryParameters.get("status")
+        let status = try request.uri.queryParameters.get("status").map { name in
+            guard let status = RunStatus(rawValue: name) else {
+                throw NexusError(.invalidArgument, "'status' must be one of \(RunStatus.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name.prefix(40))'")
+            }
+            return status
+        }
         let runs = try await RunStore(database: database).list(limit: limit, status: status, scope: RunAccess.scope(of: caller))
         return Response.json(["object": "list", "data": .array(runs.map { AgentEventJSON.run($0, steps: nil) })])
     }

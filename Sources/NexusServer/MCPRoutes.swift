@@ -91,7 +91,7 @@ struct MCPRoutes: Sendable {
         let runAgent: @Sendable (String) async throws -> MCPAgentRun = { task in
             let (id, _) = try await agents.launch(task: task, model: try agents.service.catalog.resolve(model), agent: agent, workspace: workspace, policy: policy)
             let record = try await agents.finished(id)
-            return MCPAgentRun(runID: id, status: record.status, outcome: record.outcome ?? "unknown", answer: record.answer ?? record.failure ?? "")
+            return MCPAgentRun(runID: id, status: record.status, outcome: record.outcome ?? .unknown, answer: record.answer ?? record.failure ?? "")
         }
         return MCPServingScope(tools: try makeTools(), policy: policy, profileName: name, workspace: workspace, database: database,
                                ownerKeyID: key.id, readScope: RunAccess.scope(of: .key(key)), runAgent: runAgent)

@@ -8,6 +8,20 @@ extension Row {
         try decode(Value.self, forColumn: column)
     }
 
+    /// A value stored by its raw value (a run's status, outcome, mode). One this version does
+    /// not know fails the read, naming it, rather than being guessed.
+    func enumValue<Value: RawRepresentable>(_ column: String) throws -> Value where Value.RawValue == String {
+        let raw = try decode(String.self, forColumn: column)
+        guard let value = Value(rawValue: raw) else {
+            throw NexusError(.databaseFailed, "the column \(column) holds '\(raw.prefix(40))', which this version of Nexus does not know; it was written by another version or by hand")
+        }
+        return value
+    }
+
+    func optionalEnumValue<Value: RawRepresentable>(_ column: String) throws -> Value? where Value.RawValue == String {
+        try decode(String?.self, forColumn: column) == nil ? nil : try enumValue(column) as Value
+    }
+
     func date(_ column: String) throws -> Date {
         Date(timeIntervalSince1970: try decode(Double.self, forColumn: column))
     }

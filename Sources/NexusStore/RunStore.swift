@@ -135,11 +135,11 @@ public struct RunStore: Sendable {
     ///   - limit: The most runs returned.
     ///   - status: Only runs with this status, when given.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
-    public func list(limit: Int = 50, status: String? = nil) throws -> [RunRecord] {
+    public func list(limit: Int = 50, status: RunStatus? = nil) throws -> [RunRecord] {
         try database.read("list runs") { db in
             if let status {
                 return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id LIMIT ?",
-                                        arguments: [status, max(limit, 0)]).map(RunRecord.init(row:))
+                                        arguments: [status.rawValue, max(limit, 0)]).map(RunRecord.init(row:))
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?", arguments: [max(limit, 0)])
                 .map(RunRecord.init(row:))
@@ -156,22 +156,12 @@ public struct RunStore: Sendable {
     }
 
     /// Records how a run turned out (`nexus feedback`, a check, or the model's own verdict).
-    /// - Parameters:
-    ///   - runID: The run's exact id.
-    ///   - outcome: "success", "failure" or "unknown".
-    ///   - source: "model", "feedback" or "check".
-    /// - Throws: `NexusError(.invalidArgument)` for another outcome or source, `.notFound` when
-    ///   there is no such run, `.databaseFailed` when it cannot be saved.
-    public func setOutcome(runID: String, outcome: String, source: String) throws {
-        guard RunRecord.outcomes.contains(outcome) else {
-            throw NexusError(.invalidArgument, "'\(outcome)' is not a run outcome; use one of: \(RunRecord.outcomes.sorted().joined(separator: ", "))")
-        }
-        guard RunRecord.outcomeSources.contains(source) else {
-            throw NexusError(.invalidArgument, "'\(source)' is not an outcome source; use one of: \(RunRecord.outcomeSources.sorted().joined(separator: ", "))")
-        }
+    /// - Throws: `NexusError(.notFound)` when there is no such run, `.databaseFailed` when it
+    ///   cannot be saved.
+    public func setOutcome(runID: String, outcome: RunOutcome, source: OutcomeSource) throws {
         try database.write("set the outcome of run \(runID)") { db in
             try db.execute(sql: "UPDATE runs SET outcome = ?, outcome_source = ?, updated_at = ? WHERE id = ?",
-                           arguments: [outcome, source, Date().databaseSeconds, runID])
+                           arguments: [outcome.rawValue, source.rawValue, Date().databaseSeconds, runID])
             if db.changesCount == 0 {
                 throw NexusError(.notFound, "there is no run \(runID); see `nexus runs list`")
             }
@@ -232,12 +222,12 @@ public struct RunStore: Sendable {
     ///   - status: Only runs with this status, when given.
     ///   - scope: Whose runs: every run, one key's, or those of no key.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
-    public func list(limit: Int, status: String?, scope: RunScope) async throws -> [RunRecord] {
+    public func list(limit: Int, status: RunStatus?, scope: RunScope) async throws -> [RunRecord] {
         var conditions: [String] = []
         var values: [DatabaseValue] = []
         if let status {
             conditions.append("status = ?")
-            values.append(status.databaseValue)
+            values.append(status.rawValue.databaseValue)
         }
         switch scope {
         case .all: break
@@ -295,9 +285,9 @@ public struct RunStore: Sendable {
                 owner_key_id = coalesce(runs.owner_key_id, excluded.owner_key_id),
                 failure = coalesce(excluded.failure, runs.failure)
             """, arguments: [
-                run.id, run.task, run.model, run.workspace, run.status, run.policy.jsonText, run.state.jsonText,
-                run.answer, run.outcome, run.outcomeSource, run.createdAt.databaseSeconds, run.updatedAt.databaseSeconds,
-                run.promptTokens, run.completionTokens, run.mode, run.confidence, run.followedRunID, run.module,
+                run.id, run.task, run.model, run.workspace, run.status.rawValue, run.policy.jsonText, run.state.jsonText,
+                run.answer, run.outcome?.rawValue, run.outcomeSource?.rawValue, run.createdAt.databaseSeconds, run.updatedAt.databaseSeconds,
+                run.promptTokens, run.completionTokens, run.mode.rawValue, run.confidence, run.followedRunID, run.module,
                 run.dispatchReason, run.ownerKeyID, run.failure,
             ])
     }
@@ -310,17 +300,17 @@ extension RunRecord {
             task: try row.value("task"),
             model: try row.value("model"),
             workspace: try row.value("workspace"),
-            status: try row.value("status"),
+            status: try row.enumValue("status"),
             policy: try row.json("policy"),
             state: try row.json("state"),
             answer: try row.value("answer"),
-            outcome: try row.value("outcome"),
-            outcomeSource: try row.value("outcome_source"),
+            outcome: try row.optionalEnumValue("outcome"),
+            outcomeSource: try row.optionalEnumValue("outcome_source"),
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at"),
             promptTokens: try row.value("prompt_tokens"),
             completionTokens: try row.value("completion_tokens"),
-            mode: try row.value("mode"),
+            mode: try row.enumValue("mode"),
             confidence: try row.value("confidence"),
             followedRunID: try row.value("followed_run_id"),
             module: try row.value("module"),

@@ -107,6 +107,6 @@ extension TraceStore {
             """, arguments: [trace.runID])
         let followers: Int = try row?.value("uses") ?? 0
         let followed: Int = try row?.value("successes") ?? 0
-        return TraceReuse(trace: trace, uses: 1 + followers, successes: (trace.outcome == "success" ? 1 : 0) + followed)
+        return TraceReuse(trace: trace, uses: 1 + followers, successes: (trace.outcome == .success ? 1 : 0) + followed)
     }
 }

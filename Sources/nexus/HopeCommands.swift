@@ -21,7 +21,7 @@ struct TracesCommand: AsyncParsableCommand {
             let rows = try store.list(limit: limit).map { trace in (trace, try store.reuse(of: trace.runID)) }
             if json {
                 Output.write(JSONValue.array(rows.map { trace, reuse in
-                    ["run_id": .string(trace.runID), "task": .string(trace.task), "signature": .string(trace.signature), "mode": .string(trace.mode),
+                    ["run_id": .string(trace.runID), "task": .string(trace.task), "signature": .string(trace.signature), "mode": .string(trace.mode.rawValue),
                      "uses": .number(Double(reuse?.uses ?? 1)), "success_rate": .number(reuse?.successRate ?? 0),
                      "tokens": .number(Double(trace.promptTokens + trace.completionTokens)),
                      "crystallized_into": trace.crystallizedInto.map(JSONValue.string) ?? .null,
@@ -32,7 +32,7 @@ struct TracesCommand: AsyncParsableCommand {
             Output.write(Table.render(
                 header: ["RUN", "MODE", "USES", "SUCCESS", "TOKENS", "MODULE", "TASK"],
                 rows: rows.map { trace, reuse in
-                    [trace.runID, trace.mode + (trace.demotedBecause == nil ? "" : " (demoted)"), "\(reuse?.uses ?? 1)", String(format: "%.0f%%", (reuse?.successRate ?? 0) * 100),
+                    [trace.runID, trace.mode.rawValue + (trace.demotedBecause == nil ? "" : " (demoted)"), "\(reuse?.uses ?? 1)", String(format: "%.0f%%", (reuse?.successRate ?? 0) * 100),
                      "\(trace.promptTokens + trace.completionTokens)", trace.crystallizedInto ?? "-", String(trace.task.prefix(50))]
                 }) + "\n")
         }
@@ -50,8 +50,8 @@ struct TracesCommand: AsyncParsableCommand {
                 throw NexusError(.invalidArgument, "no trace '\(id)'; list traces with `nexus traces list`")
             }
             let history = try store.traces(signature: trace.signature, limit: 200).reversed()
-            let modelFree = history.filter { $0.mode == HopeMode.follower.rawValue || $0.mode == HopeMode.crystallized.rawValue }
-            let learnerTokens = history.filter { $0.mode == HopeMode.learner.rawValue }.map { $0.promptTokens + $0.completionTokens }
+            let modelFree = history.filter { $0.mode == HopeMode.follower || $0.mode == HopeMode.crystallized }
+            let learnerTokens = history.filter { $0.mode == HopeMode.learner }.map { $0.promptTokens + $0.completionTokens }
             let averageLearner = learnerTokens.isEmpty ? 0 : learnerTokens.reduce(0, +) / learnerTokens.count
             Output.write("""
                 trace      \(trace.runID) (\(trace.mode))
@@ -92,7 +92,7 @@ struct TracesCommand: AsyncParsableCommand {
             }
             Output.write("modes of this task shape, oldest first:\n")
             for past in history {
-                Output.write("  \(past.runID)  \(past.mode.padding(toLength: 12, withPad: " ", startingAt: 0)) \(past.outcome ?? "unknown")  \(past.promptTokens + past.completionTokens) tokens  \(String(format: "%.2f", past.wallSeconds)) s\n")
+                Output.write("  \(past.runID)  \(past.mode.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0)) \(past.outcome?.rawValue ?? "unknown")  \(past.promptTokens + past.completionTokens) tokens  \(String(format: "%.2f", past.wallSeconds)) s\n")
             }
         }
 
@@ -276,7 +276,7 @@ struct TeachCommand: AsyncParsableCommand {
             printer.show(event)
         }
         reader.cancel()
-        if let summary = printer.summary, summary.status != "completed" {
+        if let summary = printer.summary, summary.status != .completed {
             Output.write("no answer was given: the run was kept as cancelled and will not be followed\n")
             throw ExitCode(2)
         }

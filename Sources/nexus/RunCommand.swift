@@ -88,8 +88,8 @@ struct RunCommand: AsyncParsableCommand {
         let finished = await consumer.result
         await mcp.stop()
         try finished.get()
-        if let summary = printer.summary, summary.status != "completed" {
-            throw ExitCode(summary.status == "cancelled" ? 130 : 2)
+        if let summary = printer.summary, summary.status != .completed {
+            throw ExitCode(summary.status == .cancelled ? 130 : 2)
         }
     }
 }

@@ -25,7 +25,7 @@ struct RunsCommand: AsyncParsableCommand {
             }
             Output.write(Table.render(
                 header: ["ID", "MODE", "STATUS", "OUTCOME", "MODEL", "TASK"],
-                rows: runs.map { [$0.id, $0.mode, $0.status, $0.outcome ?? "-", $0.model, String($0.task.prefix(60))] }) + "\n")
+                rows: runs.map { [$0.id, $0.mode.rawValue, $0.status.rawValue, $0.outcome?.rawValue ?? "-", $0.model, String($0.task.prefix(60))] }) + "\n")
         }
     }
 
@@ -50,7 +50,7 @@ struct RunsCommand: AsyncParsableCommand {
                 model    \(run.model)
                 mode     \(run.mode) (confidence \(String(format: "%.2f", run.confidence))): \(run.dispatchReason.isEmpty ? "-" : run.dispatchReason)
                 status   \(run.status)
-                outcome  \(run.outcome ?? "unknown") (\(run.outcomeSource ?? "none"))
+                outcome  \(run.outcome?.rawValue ?? "unknown") (\(run.outcomeSource?.rawValue ?? "none"))
                 tokens   \(run.promptTokens) prompt, \(run.completionTokens) generated
                 answer   \(run.answer ?? "")
 

@@ -66,8 +66,8 @@ struct AgentLoopTests {
         ])
         let events = try await fixture.collect(runner.start(task: "Summarise the folder and write the summary to out/summary.txt", workspace: fixture.workspace.url, policy: .default))
         let summary = try #require(events.summary)
-        #expect(summary.status == "completed")
-        #expect(summary.outcome == "success")
+        #expect(summary.status == .completed)
+        #expect(summary.outcome == .success)
         #expect(summary.steps.map(\.tool) == ["filesystem_list", "filesystem_read", "filesystem_write"])
         #expect(summary.steps.allSatisfy { $0.status == "ok" })
         #expect(events.results[0].content.contains("notes.md"))
@@ -79,7 +79,7 @@ struct AgentLoopTests {
         #expect(messages.last?.content.contains("a.txt") == true)
         // The trace is in the store.
         let stored = try #require(try RunStore(database: fixture.database).run(id: summary.id))
-        #expect(stored.status == "completed")
+        #expect(stored.status == .completed)
         #expect(try RunStore(database: fixture.database).steps(runID: summary.id).count == 4)
     }
 
@@ -103,7 +103,7 @@ struct AgentLoopTests {
         ])
         let events = try await fixture.collect(runner.start(task: "Read the file", workspace: fixture.workspace.url, policy: .default))
         #expect(events.results.map(\.status) == [.error, .ok])
-        #expect(events.summary?.status == "completed")
+        #expect(events.summary?.status == .completed)
     }
 
     @Test("a call outside the policy is refused, recorded, and shown to the model")
@@ -149,7 +149,7 @@ struct AgentLoopTests {
         let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "  ", "3 files."])
         let events = try await fixture.collect(runner.start(task: "Count files", workspace: fixture.workspace.url, policy: .default))
         let summary = try #require(events.summary)
-        #expect(summary.status == "completed")
+        #expect(summary.status == .completed)
         #expect(summary.answer == "3 files.")
         #expect(backend.requests.map(\.toolChoice) == [.required, .auto, ToolChoice.none])
         #expect(try RunStore(database: fixture.database).steps(runID: summary.id).map(\.status) == ["ok", "empty", "answer"])
@@ -249,8 +249,8 @@ struct AgentLoopTests {
             (0..<10).map { call("filesystem_read", "{\"path\": \"file\($0).txt\"}") }, configuration: AgentConfiguration(maxSteps: 3))
         let events = try await fixture.collect(runner.start(task: "Loop", workspace: fixture.workspace.url, policy: .default))
         let summary = try #require(events.summary)
-        #expect(summary.status == "budget_exhausted")
-        #expect(summary.outcome == "failure")
+        #expect(summary.status == .budgetExhausted)
+        #expect(summary.outcome == .failure)
         #expect(summary.steps.count == 3)
     }
 
@@ -260,7 +260,7 @@ struct AgentLoopTests {
         defer { fixture.workspace.remove() }
         let (runner, _) = fixture.runner(["<tool_call>{not json</tool_call>", call("filesystem_list", "{}"), "ok"])
         let events = try await fixture.collect(runner.start(task: "List", workspace: fixture.workspace.url, policy: .default))
-        #expect(events.summary?.status == "completed")
+        #expect(events.summary?.status == .completed)
         #expect(events.results.count == 1)
     }
 
@@ -286,10 +286,10 @@ struct AgentLoopTests {
         _ = await consumer.result
         let store = RunStore(database: fixture.database)
         let deadline = ContinuousClock.now + .seconds(30)
-        while try store.run(id: runID)?.status == "running", ContinuousClock.now < deadline {
+        while try store.run(id: runID)?.status == .running, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(10))
         }
-        #expect(try store.run(id: runID)?.status == "cancelled")
+        #expect(try store.run(id: runID)?.status == .cancelled)
         let stepsBefore = try store.steps(runID: runID).count
         #expect(stepsBefore >= 1)
 
@@ -297,7 +297,7 @@ struct AgentLoopTests {
         let events = try await fixture.collect(second.resume(runID: runID))
         let summary = try #require(events.summary)
         #expect(summary.id == runID)
-        #expect(summary.status == "completed")
+        #expect(summary.status == .completed)
         #expect(summary.steps.first?.tool == "filesystem_list")
         // The resumed model saw the earlier observation.
         guard case .chat(let messages) = backend.requests[0].prompt else { Issue.record("not a chat"); return }
@@ -337,7 +337,7 @@ struct AgentLoopTests {
         let steps = events.summary?.steps.filter { $0.tool == "filesystem_read" } ?? []
         #expect(steps.map { $0.arguments["path"]?.stringValue } == ["a.txt", "b.txt"])
         #expect(events.results.count == 2)
-        #expect(events.summary?.status == "completed")
+        #expect(events.summary?.status == .completed)
     }
 
     @Test("a call cut by the turn's token limit is sent back as cut off, and the shorter call that follows runs")
@@ -355,7 +355,7 @@ struct AgentLoopTests {
         guard backend.requests.count > 1, case .chat(let messages) = backend.requests[1].prompt else { Issue.record("no second turn"); return }
         #expect(messages.last?.content.contains("cut off") == true)
         #expect(backend.requests[1].toolChoice != ToolChoice.none)
-        #expect(events.summary?.status == "completed")
+        #expect(events.summary?.status == .completed)
         #expect(FileManager.default.fileExists(atPath: fixture.workspace.url.appendingPathComponent("c.txt").path))
     }
 }

@@ -22,7 +22,7 @@ struct AgentSettingsTests {
         #expect(configuration.maxSteps == 2)
         let (runner, _) = fixture.runner((0..<10).map { call("filesystem_read", "{\"path\": \"file\($0).txt\"}") }, configuration: configuration)
         let summary = try #require(try await fixture.collect(runner.start(task: "Loop", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.status == "budget_exhausted")
+        #expect(summary.status == .budgetExhausted)
         #expect(summary.steps.count == 2)
     }
 

@@ -23,7 +23,7 @@ struct GeneralizationTests {
         ], configuration: AgentConfiguration(hope: HopeThresholds(enabled: false)))
         let summary = try #require(try await fixture.collect(runner.start(
             task: String(format: Self.backupTask, file), workspace: fixture.workspace.url, policy: .default)).summary)
-        try #require(summary.outcome == "success")
+        try #require(summary.outcome == .success)
         return summary
     }
 
@@ -90,7 +90,7 @@ struct GeneralizationTests {
         let runner = AgentRunner(backend: backend, tools: try runtime.tools.adding(try runtime.installedTools()), database: fixture.database)
         let summary = try #require(try await fixture.collect(runner.start(
             task: String(format: Self.backupTask, "plan.cfg"), workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.mode == "crystallized")
+        #expect(summary.mode == .crystallized)
         #expect(backend.requests.isEmpty)
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("plan_backup.cfg"), encoding: .utf8) == "plans\n")
     }
@@ -106,7 +106,7 @@ struct GeneralizationTests {
         let (runner, backend) = fixture.runner([])
         let summary = try #require(try await fixture.collect(runner.start(
             task: String(format: Self.backupTask, "plan.cfg"), workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.mode == "follower")
+        #expect(summary.mode == .follower)
         #expect(backend.requests.isEmpty)
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("plan_backup.cfg"), encoding: .utf8) == "plans\n")
     }

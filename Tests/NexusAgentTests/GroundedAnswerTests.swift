@@ -45,7 +45,7 @@ struct GroundedAnswerTests {
             call("filesystem_list", #"{"path": "crates"}"#), "The folder crates holds 12 files.",
             call("filesystem_list", #"{"path": "crates", "recursive": true}"#), "The folder crates holds 7 files.",
         ])
-        #expect(summary.outcome == "success", "\(summary.reason)")
+        #expect(summary.outcome == .success, "\(summary.reason)")
         #expect(summary.answer == "The folder crates holds 7 files.")
         #expect(backend.requests.count == 4)
         let steps = try RunStore(database: fixture.database).steps(runID: summary.id)
@@ -61,8 +61,8 @@ struct GroundedAnswerTests {
             call("filesystem_list", #"{"path": "crates"}"#), "The folder crates holds 12 files.",
             call("filesystem_read", #"{"path": "crates/f0.txt"}"#), "The folder crates holds 12 files.",
         ])
-        #expect(summary.status == "completed")
-        #expect(summary.outcome == "unknown")
+        #expect(summary.status == .completed)
+        #expect(summary.outcome == .unknown)
         #expect(summary.reason.contains("'12'"), "\(summary.reason)")
     }
 
@@ -91,7 +91,7 @@ struct GroundedAnswerTests {
             call("filesystem_write", #"{"path": "flag", "content": "delta"}"#), "Done.",
         ])
         let (followed, _) = try await run(fixture, "Write the word 'foxtrot' into a new file called result.")
-        #expect(followed.mode == "follower", "\(followed.reason)")
+        #expect(followed.mode == .follower, "\(followed.reason)")
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("result"), encoding: .utf8) == "foxtrot")
         // The followed run's success also rested on a second file (say, one its code wrote), which
         // the replay does not make: the replay must not end as if it had.
@@ -100,7 +100,7 @@ struct GroundedAnswerTests {
         conditions.files.append(.init(path: "flag.done", state: .file))
         try store.setPostConditions(runID: learned.id, conditions)
         let (checked, _) = try await run(fixture, "Write the word 'golf' into a new file called other.", ["Done."])
-        #expect(checked.mode == "learner")
+        #expect(checked.mode == .learner)
         #expect(checked.reason.contains("post-condition") && checked.reason.contains("other.done"), "\(checked.reason)")
     }
 
@@ -114,7 +114,7 @@ struct GroundedAnswerTests {
             call("filesystem_list", #"{"path": "box1"}"#), "There are 12 files in box1.",
             call("filesystem_read", #"{"path": "box1/f0.txt"}"#), "There are 12 files in box1.",
         ])
-        #expect(learned.outcome == "unknown")
+        #expect(learned.outcome == .unknown)
         _ = try HopeFeedback(database: fixture.database, lifecycle: nil).judge(runID: learned.id, good: true)
         try folder(fixture, "box2", files: 5)
         let dispatch = try await Dispatcher(database: fixture.database, tools: fixture.tools, thresholds: HopeThresholds()).dispatch(String(format: task, "box2"))
@@ -124,7 +124,7 @@ struct GroundedAnswerTests {
         let (summary, _) = try await run(fixture, String(format: task, "box2"), [
             call("filesystem_list", #"{"path": "box2"}"#), "There are 5 files in box2.",
         ])
-        #expect(summary.mode == "learner", "\(summary.reason)")
+        #expect(summary.mode == .learner, "\(summary.reason)")
         #expect(summary.reason.contains("'12'"), "\(summary.reason)")
         #expect(summary.answer == "There are 5 files in box2.")
     }

@@ -38,11 +38,11 @@ struct HopeFeedbackTests {
         defer { fixture.workspace.remove() }
         try write(fixture, "count.txt", lines: 1)
         let learned = try await run(fixture, "a0.txt", lines: 2, script: learnerScript("a0.txt", count: 2))
-        #expect(learned.outcome == "success")
+        #expect(learned.outcome == .success)
         var followers: [RunSummary] = []
         for index in 1...4 {
             let summary = try await run(fixture, "a\(index).txt", lines: index + 2)
-            #expect(summary.mode == "follower")
+            #expect(summary.mode == .follower)
             followers.append(summary)
         }
 
@@ -54,7 +54,7 @@ struct HopeFeedbackTests {
 
         // Demoted: shown as guidance, never replayed.
         let guided = try await run(fixture, "a5.txt", lines: 7, script: learnerScript("a5.txt", count: 7))
-        #expect(guided.mode == "mixed", "\(guided.reason)")
+        #expect(guided.mode == .mixed, "\(guided.reason)")
         #expect(guided.reason.contains("demoted"))
 
         // Three runs that used it, judged good since: it is followed again.
@@ -64,7 +64,7 @@ struct HopeFeedbackTests {
         #expect(promoted.promoted?.runID == learned.id)
         #expect(try TraceStore(database: fixture.database).trace(runID: learned.id)?.demotedBecause == nil)
         let again = try await run(fixture, "a9.txt", lines: 9)
-        #expect(again.mode == "follower")
+        #expect(again.mode == .follower)
         #expect(again.reason.contains(learned.id))
     }
 
@@ -79,7 +79,7 @@ struct HopeFeedbackTests {
         let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
         let crystallizer = Crystallizer(database: fixture.database, lifecycle: lifecycle)
         let first = try await run(fixture, "a0.txt", lines: 2, script: learnerScript("a0.txt", count: 2))
-        for index in 1...4 { #expect(try await run(fixture, "a\(index).txt", lines: index + 2).mode == "follower") }
+        for index in 1...4 { #expect(try await run(fixture, "a\(index).txt", lines: index + 2).mode == .follower) }
         let version1 = try await crystallizer.crystallize(runID: first.id)
         // A second proven trace of the same shape (a run without HOPE) becomes version 1.1.0.
         let second = try await run(fixture, "b0.txt", lines: 4, script: learnerScript("b0.txt", count: 4), hope: false)
@@ -88,7 +88,7 @@ struct HopeFeedbackTests {
 
         let installed = try runtime.tools.adding(try runtime.installedTools())
         let crystallized = try await run(fixture, "c0.txt", lines: 5, tools: installed)
-        #expect(crystallized.mode == "crystallized")
+        #expect(crystallized.mode == .crystallized)
         let verdict = try HopeFeedback(database: fixture.database, lifecycle: lifecycle).judge(runID: crystallized.id, good: false)
         #expect(verdict.demoted?.runID == second.id)
         #expect(verdict.demoted?.moduleAction.hasPrefix("rolled back to \(version1.module)") == true)
@@ -98,7 +98,7 @@ struct HopeFeedbackTests {
 
         // The next run runs version 1.0.0, compiled from the trace that was not judged bad.
         let next = try await run(fixture, "c1.txt", lines: 6, tools: installed)
-        #expect(next.mode == "crystallized")
+        #expect(next.mode == .crystallized)
         #expect(next.reason.contains(version1.module))
         let demotions = try TraceStore(database: fixture.database).demotions(of: second.id)
         #expect(demotions.count == 1 && demotions[0].module == version2.module)
@@ -117,12 +117,12 @@ struct HopeFeedbackTests {
         let made = try await Crystallizer(database: fixture.database, lifecycle: lifecycle).crystallize(runID: first.id)
         let installed = try runtime.tools.adding(try runtime.installedTools())
         let crystallized = try await run(fixture, "c0.txt", lines: 5, tools: installed)
-        #expect(crystallized.mode == "crystallized")
+        #expect(crystallized.mode == .crystallized)
         let verdict = try HopeFeedback(database: fixture.database, lifecycle: lifecycle).judge(runID: crystallized.id, good: false)
         #expect(verdict.demoted?.module == made.module)
         #expect(verdict.demoted?.moduleAction.contains("kept installed") == true)
         let next = try await run(fixture, "c1.txt", lines: 6, script: learnerScript("c1.txt", count: 6), tools: installed)
-        #expect(next.mode == "mixed", "\(next.reason)")
+        #expect(next.mode == .mixed, "\(next.reason)")
         #expect(next.reason.contains("demoted"))
     }
 
@@ -135,13 +135,13 @@ struct HopeFeedbackTests {
             #"ERROR: a.txt already exists and you have not read it; read it first with filesystem_read"#,
         ])
         let summary = try #require(await fixture.collect(runner.start(task: "Join b.txt and notes.md into a.txt", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.status == "completed")
-        #expect(summary.outcome == "failure")
-        #expect(summary.outcomeSource == "check")
+        #expect(summary.status == .completed)
+        #expect(summary.outcome == .failure)
+        #expect(summary.outcomeSource == OutcomeSource.check)
         #expect(summary.reason.contains("not judged a success"))
         let (again, backend) = fixture.runner(["I cannot."])
         let next = try #require(await fixture.collect(again.start(task: "Join b.txt and notes.md into a.txt", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(next.mode != "follower")
+        #expect(next.mode != .follower)
         #expect(!backend.requests.isEmpty)
     }
 
@@ -152,7 +152,7 @@ struct HopeFeedbackTests {
         try Data("requests: 200, errors: 0 %\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("a.txt"))
         let (runner, _) = fixture.runner([call("filesystem_read", #"{"path": "a.txt"}"#), "Error rate in a.txt is 0 %."])
         let summary = try #require(await fixture.collect(runner.start(task: "What is the error rate in a.txt?", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.outcome == "success")
+        #expect(summary.outcome == .success)
     }
 
     @Test("a run whose last tool call failed is not judged a success")
@@ -161,8 +161,8 @@ struct HopeFeedbackTests {
         defer { fixture.workspace.remove() }
         let (runner, _) = fixture.runner([call("filesystem_read", #"{"path": "missing.txt"}"#), "I could not read missing.txt."])
         let summary = try #require(await fixture.collect(runner.start(task: "How many lines does missing.txt have?", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.status == "completed")
-        #expect(summary.outcome == "unknown")
+        #expect(summary.status == .completed)
+        #expect(summary.outcome == .unknown)
         #expect(try TraceStore(database: fixture.database).proven(signature: TaskSignature.of("How many lines does missing.txt have?")).isEmpty)
     }
 }

@@ -82,15 +82,15 @@ struct HopeTests {
         defer { fixture.workspace.remove() }
         try write(fixture, "one.txt", lines: 1)
         let learned = try await learn(fixture, file: "one.txt")
-        #expect(learned.mode == "learner")
+        #expect(learned.mode == .learner)
 
         try write(fixture, "four.txt", lines: 4)
         let (runner, backend) = fixture.runner([])
         let events = try await fixture.collect(runner.start(task: String(format: Self.countTask, "four.txt"), workspace: fixture.workspace.url, policy: .default))
         let followed = try #require(events.summary)
-        #expect(followed.mode == "follower")
+        #expect(followed.mode == .follower)
         #expect(followed.confidence == 1)
-        #expect(followed.status == "completed")
+        #expect(followed.status == .completed)
         #expect(followed.answer == "four.txt has 4 line; I wrote 4 into count.txt.")
         #expect(followed.tokens.in == 0 && followed.tokens.out == 0)
         #expect(backend.requests.isEmpty)
@@ -101,7 +101,7 @@ struct HopeTests {
         let (fallback, model) = fixture.runner(["The file does not exist.", "The file does not exist."])
         let failed = try #require(await fixture.collect(fallback.start(
             task: String(format: Self.countTask, "missing.txt"), workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(failed.mode == "learner")
+        #expect(failed.mode == .learner)
         #expect(failed.reason.contains("the model took over"))
         #expect(model.requests.count == 2)
         let reuse = try #require(try TraceStore(database: fixture.database).reuse(of: learned.id))
@@ -113,7 +113,7 @@ struct HopeTests {
         try write(fixture, "five.txt", lines: 5)
         let next = try #require(try await fixture.collect(fixture.runner([]).0.start(
             task: String(format: Self.countTask, "five.txt"), workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(next.mode == "follower")
+        #expect(next.mode == .follower)
         #expect(next.reason.contains(learned.id))
     }
 
@@ -130,7 +130,7 @@ struct HopeTests {
             let (runner, _) = fixture.runner([])
             let summary = try #require(await fixture.collect(runner.start(
                 task: String(format: Self.countTask, "f\(index).txt"), workspace: fixture.workspace.url, policy: .default)).summary)
-            #expect(summary.mode == "follower")
+            #expect(summary.mode == .follower)
         }
         let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
         let crystallizer = Crystallizer(database: fixture.database, lifecycle: ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url)))
@@ -150,7 +150,7 @@ struct HopeTests {
         let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database)
         let summary = try #require(await fixture.collect(runner.start(
             task: String(format: Self.countTask, "f9.txt"), workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.mode == "crystallized")
+        #expect(summary.mode == .crystallized)
         #expect(summary.answer == "f9.txt has 9 line; I wrote 9 into count.txt.")
         #expect(summary.steps.count == 1)
         #expect(backend.requests.isEmpty)
@@ -191,13 +191,13 @@ struct HopeTests {
         continuation.finish()
         let taught = try #require(await fixture.collect(runner.teach(
             task: "How many lines does two.txt have?", workspace: fixture.workspace.url, policy: .default, inputs: inputs)).summary)
-        #expect(taught.mode == "taught")
-        #expect(taught.outcome == "success")
+        #expect(taught.mode == .taught)
+        #expect(taught.outcome == .success)
 
         try write(fixture, "five.txt", lines: 5)
         let followed = try #require(await fixture.collect(runner.start(
             task: "How many lines does five.txt have?", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(followed.mode == "follower")
+        #expect(followed.mode == .follower)
         #expect(followed.answer == "five.txt has 5 lines")
 
         let lines = try TrainingExport.lines(database: fixture.database, successOnly: true, definitions: fixture.tools.definitions)
@@ -278,8 +278,8 @@ extension HopeTests {
         // compiled from; the model does the task again, guided by that trace (MIXED).
         for index in 5...7 {
             let summary = try await run("a\(index).txt", lines: index)
-            #expect(summary.mode == "crystallized")
-            try RunStore(database: fixture.database).setOutcome(runID: summary.id, outcome: "failure", source: "feedback")
+            #expect(summary.mode == .crystallized)
+            try RunStore(database: fixture.database).setOutcome(runID: summary.id, outcome: .failure, source: OutcomeSource.feedback)
         }
         // count.txt exists: the model reads it before writing over it (a run whose last write
         // failed would not be a success, and would not be followed).
@@ -287,10 +287,10 @@ extension HopeTests {
             call("filesystem_read", #"{"path": "b0.txt"}"#), call("filesystem_read", #"{"path": "count.txt"}"#),
             call("filesystem_write", #"{"path": "count.txt", "content": "2\n"}"#), "Done: 2 lines.",
         ])
-        #expect(relearned.mode == "mixed")
+        #expect(relearned.mode == .mixed)
 
         // Followed four times, the new trace replaces the module with a new version.
-        for index in 1...4 { #expect(try await run("b\(index).txt", lines: index + 2).mode == "follower") }
+        for index in 1...4 { #expect(try await run("b\(index).txt", lines: index + 2).mode == .follower) }
         let candidate = try #require(try crystallizer.candidates().first)
         #expect(candidate.reuse.trace.runID == relearned.id)
         #expect(candidate.replaces == first.module)
@@ -298,7 +298,7 @@ extension HopeTests {
         #expect(second.module.hasSuffix("@1.1.0"))
         #expect(second.replaced == first.module)
         let summary = try await run("c0.txt", lines: 6)
-        #expect(summary.mode == "crystallized")
+        #expect(summary.mode == .crystallized)
         #expect(summary.answer == "Done: 6 lines.")
     }
 }
@@ -323,7 +323,7 @@ extension HopeTests {
         let script = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: [call("filesystem_read", #"{"path": "a.txt"}"#), "a.txt has 1 line."]))
         let runner = AgentRunner(backend: SameMeaningBackend(script: script), tools: fixture.tools, database: fixture.database)
         let summary = try #require(await fixture.collect(runner.start(task: "Tell me the length of a.txt in rows", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.mode == "mixed")
+        #expect(summary.mode == .mixed)
         #expect(summary.confidence < 0.92 && summary.confidence >= 0.75)
         #expect(summary.reason.contains(learned.id) && summary.reason.contains("by meaning"))
         guard case .chat(let messages) = script.requests.first?.prompt else { Issue.record("not a chat"); return }

@@ -29,7 +29,7 @@ struct LoopStrategyTests {
                                                                       workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(backend.requests.count == 2)
         #expect(summary.answer == "The folder crates holds 12 files.")
-        #expect(summary.outcome == "unknown")
+        #expect(summary.outcome == .unknown)
     }
 
     @Test("offering every tool gives a question the tools that change things too; the default offers only those that find things out")
@@ -62,6 +62,6 @@ struct LoopStrategyTests {
         // the next turn asks for the answer instead of another call.
         #expect(backend.requests.map(\.toolChoice) == [.required, .auto, .required, .none])
         #expect(summary.answer == "The folder crates holds 7 files.")
-        #expect(summary.outcome == "success")
+        #expect(summary.outcome == .success)
     }
 }

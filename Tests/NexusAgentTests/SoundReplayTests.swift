@@ -58,11 +58,11 @@ struct SoundReplayTests {
         let (learned, _) = try await run(fixture, String(format: Self.boxTask, "box1"), [
             call("filesystem_list", #"{"path": "box1"}"#), "There are 3 files in box1.",
         ])
-        #expect(learned.mode == "learner" && learned.outcome == "success")
+        #expect(learned.mode == .learner && learned.outcome == .success)
         for (name, count) in [("box2", 5), ("box3", 1), ("box4", 7), ("crates", 2)] {
             try folder(fixture, name, files: count)
             let (summary, backend) = try await run(fixture, String(format: Self.boxTask, name))
-            #expect(summary.mode == "follower", "\(name): \(summary.reason)")
+            #expect(summary.mode == .follower, "\(name): \(summary.reason)")
             #expect(backend.requests.isEmpty)
             #expect(summary.steps.map { $0.arguments["path"]?.stringValue } == [name])
             #expect(summary.answer == "There are \(count) files in \(name).")
@@ -80,11 +80,11 @@ struct SoundReplayTests {
         let (learned, _) = try await run(fixture, "How many files are in the folder Box1?", [
             call("filesystem_list", #"{"path": "box1"}"#), "There are 3 files.",
         ])
-        #expect(learned.outcome == "success")
+        #expect(learned.outcome == .success)
         let (summary, backend) = try await run(fixture, "How many files are in the folder Box2?", [
             call("filesystem_list", #"{"path": "box2"}"#), "There are 5 files.",
         ])
-        #expect(summary.mode == "mixed")
+        #expect(summary.mode == .mixed)
         #expect(summary.reason.contains("was not replayed") && summary.reason.contains("'Box1'"))
         #expect(!backend.requests.isEmpty)
         #expect(summary.answer == "There are 5 files.")
@@ -107,7 +107,7 @@ struct SoundReplayTests {
         let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: [call("filesystem_list", #"{"path": "box2"}"#), "There are 5 files."]))
         let runner = AgentRunner(backend: backend, tools: try runtime.tools.adding(try runtime.installedTools()), database: fixture.database)
         let summary = try #require(await fixture.collect(runner.start(task: "How many files are in the folder Box2?", workspace: fixture.workspace.url, policy: .default)).summary)
-        #expect(summary.mode == "mixed")
+        #expect(summary.mode == .mixed)
         #expect(summary.reason.contains("module \(made.module) was passed over"))
         #expect(summary.answer == "There are 5 files.")
     }
@@ -122,7 +122,7 @@ struct SoundReplayTests {
         let (learned, _) = try await run(fixture, "What is the first word of intro2?", [
             call("filesystem_read", #"{"path": "intro2"}"#), "The first word of intro2 is Welcome.",
         ])
-        #expect(learned.outcome == "success")
+        #expect(learned.outcome == .success)
 
         // "letter" is not lifted (no digit, not after a naming word): MIXED, guided with its own name.
         let (guided, backend) = try await run(fixture, "What is the first word of letter?", [
@@ -130,7 +130,7 @@ struct SoundReplayTests {
             call("filesystem_read", #"{"path": "letter"}"#),
             "The first word of letter is Dear.",
         ])
-        #expect(guided.mode == "mixed")
+        #expect(guided.mode == .mixed)
         let prompt = firstUserMessage(backend)
         #expect(prompt.contains(#"filesystem_read {"path":"letter"}"#))
         #expect(!prompt.contains("intro2") && !prompt.contains("Welcome"))
@@ -142,7 +142,7 @@ struct SoundReplayTests {
         // draft9 has intro2's shape, but its answer's "Welcome" came from intro2's file: the replay
         // reads draft9, sees no "Welcome", and hands over to the model instead of answering it.
         let (next, _) = try await run(fixture, "What is the first word of draft9?", ["The first word of draft9 is Hello."])
-        #expect(next.mode != "follower" && next.mode != "crystallized")
+        #expect(next.mode != .follower && next.mode != .crystallized)
         #expect(next.reason.contains("'welcome'"))
         #expect(!next.answer.contains("Welcome"))
     }
@@ -154,9 +154,9 @@ struct SoundReplayTests {
         let (learned, _) = try await run(fixture, "Write the word 'delta' into a new file called flag.", [
             call("filesystem_write", #"{"path": "flag", "content": "delta\n"}"#), "Wrote delta into flag.",
         ])
-        #expect(learned.outcome == "success")
+        #expect(learned.outcome == .success)
         let (summary, backend) = try await run(fixture, "Write the word 'foxtrot' into a new file called result.")
-        #expect(summary.mode == "follower", "\(summary.reason)")
+        #expect(summary.mode == .follower, "\(summary.reason)")
         #expect(backend.requests.isEmpty)
         #expect(text(fixture, "result") == "foxtrot\n")
         #expect(text(fixture, "flag") == "delta\n")
@@ -175,11 +175,11 @@ struct SoundReplayTests {
             call("filesystem_write", #"{"path": "result", "content": "foxtrot\n"}"#),
             "Wrote foxtrot into result.",
         ])
-        #expect(summary.mode == "mixed")
+        #expect(summary.mode == .mixed)
         #expect(firstUserMessage(backend).contains(#"{"content":"foxtrot\n","path":"result"}"#) || firstUserMessage(backend).contains(#""path":"result""#))
         #expect(text(fixture, "flag") == "delta\n")
         #expect(text(fixture, "result") == "foxtrot\n")
-        #expect(summary.outcome == "success")
+        #expect(summary.outcome == .success)
     }
 
     @Test("reordered words are another shape: never replayed by position, the parameters are not swapped")
@@ -192,7 +192,7 @@ struct SoundReplayTests {
         let (summary, _) = try await run(fixture, "Into a new file called result write the word 'foxtrot'.", [
             call("filesystem_write", #"{"path": "result", "content": "foxtrot\n"}"#), "Wrote foxtrot into result.",
         ])
-        #expect(summary.mode == "mixed")
+        #expect(summary.mode == .mixed)
         #expect(summary.reason.contains("was not replayed"))
         #expect(text(fixture, "flag") == "delta\n")
         #expect(text(fixture, "result") == "foxtrot\n")

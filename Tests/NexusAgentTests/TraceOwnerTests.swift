@@ -31,19 +31,19 @@ struct TraceOwnerTests {
         for (name, count) in [("secret1", 3), ("other2", 2), ("mine3", 4)] { try folder(fixture, name, files: count) }
         let learned = try await run(fixture, owner: "key-one", String(format: Self.task, "secret1"),
                                     [call("filesystem_list", #"{"path": "secret1"}"#), "There are 3 files in secret1."])
-        #expect(learned.mode == "learner" && learned.outcome == "success")
+        #expect(learned.mode == .learner && learned.outcome == .success)
 
         let foreign = try await run(fixture, owner: "key-two", String(format: Self.task, "other2"),
                                     [call("filesystem_list", #"{"path": "other2"}"#), "There are 2 files in other2."])
-        #expect(foreign.mode == "learner", "\(foreign.reason)")
+        #expect(foreign.mode == .learner, "\(foreign.reason)")
         #expect(!foreign.reason.contains("secret1") && !foreign.reason.contains(learned.id))
 
         let local = try await run(fixture, owner: nil, String(format: Self.task, "other2"),
                                   [call("filesystem_list", #"{"path": "other2"}"#), "There are 2 files in other2."])
-        #expect(local.mode == "learner", "runs outside the server learn only from runs outside the server: \(local.reason)")
+        #expect(local.mode == .learner, "runs outside the server learn only from runs outside the server: \(local.reason)")
 
         let own = try await run(fixture, owner: "key-one", String(format: Self.task, "mine3"), [])
-        #expect(own.mode == "follower", "\(own.reason)")
+        #expect(own.mode == .follower, "\(own.reason)")
         #expect(own.answer == "There are 4 files in mine3.")
     }
 }

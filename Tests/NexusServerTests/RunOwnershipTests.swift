@@ -123,8 +123,8 @@ struct RunOwnershipTests {
                 #expect(response.object["error"]?.stringValue?.contains("refused the connection") == true)
             }
             let stored = try #require(try fixture.storedRun(id))
-            #expect(stored.runStatus == .failed)
-            #expect(stored.outcome == "failure")
+            #expect(stored.status == .failed)
+            #expect(stored.outcome == .failure)
             // A new run can start: the failed one gave its place back.
             try await client.execute(uri: "/v1/agent/runs?status=running", method: .get, headers: fixture.operatorKey) { response in
                 #expect(response.object["data"]?.arrayValue?.isEmpty == true)

@@ -12,7 +12,7 @@ struct RunOwnerStoreTests {
         var run = RunRecord(task: "t", model: "m", workspace: "/w", ownerKeyID: "key_a")
         try store.create(run)
         run.ownerKeyID = nil
-        run.status = "completed"
+        run.status = .completed
         try store.save(run: run, appending: [])
         #expect(try store.run(id: run.id)?.ownerKeyID == "key_a")
         run.ownerKeyID = "key_b"
@@ -27,14 +27,14 @@ struct RunOwnerStoreTests {
     func endIfRunning() async throws {
         let store = RunStore(database: try NexusDatabase.inMemory())
         let running = RunRecord(task: "t", model: "m", workspace: "/w")
-        let done = RunRecord(task: "t", model: "m", workspace: "/w", status: "completed")
+        let done = RunRecord(task: "t", model: "m", workspace: "/w", status: .completed)
         try store.create(running)
         try store.create(done)
         #expect(try await store.endIfRunning(runID: running.id, status: .failed, failure: "the backend went away"))
         #expect(try await !store.endIfRunning(runID: done.id, status: .failed, failure: "late"))
         let failed = try #require(try await store.loadRun(id: running.id))
-        #expect(failed.runStatus == .failed && failed.failure == "the backend went away" && failed.outcome == "failure")
-        #expect(try await store.loadRun(id: done.id)?.runStatus == .completed)
+        #expect(failed.status == .failed && failed.failure == "the backend went away" && failed.outcome == .failure)
+        #expect(try await store.loadRun(id: done.id)?.status == .completed)
         #expect(try await store.loadRun(id: done.id)?.failure == nil)
     }
 }

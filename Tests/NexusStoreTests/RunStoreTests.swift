@@ -40,7 +40,7 @@ import Testing
             #expect(loaded.state == run.state)
             #expect(loaded.state["step"] == 2)
             #expect(loaded.policy == run.policy)
-            #expect(loaded.task == run.task && loaded.status == "running" && loaded.promptTokens == 200 && loaded.completionTokens == 40)
+            #expect(loaded.task == run.task && loaded.status == .running && loaded.promptTokens == 200 && loaded.completionTokens == 40)
             #expect(abs(loaded.updatedAt.timeIntervalSince(run.updatedAt)) < 0.001)
             let steps = try reopened.steps(runID: run.id)
             #expect(steps.map(\.index) == [0, 1])
@@ -67,7 +67,7 @@ import Testing
         var run = Self.sampleRun()
         try store.save(run: run, appending: [Self.step(run.id, 1, tool: "filesystem_list"), Self.step(run.id, 1, tool: "filesystem_read")])
         try store.save(run: run, appending: [Self.step(run.id, 2, tool: "filesystem_write", status: "error")])
-        run.status = "completed"
+        run.status = .completed
         run.answer = "Wrote summary.txt"
         try store.save(run: run, appending: [Self.step(run.id, 3, tool: nil, status: "answer")])
         let steps = try store.steps(runID: run.id)
@@ -87,9 +87,9 @@ import Testing
         let missing = #expect(throws: NexusError.self) { try store.update(Self.sampleRun()) }
         #expect(missing?.code == .notFound)
         var changed = created
-        changed.status = "failed"
+        changed.status = .failed
         try store.update(changed)
-        #expect(try store.list(status: "failed").map(\.id) == [created.id])
+        #expect(try store.list(status: .failed).map(\.id) == [created.id])
         let later = RunRecord(task: "later", model: "m", workspace: "/w", createdAt: Date().addingTimeInterval(10))
         try store.create(later)
         #expect(try store.list().map(\.id) == [later.id, created.id])
@@ -100,15 +100,35 @@ import Testing
         let store = RunStore(database: try NexusDatabase.inMemory())
         let run = Self.sampleRun()
         try store.create(run)
-        try store.setOutcome(runID: run.id, outcome: "success", source: "feedback")
+        try store.setOutcome(runID: run.id, outcome: .success, source: OutcomeSource.feedback)
         let loaded = try #require(try store.run(id: run.id))
-        #expect(loaded.outcome == "success" && loaded.outcomeSource == "feedback")
-        let bad = #expect(throws: NexusError.self) { try store.setOutcome(runID: run.id, outcome: "great", source: "feedback") }
-        #expect(bad?.code == .invalidArgument)
-        #expect(bad?.message.contains("success") == true)
-        let unknown = #expect(throws: NexusError.self) { try store.setOutcome(runID: "run_nope", outcome: "failure", source: "feedback") }
+        #expect(loaded.outcome == .success && loaded.outcomeSource == OutcomeSource.feedback)
+        let unknown = #expect(throws: NexusError.self) { try store.setOutcome(runID: "run_nope", outcome: .failure, source: OutcomeSource.feedback) }
         #expect(unknown?.code == .notFound)
-        #expect(try store.run(id: run.id)?.outcome == "success")
+        #expect(try store.run(id: run.id)?.outcome == .success)
+    }
+
+    @Test("status, outcome, its source and the mode are stored by raw value; a value this version does not know fails the read, never guessed")
+    func typedFieldsByRawValue() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-runs-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent(NexusDatabase.fileName).path
+        let store = RunStore(database: try NexusDatabase.open(at: URL(fileURLWithPath: path)))
+        var run = Self.sampleRun()
+        run.status = .budgetExhausted
+        run.outcome = .unknown
+        run.outcomeSource = .budget
+        run.mode = .crystallized
+        try store.create(run)
+        let stored = try ExternalDatabase.query(path: path, sql: "SELECT status, outcome, outcome_source, mode FROM runs WHERE id = ?",
+                                                parameters: [.string(run.id)], readOnly: true, maxBytes: 1 << 16)
+        #expect(stored.rows == [["status": "budget_exhausted", "outcome": "unknown", "outcome_source": "budget", "mode": "crystallized"]])
+        let loaded = try #require(try store.run(id: run.id))
+        #expect(loaded.status == .budgetExhausted && loaded.outcome == .unknown && loaded.outcomeSource == .budget && loaded.mode == .crystallized)
+        _ = try ExternalDatabase.query(path: path, sql: "UPDATE runs SET status = 'paused' WHERE id = ?", parameters: [.string(run.id)],
+                                       readOnly: false, maxBytes: 1 << 16)
+        #expect(throws: (any Error).self) { try store.run(id: run.id) }
     }
 
     @Test func lookupByUniquePrefix() throws {

@@ -17,7 +17,7 @@ import Testing
     @discardableResult
     func finishedRun(_ task: String, tools: [String], failing: Int = 0) throws -> RunRecord {
         let start = Date()
-        var run = RunRecord(task: task, model: "smollm2", workspace: "/w", status: "completed", createdAt: start,
+        var run = RunRecord(task: task, model: "smollm2", workspace: "/w", status: .completed, createdAt: start,
                             updatedAt: start.addingTimeInterval(3), promptTokens: 500, completionTokens: 50)
         run.answer = "done"
         var steps = tools.enumerated().map { index, tool in
@@ -37,11 +37,11 @@ import Testing
         #expect(trace.promptTokens == 500 && trace.completionTokens == 50)
         #expect(trace.toolSeconds == 1.0)
         #expect(abs(trace.wallSeconds - 3) < 0.001)
-        #expect(trace.status == "completed" && trace.outcome == nil)
+        #expect(trace.status == .completed && trace.outcome == nil)
 
-        try runs.setOutcome(runID: run.id, outcome: "success", source: "feedback")
-        #expect(try traces.trace(runID: run.id)?.outcome == "success")
-        #expect(try traces.record(runID: run.id).outcome == "success")
+        try runs.setOutcome(runID: run.id, outcome: .success, source: OutcomeSource.feedback)
+        #expect(try traces.trace(runID: run.id)?.outcome == .success)
+        #expect(try traces.record(runID: run.id).outcome == .success)
         #expect(try traces.list().count == 1)
         let missing = #expect(throws: NexusError.self) { try traces.record(runID: "run_missing") }
         #expect(missing?.code == .notFound)
@@ -51,7 +51,7 @@ import Testing
         for file in ["a.py", "b.py", "c.py"] {
             let run = try finishedRun("Count the lines of \(file)", tools: ["execute_command"])
             try traces.record(runID: run.id)
-            try runs.setOutcome(runID: run.id, outcome: file == "c.py" ? "failure" : "success", source: "check")
+            try runs.setOutcome(runID: run.id, outcome: file == "c.py" ? .failure : .success, source: OutcomeSource.check)
         }
         try traces.record(runID: try finishedRun("Fetch the weather in Paris", tools: ["web_fetch"]).id)
 

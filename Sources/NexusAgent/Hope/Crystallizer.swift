@@ -85,11 +85,11 @@ public struct Crystallizer: Sendable {
         guard var trace = try traces.trace(runID: runID) else {
             throw NexusError(.notFound, "there is no trace \(runID); see `nexus traces list`")
         }
-        if trace.mode == HopeMode.follower.rawValue, let source = trace.followedRunID, let original = try traces.trace(runID: source) {
+        if trace.mode == HopeMode.follower, let source = trace.followedRunID, let original = try traces.trace(runID: source) {
             trace = original
         }
-        guard trace.status == "completed", trace.outcome == "success" else {
-            throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status), \(trace.outcome ?? "no verdict")); only proven traces are crystallized")
+        guard trace.status == .completed, trace.outcome == .success else {
+            throw NexusError(.invalidArgument, "trace \(trace.runID) did not succeed (\(trace.status.rawValue), \(trace.outcome?.rawValue ?? "no verdict")); only proven traces are crystallized")
         }
         if let demoted = trace.demotedBecause {
             throw NexusError(.invalidArgument, "trace \(trace.runID) is demoted (\(demoted)); judge runs that used it good with `nexus feedback RUN good` to promote it again")

@@ -62,9 +62,9 @@ public struct Dispatcher: Sendable {
 
         // Newest first, so the newest proven way of doing a task wins a tie. A crystallized run's
         // trace is one module call: following it would only call the module again.
-        var candidates = try traces.proven(signature: signature, limit: 10).filter { $0.mode != HopeMode.crystallized.rawValue }
+        var candidates = try traces.proven(signature: signature, limit: 10).filter { $0.mode != HopeMode.crystallized }
         for (trace, _) in try traces.similar(to: task, limit: 10)
-        where trace.status == "completed" && trace.outcome == "success" && trace.mode != HopeMode.crystallized.rawValue
+        where trace.status == .completed && trace.outcome == .success && trace.mode != HopeMode.crystallized
             && !candidates.contains(where: { $0.runID == trace.runID }) {
             candidates.append(trace)
         }
@@ -174,7 +174,7 @@ public struct Dispatcher: Sendable {
     /// A follower's trace stands for the trace it followed: their programs are the same, and the
     /// original is where reuse is counted.
     private func original(of trace: Trace) throws -> Trace? {
-        guard trace.mode == HopeMode.follower.rawValue, let source = trace.followedRunID else { return trace }
+        guard trace.mode == HopeMode.follower, let source = trace.followedRunID else { return trace }
         return try TraceStore(database: database).trace(runID: source) ?? trace
     }
 

@@ -137,7 +137,7 @@ extension ExampleGeneralizer {
         // Only runs of the same owner: one key's runs never shape what another key's replays do.
         let owner = try runs.run(id: trace.runID)?.ownerKeyID
         let others = try TraceStore(database: database, learnedFrom: .owner(owner)).proven(signature: trace.signature, limit: 30)
-            .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized.rawValue }.map(\.runID)
+            .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized }.map(\.runID)
         let examples = try ([trace.runID] + others).compactMap { id -> ProgramExample? in
             guard let run = try runs.run(id: id) else { return nil }
             return ProgramExample(runID: id, task: run.task, steps: try runs.steps(runID: id), answer: run.answer ?? "", program: program)

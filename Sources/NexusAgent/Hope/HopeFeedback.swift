@@ -28,7 +28,7 @@ public struct HopeFeedback: Sendable {
     /// What a verdict changed.
     public struct Outcome: Sendable {
         public var runID: String
-        public var outcome: String
+        public var outcome: RunOutcome
         /// The demotion a bad verdict made (or found in force).
         public var demoted: TraceDemotion?
         /// The demotion a good verdict lifted.
@@ -45,17 +45,17 @@ public struct HopeFeedback: Sendable {
         guard let run = try runs.run(id: runID) else {
             throw NexusError(.invalidArgument, "no run '\(runID)'; list runs with `nexus runs list`")
         }
-        let outcome = good ? "success" : "failure"
-        try runs.setOutcome(runID: run.id, outcome: outcome, source: "feedback")
+        let outcome: RunOutcome = good ? .success : .failure
+        try runs.setOutcome(runID: run.id, outcome: outcome, source: OutcomeSource.feedback)
         var result = Outcome(runID: run.id, outcome: outcome, lines: ["run \(run.id) marked \(outcome)"])
         let traces = TraceStore(database: database)
         guard let traceID = run.followedRunID, var trace = try traces.trace(runID: traceID) else { return result }
         // A follower's trace stands for the trace it followed (guidance may have shown either).
-        if trace.mode == HopeMode.follower.rawValue, let source = trace.followedRunID, let original = try traces.trace(runID: source) {
+        if trace.mode == HopeMode.follower, let source = trace.followedRunID, let original = try traces.trace(runID: source) {
             trace = original
         }
-        if !good, run.mode == HopeMode.follower.rawValue || run.mode == HopeMode.crystallized.rawValue {
-            let module = run.mode == HopeMode.crystallized.rawValue ? run.module ?? trace.crystallizedInto : trace.crystallizedInto
+        if !good, run.mode == HopeMode.follower || run.mode == HopeMode.crystallized {
+            let module = run.mode == HopeMode.crystallized ? run.module ?? trace.crystallizedInto : trace.crystallizedInto
             let action = module.map { rollBack($0, actor: actor) } ?? ""
             let reason = "run \(run.id) (\(run.mode), \"\(run.task.prefix(80))\") was judged bad"
             let demotion = try traces.demote(runID: trace.runID, judgedRunID: run.id, reason: reason, module: module, moduleAction: action)

@@ -14,8 +14,8 @@ public enum TrainingExport {
         let store = RunStore(database: database)
         var lines: [String] = []
         // A crystallized run's one call is to a module that exists only in this home: nothing to learn from.
-        for run in try store.list(limit: limit, status: "completed").reversed()
-        where (!successOnly || run.outcome == "success") && run.mode != HopeMode.crystallized.rawValue {
+        for run in try store.list(limit: limit, status: .completed).reversed()
+        where (!successOnly || run.outcome == .success) && run.mode != HopeMode.crystallized {
             let steps = try store.steps(runID: run.id).filter { $0.tool != nil && ["ok", "error", "refused"].contains($0.status) }
             var messages: [JSONValue] = [["role": "system", "content": .string(SystemPrompt.base)], ["role": "user", "content": .string(run.task)]]
             var used: [String] = []

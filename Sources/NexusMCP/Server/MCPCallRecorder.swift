@@ -17,9 +17,9 @@ struct MCPCallRecorder: Sendable {
     func record(tool: String, arguments: JSONValue, result: ToolResult, seconds: Double, started: Date) async throws -> String {
         let succeeded = result.status == .ok
         var run = RunRecord(task: Self.task(tool: tool, arguments: arguments), model: "mcp", workspace: scope.workspace.path,
-                            status: RunStatus.completed.rawValue, policy: (try? JSONValue(encoding: scope.policy)) ?? .null,
+                            status: RunStatus.completed, policy: (try? JSONValue(encoding: scope.policy)) ?? .null,
                             answer: String(result.content.prefix(2000)),
-                            outcome: (succeeded ? RunOutcome.success : .failure).rawValue, outcomeSource: OutcomeSource.check.rawValue,
+                            outcome: succeeded ? RunOutcome.success : .failure, outcomeSource: OutcomeSource.check,
                             createdAt: started, dispatchReason: "a direct MCP tools/call under the policy profile '\(scope.profileName)'",
                             ownerKeyID: scope.ownerKeyID)
         run.updatedAt = Date()

@@ -68,8 +68,8 @@ struct MCPRunResources: Sendable {
             ]
         }
         return [
-            "id": .string(run.id), "task": .string(run.task), "model": .string(run.model), "status": .string(run.status),
-            "outcome": optional(run.outcome), "outcome_source": optional(run.outcomeSource), "mode": .string(run.mode),
+            "id": .string(run.id), "task": .string(run.task), "model": .string(run.model), "status": .string(run.status.rawValue),
+            "outcome": optional(run.outcome?.rawValue), "outcome_source": optional(run.outcomeSource?.rawValue), "mode": .string(run.mode.rawValue),
             "answer": optional(run.answer), "failure": optional(run.failure),
             "created_at": .string(ISO8601DateFormatter().string(from: run.createdAt)),
             "prompt_tokens": .number(Double(run.promptTokens)), "completion_tokens": .number(Double(run.completionTokens)),

@@ -43,11 +43,11 @@ public struct MCPServingScope: Sendable {
 /// How an agent run started through MCP ended.
 public struct MCPAgentRun: Sendable, Hashable {
     public var runID: String
-    public var status: String
-    public var outcome: String
+    public var status: RunStatus
+    public var outcome: RunOutcome
     public var answer: String
 
-    public init(runID: String, status: String, outcome: String, answer: String) {
+    public init(runID: String, status: RunStatus, outcome: RunOutcome, answer: String) {
         self.runID = runID
         self.status = status
         self.outcome = outcome

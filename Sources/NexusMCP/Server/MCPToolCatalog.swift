@@ -91,11 +91,11 @@ struct MCPToolCatalog: Sendable {
             return CallTool.Result(content: [.text(text: "the agent run could not start: \(error.message)", annotations: nil, _meta: nil)], isError: true)
         }
         let structured: JSONValue = [
-            "run_id": .string(run.runID), "status": .string(run.status), "outcome": .string(run.outcome), "answer": .string(run.answer),
+            "run_id": .string(run.runID), "status": .string(run.status.rawValue), "outcome": .string(run.outcome.rawValue), "answer": .string(run.answer),
         ]
-        let text = "\(run.answer)\n\n(run \(run.runID): \(run.status), outcome \(run.outcome))"
+        let text = "\(run.answer)\n\n(run \(run.runID): \(run.status.rawValue), outcome \(run.outcome.rawValue))"
         return try CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: structured.mcpValue,
-                               isError: run.status != "completed", _meta: Metadata(additionalFields: ["nexus/run_id": .string(run.runID)]))
+                               isError: run.status != .completed, _meta: Metadata(additionalFields: ["nexus/run_id": .string(run.runID)]))
     }
 }
 

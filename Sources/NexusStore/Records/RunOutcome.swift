@@ -21,6 +21,8 @@ public enum OutcomeSource: String, Sendable, Hashable, CaseIterable, Codable {
     case teacher
     /// A budget ended the run.
     case budget
+    /// An error ended the run (the backend failed, a store write failed).
+    case error
     /// Nobody: the run was cancelled.
     case none
 }

@@ -10,24 +10,23 @@ public struct RunRecord: Sendable, Codable, Hashable {
     public var model: String
     /// The folder the run's tools work in.
     public var workspace: String
-    /// "running", "completed", "failed", "cancelled", "budget_exhausted" (not checked by the store).
-    public var status: String
+    public var status: RunStatus
     /// The capability policy the run works under.
     public var policy: JSONValue
     /// The loop's own state (messages, step count, budgets, ...), opaque to the store.
     public var state: JSONValue
     /// The final answer, once there is one.
     public var answer: String?
-    /// "success", "failure" or "unknown" (see `RunRecord.outcomes`).
-    public var outcome: String?
-    /// Who judged the outcome: "model", "feedback" or "check" (see `RunRecord.outcomeSources`).
-    public var outcomeSource: String?
+    /// How the run's result was judged, once it was.
+    public var outcome: RunOutcome?
+    /// Who judged the outcome.
+    public var outcomeSource: OutcomeSource?
     public var createdAt: Date
     public var updatedAt: Date
     public var promptTokens: Int
     public var completionTokens: Int
-    /// How HOPE dispatched the run: "learner", "mixed", "follower", "crystallized" or "taught".
-    public var mode: String
+    /// How HOPE dispatched the run.
+    public var mode: HopeMode
     /// The match confidence that chose the mode, in [0, 1].
     public var confidence: Double
     /// The trace (its run's id) the run followed or was guided by.
@@ -42,16 +41,11 @@ public struct RunRecord: Sendable, Codable, Hashable {
     /// Why the run failed, when it did (the error that ended it), for the client to read.
     public var failure: String?
 
-    /// The outcomes `RunStore.setOutcome` accepts.
-    public static let outcomes: Set<String> = Set(RunOutcome.allCases.map(\.rawValue))
-    /// The outcome sources `RunStore.setOutcome` accepts: those that judge a run that ended.
-    public static let outcomeSources: Set<String> = Set([OutcomeSource.model, .feedback, .check, .replay, .module, .teacher].map(\.rawValue))
-
     /// A record; `id` defaults to a fresh `RunRecord.newID()`, `updatedAt` to `createdAt`.
-    public init(id: String = RunRecord.newID(), task: String, model: String, workspace: String, status: String = "running",
-                policy: JSONValue = .null, state: JSONValue = .null, answer: String? = nil, outcome: String? = nil,
-                outcomeSource: String? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
-                promptTokens: Int = 0, completionTokens: Int = 0, mode: String = "learner", confidence: Double = 0,
+    public init(id: String = RunRecord.newID(), task: String, model: String, workspace: String, status: RunStatus = .running,
+                policy: JSONValue = .null, state: JSONValue = .null, answer: String? = nil, outcome: RunOutcome? = nil,
+                outcomeSource: OutcomeSource? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
+                promptTokens: Int = 0, completionTokens: Int = 0, mode: HopeMode = .learner, confidence: Double = 0,
                 followedRunID: String? = nil, module: String? = nil, dispatchReason: String = "",
                 ownerKeyID: String? = nil, failure: String? = nil) {
         self.id = id
@@ -76,9 +70,6 @@ public struct RunRecord: Sendable, Codable, Hashable {
         self.ownerKeyID = ownerKeyID
         self.failure = failure
     }
-
-    /// `status` as a typed value; nil for a status this version does not know.
-    public var runStatus: RunStatus? { RunStatus(rawValue: status) }
 
     /// A new run id: "run_" and 12 random lowercase base32 characters (60 bits).
     public static func newID() -> String {

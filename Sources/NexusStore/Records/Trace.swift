@@ -21,13 +21,13 @@ public struct Trace: Sendable, Codable, Hashable {
     /// From the run's creation to its last update.
     public var wallSeconds: Double
     /// The run's status and outcome, as they are now (feedback given later shows here).
-    public var status: String
-    public var outcome: String?
-    public var outcomeSource: String?
+    public var status: RunStatus
+    public var outcome: RunOutcome?
+    public var outcomeSource: OutcomeSource?
     public var createdAt: Date
     public var recordedAt: Date
-    /// How the run was dispatched ("learner", "follower", ...; see `RunRecord.mode`).
-    public var mode: String
+    /// How the run was dispatched.
+    public var mode: HopeMode
     /// The trace this run followed, when it was a follower or was guided by one.
     public var followedRunID: String?
     /// The module (NAME@VERSION) this trace was compiled into, once crystallized.
@@ -41,8 +41,8 @@ public struct Trace: Sendable, Codable, Hashable {
 
     public init(runID: String, task: String, signature: String, model: String, toolSequence: [String], stepCount: Int,
                 toolCalls: Int, failedSteps: Int, promptTokens: Int, completionTokens: Int, toolSeconds: Double,
-                wallSeconds: Double, status: String, outcome: String?, outcomeSource: String?, createdAt: Date, recordedAt: Date,
-                mode: String = "learner", followedRunID: String? = nil, crystallizedInto: String? = nil, demotedBecause: String? = nil,
+                wallSeconds: Double, status: RunStatus, outcome: RunOutcome?, outcomeSource: OutcomeSource?, createdAt: Date, recordedAt: Date,
+                mode: HopeMode = .learner, followedRunID: String? = nil, crystallizedInto: String? = nil, demotedBecause: String? = nil,
                 postConditions: PostConditions? = nil) {
         self.runID = runID
         self.task = task

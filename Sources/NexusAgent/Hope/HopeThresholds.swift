@@ -1,12 +1,5 @@
 public import NexusStore
 
-/// How a task is carried out (HOPE, cheapest first): by a module compiled from a proven trace,
-/// by replaying a proven trace, by the model guided by a similar trace, or by the model alone.
-/// `taught` runs were recorded by a person (`nexus teach`).
-public enum HopeMode: String, Sendable, Hashable, Codable, CaseIterable {
-    case crystallized, follower, mixed, learner, taught
-}
-
 /// When the dispatcher trusts a match.
 public struct HopeThresholds: Sendable, Hashable {
     /// Confidence at or above which a proven trace is replayed without the model.
