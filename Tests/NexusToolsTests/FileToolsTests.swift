@@ -112,6 +112,27 @@ import Testing
         #expect(await call("filesystem_read", [:], in: scratch).content.contains("missing required property 'path'"))
     }
 
+    @Test("a missing path's error names the near names in its folder: another extension or none, another case, a letter or two off")
+    func missingPathsNameWhatIsThere() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        for name in ["notes", "report.txt", "Data.csv", "plans/q3.md", "plans/q4.md", "zebra.log"] {
+            try scratch.write("x", to: "workspace/\(name)")
+        }
+        func missing(_ path: String) async -> String { await call("filesystem_read", ["path": .string(path)], in: scratch).content }
+        #expect(await missing("notes.txt") == "no such file or directory: notes.txt; did you mean 'notes'?")
+        #expect(await missing("report") == "no such file or directory: report; did you mean 'report.txt'?")
+        #expect(await missing("data.csv") == "no such file or directory: data.csv; did you mean 'Data.csv'?")
+        #expect(await missing("raport.txt") == "no such file or directory: raport.txt; did you mean 'report.txt'?")
+        #expect(await missing("plans/q3") == "no such file or directory: plans/q3; did you mean 'plans/q3.md'?")
+        #expect(await missing("plans/q5.md") == "no such file or directory: plans/q5.md; did you mean 'plans/q3.md' or 'plans/q4.md'?")
+        // Nothing near: the error alone. A short name is not matched by letters off.
+        #expect(await missing("budget.xlsx") == "no such file or directory: budget.xlsx")
+        #expect(await missing("ab") == "no such file or directory: ab")
+        // A folder outside the readable paths is not listed for hints.
+        #expect(await call("filesystem_read", ["path": "/etc/hostnam"], in: scratch).status == .refused)
+    }
+
     // MARK: - filesystem_write
 
     @Test func writeCreatesFoldersAndSupportsModes() async throws {
@@ -186,6 +207,37 @@ import Testing
         #expect(await call("filesystem_search", ["text": "absent"], in: scratch)
             == .ok("[no lines containing \"absent\" in .; 1 file skipped (unreadable or hard-linked)]"))
         #expect(await call("filesystem_search", ["text": "TODO", "path": "/etc"], in: scratch).status == .refused)
+    }
+
+    @Test("a search that finds nothing is tried as the model may have meant it, and says so")
+    func searchAsMeant() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("ERROR disk full\nok\n", to: "workspace/logs/app.log")
+        try scratch.write("Error: timeout\n", to: "workspace/logs/db.log")
+        try scratch.write("fine\n", to: "workspace/readme.txt")
+
+        // A regular expression given as the glob is read as the glob it stands for.
+        #expect(await call("filesystem_search", ["glob": ".*\\.log$"], in: scratch) == .ok("""
+            logs/app.log
+            logs/db.log
+            [2 files]
+            [the pattern .*\\.log$ was read as the glob *.log]
+            """))
+        // Text in another case is found when the exact text is not, and the result says so.
+        #expect(await call("filesystem_search", ["text": "error"], in: scratch) == .ok("""
+            logs/app.log:1: ERROR disk full
+            logs/db.log:1: Error: timeout
+            [2 matching lines in 2 files]
+            [no line contains "error" exactly as written; these contain it in another case]
+            """))
+        // An exact match wins: no retry, no note.
+        #expect(await call("filesystem_search", ["text": "ERROR"], in: scratch) == .ok("logs/app.log:1: ERROR disk full\n[1 matching line in 1 file]"))
+        // Text written as a regular expression is told how text is matched.
+        #expect(await call("filesystem_search", ["text": "ERROR.*full"], in: scratch) == .ok("""
+            [no lines containing "ERROR.*full" in .]
+            [text is matched as written, not as a regular expression: search for a plain word of it]
+            """))
     }
 
     @Test func searchStopsAtItsBound() async throws {

@@ -45,7 +45,7 @@ public struct FilesystemCopyTool: Tool {
         }
         let files = WorkspacePath(context)
         let copier = self
-        return try await FileToolSupport.run {
+        return try await FileToolSupport.run(hinting: files) {
             let status = try files.stat(path: source)
             var target = destination
             if let existing = try? files.stat(path: destination), existing.kind == .directory {

@@ -34,7 +34,7 @@ public struct FilesystemListTool: Tool {
         let recursive = FileToolSupport.bool(arguments, "recursive") ?? false
         let files = WorkspacePath(context)
         let maxEntries = maxEntries
-        return try await FileToolSupport.run {
+        return try await FileToolSupport.run(hinting: files) {
             let listing = try files.list(path: path, recursive: recursive, maxEntries: maxEntries, notDescending: [".git"])
             if listing.entries.isEmpty { return .ok("[\(path) is an empty folder]") }
             var lines = listing.entries.map { entry in

@@ -31,7 +31,7 @@ public struct FilesystemMoveTool: Tool {
             return .error("filesystem_move needs a \"source\" and a \"destination\"")
         }
         let files = WorkspacePath(context)
-        return try await FileToolSupport.run {
+        return try await FileToolSupport.run(hinting: files) {
             var target = destination
             if let existing = try? files.stat(path: destination), existing.kind == .directory {
                 target = FileToolSupport.join(destination, FileToolSupport.lastName(of: source))

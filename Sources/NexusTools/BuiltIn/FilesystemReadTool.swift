@@ -46,7 +46,7 @@ public struct FilesystemReadTool: Tool {
         let budget = max(256, context.policy.limits.outputBytes - 200)
         let files = WorkspacePath(context)
         let maxScanBytes = maxScanBytes
-        return try await FileToolSupport.run {
+        return try await FileToolSupport.run(hinting: files) {
             let contents = try files.read(path: path, maxBytes: maxScanBytes)
             if FileToolSupport.looksBinary(contents.bytes) {
                 return .error("\(path) is a binary file (\(FileToolSupport.bytes(contents.fileSize))); filesystem_read shows text files only")

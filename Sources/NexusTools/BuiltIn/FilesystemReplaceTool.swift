@@ -40,7 +40,7 @@ public struct FilesystemReplaceTool: Tool {
         guard !old.isEmpty else { return .error("\"old\" is empty; give the text to replace") }
         let files = WorkspacePath(context)
         let maxFileBytes = maxFileBytes
-        return try await FileToolSupport.run {
+        return try await FileToolSupport.run(hinting: files) {
             let contents = try files.read(path: path, maxBytes: maxFileBytes)
             guard contents.reachesEnd else {
                 return .error("\(path) is \(FileToolSupport.bytes(contents.fileSize)), larger than the \(FileToolSupport.bytes(maxFileBytes)) filesystem_replace edits")

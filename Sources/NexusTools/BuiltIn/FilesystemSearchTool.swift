@@ -54,12 +54,44 @@ public struct FilesystemSearchTool: Tool {
         }
         let files = WorkspacePath(context)
         let search = self
-        return try await FileToolSupport.run {
-            try search.search(in: path, glob: glob, text: text, files: files)
+        return try await FileToolSupport.run(hinting: files) {
+            try search.searchAsMeant(in: path, glob: glob, text: text, files: files)
         }
     }
 
-    private func search(in path: String, glob: String?, text: String?, files: WorkspacePath) throws -> ToolResult {
+    /// A search that finds nothing is tried again the way a model may have meant it: a regular
+    /// expression given as the glob (`.*\.log$`) as the glob it stands for (`*.log`), and the
+    /// text in any case; the result says so. Text that reads as a regular expression and finds
+    /// nothing gets a note that text is matched as written.
+    private func searchAsMeant(in path: String, glob: String?, text: String?, files: WorkspacePath) throws -> ToolResult {
+        let exact = try search(in: path, glob: glob, text: text, ignoringCase: false, files: files)
+        guard exact.found == 0 else { return exact.result }
+        let original = glob
+        var glob = glob
+        var notes: [String] = []
+        if let pattern = glob, let meant = SearchGlob.meant(byRegularExpression: pattern) {
+            glob = meant
+            notes.append("the pattern \(pattern) was read as the glob \(meant)")
+        }
+        if let text {
+            let anyCase = try search(in: path, glob: glob, text: text, ignoringCase: true, files: files)
+            if anyCase.found > 0 {
+                return Self.noted(anyCase.result, notes + ["no line contains \(JSONValue.string(text).jsonText) exactly as written; these contain it in another case"])
+            }
+            if text.contains(where: "*+?^$|[]\\".contains) {
+                notes.append("text is matched as written, not as a regular expression: search for a plain word of it")
+            }
+        }
+        guard !notes.isEmpty else { return exact.result }
+        let retried = glob == original ? exact : try search(in: path, glob: glob, text: text, ignoringCase: false, files: files)
+        return Self.noted(retried.result, notes)
+    }
+
+    private static func noted(_ result: ToolResult, _ notes: [String]) -> ToolResult {
+        ToolResult(status: result.status, content: result.content + "\n[" + notes.joined(separator: "; ") + "]", truncated: result.truncated)
+    }
+
+    private func search(in path: String, glob: String?, text: String?, ignoringCase: Bool, files: WorkspacePath) throws -> (result: ToolResult, found: Int) {
         let listing = try files.list(path: path, recursive: true, maxEntries: maxFiles, notDescending: [".git"])
         let pattern = glob.map(SearchGlob.init)
         var results: [String] = []
@@ -86,9 +118,10 @@ public struct FilesystemSearchTool: Tool {
             if FileToolSupport.looksBinary(contents.bytes) { continue }
             var found = false
             var number = 0
+            let wanted = ignoringCase ? text.lowercased() : text
             for line in String(decoding: contents.bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false) {
                 number += 1
-                guard line.contains(text) else { continue }
+                guard (ignoringCase ? line.lowercased() : String(line)).contains(wanted) else { continue }
                 guard results.count < maxMatches else { stoppedEarly = true; break }
                 results.append("\(shownPath):\(number): \(Self.excerpt(line))")
                 found = true
@@ -110,7 +143,7 @@ public struct FilesystemSearchTool: Tool {
         if skipped > 0 { summary += "; \(skipped) file\(skipped == 1 ? "" : "s") skipped (unreadable or hard-linked)" }
         if stoppedEarly { summary += "; the search stopped early: narrow the path or the pattern" }
         summary += "]"
-        return .ok((results + [summary]).joined(separator: "\n"), truncated: stoppedEarly)
+        return (.ok((results + [summary]).joined(separator: "\n"), truncated: stoppedEarly), results.count)
     }
 
     /// A matching line, trimmed to 200 characters.
@@ -155,5 +188,16 @@ struct SearchGlob: Sendable {
 
     private static func matches(_ segment: String, _ name: String) -> Bool {
         fnmatch(segment, name, 0) == 0
+    }
+
+    /// The glob a regular expression given as a file pattern stands for (`.*\.log$` → `*.log`,
+    /// `^report.*` → `report*`), or nil when the pattern does not read as one.
+    static func meant(byRegularExpression pattern: String) -> String? {
+        guard pattern.contains(".*") || pattern.contains("\\.") || pattern.hasPrefix("^") || pattern.hasSuffix("$") else { return nil }
+        var glob = pattern
+        if glob.hasPrefix("^") { glob.removeFirst() }
+        if glob.hasSuffix("$") { glob.removeLast() }
+        glob = glob.replacingOccurrences(of: ".*", with: "*").replacingOccurrences(of: ".+", with: "?*").replacingOccurrences(of: "\\.", with: ".")
+        return glob == pattern || glob.isEmpty ? nil : glob
     }
 }

@@ -29,12 +29,19 @@ public enum FileToolSupport {
     }
 
     /// Runs blocking work (file system calls) on a Dispatch thread, then maps a ``PathRefusal`` to a
-    /// `.refused` result and a `NexusError` to an `.error` result; other errors are rethrown.
-    static func run(_ work: @escaping @Sendable () throws -> ToolResult) async throws -> ToolResult {
+    /// `.refused` result and a `NexusError` to an `.error` result; other errors are rethrown. With
+    /// `files`, a missing path's error names the near names in its folder (``NearNames``).
+    static func run(hinting files: WorkspacePath? = nil, _ work: @escaping @Sendable () throws -> ToolResult) async throws -> ToolResult {
         do {
             return try await withCheckedThrowingContinuation { continuation in
                 DispatchQueue.global().async {
-                    continuation.resume(with: Result { try work() })
+                    continuation.resume(with: Result {
+                        do {
+                            return try work()
+                        } catch let error as NexusError where files != nil {
+                            throw NexusError(error.code, NearNames.hinting(error.message, files: files!))
+                        }
+                    })
                 }
             }
         } catch let refusal as PathRefusal {
