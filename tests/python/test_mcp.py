@@ -89,6 +89,30 @@ def test_stdio_server_lists_calls_refuses_and_records(home):
     assert "Call the tool filesystem_read" in listed.stdout
 
 
+def test_stdio_server_offers_installed_modules_with_structured_output(home):
+    """A module is an MCP tool: its manifest's input and output schemas, its result as structured content."""
+    home, workspace = home
+    install_module(home, workspace, pathlib.Path(__file__).parents[2] / "examples" / "modules" / "word_count", "word_count")
+
+    async def session():
+        params = StdioServerParameters(command=str(NEXUS_BIN), args=["mcp", "--no-agent", "--workspace", str(workspace)],
+                                       env=nexus_env(home))
+        async with stdio_client(params) as (read, write):
+            async with ClientSession(read, write) as client:
+                await client.initialize()
+                tools = {tool.name: tool for tool in (await client.list_tools()).tools}
+                assert "word_count" in tools, sorted(tools)
+                assert tools["word_count"].output_schema["required"] == ["files", "total"]
+                assert "paths" in tools["word_count"].input_schema["properties"]
+                counted = await client.call_tool("word_count", {})
+                assert not counted.is_error, counted
+                assert counted.structured_content == {"files": {"notes.txt": 2}, "total": 2}
+                refused = await client.call_tool("word_count", {"paths": 3})
+                assert refused.is_error
+
+    run(session())
+
+
 def test_stdio_agent_run_with_a_scripted_model(home, tmp_path):
     home, workspace = home
     script = tmp_path / "script.json"
@@ -287,6 +311,17 @@ def test_run_uses_a_server_over_http_with_a_bearer_token(home, tmp_path, http_fi
     assert "'remote' refused to start a session" in refused.stderr and "mcp.json" in refused.stderr
 
 
+def nexus_cli(home, workspace, *arguments):
+    return subprocess.run([str(NEXUS_BIN), *arguments], env=nexus_env(home), cwd=workspace,
+                          capture_output=True, text=True, timeout=120)
+
+
+def install_module(home, workspace, folder, name):
+    for step in (["modules", "new", str(folder)], ["modules", "validate", name], ["modules", "promote", name], ["modules", "install", name]):
+        done = nexus_cli(home, workspace, *step)
+        assert done.returncode == 0, f"{step}: {done.stdout}{done.stderr}"
+
+
 MODULE_MANIFEST = {
     "name": "loud_echo", "version": "1.0.0", "description": "Echoes the text, upper-cased by the fixture MCP server.",
     "input": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]},
@@ -306,13 +341,9 @@ def test_a_module_calls_an_mcp_tool_under_the_callers_policy(home, tmp_path):
     (folder / "module.lua").write_text('return { run = function(input) return { loud = nexus.call("fixture.shout", { text = input.text }) } end }\n')
 
     def nexus(*arguments):
-        return subprocess.run([str(NEXUS_BIN), *arguments], env=nexus_env(home), cwd=workspace,
-                              capture_output=True, text=True, timeout=120)
+        return nexus_cli(home, workspace, *arguments)
 
-    for step in (["modules", "new", str(folder)], ["modules", "validate", "loud_echo"], ["modules", "promote", "loud_echo"],
-                 ["modules", "install", "loud_echo"]):
-        done = nexus(*step)
-        assert done.returncode == 0, f"{step}: {done.stdout}{done.stderr}"
+    install_module(home, workspace, folder, "loud_echo")
     allowed = nexus("modules", "run", "loud_echo", "--input", '{"text": "hi there"}', "--allow-mcp", "fixture")
     assert allowed.returncode == 0, allowed.stdout + allowed.stderr
     assert json.loads(allowed.stdout) == {"loud": "HI THERE"}
