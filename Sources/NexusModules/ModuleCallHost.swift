@@ -95,8 +95,15 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
         guard callerPolicy.environment.contains(name) else {
             return .failure(LuaHostFailure("the policy does not pass '\(name)' (allow it with --pass-env \(name) or env in the policy file)", refused: true))
         }
+        do {
+            if let stored = try runtime.credentials?.value(of: name) { return .success(stored) }
+        } catch let error as NexusError {
+            return .failure(LuaHostFailure(error.message))
+        } catch {
+            return .failure(LuaHostFailure("the credential \(name) cannot be read"))
+        }
         guard let value = runtime.environment[name] else {
-            return .failure(LuaHostFailure("the credential \(name) is not set in Nexus's environment"))
+            return .failure(LuaHostFailure("the credential \(name) is neither stored (`nexus credentials set \(name)`) nor set in Nexus's environment"))
         }
         return .success(value)
     }

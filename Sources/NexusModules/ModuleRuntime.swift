@@ -20,6 +20,9 @@ public struct ModuleRuntime: Sendable {
     /// Where `nexus.credential(NAME)` values come from (the process environment, as read by the
     /// runtime's configuration).
     let environment: [String: String]
+    /// Stored secrets, which `nexus.credential(NAME)` prefers to the environment's; nil during
+    /// validation, which never sees a real secret.
+    let credentials: CredentialStore?
     /// The most any module may ask for.
     public let maxLimits: ModuleLimits
     /// The process each call runs in.
@@ -40,8 +43,9 @@ public struct ModuleRuntime: Sendable {
     ///   - maxLimits: The most any module may ask for.
     ///   - worker: The worker program every call runs in (by default, beside the running one).
     ///   - toolsForHome: The same tools over a throwaway home, for validation.
+    ///   - credentials: Stored secrets for `nexus.credential`, looked up before `environment`.
     public init(database: NexusDatabase, tools: ToolRegistry, environment: [String: String] = [:], maxLimits: ModuleLimits = .default,
-                worker: LuaWorker = .besideExecutable, toolsForHome: ToolFactory? = nil) {
+                worker: LuaWorker = .besideExecutable, toolsForHome: ToolFactory? = nil, credentials: CredentialStore? = nil) {
         self.database = database
         self.modules = ModuleStore(database: database)
         self.tools = tools
@@ -49,6 +53,7 @@ public struct ModuleRuntime: Sendable {
         self.maxLimits = maxLimits
         self.worker = worker
         self.toolsForHome = toolsForHome
+        self.credentials = credentials
     }
 
     /// The same runtime with other tools and credentials: what validation runs tests with.

@@ -9,6 +9,4 @@ extension NexusError.Code {
     public static let moduleFailed = NexusError.Code("module_failed")
     /// The ledger, a signature or a content id does not verify.
     public static let verificationFailed = NexusError.Code("verification_failed")
-    /// The installation's signing key cannot be read or written.
-    public static let keyUnavailable = NexusError.Code("key_unavailable")
 }

@@ -45,11 +45,17 @@ public struct AgentFactory: Sendable {
         Ledger(database: database, home: configuration.home)
     }
 
+    /// The stored secrets of `$NEXUS_HOME` (`nexus credentials`).
+    public func credentials(database: NexusDatabase) -> CredentialStore {
+        CredentialStore(database: database, home: configuration.home)
+    }
+
     /// The module sandbox, with the built-in tools (and `extraTools`) for `nexus.call` and the
     /// environment for credentials.
     public func moduleRuntime(database: NexusDatabase, extraTools: [any Tool] = []) throws -> ModuleRuntime {
         ModuleRuntime(database: database, tools: try builtInTools(database: database).adding(extraTools), environment: configuration.environment,
-                      toolsForHome: { [self] scratchDatabase, scratchHome in try builtInTools(database: scratchDatabase, home: scratchHome) })
+                      toolsForHome: { [self] scratchDatabase, scratchHome in try builtInTools(database: scratchDatabase, home: scratchHome) },
+                      credentials: credentials(database: database))
     }
 
     /// The module lifecycle: drafts, validation, promotion, installs, rollbacks.

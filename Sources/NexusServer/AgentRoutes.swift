@@ -68,7 +68,8 @@ struct AgentRoutes: Sendable {
         let runner: AgentRunner
         let mcp: MCPClientTools
         do {
-            mcp = try await MCPClientTools.start(home: configuration.home, policy: policy)
+            mcp = try await MCPClientTools.start(home: configuration.home, policy: policy,
+                                                 credentials: CredentialStore(database: database, home: configuration.home))
             do {
                 let lease = try await service.pool.acquire(model)
                 do {

@@ -16,6 +16,7 @@ enum NexusMigrations {
         migrator.registerMigration("v4-run-owners", migrate: v4RunOwners)
         migrator.registerMigration("v5-trace-demotions", migrate: v5TraceDemotions)
         migrator.registerMigration("v6-trace-postconditions", migrate: v6TracePostConditions)
+        migrator.registerMigration("v7-credentials", migrate: v7Credentials)
         return migrator
     }
 

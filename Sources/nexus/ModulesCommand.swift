@@ -290,7 +290,8 @@ struct ModulesCommand: AsyncParsableCommand {
             let base = try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default
             let context = ToolContext(workspace: folder, policy: policyFlags.overrides.applied(to: base))
             // The MCP servers the policy names serve the module's nexus.call("SERVER.TOOL", ...).
-            let mcp = try await MCPClientTools.start(home: home.factory.configuration.home, policy: context.policy)
+            let mcp = try await MCPClientTools.start(home: home.factory.configuration.home, policy: context.policy,
+                                                     credentials: home.factory.credentials(database: home.database))
             for problem in mcp.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
             let runtime = try home.factory.moduleRuntime(database: home.database, extraTools: mcp.tools)
             let result: ModuleCallResult

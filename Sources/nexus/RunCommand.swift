@@ -67,7 +67,7 @@ struct RunCommand: AsyncParsableCommand {
             ?? policyFlags.overrides.applied(to: try policy.map { try PolicyFile.load(path: $0) } ?? CapabilityPolicy.default)
         let folder = try resume == nil ? workspaceFolder(workspace) : nil
         // The MCP servers the policy names are started for this run and stopped after it.
-        let mcp = try await MCPClientTools.start(home: configuration.home, policy: runPolicy)
+        let mcp = try await MCPClientTools.start(home: configuration.home, policy: runPolicy, credentials: factory.credentials(database: database))
         for problem in mcp.problems { FileHandle.standardError.write(Data("warning: \(problem)\n".utf8)) }
         let runner = try factory.runner(backend: backend, database: database, agent: agent, extraTools: mcp.tools)
         let events: AsyncThrowingStream<AgentEvent, any Error>

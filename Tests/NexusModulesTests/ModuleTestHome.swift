@@ -15,14 +15,18 @@ struct ModuleTestHome {
     let lifecycle: ModuleLifecycle
 
     /// - Parameter extraTools: tools beside the built-in ones (as another MCP server's tools are).
-    init(environment: [String: String] = [:], limits: ModuleLimits = .default, extraTools: [any Tool] = []) throws {
+    ///   and `storedCredentials`: secrets put in the home's credential store for `nexus.credential`.
+    init(environment: [String: String] = [:], limits: ModuleLimits = .default, extraTools: [any Tool] = [],
+         storedCredentials: [String: String] = [:]) throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-modules-tests-\(UUID().uuidString)", isDirectory: true)
             .resolvingSymlinksInPath()
         workspace = url.appendingPathComponent("workspace", isDirectory: true)
         try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
         database = try NexusDatabase.open(at: url.appendingPathComponent("nexus.db"))
+        let credentials = CredentialStore(database: database, home: url)
+        for (name, value) in storedCredentials { try credentials.set(name, value: value) }
         runtime = ModuleRuntime(database: database, tools: try Self.tools(database: database, home: url).adding(extraTools), environment: environment, maxLimits: limits,
-                                toolsForHome: { database, home in try Self.tools(database: database, home: home) })
+                                toolsForHome: { database, home in try Self.tools(database: database, home: home) }, credentials: credentials)
         ledger = Ledger(database: database, home: url)
         lifecycle = ModuleLifecycle(runtime: runtime, ledger: ledger)
     }

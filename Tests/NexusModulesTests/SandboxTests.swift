@@ -97,6 +97,21 @@ struct SandboxTests {
         #expect({ if case .refused = capped.failure { true } else { false } }(), "\(capped.outcome)")
     }
 
+    @Test("a stored credential is preferred to the environment, under the same declaration and policy; validation never sees it")
+    func storedCredentials() async throws {
+        let home = try ModuleTestHome(environment: ["API_TOKEN": "from-env"], storedCredentials: ["API_TOKEN": "from-store"])
+        defer { home.remove() }
+        let body = "return {token = nexus.credential('API_TOKEN')}"
+        let declared = try home.draft("client", body: body, capabilities: ["env": ["API_TOKEN"]])
+        let passed = await home.runtime.run(declared, input: [:], context: home.context { $0.environment.append("API_TOKEN") })
+        #expect(passed.output == ["token": "from-store"])
+        let notPassed = await home.runtime.run(declared, input: [:], context: home.context())
+        #expect({ if case .refused = notPassed.failure { true } else { false } }())
+        // Validation runs the module's own tests with their stand-in values, never the stored secret.
+        let tests: JSONValue = [["name": "stand-in", "input": [:], "env": ["API_TOKEN": "stand-in"], "expect": ["token": "stand-in"]]]
+        try await home.release("checked", body: body, capabilities: ["env": ["API_TOKEN"]], tests: tests)
+    }
+
     @Test("credentials must be declared by the module and passed by the policy")
     func credentials() async throws {
         let home = try ModuleTestHome(environment: ["API_TOKEN": "s3cret"])

@@ -471,3 +471,26 @@ def test_a_crystallized_trace_calls_the_mcp_tool_it_used(home, tmp_path):
     refused = subprocess.run([str(NEXUS_BIN), "run", "--model", f"script:{silent}", "--offer", "all", "--workspace", str(workspace),
                               "Shout the word 'again' with the fixture server."], env=nexus_env(home), capture_output=True, text=True, timeout=120)
     assert "does not allow" in refused.stdout and "mode LEARNER" in refused.stdout, refused.stdout
+
+
+def test_an_http_server_reads_its_token_from_the_credential_store(home, tmp_path, http_fixture):
+    """`${credential:NAME}` in mcp.json reads the encrypted store when the server starts; the
+    secret is never printed, listed or written in the clear anywhere in the home."""
+    home, workspace = home
+    (home / "mcp.json").write_text(json.dumps({"mcpServers": {
+        "remote": {"url": http_fixture, "headers": {"Authorization": "Bearer ${credential:FIXTURE_TOKEN}"}}}}))
+    missing = nexus_run(home, workspace, script(tmp_path, "done", "done", "done"), "--allow-mcp", "remote")
+    assert "needs the credential FIXTURE_TOKEN" in missing.stderr and "nexus credentials set FIXTURE_TOKEN" in missing.stderr
+    stored = subprocess.run([str(NEXUS_BIN), "credentials", "set", "FIXTURE_TOKEN"], input="s3cret\n", env=nexus_env(home),
+                            capture_output=True, text=True, timeout=60)
+    assert stored.returncode == 0 and "stored FIXTURE_TOKEN" in stored.stdout and "s3cret" not in stored.stdout
+    done = nexus_run(home, workspace, script(tmp_path, call("remote.shout", {"text": "sealed"}), "It said SEALED."), "--allow-mcp", "remote")
+    assert done.returncode == 0 and "SEALED" in done.stdout, done.stdout + done.stderr
+    listed = nexus_cli(home, workspace, "credentials", "list", "--json")
+    assert [entry["name"] for entry in json.loads(listed.stdout)] == ["FIXTURE_TOKEN"]
+    exported = nexus_cli(home, workspace, "export", "sft")
+    for output in (done.stdout, done.stderr, listed.stdout, exported.stdout):
+        assert "s3cret" not in output
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert b"s3cret" not in path.read_bytes(), path

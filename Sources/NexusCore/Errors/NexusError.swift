@@ -30,6 +30,9 @@ public struct NexusError: Error, Sendable, CustomStringConvertible {
         /// The caller may not do this: its role is too low, or what it asks is wider than it was
         /// given (HTTP 403 in the server).
         public static let forbidden = Code("forbidden")
+        /// A key of the installation (the ledger's signing key, the credential key) cannot be
+        /// read or written, or a secret it seals does not open.
+        public static let keyUnavailable = Code("key_unavailable")
     }
 
     public var code: Code

@@ -18,9 +18,13 @@ actor MCPConnection {
     /// How long a server may take to start and answer `initialize`.
     static let startSeconds: Double = 30
 
-    init(entry: MCPServerEntry, logFolder: URL) {
+    /// A stored secret by name, for the entry's `${credential:NAME}`.
+    let credential: @Sendable (String) throws -> String?
+
+    init(entry: MCPServerEntry, logFolder: URL, credential: @escaping @Sendable (String) throws -> String? = { _ in nil }) {
         self.entry = entry
         self.logFolder = logFolder
+        self.credential = credential
     }
 
     /// The server's tools.
@@ -100,7 +104,7 @@ actor MCPConnection {
         stop()
         let client = Client(name: "nexus", version: "0.1.0")
         let transport: any Transport
-        switch entry.endpoint {
+        switch try entry.resolvingCredentials(credential).endpoint {
         case .stdio(let command, let arguments, let environment, let folder):
             transport = try start(command: command, arguments: arguments, environment: environment, folder: folder)
         case .http(let url, let headers):

@@ -1,6 +1,7 @@
 public import Foundation
 import MCP
 public import NexusCore
+public import NexusStore
 
 /// A tool of another MCP server, offered to the agent as `SERVER.TOOL`. Like any tool it goes
 /// through the registry (schema check, output limit) and its calls are recorded as steps; the
@@ -54,7 +55,9 @@ public final class MCPClientTools: Sendable {
     /// and reported in ``problems``; it never stops the run.
     /// - Throws: `NexusError(.invalidArgument)` when `mcp.json` is malformed, or the policy names a
     ///   server that is not in it.
-    public static func start(home: URL, policy: CapabilityPolicy, startSeconds: Double = 30) async throws -> MCPClientTools {
+    /// - Parameter credentials: The stored secrets a server's `${credential:NAME}` reads.
+    public static func start(home: URL, policy: CapabilityPolicy, credentials: CredentialStore? = nil,
+                             startSeconds: Double = 30) async throws -> MCPClientTools {
         let wanted = policy.mcpServers ?? []
         guard !wanted.isEmpty else { return MCPClientTools(tools: [], problems: [], connections: []) }
         let entries = try MCPServersFile.load(home: home)
@@ -66,7 +69,8 @@ public final class MCPClientTools: Sendable {
         var problems: [String] = []
         var connections: [MCPConnection] = []
         for entry in entries where wanted.contains(entry.name) {
-            let connection = MCPConnection(entry: entry, logFolder: home.appendingPathComponent("logs", isDirectory: true))
+            let connection = MCPConnection(entry: entry, logFolder: home.appendingPathComponent("logs", isDirectory: true),
+                                           credential: { name in try credentials?.value(of: name) })
             connections.append(connection)
             do {
                 let listed = try await connection.tools(within: startSeconds)

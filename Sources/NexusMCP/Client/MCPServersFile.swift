@@ -12,6 +12,33 @@ public struct MCPServerEntry: Sendable, Hashable {
 
     public var name: String
     public var endpoint: Endpoint
+
+    /// The entry with each `${credential:NAME}` in its `env` and `headers` values replaced by the
+    /// stored secret, read when the server starts.
+    /// - Throws: `NexusError(.invalidArgument)` naming a credential that is not stored.
+    func resolvingCredentials(_ lookup: (String) throws -> String?) throws -> MCPServerEntry {
+        func resolve(_ text: String) throws -> String {
+            var result = ""
+            var rest = Substring(text)
+            while let start = rest.range(of: MCPServersFile.credentialOpening), let end = rest[start.upperBound...].firstIndex(of: "}") {
+                let credential = String(rest[start.upperBound..<end])
+                guard let value = try lookup(credential) else {
+                    throw NexusError(.invalidArgument, "the MCP server '\(name)' needs the credential \(credential), which is not stored; store it with `nexus credentials set \(credential)`")
+                }
+                result += rest[..<start.lowerBound] + value
+                rest = rest[rest.index(after: end)...]
+            }
+            return result + rest
+        }
+        var resolved = self
+        switch endpoint {
+        case .stdio(let command, let arguments, let environment, let folder):
+            resolved.endpoint = .stdio(command: command, arguments: arguments, environment: try environment.mapValues(resolve), folder: folder)
+        case .http(let url, let headers):
+            resolved.endpoint = .http(url: url, headers: try headers.mapValues(resolve))
+        }
+        return resolved
+    }
 }
 
 /// `$NEXUS_HOME/mcp.json`: the MCP servers whose tools Nexus may offer, in the `mcpServers`
@@ -24,7 +51,8 @@ public struct MCPServerEntry: Sendable, Hashable {
 /// }}
 /// ```
 ///
-/// `${NAME}` in `env` and `headers` values is read from Nexus's own environment when the server
+/// `${NAME}` in `env` and `headers` values is read from Nexus's own environment, and
+/// `${credential:NAME}` from the credential store (`nexus credentials set NAME`) when the server
 /// starts, so secrets need not sit in the file. A server with `"disabled": true` is left out.
 /// Listing a server here offers nothing by itself: a run's policy must name it (`mcp = [...]`).
 public enum MCPServersFile {
@@ -96,15 +124,19 @@ public enum MCPServersFile {
         return result
     }
 
-    /// `${NAME}` replaced by the variable's value (empty when unset).
+    /// `${NAME}` replaced by the variable's value (empty when unset); `${credential:NAME}` is
+    /// left for ``MCPServerEntry/resolvingCredentials(_:)``.
     static func expanding(_ text: String, environment: [String: String]) -> String {
         var result = ""
         var rest = Substring(text)
         while let start = rest.range(of: "${"), let end = rest[start.upperBound...].firstIndex(of: "}") {
             result += rest[..<start.lowerBound]
-            result += environment[String(rest[start.upperBound..<end])] ?? ""
+            let name = String(rest[start.upperBound..<end])
+            result += name.hasPrefix("credential:") ? "${\(name)}" : environment[name] ?? ""
             rest = rest[rest.index(after: end)...]
         }
         return result + rest
     }
+
+    static let credentialOpening = "${credential:"
 }
