@@ -96,7 +96,7 @@ final class ModuleCallHost: LuaHost, @unchecked Sendable {
             return .failure(LuaHostFailure("the policy does not pass '\(name)' (allow it with --pass-env \(name) or env in the policy file)", refused: true))
         }
         do {
-            if let stored = try runtime.credentials?.value(of: name) { return .success(stored) }
+            if let stored = try runtime.credentials?.use(name, for: "module \(manifest.name)@\(manifest.version)") { return .success(stored) }
         } catch let error as NexusError {
             return .failure(LuaHostFailure(error.message))
         } catch {

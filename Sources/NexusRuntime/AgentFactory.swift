@@ -47,7 +47,12 @@ public struct AgentFactory: Sendable {
 
     /// The stored secrets of `$NEXUS_HOME` (`nexus credentials`).
     public func credentials(database: NexusDatabase) -> CredentialStore {
-        CredentialStore(database: database, home: configuration.home)
+        CredentialStore(database: database, home: configuration.home, audit: audit(database: database))
+    }
+
+    /// The audit log of `$NEXUS_HOME`, its head signed with the ledger's key.
+    public func audit(database: NexusDatabase) -> AuditLog {
+        ledger(database: database).auditLog()
     }
 
     /// The module sandbox, with the built-in tools (and `extraTools`) for `nexus.call` and the

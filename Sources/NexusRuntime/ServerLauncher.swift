@@ -38,7 +38,7 @@ public struct ServerLauncher: Sendable {
                 return try agents.runner(backend: backend, database: database, agent: agent, extraTools: extraTools)
             },
             database: database, version: NexusVersion.ollamaCompatible,
-            makeTools: { try agents.tools(database: database) })
+            makeTools: { try agents.tools(database: database) }, audit: agents.audit(database: database))
         // No sandboxed command may connect to the API it was started from, whatever its policy.
         SandboxNetwork.reserveListenerPort(server.port)
         defer { SandboxNetwork.releaseListenerPort(server.port) }

@@ -15,9 +15,12 @@ struct AgentRoutes: Sendable {
     let configuration: ServerConfiguration
     let database: NexusDatabase
     let makeRunner: @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner
+    let audit: AuditLog?
 
     func register(on router: Router<NexusRequestContext>) {
-        router.post("/v1/agent/runs") { request, context in try await start(request, caller: try key(context)) }
+        router.post("/v1/agent/runs") { request, context in
+            try await start(request, caller: try key(context), actor: Self.actor(request, context))
+        }
         router.get("/v1/agent/runs") { request, context in try await list(request, caller: context.caller ?? .anonymous) }
         router.get("/v1/agent/runs/{id}") { _, context in
             let record = try await record(context.parameters.require("id"), for: context.caller ?? .anonymous)
@@ -26,7 +29,9 @@ struct AgentRoutes: Sendable {
         router.get("/v1/agent/runs/{id}/events") { request, context in
             try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
         }
-        router.post("/v1/agent/runs/{id}/cancel") { _, context in try await cancel(context.parameters.require("id"), caller: try key(context)) }
+        router.post("/v1/agent/runs/{id}/cancel") { request, context in
+            try await cancel(context.parameters.require("id"), caller: try key(context), actor: Self.actor(request, context))
+        }
     }
 
     /// The key of a request that runs or controls agents. The edge lets none through without
@@ -38,7 +43,13 @@ struct AgentRoutes: Sendable {
         return key
     }
 
-    private func start(_ request: Request, caller: KeyRecord) async throws -> Response {
+    /// Who a request comes from, for the audit log: its key, address and client.
+    static func actor(_ request: Request, _ context: NexusRequestContext) -> AuditActor {
+        guard case .key(let key)? = context.caller else { return AuditActor(name: "anonymous", ip: context.channel.remoteAddress?.ipAddress) }
+        return .key(key.id, ip: context.channel.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+    }
+
+    private func start(_ request: Request, caller: KeyRecord, actor: AuditActor) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let task = try fields.requiredString("task")
         guard !task.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -47,9 +58,20 @@ struct AgentRoutes: Sendable {
         let model = try service.catalog.resolve(try fields.string("model") ?? configuration.defaultModel)
         let agent = try budgets(fields, owner: caller)
         let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
-        let policy = try policy(fields, workspace: workspace, caller: caller)
+        let policy: CapabilityPolicy
+        do {
+            policy = try self.policy(fields, workspace: workspace, caller: caller)
+        } catch let error as NexusError where error.code == .forbidden {
+            try await audit?.record("policy.refused", actor: actor, resource: "profile:\(try fields.string("profile") ?? PolicyProfiles.defaultName)",
+                                    details: ["reason": .string(error.message), "route": "POST /v1/agent/runs"])
+            throw error
+        }
         try createFolder(workspace)
         let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy)
+        try await audit?.record("run.started", actor: actor, resource: "run:\(id)", details: [
+            "model": .string(model), "profile": .string(try fields.string("profile") ?? PolicyProfiles.defaultName),
+            "task": .string(String(task.prefix(200))),
+        ])
         guard let record = try await RunStore(database: database).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
@@ -69,7 +91,7 @@ struct AgentRoutes: Sendable {
         let mcp: MCPClientTools
         do {
             mcp = try await MCPClientTools.start(home: configuration.home, policy: policy,
-                                                 credentials: CredentialStore(database: database, home: configuration.home))
+                                                 credentials: CredentialStore(database: database, home: configuration.home, audit: audit))
             do {
                 let lease = try await service.pool.acquire(model)
                 do {
@@ -221,7 +243,7 @@ struct AgentRoutes: Sendable {
     }
 
     /// Only the key that started a run, or an admin, cancels it; to any other key it does not exist.
-    private func cancel(_ id: String, caller: KeyRecord) async throws -> Response {
+    private func cancel(_ id: String, caller: KeyRecord, actor: AuditActor) async throws -> Response {
         let record = try await record(id, for: .key(caller))
         guard RunAccess.mayControl(owner: record.ownerKeyID, caller: .key(caller)) else {
             throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
@@ -229,6 +251,8 @@ struct AgentRoutes: Sendable {
         guard await hub.cancel(id) else {
             throw NexusError(.conflict, "run \(id) is not running in this server (status \(record.status)); nothing to cancel")
         }
+        try await audit?.record("run.cancelled", actor: actor, resource: "run:\(id)",
+                                details: record.ownerKeyID == caller.id ? [:] : ["owner": .string(record.ownerKeyID ?? "none")])
         return Response.json(["id": .string(id), "object": "agent.run", "status": "cancelling"], status: .accepted)
     }
 }

@@ -21,15 +21,19 @@ public struct ServerDependencies: Sendable {
     public var version: String
     /// The tools `/mcp` serves: the built-in tools and installed modules.
     public var makeTools: @Sendable () throws -> ToolRegistry
+    /// Where run starts and cancels, policy refusals and credential uses are recorded, and what
+    /// `GET /admin/audit` reads; nil in tests that do not look at it.
+    public var audit: AuditLog?
 
     public init(loadModel: @escaping ModelPool.Loader,
                 makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner,
-                database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil) {
+                database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil, audit: AuditLog? = nil) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner
         self.database = database
         self.version = version
         self.makeTools = makeTools ?? { try ToolRegistry([]) }
+        self.audit = audit
     }
 }
 
@@ -53,8 +57,9 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
     let agents = AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns,
                                                                 store: RunStore(database: dependencies.database)), configuration: configuration,
-                             database: dependencies.database, makeRunner: dependencies.makeAgentRunner)
+                             database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit)
     agents.register(on: router)
+    AuditRoutes(audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,
               makeTools: dependencies.makeTools, version: dependencies.version).register(on: router)
     // Slow or silent clients cannot hold connections: a head must arrive in time, a stalled body is

@@ -17,6 +17,7 @@ enum NexusMigrations {
         migrator.registerMigration("v5-trace-demotions", migrate: v5TraceDemotions)
         migrator.registerMigration("v6-trace-postconditions", migrate: v6TracePostConditions)
         migrator.registerMigration("v7-credentials", migrate: v7Credentials)
+        migrator.registerMigration("v8-audit", migrate: v8Audit)
         return migrator
     }
 

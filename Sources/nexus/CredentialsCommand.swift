@@ -14,8 +14,13 @@ struct CredentialsCommand: AsyncParsableCommand {
         subcommands: [SetValue.self, List.self, Delete.self, RotateKey.self])
 
     static func store() throws -> CredentialStore {
-        let configuration = NexusConfiguration()
-        return CredentialStore(database: try AgentFactory(configuration: configuration).database(), home: configuration.home)
+        let factory = AgentFactory(configuration: NexusConfiguration())
+        return factory.credentials(database: try factory.database())
+    }
+
+    /// Records a change in the audit log (by name; never the value).
+    static func audit(_ store: CredentialStore, _ type: String, name: String, details: JSONObject = [:]) throws {
+        try store.audit?.record(type, actor: .commandLine, resource: "credential:\(name)", details: details)
     }
 
     struct SetValue: AsyncParsableCommand {
@@ -38,7 +43,9 @@ struct CredentialsCommand: AsyncParsableCommand {
                 // One trailing line break is how a shell ends a line, not part of the secret.
                 value = input.hasSuffix("\r\n") ? String(input.dropLast(2)) : input.hasSuffix("\n") ? String(input.dropLast()) : input
             }
-            let created = try CredentialsCommand.store().set(name, value: value)
+            let store = try CredentialsCommand.store()
+            let created = try store.set(name, value: value)
+            try CredentialsCommand.audit(store, created ? "credential.created" : "credential.replaced", name: name)
             Output.write("\(created ? "stored" : "replaced") \(name) (\(value.utf8.count) bytes, encrypted)\n")
         }
     }
@@ -71,9 +78,11 @@ struct CredentialsCommand: AsyncParsableCommand {
         @Argument(help: "The name.") var name: String
 
         func run() async throws {
-            guard try CredentialsCommand.store().delete(name) else {
+            let store = try CredentialsCommand.store()
+            guard try store.delete(name) else {
                 throw NexusError(.notFound, "there is no credential \(name); see `nexus credentials list`")
             }
+            try CredentialsCommand.audit(store, "credential.deleted", name: name)
             Output.write("deleted \(name)\n")
         }
     }
@@ -84,7 +93,10 @@ struct CredentialsCommand: AsyncParsableCommand {
             abstract: "Replace the key-encryption key: every data key is re-wrapped, no secret is re-encrypted.")
 
         func run() async throws {
-            let (count, keyID) = try CredentialsCommand.store().rotateKey()
+            let store = try CredentialsCommand.store()
+            let (count, keyID) = try store.rotateKey()
+            try await store.audit?.record("credential.key_rotated", actor: .commandLine, resource: "credential-key:\(keyID)",
+                                    details: ["rewrapped": .number(Double(count))])
             Output.write("rotated: \(count) credential\(count == 1 ? "" : "s") now wrapped by key \(keyID)\n")
         }
     }

@@ -15,6 +15,12 @@ struct KeysCommand: AsyncParsableCommand {
         KeyStore(database: try AgentFactory(configuration: NexusConfiguration()).database())
     }
 
+    /// Records a key change in the audit log, as done by the person at the command line.
+    static func audit(_ type: String, key: String, details: JSONObject = [:]) throws {
+        let factory = AgentFactory(configuration: NexusConfiguration())
+        try factory.audit(database: try factory.database()).record(type, actor: .commandLine, resource: "key:\(key)", details: details)
+    }
+
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print its secret, once.")
         @Option(help: "viewer, operator, admin or owner.") var role: String
@@ -23,6 +29,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let issued = try KeysCommand.store().create(name: name, role: try Role(parsing: role))
+            try KeysCommand.audit("key.created", key: issued.record.id, details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name)])
             KeysCommand.show(issued, json: json, headline: "created \(issued.record.id) (\(issued.record.role), \"\(issued.record.name)\")")
         }
     }
@@ -56,6 +63,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             if try KeysCommand.store().revoke(id: id) {
+                try KeysCommand.audit("key.revoked", key: id)
                 Output.write("revoked \(id)\n")
             } else {
                 Output.write("\(id) was already revoked\n")
@@ -70,6 +78,7 @@ struct KeysCommand: AsyncParsableCommand {
 
         func run() async throws {
             let issued = try KeysCommand.store().rotate(id: id)
+            try KeysCommand.audit("key.rotated", key: id, details: ["new_key": .string(issued.record.id)])
             KeysCommand.show(issued, json: json, headline: "rotated \(id) to \(issued.record.id) (\(issued.record.role), \"\(issued.record.name)\"); \(id) no longer works")
         }
     }

@@ -47,6 +47,7 @@ struct VerifyCommand: AsyncParsableCommand {
                 "passed": .bool(report.passed), "problems": .array(report.problems.map(JSONValue.string)), "notes": .array(report.notes.map(JSONValue.string)),
                 "entries": .number(Double(report.entries)), "checkpoints": .number(Double(report.checkpoints)),
                 "modules": .number(Double(report.modules)), "self_modifications": .number(Double(report.selfModifications)),
+                "audit_events": .number(Double(report.auditEvents)),
                 "root": .string(report.root), "key": report.currentKey.map(JSONValue.string) ?? .null,
             ]
             if let witnessHead, let consistency {
@@ -64,7 +65,7 @@ struct VerifyCommand: AsyncParsableCommand {
             for problem in report.problems { text += "FAIL \(problem)\n" }
             for note in report.notes { text += "note: \(note)\n" }
             if report.passed {
-                text += "ok: \(report.entries) ledger entries and \(report.checkpoints) checkpoints verify under key \(report.currentKey ?? "(none yet)"); \(report.modules) module versions match their ids; \(report.selfModifications) self-modifications checked\n"
+                text += "ok: \(report.entries) ledger entries and \(report.checkpoints) checkpoints verify under key \(report.currentKey ?? "(none yet)"); \(report.modules) module versions match their ids; \(report.selfModifications) self-modifications checked; \(report.auditEvents) audit events chained to their signed head\n"
                 text += "root: \(report.root)\n"
                 if let stored = report.head { text += "signed head: \(stored.treeSize) entries, kept in \(LedgerHead.file(home: configuration.home).path)\n" }
             }

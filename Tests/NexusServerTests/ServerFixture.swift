@@ -21,6 +21,8 @@ struct ServerFixture {
     /// `Authorization` headers with an operator's and an owner's key.
     let operatorKey: HTTPFields
     let ownerKey: HTTPFields
+    /// The server's audit log (its head unsigned: the ledger's key is not part of these tests).
+    let audit: AuditLog
     private let scripts: [String: ScriptedBackend]
 
     init(scripts: [String: [String]] = [:], slots: Int = 2, queueLimit: Int = 8, maxBodyBytes: Int = 1 << 20) throws {
@@ -35,6 +37,7 @@ struct ServerFixture {
         let keys = KeyStore(database: database)
         operatorKey = [.authorization: "Bearer " + (try keys.create(name: "ops", role: .operator).secret)]
         ownerKey = [.authorization: "Bearer " + (try keys.create(name: "root", role: .owner).secret)]
+        audit = AuditLog(database: database, home: home.url, signer: nil)
         self.scripts = scripts.mapValues { ScriptedBackend(name: "script", responses: $0) }
         configuration = ServerConfiguration(port: 0, home: home.url, defaultModel: "script-agent", slots: slots, queueLimit: queueLimit,
                                             maxBodyBytes: maxBodyBytes)
@@ -63,7 +66,7 @@ struct ServerFixture {
                 AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool()] + extraTools),
                             database: database, configuration: agent)
             },
-            database: database, version: "0.12.0")
+            database: database, version: "0.12.0", audit: audit)
         return buildServerApplication(configuration: configuration, dependencies: dependencies, logger: Logger(label: "test"))
     }
 }

@@ -217,13 +217,20 @@ import Testing
         try scratch.write("Error: timeout\n", to: "workspace/logs/db.log")
         try scratch.write("fine\n", to: "workspace/readme.txt")
 
-        // A regular expression given as the glob is read as the glob it stands for.
+        // A regular expression given as the glob is read as one, over file names.
         #expect(await call("filesystem_search", ["glob": ".*\\.log$"], in: scratch) == .ok("""
             logs/app.log
             logs/db.log
             [2 files]
-            [the pattern .*\\.log$ was read as the glob *.log]
+            [the pattern .*\\.log$ was read as a regular expression over file names]
             """))
+        #expect(await call("filesystem_search", ["glob": ".*\\.(txt|md)$", "text": "fine"], in: scratch) == .ok("""
+            readme.txt:1: fine
+            [1 matching line in 1 file]
+            [the pattern .*\\.(txt|md)$ was read as a regular expression over file names]
+            """))
+        // A glob that matches nothing is not taken for an expression.
+        #expect(await call("filesystem_search", ["glob": "*.csv"], in: scratch) == .ok("[no files matching *.csv in .]"))
         // Text in another case is found when the exact text is not, and the result says so.
         #expect(await call("filesystem_search", ["text": "error"], in: scratch) == .ok("""
             logs/app.log:1: ERROR disk full

@@ -70,7 +70,7 @@ public final class MCPClientTools: Sendable {
         var connections: [MCPConnection] = []
         for entry in entries where wanted.contains(entry.name) {
             let connection = MCPConnection(entry: entry, logFolder: home.appendingPathComponent("logs", isDirectory: true),
-                                           credential: { name in try credentials?.value(of: name) })
+                                           credential: { [name = entry.name] credential in try credentials?.use(credential, for: "MCP server \(name)") })
             connections.append(connection)
             do {
                 let listed = try await connection.tools(within: startSeconds)

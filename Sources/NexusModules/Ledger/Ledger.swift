@@ -15,11 +15,13 @@ public import NexusStore
 /// itself verifiable.
 public struct Ledger: Sendable, SelfModificationRecorder {
     let store: LedgerStore
+    let database: NexusDatabase
     let home: URL
 
     /// A ledger over `database`, its key in `home`.
     public init(database: NexusDatabase, home: URL) {
         self.store = LedgerStore(database: database)
+        self.database = database
         self.home = home
     }
 

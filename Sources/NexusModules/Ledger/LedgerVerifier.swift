@@ -18,6 +18,8 @@ public struct VerificationReport: Sendable {
     public var currentKey: String?
     /// The signed head kept outside the database, when there is one.
     public var head: LedgerHead?
+    /// Events in the audit log, all checked against its chain and signed head.
+    public var auditEvents = 0
 
     public var passed: Bool { problems.isEmpty }
 }
@@ -66,6 +68,9 @@ public struct LedgerVerifier: Sendable {
         checkKeyFile(&report)
         try checkModules(entries, &report)
         try checkSelfModifications(entries, &report)
+        let audit = try Ledger(database: database, home: home).auditLog().verify()
+        report.auditEvents = audit.events
+        report.problems += audit.problems
         return report
     }
 

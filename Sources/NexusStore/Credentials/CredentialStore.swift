@@ -13,11 +13,23 @@ public struct CredentialStore: Sendable {
     public let home: URL
     /// The organization the credentials belong to (`default` for a single-user home).
     public var org: String
+    /// Where each use of a value is recorded (`credential.used`, by name, never the value).
+    public var audit: AuditLog?
 
-    public init(database: NexusDatabase, home: URL, org: String = "default") {
+    public init(database: NexusDatabase, home: URL, org: String = "default", audit: AuditLog? = nil) {
         self.database = database
         self.home = home
         self.org = org
+        self.audit = audit
+    }
+
+    /// The value of `name` for a use the audit log records (`credential.used`, with `purpose`,
+    /// when there is such a credential), or nil when there is none.
+    /// - Throws: as ``value(of:)``; `NexusError(.databaseFailed)` when the use cannot be recorded.
+    public func use(_ name: String, for purpose: String, by actor: AuditActor = .nexus) throws -> String? {
+        guard let value = try value(of: name) else { return nil }
+        try audit?.record("credential.used", actor: actor, resource: "credential:\(name)", details: ["purpose": .string(purpose)])
+        return value
     }
 
     /// What may be said of a stored credential: everything but its value.

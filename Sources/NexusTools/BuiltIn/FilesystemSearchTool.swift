@@ -3,13 +3,15 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Foundation
 public import NexusCore
 
 /// `filesystem_search`: finds files by name (a glob) and/or lines containing a text.
 ///
 /// A glob without `/` matches file names at any depth (`*.py`); with `/` it matches the path below
 /// the searched folder, `**` standing for any number of folders (`src/**/*.txt`, `**/test_*.py`).
-/// Text search is plain, case-sensitive substring matching, one result per matching line as
+/// Text search is plain substring matching (case-sensitive, then in any case when that finds
+/// nothing; see ``searchAsMeant(in:glob:text:files:)``), one result per matching line as
 /// `path:line: text`. Links, hard-linked files, binary files and `.git` folders are skipped, and the
 /// search stops at ``maxMatches`` results or ``maxFiles`` visited entries.
 public struct FilesystemSearchTool: Tool {
@@ -32,13 +34,14 @@ public struct FilesystemSearchTool: Tool {
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "filesystem_search",
-            description: "Find files by name pattern and/or find lines containing a text. Text results look like \"path:line: text\".",
+            // No sample of the result's layout here: small models copy such samples into their arguments.
+            description: "Find files by name pattern, and/or the lines of files that contain a word or phrase. Each found line comes with its file and line number.",
             parameters: [
                 "type": "object",
                 "properties": [
                     "path": ["type": "string", "description": "Folder to search in. Default: \".\" (the workspace).", "default": "."],
                     "glob": ["type": "string", "description": "File name pattern, like \"*.py\" or \"**/*.txt\"."],
-                    "text": ["type": "string", "minLength": 1, "description": "Text to find inside files (exact, case-sensitive)."],
+                    "text": ["type": "string", "minLength": 1, "description": "The word or phrase to find inside the files."],
                 ],
                 "additionalProperties": false,
             ]
@@ -60,21 +63,23 @@ public struct FilesystemSearchTool: Tool {
     }
 
     /// A search that finds nothing is tried again the way a model may have meant it: a regular
-    /// expression given as the glob (`.*\.log$`) as the glob it stands for (`*.log`), and the
-    /// text in any case; the result says so. Text that reads as a regular expression and finds
-    /// nothing gets a note that text is matched as written.
+    /// expression given as the glob (`.*\.(txt|md)$`) as a regular expression over file names, and
+    /// the text in any case; the result says so. Text that reads as a regular expression and
+    /// finds nothing gets a note that text is matched as written.
     private func searchAsMeant(in path: String, glob: String?, text: String?, files: WorkspacePath) throws -> ToolResult {
-        let exact = try search(in: path, glob: glob, text: text, ignoringCase: false, files: files)
+        let exact = try search(in: path, glob: glob, matcher: glob.map(SearchGlob.init), text: text, ignoringCase: false, files: files)
         guard exact.found == 0 else { return exact.result }
-        let original = glob
-        var glob = glob
         var notes: [String] = []
-        if let pattern = glob, let meant = SearchGlob.meant(byRegularExpression: pattern) {
-            glob = meant
-            notes.append("the pattern \(pattern) was read as the glob \(meant)")
+        var matcher = glob.map(SearchGlob.init)
+        var best = exact
+        if let glob, let expression = SearchGlob(regularExpression: glob) {
+            matcher = expression
+            notes.append("the pattern \(glob) was read as a regular expression over file names")
+            best = try search(in: path, glob: glob, matcher: expression, text: text, ignoringCase: false, files: files)
+            if best.found > 0 { return Self.noted(best.result, notes) }
         }
         if let text {
-            let anyCase = try search(in: path, glob: glob, text: text, ignoringCase: true, files: files)
+            let anyCase = try search(in: path, glob: glob, matcher: matcher, text: text, ignoringCase: true, files: files)
             if anyCase.found > 0 {
                 return Self.noted(anyCase.result, notes + ["no line contains \(JSONValue.string(text).jsonText) exactly as written; these contain it in another case"])
             }
@@ -82,18 +87,16 @@ public struct FilesystemSearchTool: Tool {
                 notes.append("text is matched as written, not as a regular expression: search for a plain word of it")
             }
         }
-        guard !notes.isEmpty else { return exact.result }
-        let retried = glob == original ? exact : try search(in: path, glob: glob, text: text, ignoringCase: false, files: files)
-        return Self.noted(retried.result, notes)
+        return notes.isEmpty ? exact.result : Self.noted(best.result, notes)
     }
 
     private static func noted(_ result: ToolResult, _ notes: [String]) -> ToolResult {
         ToolResult(status: result.status, content: result.content + "\n[" + notes.joined(separator: "; ") + "]", truncated: result.truncated)
     }
 
-    private func search(in path: String, glob: String?, text: String?, ignoringCase: Bool, files: WorkspacePath) throws -> (result: ToolResult, found: Int) {
+    private func search(in path: String, glob: String?, matcher pattern: SearchGlob?, text: String?, ignoringCase: Bool,
+                        files: WorkspacePath) throws -> (result: ToolResult, found: Int) {
         let listing = try files.list(path: path, recursive: true, maxEntries: maxFiles, notDescending: [".git"])
-        let pattern = glob.map(SearchGlob.init)
         var results: [String] = []
         var matchedFiles = 0
         var skipped = 0
@@ -155,20 +158,39 @@ public struct FilesystemSearchTool: Tool {
 }
 
 /// A glob over `/`-separated relative paths: `*`, `?` and `[...]` within one name, `**` for any
-/// number of folders. A pattern without `/` matches the last name only.
-struct SearchGlob: Sendable {
+/// number of folders. A pattern without `/` matches the last name only. Made from a regular
+/// expression (what a model often gives as a file pattern), it matches names by that expression.
+struct SearchGlob: @unchecked Sendable {
     let segments: [String]
     let matchesNameOnly: Bool
+    /// Set when the pattern is a regular expression; NSRegularExpression is immutable and thread-safe.
+    let expression: NSRegularExpression?
 
     init(_ pattern: String) {
         var text = pattern
         while text.hasPrefix("./") { text.removeFirst(2) }
         matchesNameOnly = !text.contains("/")
         segments = text.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        expression = nil
+    }
+
+    /// A pattern that reads as a regular expression (`.*\.log$`, `^report`, `(a|b)\.txt`) and is
+    /// one; nil for a plain glob.
+    init?(regularExpression pattern: String) {
+        let regexOnly = [".*", ".+", "\\.", "\\d", "\\w", "|", "(", "+"]
+        guard regexOnly.contains(where: pattern.contains) || pattern.hasPrefix("^") || pattern.hasSuffix("$"),
+              let expression = try? NSRegularExpression(pattern: pattern) else { return nil }
+        self.expression = expression
+        matchesNameOnly = !pattern.contains("/")
+        segments = []
     }
 
     func matches(_ path: String) -> Bool {
         let names = path.split(separator: "/").map(String.init)
+        if let expression {
+            let subject = matchesNameOnly ? names.last ?? path : path
+            return expression.firstMatch(in: subject, range: NSRange(subject.startIndex..., in: subject)) != nil
+        }
         if matchesNameOnly {
             guard let name = names.last, let segment = segments.first else { return false }
             return Self.matches(segment, name)
@@ -188,16 +210,5 @@ struct SearchGlob: Sendable {
 
     private static func matches(_ segment: String, _ name: String) -> Bool {
         fnmatch(segment, name, 0) == 0
-    }
-
-    /// The glob a regular expression given as a file pattern stands for (`.*\.log$` → `*.log`,
-    /// `^report.*` → `report*`), or nil when the pattern does not read as one.
-    static func meant(byRegularExpression pattern: String) -> String? {
-        guard pattern.contains(".*") || pattern.contains("\\.") || pattern.hasPrefix("^") || pattern.hasSuffix("$") else { return nil }
-        var glob = pattern
-        if glob.hasPrefix("^") { glob.removeFirst() }
-        if glob.hasSuffix("$") { glob.removeLast() }
-        glob = glob.replacingOccurrences(of: ".*", with: "*").replacingOccurrences(of: ".+", with: "?*").replacingOccurrences(of: "\\.", with: ".")
-        return glob == pattern || glob.isEmpty ? nil : glob
     }
 }

@@ -1,0 +1,34 @@
+import Foundation
+import Hummingbird
+import NexusCore
+import NexusStore
+
+/// `GET /admin/audit`: the audit log, newest first, filtered by type, actor, resource and time.
+/// Admin keys only (the route table's `/admin/*` rule).
+struct AuditRoutes: Sendable {
+    let audit: AuditLog?
+
+    func register(on router: Router<NexusRequestContext>) {
+        router.get("/admin/audit") { request, _ in try await list(request) }
+    }
+
+    private func list(_ request: Request) async throws -> Response {
+        guard let audit else { throw NexusError(.notFound, "this server keeps no audit log") }
+        let parameters = request.uri.queryParameters
+        let limit = parameters.get("limit", as: Int.self) ?? 100
+        guard (1...1000).contains(limit) else { throw NexusError(.invalidArgument, "'limit' must be from 1 to 1000") }
+        let query = AuditQuery(type: parameters.get("type"), actor: parameters.get("actor"), resource: parameters.get("resource"),
+                               since: try Self.time(parameters.get("since"), "since"), until: try Self.time(parameters.get("until"), "until"),
+                               limit: limit)
+        let events = try await audit.events(query)
+        return Response.json(["object": "list", "data": .array(events.map(\.json))])
+    }
+
+    private static func time(_ text: String?, _ name: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw NexusError(.invalidArgument, "'\(name)' must be an ISO 8601 time like 2026-12-01T00:00:00Z")
+        }
+        return date
+    }
+}
