@@ -67,11 +67,8 @@ struct AgentRoutes: Sendable {
             throw error
         }
         try createFolder(workspace)
-        let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy)
-        try await audit?.record("run.started", actor: actor, resource: "run:\(id)", details: [
-            "model": .string(model), "profile": .string(try fields.string("profile") ?? PolicyProfiles.defaultName),
-            "task": .string(String(task.prefix(200))),
-        ])
+        let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy,
+                                              actor: actor, profile: try fields.string("profile") ?? PolicyProfiles.defaultName)
         guard let record = try await RunStore(database: database).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
@@ -84,8 +81,9 @@ struct AgentRoutes: Sendable {
     /// Starts a run within the server's limit on runs at once, its model leased and the MCP
     /// servers its policy names started until it ends.
     /// - Returns: The run's id, and a line for each MCP server that could not be used.
-    func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL,
-                policy: CapabilityPolicy) async throws -> (id: String, warnings: [String]) {
+    /// The start is an audit event (`run.started`) of `actor`, naming the profile.
+    func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy,
+                actor: AuditActor, profile: String) async throws -> (id: String, warnings: [String]) {
         try await hub.takePlace()
         let runner: AgentRunner
         let mcp: MCPClientTools
@@ -114,10 +112,12 @@ struct AgentRoutes: Sendable {
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
         }
+        try await audit?.record("run.started", actor: actor, resource: "run:\(id)",
+                                details: ["model": .string(model), "profile": .string(profile), "task": .string(String(task.prefix(200)))])
         return (id, mcp.problems)
     }
 
-    /// A run started by ``launch(task:model:agent:workspace:policy:)`` once it has ended.
+    /// A run started by ``launch(task:model:agent:workspace:policy:actor:profile:)`` once it has ended.
     func finished(_ id: String) async throws -> RunRecord {
         if let live = await hub.events(of: id, after: 0) {
             for await _ in live {}
