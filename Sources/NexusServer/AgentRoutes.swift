@@ -19,7 +19,8 @@ struct AgentRoutes: Sendable {
 
     func register(on router: Router<NexusRequestContext>) {
         router.post("/v1/agent/runs") { request, context in
-            try await start(request, caller: try key(context), actor: Self.actor(request, context))
+            let caller = try key(context)
+            return try await start(request, caller: caller, actor: Self.actor(request, context, caller))
         }
         router.get("/v1/agent/runs") { request, context in try await list(request, caller: context.caller ?? .anonymous) }
         router.get("/v1/agent/runs/{id}") { _, context in
@@ -30,7 +31,8 @@ struct AgentRoutes: Sendable {
             try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
         }
         router.post("/v1/agent/runs/{id}/cancel") { request, context in
-            try await cancel(context.parameters.require("id"), caller: try key(context), actor: Self.actor(request, context))
+            let caller = try key(context)
+            return try await cancel(context.parameters.require("id"), caller: caller, actor: Self.actor(request, context, caller))
         }
     }
 
@@ -43,10 +45,9 @@ struct AgentRoutes: Sendable {
         return key
     }
 
-    /// Who a request comes from, for the audit log: its key, address and client.
-    static func actor(_ request: Request, _ context: NexusRequestContext) -> AuditActor {
-        guard case .key(let key)? = context.caller else { return AuditActor(name: "anonymous", ip: context.channel.remoteAddress?.ipAddress) }
-        return .key(key.id, ip: context.channel.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+    /// Who a request with `key` comes from, for the audit log: the key, its address and client.
+    static func actor(_ request: Request, _ context: NexusRequestContext, _ key: KeyRecord) -> AuditActor {
+        .key(key.id, ip: context.channel.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
     }
 
     private func start(_ request: Request, caller: KeyRecord, actor: AuditActor) async throws -> Response {
@@ -58,17 +59,18 @@ struct AgentRoutes: Sendable {
         let model = try service.catalog.resolve(try fields.string("model") ?? configuration.defaultModel)
         let agent = try budgets(fields, owner: caller)
         let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
+        let profile = try fields.string("profile") ?? PolicyProfiles.defaultName
         let policy: CapabilityPolicy
         do {
-            policy = try self.policy(fields, workspace: workspace, caller: caller)
+            policy = try self.policy(fields, profile: profile, workspace: workspace, caller: caller)
         } catch let error as NexusError where error.code == .forbidden {
-            try await audit?.record("policy.refused", actor: actor, resource: "profile:\(try fields.string("profile") ?? PolicyProfiles.defaultName)",
+            try await audit?.record("policy.refused", actor: actor, resource: "profile:\(profile)",
                                     details: ["reason": .string(error.message), "route": "POST /v1/agent/runs"])
             throw error
         }
         try createFolder(workspace)
         let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy,
-                                              actor: actor, profile: try fields.string("profile") ?? PolicyProfiles.defaultName)
+                                              actor: actor, profile: profile, route: "POST /v1/agent/runs")
         guard let record = try await RunStore(database: database).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
@@ -81,9 +83,9 @@ struct AgentRoutes: Sendable {
     /// Starts a run within the server's limit on runs at once, its model leased and the MCP
     /// servers its policy names started until it ends.
     /// - Returns: The run's id, and a line for each MCP server that could not be used.
-    /// The start is an audit event (`run.started`) of `actor`, naming the profile.
+    /// The start is an audit event (`run.started`) of `actor`, naming the profile and the route.
     func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy,
-                actor: AuditActor, profile: String) async throws -> (id: String, warnings: [String]) {
+                actor: AuditActor, profile: String, route: String) async throws -> (id: String, warnings: [String]) {
         try await hub.takePlace()
         let runner: AgentRunner
         let mcp: MCPClientTools
@@ -113,11 +115,12 @@ struct AgentRoutes: Sendable {
             await hub.releasePlace()
         }
         try await audit?.record("run.started", actor: actor, resource: "run:\(id)",
-                                details: ["model": .string(model), "profile": .string(profile), "task": .string(String(task.prefix(200)))])
+                                details: ["model": .string(model), "profile": .string(profile), "route": .string(route),
+                                          "task": .string(String(task.prefix(200)))])
         return (id, mcp.problems)
     }
 
-    /// A run started by ``launch(task:model:agent:workspace:policy:actor:profile:)`` once it has ended.
+    /// A run started by ``launch(task:model:agent:workspace:policy:actor:profile:route:)`` once it has ended.
     func finished(_ id: String) async throws -> RunRecord {
         if let live = await hub.events(of: id, after: 0) {
             for await _ in live {}
@@ -163,8 +166,7 @@ struct AgentRoutes: Sendable {
     /// The run's capability policy: the profile the request names (`default` when none; an admin
     /// key may also name one of `policies/admin/`), checked against the server's bounds, then
     /// narrowed by the request's `policy`, if any.
-    private func policy(_ fields: RequestFields, workspace: URL, caller: KeyRecord) throws -> CapabilityPolicy {
-        let name = try fields.string("profile") ?? PolicyProfiles.defaultName
+    private func policy(_ fields: RequestFields, profile name: String, workspace: URL, caller: KeyRecord) throws -> CapabilityPolicy {
         let profile = try profile(named: name, workspace: workspace, caller: caller)
         let bounds = RunPolicyBounds(ceilings: configuration.agentCeilings.toolLimits, home: configuration.home.path,
                                      databaseFile: database.url?.path)

@@ -18,17 +18,9 @@ struct AuditRoutes: Sendable {
         let limit = parameters.get("limit", as: Int.self) ?? 100
         guard (1...1000).contains(limit) else { throw NexusError(.invalidArgument, "'limit' must be from 1 to 1000") }
         let query = AuditQuery(type: parameters.get("type"), actor: parameters.get("actor"), resource: parameters.get("resource"),
-                               since: try Self.time(parameters.get("since"), "since"), until: try Self.time(parameters.get("until"), "until"),
+                               since: try AuditQuery.time(parameters.get("since"), "'since'"), until: try AuditQuery.time(parameters.get("until"), "'until'"),
                                limit: limit)
         let events = try await audit.events(query)
         return Response.json(["object": "list", "data": .array(events.map(\.json))])
-    }
-
-    private static func time(_ text: String?, _ name: String) throws -> Date? {
-        guard let text else { return nil }
-        guard let date = try? Date(text, strategy: .iso8601) else {
-            throw NexusError(.invalidArgument, "'\(name)' must be an ISO 8601 time like 2026-12-01T00:00:00Z")
-        }
-        return date
     }
 }

@@ -21,8 +21,8 @@ struct AuditCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard (1...1000).contains(limit) else { throw NexusError(.invalidArgument, "--limit takes 1 to 1000, not \(limit)") }
-        let query = AuditQuery(type: type, actor: actor, resource: resource, since: try Self.time(since, "--since"),
-                               until: try Self.time(until, "--until"), limit: limit)
+        let query = AuditQuery(type: type, actor: actor, resource: resource, since: try AuditQuery.time(since, "--since"),
+                               until: try AuditQuery.time(until, "--until"), limit: limit)
         let factory = AgentFactory(configuration: NexusConfiguration())
         let events = try await factory.audit(database: try factory.database()).events(query)
         if json {
@@ -37,14 +37,5 @@ struct AuditCommand: AsyncParsableCommand {
             [String(event.seq), event.time.ISO8601Format(), event.type, event.actor.name, event.resource,
              event.detailsText == "{}" ? "" : String(event.detailsText.prefix(80))]
         }) + "\n")
-    }
-
-    /// An ISO 8601 time, or a clear error naming the option.
-    static func time(_ text: String?, _ option: String) throws -> Date? {
-        guard let text else { return nil }
-        guard let date = try? Date(text, strategy: .iso8601) else {
-            throw NexusError(.invalidArgument, "\(option) takes an ISO 8601 time like 2026-12-01T00:00:00Z, not '\(text.prefix(40))'")
-        }
-        return date
     }
 }

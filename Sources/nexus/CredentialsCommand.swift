@@ -19,8 +19,8 @@ struct CredentialsCommand: AsyncParsableCommand {
     }
 
     /// Records a change in the audit log (by name; never the value).
-    static func audit(_ store: CredentialStore, _ type: String, name: String, details: JSONObject = [:]) throws {
-        try store.audit?.record(type, actor: .commandLine, resource: "credential:\(name)", details: details)
+    static func audit(_ store: CredentialStore, _ type: String, name: String, details: JSONObject = [:]) async throws {
+        try await store.audit?.record(type, actor: .commandLine, resource: "credential:\(name)", details: details)
     }
 
     struct SetValue: AsyncParsableCommand {
@@ -45,7 +45,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             }
             let store = try CredentialsCommand.store()
             let created = try store.set(name, value: value)
-            try CredentialsCommand.audit(store, created ? "credential.created" : "credential.replaced", name: name)
+            try await CredentialsCommand.audit(store, created ? "credential.created" : "credential.replaced", name: name)
             Output.write("\(created ? "stored" : "replaced") \(name) (\(value.utf8.count) bytes, encrypted)\n")
         }
     }
@@ -82,7 +82,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             guard try store.delete(name) else {
                 throw NexusError(.notFound, "there is no credential \(name); see `nexus credentials list`")
             }
-            try CredentialsCommand.audit(store, "credential.deleted", name: name)
+            try await CredentialsCommand.audit(store, "credential.deleted", name: name)
             Output.write("deleted \(name)\n")
         }
     }

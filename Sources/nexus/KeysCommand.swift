@@ -15,10 +15,11 @@ struct KeysCommand: AsyncParsableCommand {
         KeyStore(database: try AgentFactory(configuration: NexusConfiguration()).database())
     }
 
-    /// Records a key change in the audit log, as done by the person at the command line.
-    static func audit(_ type: String, key: String, details: JSONObject = [:]) throws {
+    /// The key store and the audit log its changes go to, over one opening of the database.
+    static func openWithAudit() throws -> (keys: KeyStore, audit: AuditLog) {
         let factory = AgentFactory(configuration: NexusConfiguration())
-        try factory.audit(database: try factory.database()).record(type, actor: .commandLine, resource: "key:\(key)", details: details)
+        let database = try factory.database()
+        return (KeyStore(database: database), factory.audit(database: database))
     }
 
     struct Create: AsyncParsableCommand {
@@ -28,8 +29,10 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let issued = try KeysCommand.store().create(name: name, role: try Role(parsing: role))
-            try KeysCommand.audit("key.created", key: issued.record.id, details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name)])
+            let (keys, audit) = try KeysCommand.openWithAudit()
+            let issued = try keys.create(name: name, role: try Role(parsing: role))
+            try await audit.record("key.created", actor: .commandLine, resource: "key:\(issued.record.id)",
+                                   details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name)])
             KeysCommand.show(issued, json: json, headline: "created \(issued.record.id) (\(issued.record.role), \"\(issued.record.name)\")")
         }
     }
@@ -62,8 +65,9 @@ struct KeysCommand: AsyncParsableCommand {
         @Argument(help: "The key id (key_…).") var id: String
 
         func run() async throws {
-            if try KeysCommand.store().revoke(id: id) {
-                try KeysCommand.audit("key.revoked", key: id)
+            let (keys, audit) = try KeysCommand.openWithAudit()
+            if try keys.revoke(id: id) {
+                try await audit.record("key.revoked", actor: .commandLine, resource: "key:\(id)")
                 Output.write("revoked \(id)\n")
             } else {
                 Output.write("\(id) was already revoked\n")
@@ -77,8 +81,9 @@ struct KeysCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let issued = try KeysCommand.store().rotate(id: id)
-            try KeysCommand.audit("key.rotated", key: id, details: ["new_key": .string(issued.record.id)])
+            let (keys, audit) = try KeysCommand.openWithAudit()
+            let issued = try keys.rotate(id: id)
+            try await audit.record("key.rotated", actor: .commandLine, resource: "key:\(id)", details: ["new_key": .string(issued.record.id)])
             KeysCommand.show(issued, json: json, headline: "rotated \(id) to \(issued.record.id) (\(issued.record.role), \"\(issued.record.name)\"); \(id) no longer works")
         }
     }

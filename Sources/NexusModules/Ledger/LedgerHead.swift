@@ -64,21 +64,13 @@ public struct LedgerHead: Sendable, Hashable {
     /// - Throws: `NexusError(.ioError)` when the file cannot be written.
     static func advance(home: URL, to checkpoint: LedgerCheckpointRecord) throws {
         let url = file(home: home)
-        let lockPath = home.appendingPathComponent(".ledger.head.lock").path
-        let lock = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard lock >= 0 else {
-            throw NexusError(.ioError, "cannot lock \(lockPath): \(String(cString: strerror(errno))); check that \(home.path) is writable")
-        }
-        defer { close(lock) }
-        flock(lock, LOCK_EX)
-        defer { flock(lock, LOCK_UN) }
-        if let stored = try? load(home: home), stored.treeSize >= checkpoint.treeSize { return }
-        let temporary = home.appendingPathComponent(".ledger.head.\(UUID().uuidString)")
-        let text = LedgerHead(checkpoint).json.jsonText + "\n"
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o644]),
-              rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw NexusError(.ioError, "cannot write the ledger head \(url.path); check that \(home.path) is writable")
+        try ReplacedFile.locked(by: home.appendingPathComponent(".ledger.head.lock")) {
+            if let stored = try? load(home: home), stored.treeSize >= checkpoint.treeSize { return }
+            do {
+                try ReplacedFile.write(Data((LedgerHead(checkpoint).json.jsonText + "\n").utf8), to: url, permissions: 0o644)
+            } catch {
+                throw NexusError(.ioError, "cannot write the ledger head \(url.path); check that \(home.path) is writable")
+            }
         }
     }
 }

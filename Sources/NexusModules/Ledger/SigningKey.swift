@@ -53,15 +53,7 @@ public struct SigningKey: Sendable {
         let folder = url.deletingLastPathComponent()
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let temporary = folder.appendingPathComponent(".ledger.ed25519.\(UUID().uuidString)")
-            let created = FileManager.default.createFile(atPath: temporary.path, contents: Data((privateKey.rawRepresentation.base64EncodedString() + "\n").utf8),
-                                                         attributes: [.posixPermissions: 0o600])
-            guard created else { throw CocoaError(.fileWriteUnknown) }
-            // rename(2) replaces the old key atomically: a reader sees the old key or the new one.
-            guard rename(temporary.path, url.path) == 0 else {
-                try? FileManager.default.removeItem(at: temporary)
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try ReplacedFile.write(Data((privateKey.rawRepresentation.base64EncodedString() + "\n").utf8), to: url, permissions: 0o600)
             try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
         } catch {
             throw NexusError(.keyUnavailable, "cannot write the ledger key \(url.path): \(error.localizedDescription); check that \(folder.path) is writable")

@@ -100,6 +100,15 @@ public struct AuditQuery: Sendable, Hashable {
         self.until = until
         self.limit = limit
     }
+
+    /// A `since` or `until` as given (ISO 8601), or a clear error naming `option`.
+    public static func time(_ text: String?, _ option: String) throws -> Date? {
+        guard let text else { return nil }
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            throw NexusError(.invalidArgument, "\(option) takes an ISO 8601 time like 2026-12-01T00:00:00Z, not '\(text.prefix(40))'")
+        }
+        return date
+    }
 }
 
 /// Signs and checks the audit log's head with the installation's key (the ledger's), so the

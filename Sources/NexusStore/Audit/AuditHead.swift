@@ -31,21 +31,17 @@ public struct AuditHead: Sendable, Hashable {
     /// the write of concurrent appends apart.
     static func advance(home: URL, seq: Int, hash: String, signer: any AuditHeadSigner) throws {
         let url = file(home: home)
-        let lock = open(url.path + ".lock", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
-        guard lock >= 0 else { throw NexusError(.ioError, "cannot open \(url.path).lock: \(String(cString: strerror(errno)))") }
-        defer { close(lock) }
-        flock(lock, LOCK_EX)
-        defer { flock(lock, LOCK_UN) }
-        if let current = try? load(home: home), current.seq >= seq { return }
-        var head = AuditHead(seq: seq, hash: hash, keyID: "", signature: "")
-        (head.keyID, head.signature) = try signer.signAuditHead(head.message)
-        let text = JSONValue.object(["seq": .number(Double(seq)), "hash": .string(hash), "key_id": .string(head.keyID),
-                                     "signature": .string(head.signature)]).jsonText + "\n"
-        let temporary = home.appendingPathComponent(".audit.head.\(UUID().uuidString)")
-        guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]),
-              rename(temporary.path, url.path) == 0 else {
-            try? FileManager.default.removeItem(at: temporary)
-            throw NexusError(.ioError, "cannot write \(url.path); check that \(home.path) is writable")
+        try ReplacedFile.locked(by: home.appendingPathComponent(".audit.head.lock")) {
+            if let current = try? load(home: home), current.seq >= seq { return }
+            var head = AuditHead(seq: seq, hash: hash, keyID: "", signature: "")
+            (head.keyID, head.signature) = try signer.signAuditHead(head.message)
+            let text = JSONValue.object(["seq": .number(Double(seq)), "hash": .string(hash), "key_id": .string(head.keyID),
+                                         "signature": .string(head.signature)]).jsonText + "\n"
+            do {
+                try ReplacedFile.write(Data(text.utf8), to: url, permissions: 0o600)
+            } catch {
+                throw NexusError(.ioError, "cannot write the audit head \(url.path); check that \(home.path) is writable")
+            }
         }
     }
 }

@@ -130,19 +130,22 @@ public struct AuditLog: Sendable {
     private func select(_ query: AuditQuery) -> (String, StatementArguments) {
         var conditions = ["org = ?"]
         var values: [any DatabaseValueConvertible] = [org]
-        if let type = query.type {
-            conditions.append(type.hasSuffix(".") ? "substr(type, 1, ?) = ?" : "type = ?")
-            if type.hasSuffix(".") { values.append(type.count) }
-            values.append(type)
+        /// `column` equal to `value`, or starting with it when it ends in `family` (`run.`, `credential:`).
+        func matching(_ column: String, _ value: String?, family: String) {
+            guard let value else { return }
+            if value.hasSuffix(family) {
+                conditions.append("substr(\(column), 1, ?) = ?")
+                values += [value.count, value]
+            } else {
+                conditions.append("\(column) = ?")
+                values.append(value)
+            }
         }
+        matching("type", query.type, family: ".")
+        matching("resource", query.resource, family: ":")
         if let actor = query.actor {
             conditions.append("(actor = ? OR actor_key = ?)")
             values += [actor, actor]
-        }
-        if let resource = query.resource {
-            conditions.append(resource.hasSuffix(":") ? "substr(resource, 1, ?) = ?" : "resource = ?")
-            if resource.hasSuffix(":") { values.append(resource.count) }
-            values.append(resource)
         }
         if let since = query.since {
             conditions.append("time_ms >= ?")

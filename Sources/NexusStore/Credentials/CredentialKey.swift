@@ -49,14 +49,7 @@ public struct CredentialKey: Sendable {
         let text = key.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-            let temporary = folder.appendingPathComponent(".credentials.\(UUID().uuidString)")
-            guard FileManager.default.createFile(atPath: temporary.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
-            guard rename(temporary.path, url.path) == 0 else {
-                try? FileManager.default.removeItem(at: temporary)
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try ReplacedFile.write(Data(text.utf8), to: url, permissions: 0o600)
         } catch {
             throw NexusError(.keyUnavailable, "cannot write the credential key \(url.path): \(error.localizedDescription); check that \(folder.path) is writable")
         }

@@ -108,7 +108,7 @@ public struct CredentialStore: Sendable {
             let box = try ChaChaPoly.SealedBox(combined: row["sealed_value"] as Data)
             return String(decoding: try ChaChaPoly.open(box, using: dataKey, authenticating: binding("value", name)), as: UTF8.self)
         } catch {
-            throw NexusError(.keyUnavailable, "the credential \(name) does not open: it was altered, or moved from another name; set it again with `nexus credentials set \(name)`")
+            throw Self.notOpening(name)
         }
     }
 
@@ -159,8 +159,12 @@ public struct CredentialStore: Sendable {
         do {
             return SymmetricKey(data: try ChaChaPoly.open(try ChaChaPoly.SealedBox(combined: wrapped), using: kek.key, authenticating: binding("key", name, keyID)))
         } catch {
-            throw NexusError(.keyUnavailable, "the credential \(name) does not open: it was altered, or moved from another name; set it again with `nexus credentials set \(name)`")
+            throw Self.notOpening(name)
         }
+    }
+
+    private static func notOpening(_ name: String) -> NexusError {
+        NexusError(.keyUnavailable, "the credential \(name) does not open: it was altered, or moved from another name; set it again with `nexus credentials set \(name)`")
     }
 
     /// What a seal is bound to: its purpose, the org, the name (and for a data key, the key that wraps it).

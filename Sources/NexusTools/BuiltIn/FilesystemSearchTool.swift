@@ -67,10 +67,10 @@ public struct FilesystemSearchTool: Tool {
     /// the text in any case; the result says so. Text that reads as a regular expression and
     /// finds nothing gets a note that text is matched as written.
     private func searchAsMeant(in path: String, glob: String?, text: String?, files: WorkspacePath) throws -> ToolResult {
-        let exact = try search(in: path, glob: glob, matcher: glob.map(SearchGlob.init), text: text, ignoringCase: false, files: files)
+        var matcher = glob.map(SearchGlob.init)
+        let exact = try search(in: path, glob: glob, matcher: matcher, text: text, ignoringCase: false, files: files)
         guard exact.found == 0 else { return exact.result }
         var notes: [String] = []
-        var matcher = glob.map(SearchGlob.init)
         var best = exact
         if let glob, let expression = SearchGlob(regularExpression: glob) {
             matcher = expression
