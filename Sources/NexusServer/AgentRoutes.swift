@@ -16,11 +16,12 @@ struct AgentRoutes: Sendable {
     let database: NexusDatabase
     let makeRunner: @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner
     let audit: AuditLog?
+    var governor: UsageGovernor { service.governor }
 
     func register(on router: Router<NexusRequestContext>) {
         router.post("/v1/agent/runs") { request, context in
             let caller = try key(context)
-            return try await start(request, caller: caller, actor: Self.actor(request, context, caller))
+            return try await start(request, caller: caller, actor: Self.actor(request, context, caller), account: context.usageAccount)
         }
         router.get("/v1/agent/runs") { request, context in try await list(request, caller: context.caller ?? .anonymous) }
         router.get("/v1/agent/runs/{id}") { _, context in
@@ -50,7 +51,7 @@ struct AgentRoutes: Sendable {
         .key(key.id, ip: context.channel.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
     }
 
-    private func start(_ request: Request, caller: KeyRecord, actor: AuditActor) async throws -> Response {
+    private func start(_ request: Request, caller: KeyRecord, actor: AuditActor, account: UsageAccount) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let task = try fields.requiredString("task")
         guard !task.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -70,7 +71,7 @@ struct AgentRoutes: Sendable {
         }
         try createFolder(workspace)
         let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy,
-                                              actor: actor, profile: profile, route: "POST /v1/agent/runs")
+                                              actor: actor, account: account, profile: profile, route: "POST /v1/agent/runs")
         guard let record = try await RunStore(database: database).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
@@ -80,12 +81,27 @@ struct AgentRoutes: Sendable {
         return Response.json(.object(body), status: .created, headers: [.location: "/v1/agent/runs/\(id)"])
     }
 
-    /// Starts a run within the server's limit on runs at once, its model leased and the MCP
-    /// servers its policy names started until it ends.
+    /// Starts a run within `account`'s limits and the server's limit on runs at once, its model
+    /// leased and the MCP servers its policy names started until it ends.
     /// - Returns: The run's id, and a line for each MCP server that could not be used.
     /// The start is an audit event (`run.started`) of `actor`, naming the profile and the route.
+    /// A run reserves its budget of generated tokens and one run unit per step it may take; it
+    /// is metered when it ends (`run:ID`).
     func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy,
-                actor: AuditActor, profile: String, route: String) async throws -> (id: String, warnings: [String]) {
+                actor: AuditActor, account: UsageAccount, profile: String, route: String) async throws -> (id: String, warnings: [String]) {
+        let ticket = try await governor.admit(account, UsageCost(requests: 1, tokens: agent.maxTokens,
+                                                                 runUnits: RunUnits.run(actingSteps: agent.maxSteps)))
+        do {
+            return try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy, actor: actor,
+                                    ticket: ticket, profile: profile, route: route)
+        } catch {
+            await governor.settle(ticket, nil)
+            throw error
+        }
+    }
+
+    private func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy,
+                        actor: AuditActor, ticket: UsageTicket, profile: String, route: String) async throws -> (id: String, warnings: [String]) {
         try await hub.takePlace()
         let runner: AgentRunner
         let mcp: MCPClientTools
@@ -108,8 +124,9 @@ struct AgentRoutes: Sendable {
             await hub.releasePlace()
             throw error
         }
-        let (pool, hub) = (service.pool, self.hub)
-        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) {
+        let (pool, hub, governor, database) = (service.pool, self.hub, self.governor, self.database)
+        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) { runID in
+            await governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
             await mcp.stop()
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
@@ -120,7 +137,7 @@ struct AgentRoutes: Sendable {
         return (id, mcp.problems)
     }
 
-    /// A run started by ``launch(task:model:agent:workspace:policy:actor:profile:route:)`` once it has ended.
+    /// A run started by ``launch(task:model:agent:workspace:policy:actor:account:profile:route:)`` once it has ended.
     func finished(_ id: String) async throws -> RunRecord {
         if let live = await hub.events(of: id, after: 0) {
             for await _ in live {}

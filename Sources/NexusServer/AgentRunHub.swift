@@ -45,9 +45,10 @@ actor AgentRunHub {
     }
 
     /// Starts `events` (a runner's stream) and returns the run's id once the runner has created it.
-    /// - Parameter onEnd: called when the run ends, however it ends (releases the model).
+    /// - Parameter onEnd: called when the run ends, however it ends (releases the model), with
+    ///   the run's id when it got one.
     /// - Throws: the runner's error if it fails before the run exists (e.g. an empty task).
-    func start(_ events: AsyncThrowingStream<AgentEvent, any Error>, onEnd: @escaping @Sendable () async -> Void) async throws -> String {
+    func start(_ events: AsyncThrowingStream<AgentEvent, any Error>, onEnd: @escaping @Sendable (String?) async -> Void) async throws -> String {
         let (idStream, idContinuation) = AsyncThrowingStream<String, any Error>.makeStream()
         let task = Task {
             var runID: String?
@@ -77,7 +78,7 @@ actor AgentRunHub {
                 await self.settle(runID, failure: failure, cancelled: Task.isCancelled)
                 self.finish(runID)
             }
-            await onEnd()
+            await onEnd(runID)
         }
         for try await id in idStream {
             runs[id]?.task = task

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HTTPTypes
 import Logging
 import NexusAPI
 import NexusCore
@@ -20,6 +21,7 @@ struct EdgeMiddleware: RouterMiddleware {
         // Read without `context.id`, which traps when the logger has none (the router test client).
         let requestID = context.logger[metadataKey: "hb.request.id"]?.description ?? RandomID.make()
         var context = context
+        context.requestID = requestID
         var response: Response
         do {
             context.caller = try authorize(request)
@@ -28,6 +30,9 @@ struct EdgeMiddleware: RouterMiddleware {
             response = Self.errorResponse(for: error, path: request.uri.path, method: request.method, logger: context.logger)
         }
         response.headers[.init("X-Request-ID")!] = requestID
+        for (name, value) in context.responseHeaders.all {
+            if let field = HTTPField.Name(name) { response.headers[field] = value }
+        }
         let route = context.endpointPath ?? "unmatched"
         let status = Int(response.status.code)
         let (metrics, logger, method, path, keyID) = (metrics, context.logger, request.method.rawValue, request.uri.path, context.caller?.keyID ?? "-")
@@ -88,6 +93,7 @@ struct EdgeMiddleware: RouterMiddleware {
 
     /// The error as the route's API writes it.
     static func errorResponse(for error: any Error, path: String, method: HTTPRequest.Method, logger: Logger) -> Response {
+        if let refusal = error as? LimitRefusal { return limitResponse(refusal, path: path) }
         let failure = nexusError(error, path: path, method: method)
         if failure.httpStatus >= 500 {
             logger.error("request failed", metadata: ["code": .string(failure.code.raw), "error": .string(failure.message)])
@@ -102,6 +108,21 @@ struct EdgeMiddleware: RouterMiddleware {
         case .openAI:
             return Response.json(OpenAIResponses.error(failure.message, type: failure.openAIType, code: failure.code.raw),
                                  status: status, headers: headers)
+        }
+    }
+
+    /// 429 for a rate limit or quota, with `Retry-After` and the rate-limit headers.
+    private static func limitResponse(_ refusal: LimitRefusal, path: String) -> Response {
+        var headers: HTTPFields = [:]
+        for (name, value) in refusal.responseHeaders {
+            if let field = HTTPField.Name(name) { headers[field] = value }
+        }
+        switch APIDialect(path: path) {
+        case .ollama:
+            return Response.json(OllamaResponses.error(refusal.message), status: .tooManyRequests, headers: headers)
+        case .openAI:
+            return Response.json(OpenAIResponses.error(refusal.message, type: refusal.openAIType, code: refusal.openAICode),
+                                 status: .tooManyRequests, headers: headers)
         }
     }
 

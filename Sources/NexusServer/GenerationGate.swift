@@ -32,13 +32,21 @@ actor GenerationGate {
 /// One admitted use of a model: released exactly once, when the response ends or, failing that,
 /// when the lease is dropped (a response body that was never written).
 final class ModelLease: Sendable {
+    /// The admission the lease was given under, settled when its usage is known (or at release).
+    struct Metering: Sendable {
+        var ticket: UsageTicket
+        var account: UsageAccount
+    }
+
     let backend: any InferenceBackend
     let loadSeconds: Double
+    let metering: Metering?
     private let onRelease: Mutex<(@Sendable () async -> Void)?>
 
-    init(backend: any InferenceBackend, loadSeconds: Double, onRelease: @escaping @Sendable () async -> Void) {
+    init(backend: any InferenceBackend, loadSeconds: Double, metering: Metering? = nil, onRelease: @escaping @Sendable () async -> Void) {
         self.backend = backend
         self.loadSeconds = loadSeconds
+        self.metering = metering
         self.onRelease = Mutex(onRelease)
     }
 

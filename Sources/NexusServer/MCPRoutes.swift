@@ -90,7 +90,8 @@ struct MCPRoutes: Sendable {
         let (agents, model) = (self.agents, configuration.defaultModel)
         let runAgent: @Sendable (String) async throws -> MCPAgentRun = { task in
             let (id, _) = try await agents.launch(task: task, model: try agents.service.catalog.resolve(model), agent: agent, workspace: workspace,
-                                                  policy: policy, actor: .key(key.id, ip: nil, userAgent: nil), profile: name,
+                                                  policy: policy, actor: .key(key.id, ip: nil, userAgent: nil),
+                                                  account: UsageAccount(caller: .key(key), requestID: RandomID.make()), profile: name,
                                                   route: "/mcp agent_run")
             let record = try await agents.finished(id)
             return MCPAgentRun(runID: id, status: record.status, outcome: record.outcome ?? .unknown, answer: record.answer ?? record.failure ?? "")

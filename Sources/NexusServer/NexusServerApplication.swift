@@ -43,10 +43,12 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
                                    logger: Logger) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
     let catalog = ModelCatalog(store: ModelStore(home: configuration.home))
+    let usage = UsageStore(database: dependencies.database)
+    let governor = UsageGovernor(store: usage, recorder: UsageRecorder(store: usage, logger: logger), metrics: metrics, audit: dependencies.audit)
     let service = InferenceService(
         pool: ModelPool(maxLoaded: configuration.maxLoadedModels, loader: dependencies.loadModel),
         gate: GenerationGate(slots: configuration.slots, queueLimit: configuration.queueLimit),
-        metrics: metrics, catalog: catalog)
+        metrics: metrics, catalog: catalog, governor: governor)
     let router = Router(context: NexusRequestContext.self)
     let access = AccessPolicy(host: configuration.host, port: configuration.port, keys: KeyStore(database: dependencies.database))
     router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
@@ -60,6 +62,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
                              database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit)
     agents.register(on: router)
     AuditRoutes(audit: dependencies.audit).register(on: router)
+    UsageRoutes(usage: usage, governor: governor, audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,
               makeTools: dependencies.makeTools, version: dependencies.version).register(on: router)
     // Slow or silent clients cannot hold connections: a head must arrive in time, a stalled body is
@@ -73,5 +76,6 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
+        services: [UsageFlushing(governor: governor)],
         logger: logger)
 }

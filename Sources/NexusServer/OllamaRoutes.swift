@@ -48,7 +48,7 @@ struct OllamaRoutes: Sendable {
             return Response.json(OllamaResponses.loadOnly(model: parsed.model, chat: chat, reason: "load"))
         }
         let started = ContinuousClock.now
-        let lease = try await service.lease(model: model, keepAlive: parsed.keepAlive)
+        let lease = try await service.lease(model: model, keepAlive: parsed.keepAlive, account: context.usageAccount)
         let cursor = GenerationCursor(service.generate(generation, model: entry, lease: lease))
         let name = parsed.model
         let timing = { @Sendable in RequestTiming(loadSeconds: lease.loadSeconds, totalSeconds: (ContinuousClock.now - started).inSeconds) }
@@ -92,7 +92,7 @@ struct OllamaRoutes: Sendable {
             return Response.json(["model": .string(parsed.model), "embeddings": []])
         }
         let (result, timing) = try await cancellingOnDisconnect(context.channel) {
-            try await service.embed(parsed.inputs, model: model, keepAlive: parsed.keepAlive)
+            try await service.embed(parsed.inputs, model: model, keepAlive: parsed.keepAlive, account: context.usageAccount)
         }
         if legacy {
             return Response.json(["embedding": OllamaResponses.vector(result.vectors.first ?? [])])

@@ -27,7 +27,7 @@ struct OpenAIRoutes: Sendable {
         if let merged = ModelCatalog.options(of: entry, overriddenBy: fields.object) {
             generation = try withModelDefaults(generation, fields: RequestFields(merged))
         }
-        let lease = try await service.lease(model: entry.name, keepAlive: nil)
+        let lease = try await service.lease(model: entry.name, keepAlive: nil, account: context.usageAccount)
         let cursor = GenerationCursor(service.generate(generation, model: entry, lease: lease))
         let id = (chat ? "chatcmpl-" : "cmpl-") + RandomID.make()
         let created = Date()
@@ -87,7 +87,7 @@ struct OpenAIRoutes: Sendable {
         let parsed = try OpenAIRequests.embeddings(fields)
         let model = try service.catalog.resolve(parsed.model)
         let (result, _) = try await cancellingOnDisconnect(context.channel) {
-            try await service.embed(parsed.inputs, model: model, keepAlive: nil)
+            try await service.embed(parsed.inputs, model: model, keepAlive: nil, account: context.usageAccount)
         }
         return Response.json(OpenAIResponses.embeddings(
             model: parsed.model, embeddings: result.vectors, promptTokens: result.promptTokens, base64: parsed.base64))

@@ -18,6 +18,7 @@ enum NexusMigrations {
         migrator.registerMigration("v6-trace-postconditions", migrate: v6TracePostConditions)
         migrator.registerMigration("v7-credentials", migrate: v7Credentials)
         migrator.registerMigration("v8-audit", migrate: v8Audit)
+        migrator.registerMigration("v9-usage", migrate: v9Usage)
         return migrator
     }
 

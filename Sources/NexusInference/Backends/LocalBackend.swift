@@ -1,7 +1,7 @@
 public import NexusCore
 
 /// A GGUF model run in-process by llama.cpp.
-public struct LocalBackend: InferenceBackend, EmbeddingBackend {
+public struct LocalBackend: InferenceBackend, EmbeddingBackend, PromptMeasuring {
     public let modelName: String
     public let engine: LlamaEngine
 
@@ -17,4 +17,10 @@ public struct LocalBackend: InferenceBackend, EmbeddingBackend {
     public func embed(_ texts: [String]) async throws -> EmbeddingResult {
         try await engine.embed(texts)
     }
+
+    public func promptTokenCount(_ request: GenerationRequest) async throws -> Int {
+        try await engine.promptTokenCount(request)
+    }
+
+    public var contextTokens: Int { engine.configuration.contextLength }
 }

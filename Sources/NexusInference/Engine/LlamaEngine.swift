@@ -190,36 +190,7 @@ public actor LlamaEngine {
     private func makeJob(_ request: GenerationRequest, promptTokens given: [Int32]?,
                          continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation,
                          cancellation: CancellationFlag) throws -> GenerationJob {
-        var chat: RenderedChat?
-        let tokens: [llama_token]
-        if let given {
-            tokens = given
-        } else {
-            switch request.prompt {
-            case .text(let text):
-                guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                    throw NexusError(.emptyPrompt, "the prompt is empty; give the model some text")
-                }
-                tokens = model.tokenize(text, addSpecial: true, parseSpecial: false)
-            case .chat(let messages):
-                guard messages.contains(where: { !$0.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || !$0.toolCalls.isEmpty }) else {
-                    throw NexusError(.emptyPrompt, "the conversation is empty; send at least one message with content")
-                }
-                if case .function(let name) = request.toolChoice, !request.tools.contains(where: { $0.name == name }) {
-                    throw NexusError(.invalidArgument, "tool_choice names '\(name)', which is not among the tools given")
-                }
-                for tool in request.tools {
-                    do {
-                        _ = try JSONSchema(tool.parameters)
-                    } catch let error as NexusError {
-                        throw NexusError(error.code, "the parameters of tool '\(tool.name)': \(error.message)")
-                    }
-                }
-                let rendered = try RenderedChat(model: model, request: request, messages: messages)
-                chat = rendered
-                tokens = model.tokenize(rendered.text, addSpecial: false, parseSpecial: true)
-            }
-        }
+        let (tokens, chat) = try given.map { ($0, nil) } ?? promptTokens(for: request)
         let limit = configuration.contextLength
         guard tokens.count < limit else {
             throw NexusError(.contextOverflow, "the prompt is \(tokens.count) tokens but the context holds \(limit); shorten the prompt or raise the context size (--ctx-size)")
@@ -230,6 +201,40 @@ public actor LlamaEngine {
         }
         return GenerationJob(promptTokens: tokens, request: request, chat: chat, sampler: sampler,
                              continuation: continuation, cancellation: cancellation)
+    }
+
+
+    /// How many tokens the prompt of `request` takes, as a generation would feed it.
+    /// - Throws: what a generation of `request` would throw before its first token (an empty prompt, a bad tool).
+    public func promptTokenCount(_ request: GenerationRequest) throws -> Int {
+        try promptTokens(for: request).tokens.count
+    }
+
+    /// The prompt's tokens, and for a conversation the rendered chat the sampler needs.
+    private func promptTokens(for request: GenerationRequest) throws -> (tokens: [llama_token], chat: RenderedChat?) {
+        switch request.prompt {
+        case .text(let text):
+            guard !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+                throw NexusError(.emptyPrompt, "the prompt is empty; give the model some text")
+            }
+            return (model.tokenize(text, addSpecial: true, parseSpecial: false), nil)
+        case .chat(let messages):
+            guard messages.contains(where: { !$0.content.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty || !$0.toolCalls.isEmpty }) else {
+                throw NexusError(.emptyPrompt, "the conversation is empty; send at least one message with content")
+            }
+            if case .function(let name) = request.toolChoice, !request.tools.contains(where: { $0.name == name }) {
+                throw NexusError(.invalidArgument, "tool_choice names '\(name)', which is not among the tools given")
+            }
+            for tool in request.tools {
+                do {
+                    _ = try JSONSchema(tool.parameters)
+                } catch let error as NexusError {
+                    throw NexusError(error.code, "the parameters of tool '\(tool.name)': \(error.message)")
+                }
+            }
+            let rendered = try RenderedChat(model: model, request: request, messages: messages)
+            return (model.tokenize(rendered.text, addSpecial: false, parseSpecial: true), rendered)
+        }
     }
 
     private func makeSampler(_ request: GenerationRequest, chat: RenderedChat?) throws -> OpaquePointer {

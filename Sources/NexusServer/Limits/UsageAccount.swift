@@ -1,0 +1,58 @@
+import Foundation
+import NexusCore
+import NexusStore
+import Synchronization
+
+/// Who a metered request counts against, and where the rate-limit headers for its answer go.
+struct UsageAccount: Sendable {
+    var org: String
+    /// "" for a request without a key (allowed on a loopback server): only the org's limits apply.
+    var keyID: String
+    /// `req:REQUEST_ID`, the idempotency key of the request's usage event.
+    var requestID: String
+    /// Filled by the governor, written onto the response by the edge.
+    var headers: ResponseHeaders
+
+    init(caller: Caller?, requestID: String, org: String = "default", headers: ResponseHeaders = ResponseHeaders()) {
+        self.org = org
+        self.keyID = caller?.keyID ?? ""
+        self.requestID = requestID
+        self.headers = headers
+    }
+
+    /// The key's limits first, then the org's.
+    var subjects: [LimitSubject] { (keyID.isEmpty ? [] : [.key(keyID)]) + [.org(org)] }
+}
+
+/// Headers a handler's helpers add to the response the edge sends, whatever its status.
+final class ResponseHeaders: Sendable {
+    private let fields = Mutex<[(String, String)]>([])
+
+    init() {}
+
+    func set(_ new: [(String, String)]) {
+        fields.withLock { fields in
+            for (name, value) in new {
+                fields.removeAll { $0.0 == name }
+                fields.append((name, value))
+            }
+        }
+    }
+
+    var all: [(String, String)] { fields.withLock { $0 } }
+}
+
+/// What an admission may use: requests (each held until settled, for the cap on requests at
+/// once), tokens (the prompt and the most the answer may take) and run units.
+struct UsageCost: Sendable, Equatable {
+    var requests = 0
+    var tokens = 0
+    var runUnits = 0
+}
+
+/// An admitted request or run, until it is settled.
+struct UsageTicket: Sendable, Hashable {
+    let id: UInt64
+    let org: String
+    let keyID: String
+}

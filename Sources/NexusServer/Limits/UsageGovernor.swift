@@ -1,0 +1,280 @@
+import Foundation
+import NexusCore
+import NexusStore
+
+/// Enforces the limits of `usage_limits` before work starts and meters it when it ends.
+///
+/// Each admission checks, for the key and then its org: requests at once, requests and tokens
+/// per minute (``RateWindow``), and token and run-unit quotas, where a quota counts what was used
+/// this period plus what admitted work has reserved. All checks pass before anything is taken,
+/// and the checking and the taking run without a suspension point between them on this actor,
+/// so concurrent requests cannot together pass a hard cap. Settling replaces a reservation with
+/// what was used and hands the usage event to the recorder.
+actor UsageGovernor {
+    struct Slot: Hashable {
+        var subject: LimitSubject
+        var name: UsageLimitName
+    }
+
+    private struct Quota {
+        var periodStart: Date
+        var used: Int
+        var reserved = 0
+        var warned = false
+        var refusalAudited = false
+    }
+
+    private struct Admission {
+        var account: UsageAccount
+        var holds = 0
+        var reserved: [Slot: Int] = [:]
+    }
+
+    private let store: UsageStore
+    private let recorder: UsageRecorder
+    private let metrics: ServerMetrics
+    private let audit: AuditLog?
+    private let started = ContinuousClock.now
+    private var limits: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+    private var limitsReadAt: ContinuousClock.Instant?
+    private var rates: [Slot: RateWindow] = [:]
+    private var inFlight: [LimitSubject: Int] = [:]
+    private var quotas: [Slot: Quota] = [:]
+    private var admissions: [UInt64: Admission] = [:]
+    private var lastID: UInt64 = 0
+
+    /// How long limits read from the store are trusted; a change made by another process (the
+    /// CLI) takes effect within this, one made through this server's API at once.
+    static let limitsMaxAge = Duration.seconds(2)
+
+    init(store: UsageStore, recorder: UsageRecorder, metrics: ServerMetrics, audit: AuditLog?) {
+        self.store = store
+        self.recorder = recorder
+        self.metrics = metrics
+        self.audit = audit
+    }
+
+    // MARK: - Admission
+
+    /// Admits work of `cost` for `account`, or refuses it.
+    /// - Throws: ``LimitRefusal`` (429); `NexusError(.databaseFailed)` when limits or usage cannot be read.
+    func admit(_ account: UsageAccount, _ cost: UsageCost) async throws -> UsageTicket {
+        try await prepare(account)
+        var admission = Admission(account: account)
+        try take(cost, into: &admission)
+        lastID += 1
+        admissions[lastID] = admission
+        return UsageTicket(id: lastID, org: account.org, keyID: account.keyID)
+    }
+
+    /// Takes more for an admitted ticket: the tokens of a request once its prompt is counted.
+    /// - Throws: ``LimitRefusal``; the ticket stays admitted (settle it).
+    func extend(_ ticket: UsageTicket, _ cost: UsageCost) async throws {
+        guard let account = admissions[ticket.id]?.account else { return }
+        try await prepare(account)
+        guard var admission = admissions[ticket.id] else { return }
+        try take(cost, into: &admission)
+        admissions[ticket.id] = admission
+    }
+
+    /// Whether any limit counts tokens for `account` (else its prompt need not be counted first).
+    func countsTokens(_ account: UsageAccount) async throws -> Bool {
+        try await refreshLimitsIfStale()
+        return account.subjects.contains { subject in
+            (limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
+        }
+    }
+
+    /// Ends an admission: its hold and reservations are released, `usage` (nil for nothing to
+    /// meter) counts against the quotas and goes to the store. Settling twice does nothing.
+    func settle(_ ticket: UsageTicket, _ usage: UsageEvent?) {
+        guard let admission = admissions.removeValue(forKey: ticket.id) else { return }
+        for subject in admission.account.subjects {
+            inFlight[subject, default: 0] -= admission.holds
+            if inFlight[subject] == 0 { inFlight[subject] = nil }
+        }
+        for (slot, amount) in admission.reserved {
+            quotas[slot]?.reserved -= amount
+        }
+        guard let usage else { return }
+        let now = Date()
+        for subject in admission.account.subjects {
+            for (name, _) in limits[subject] ?? [:] {
+                guard let (measure, period) = name.quota, var quota = quotas[Slot(subject: subject, name: name)],
+                      quota.periodStart == period.bounds(of: now).start else { continue }
+                quota.used += measure == .tokens ? usage.totalTokens : usage.runUnits
+                quotas[Slot(subject: subject, name: name)] = quota
+            }
+        }
+        metrics.recordUsage(usage)
+        Task { [recorder] in await recorder.submit(usage) }
+    }
+
+    /// Reads the limits again now (after a change through the API).
+    func reloadLimits() async throws {
+        limitsReadAt = nil
+        try await refreshLimitsIfStale()
+    }
+
+    /// Everything metered so far is in the store.
+    func flush() async {
+        await recorder.flush()
+    }
+
+    // MARK: - Checks
+
+    /// Fresh limits, and the period's usage of every quota that applies to `account`. Runs
+    /// before the checks, because it may suspend.
+    private func prepare(_ account: UsageAccount) async throws {
+        try await refreshLimitsIfStale()
+        let now = Date()
+        for subject in account.subjects {
+            for (name, _) in limits[subject] ?? [:] {
+                guard let (measure, period) = name.quota else { continue }
+                let slot = Slot(subject: subject, name: name)
+                let start = period.bounds(of: now).start
+                if let quota = quotas[slot] {
+                    if quota.periodStart < start {
+                        // A new period: what was reserved in the last one is still held.
+                        quotas[slot] = Quota(periodStart: start, used: 0, reserved: quota.reserved)
+                    }
+                    continue
+                }
+                let used = try await store.used(by: subject, measure, in: period, at: now)
+                if quotas[slot] == nil { quotas[slot] = Quota(periodStart: start, used: used) }
+            }
+        }
+    }
+
+    private func refreshLimitsIfStale() async throws {
+        if let read = limitsReadAt, ContinuousClock.now - read < Self.limitsMaxAge { return }
+        limitsReadAt = .now
+        do {
+            var fresh: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+            for limit in try await store.limits() {
+                fresh[limit.subject, default: [:]][limit.name] = limit
+            }
+            limits = fresh
+        } catch {
+            limitsReadAt = nil
+            throw error
+        }
+    }
+
+    /// Checks every limit `cost` meets, then takes it from each; nothing is taken when one refuses.
+    private func take(_ cost: UsageCost, into admission: inout Admission) throws {
+        let subjects = admission.account.subjects
+        let clock = (ContinuousClock.now - started).inSeconds
+        let now = Date()
+        if cost.requests > 0 {
+            for subject in subjects {
+                guard let cap = limits[subject]?[.concurrentRequests] else { continue }
+                let busy = inFlight[subject, default: 0]
+                if busy + cost.requests > cap.value {
+                    throw refuse(.rate, .concurrentRequests, subject, retryAfter: 1, headers: [],
+                                 "\(subject.description) already has \(busy) request(s) in progress, its limit (concurrent_requests \(cap.value)); wait for one to finish")
+                }
+            }
+        }
+        var rateTakes: [(slot: Slot, amount: Int, limit: Int)] = []
+        var headers: [(String, String)] = []
+        for subject in subjects {
+            for (name, amount) in [(UsageLimitName.requestsPerMinute, cost.requests), (.tokensPerMinute, cost.tokens)] where amount > 0 {
+                guard let limit = limits[subject]?[name] else { continue }
+                let slot = Slot(subject: subject, name: name)
+                let verdict = rates[slot, default: RateWindow()].check(amount, limit: limit.value, now: clock)
+                let shown = Self.rateHeaders(name, limit: limit.value, verdict: verdict)
+                guard verdict.allowed else {
+                    let unit = name == .requestsPerMinute ? "requests" : "tokens"
+                    let message = verdict.retryAfterSeconds.isFinite
+                        ? "\(subject.description) is over its limit of \(limit.value) \(unit) per minute (\(name.rawValue)); try again in \(Self.duration(verdict.retryAfterSeconds))"
+                        : "this request needs \(amount) \(unit), more than \(subject.description)'s limit of \(limit.value) per minute (\(name.rawValue)); send a smaller request (lower max_tokens) or ask an admin to raise the limit"
+                    throw refuse(.rate, name, subject, retryAfter: verdict.retryAfterSeconds, headers: shown, message)
+                }
+                rateTakes.append((slot, amount, limit.value))
+                if headers.allSatisfy({ $0.0 != shown.first?.0 }) { headers += shown }
+            }
+        }
+        var quotaTakes: [(slot: Slot, amount: Int)] = []
+        for subject in subjects {
+            for (name, limit) in limits[subject] ?? [:] {
+                guard let (measure, period) = name.quota else { continue }
+                let amount = measure == .tokens ? cost.tokens : cost.runUnits
+                let slot = Slot(subject: subject, name: name)
+                guard amount > 0, let quota = quotas[slot] else { continue }
+                let wanted = quota.used + quota.reserved + amount
+                if wanted > limit.value {
+                    throw quotaRefusal(slot, limit: limit, quota: quota, amount: amount, measure: measure, period: period, now: now)
+                }
+                if let soft = limit.soft, wanted > soft, !quota.warned {
+                    quotas[slot]?.warned = true
+                    warn(slot, limit: limit, used: wanted)
+                }
+                quotaTakes.append((slot, amount))
+            }
+        }
+        for take in rateTakes {
+            _ = rates[take.slot, default: RateWindow()].take(take.amount, limit: take.limit, now: clock)
+        }
+        for take in quotaTakes {
+            quotas[take.slot]?.reserved += take.amount
+            admission.reserved[take.slot, default: 0] += take.amount
+        }
+        if cost.requests > 0 {
+            for subject in subjects { inFlight[subject, default: 0] += cost.requests }
+            admission.holds += cost.requests
+        }
+        if !headers.isEmpty { admission.account.headers.set(headers) }
+    }
+
+    private func quotaRefusal(_ slot: Slot, limit: UsageLimit, quota: Quota, amount: Int, measure: UsageLimitName.Measure,
+                              period: QuotaPeriod, now: Date) -> LimitRefusal {
+        let unit = measure == .tokens ? "tokens" : "run units"
+        let renews = period.bounds(of: now).end
+        let need = measure == .tokens ? "up to \(amount) (its prompt and max_tokens)" : "\(amount)"
+        let message = "\(slot.subject.description) has used \(quota.used) of its \(limit.value) \(unit) this \(period.rawValue) (\(slot.name.rawValue))"
+            + (quota.reserved > 0 ? ", with \(quota.reserved) more held by work in progress" : "")
+            + "; this request needs \(need). The quota renews at \(renews.ISO8601Format()); ask an admin to raise it (nexus limits set \(slot.subject.description) \(slot.name.rawValue) N)"
+        if !quota.refusalAudited {
+            quotas[slot]?.refusalAudited = true
+            let audit = self.audit
+            Task {
+                try? await audit?.record("quota.refused", actor: .nexus, resource: slot.subject.description,
+                                         details: ["limit": .string(slot.name.rawValue), "value": .number(Double(limit.value)),
+                                                   "used": .number(Double(quota.used))])
+            }
+        }
+        return refuse(.quota, slot.name, slot.subject, retryAfter: renews.timeIntervalSince(now), headers: [], message)
+    }
+
+    private func refuse(_ kind: LimitRefusal.Kind, _ name: UsageLimitName, _ subject: LimitSubject, retryAfter: Double,
+                        headers: [(String, String)], _ message: String) -> LimitRefusal {
+        metrics.recordLimit(name, outcome: "refused")
+        return LimitRefusal(kind: kind, name: name, message: message, retryAfterSeconds: retryAfter, headers: headers)
+    }
+
+    private func warn(_ slot: Slot, limit: UsageLimit, used: Int) {
+        metrics.recordLimit(slot.name, outcome: "warned")
+        let audit = self.audit
+        Task {
+            try? await audit?.record("quota.soft_exceeded", actor: .nexus, resource: slot.subject.description,
+                                     details: ["limit": .string(slot.name.rawValue), "soft": .number(Double(limit.soft ?? 0)),
+                                               "value": .number(Double(limit.value)), "used": .number(Double(used))])
+        }
+    }
+
+    /// The headers OpenAI's API sends: `x-ratelimit-limit-requests`, `-remaining-`, `-reset-`, and the same for tokens.
+    static func rateHeaders(_ name: UsageLimitName, limit: Int, verdict: RateWindow.Verdict) -> [(String, String)] {
+        let unit = name == .requestsPerMinute ? "requests" : "tokens"
+        return [("x-ratelimit-limit-\(unit)", String(limit)), ("x-ratelimit-remaining-\(unit)", String(max(0, verdict.remaining))),
+                ("x-ratelimit-reset-\(unit)", duration(verdict.resetSeconds))]
+    }
+
+    /// `250ms`, `12s`, `1m30s`: the form of OpenAI's reset headers.
+    static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds > 0 else { return "0s" }
+        if seconds < 1 { return "\(Int((seconds * 1000).rounded(.up)))ms" }
+        let whole = Int(seconds.rounded(.up))
+        return whole < 60 ? "\(whole)s" : "\(whole / 60)m\(whole % 60)s"
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NexusCore
+import NexusStore
+import Testing
+
+@Suite("Rate limits, quotas and metering over the API")
+struct LimitsAPITests {
+    private static let chat = #"{"model":"script-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":10}"#
+    private static let ollamaChat = #"{"model":"script-chat","messages":[{"role":"user","content":"hi"}],"stream":false,"options":{"num_predict":10}}"#
+
+    @Test("a key over its requests per minute gets 429 in each API's shape, with Retry-After and the rate-limit headers; other keys go on")
+    func requestsPerMinute() async throws {
+        let fixture = try ServerFixture(scripts: ["script-chat": Array(repeating: "ok", count: 10)])
+        let (limited, record) = try fixture.newKey(.operator, name: "limited")
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/admin/limits/key:\(record.id)/requests_per_minute", method: .put, headers: fixture.ownerKey,
+                                     body: ByteBuffer(string: #"{"value": 2}"#)) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/admin/limits/key:\(record.id)/requests_per_minute", method: .put, headers: fixture.operatorKey,
+                                     body: ByteBuffer(string: #"{"value": 1000}"#)) { response in
+                #expect(response.status == .forbidden)
+            }
+            for remaining in ["1", "0"] {
+                try await client.post("/v1/chat/completions", Self.chat, headers: limited) { response in
+                    #expect(response.status == .ok)
+                    #expect(response.headers[.init("x-ratelimit-limit-requests")!] == "2")
+                    #expect(response.headers[.init("x-ratelimit-remaining-requests")!] == remaining)
+                }
+            }
+            try await client.post("/v1/chat/completions", Self.chat, headers: limited) { response in
+                #expect(response.status == .tooManyRequests)
+                let error = response.object["error"]
+                #expect(error?["type"]?.stringValue == "requests")
+                #expect(error?["code"]?.stringValue == "rate_limit_exceeded")
+                #expect(error?["message"]?.stringValue?.contains("requests_per_minute") == true)
+                #expect(Int(response.headers[.retryAfter] ?? "") ?? 0 >= 1)
+            }
+            try await client.post("/api/chat", Self.ollamaChat, headers: limited) { response in
+                #expect(response.status == .tooManyRequests)
+                #expect(response.object["error"]?.stringValue?.contains("per minute") == true)
+            }
+            try await client.post("/v1/chat/completions", Self.chat, headers: fixture.operatorKey) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.init("x-ratelimit-limit-requests")!] == nil)
+            }
+            try await client.execute(uri: "/admin/limits", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.object["data"]?.arrayValue?.first?["subject"]?.stringValue == "key:\(record.id)")
+            }
+            try await client.execute(uri: "/admin/limits/key:\(record.id)/requests_per_minute", method: .delete, headers: fixture.ownerKey) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.post("/v1/chat/completions", Self.chat, headers: limited) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/admin/limits/key:\(record.id)/requests_per_week", method: .put, headers: fixture.ownerKey,
+                                     body: ByteBuffer(string: #"{"value": 2}"#)) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+        let changes = try await fixture.audit.events(AuditQuery(type: "limit."))
+        #expect(changes.map(\.type) == ["limit.removed", "limit.set"])
+    }
+
+    @Test("50 requests at once against a token quota: the settled total stays within the cap, the rest get insufficient_quota, and usage is reported")
+    func quotaUnderConcurrency() async throws {
+        // Each answer is 10 words (the script counts a word as a token) to a one-word prompt.
+        let answer = "one two three four five six seven eight nine ten"
+        let fixture = try ServerFixture(scripts: ["script-chat": Array(repeating: answer, count: 60)], slots: 4, queueLimit: 64)
+        let (limited, record) = try fixture.newKey(.operator, name: "quota")
+        let cap = 300
+        try await UsageStore(database: fixture.database).set(UsageLimit(subject: .key(record.id), name: .tokensPerDay, value: cap, soft: 100))
+        try await fixture.application().test(.router) { client in
+            let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<50 {
+                    group.addTask {
+                        try await client.post("/v1/chat/completions", Self.chat, headers: limited) { response in
+                            (Int(response.status.code), response.object["error"]?["code"]?.stringValue)
+                        }
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let passed = statuses.filter { $0.0 == 200 }.count
+            let refused = statuses.filter { $0.0 == 429 }
+            #expect(passed + refused.count == 50)
+            #expect(refused.allSatisfy { $0.1 == "insufficient_quota" })
+            #expect(passed > 0 && passed * 11 <= cap)
+            // Metering is written off the request's path; it lands within moments.
+            var settled: JSONValue?
+            for _ in 0..<50 {
+                settled = try await client.execute(uri: "/admin/usage?period=day&key_id=\(record.id)", method: .get, headers: fixture.ownerKey) { response in
+                    response.object["data"]?.arrayValue?.first
+                }
+                if settled?["requests"]?.numberValue.map { Int($0) } == passed { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(settled?["requests"]?.numberValue.map { Int($0) } == passed)
+            #expect(settled?["total_tokens"]?.numberValue.map { Int($0) } == passed * 11)
+            #expect((settled?["total_tokens"]?.numberValue.map { Int($0) } ?? Int.max) <= cap)
+            #expect(settled?["run_units"]?.numberValue.map { Int($0) } == passed)
+            try await client.execute(uri: "/metrics", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.text.contains(#"nexus_limit_events_total{limit="tokens_per_day",outcome="refused"}"#))
+                #expect(response.text.contains(#"nexus_limit_events_total{limit="tokens_per_day",outcome="warned"} 1"#))
+                #expect(response.text.contains("nexus_run_units_total"))
+            }
+        }
+        let audited = try await fixture.audit.events(AuditQuery(type: "quota."))
+        #expect(Set(audited.map(\.type)) == ["quota.refused", "quota.soft_exceeded"])
+    }
+
+    @Test("an agent run is metered when it ends: its tokens, its tool calls and its run units")
+    func runsAreMetered() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": [
+            #"<tool_call>{"name": "filesystem_write", "arguments": {"path": "a.txt", "content": "hi"}}</tool_call>"#,
+            "I wrote a.txt.",
+        ]])
+        try await fixture.application().test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Write hi into a.txt","max_steps":4}"#, headers: fixture.operatorKey) { response in
+                response.object["id"]?.stringValue ?? ""
+            }
+            _ = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { $0.text }
+            var row: JSONValue?
+            for _ in 0..<50 {
+                row = try await client.execute(uri: "/admin/usage?group_by=none", method: .get, headers: fixture.ownerKey) { response in
+                    response.object["data"]?.arrayValue?.first
+                }
+                if row != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            #expect(row?["requests"]?.numberValue.map { Int($0) } == 1)
+            #expect(row?["tool_calls"]?.numberValue.map { Int($0) } == 1)
+            #expect(row?["run_units"]?.numberValue.map { Int($0) } == 2)
+            #expect((row?["total_tokens"]?.numberValue.map { Int($0) } ?? 0) > 0)
+            try await client.execute(uri: "/admin/usage?period=week", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.status == .badRequest)
+            }
+        }
+    }
+}
