@@ -111,6 +111,22 @@ struct LimitsAPITests {
         #expect(Set(audited.map(\.type)) == ["quota.refused", "quota.soft_exceeded"])
     }
 
+    @Test("a real model's request reserves its prompt as the model counts it plus max_tokens, and is settled at what it used")
+    func realModelReservation() async throws {
+        let fixture = try ServerFixture()
+        let (limited, record) = try fixture.newKey(.operator, name: "tpm")
+        try await UsageStore(database: fixture.database).set(UsageLimit(subject: .key(record.id), name: .tokensPerMinute, value: 100_000))
+        try await fixture.application().test(.router) { client in
+            let body = #"{"model":"smollm2","messages":[{"role":"user","content":"Name a colour."}],"max_tokens":7,"temperature":0}"#
+            try await client.post("/v1/chat/completions", body, headers: limited) { response in
+                #expect(response.status == .ok)
+                let prompt = response.object["usage"]?["prompt_tokens"]?.numberValue.map { Int($0) } ?? 0
+                #expect(prompt > 5)
+                #expect(response.headers[.init("x-ratelimit-remaining-tokens")!] == String(100_000 - prompt - 7))
+            }
+        }
+    }
+
     @Test("an agent run is metered when it ends: its tokens, its tool calls and its run units")
     func runsAreMetered() async throws {
         let fixture = try ServerFixture(scripts: ["script-agent": [
