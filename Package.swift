@@ -192,6 +192,18 @@ let package = Package(
             swiftSettings: strictSettings,
             linkerSettings: llamaLinkerSettings
         ),
+        // bench/platform.sh: what auth, limits and metering cost a request (a scripted model, live HTTP).
+        .executableTarget(
+            name: "nexus-platform-bench",
+            dependencies: [
+                "NexusAgent", "NexusCore", "NexusInference", "NexusServer", "NexusStore", "NexusTesting", "NexusTools",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strictSettings,
+            linkerSettings: llamaLinkerSettings
+        ),
         .target(
             name: "NexusTesting",
             dependencies: ["NexusCore", "NexusInference"],

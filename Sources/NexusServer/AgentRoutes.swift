@@ -126,10 +126,10 @@ struct AgentRoutes: Sendable {
         }
         let (pool, hub, governor, database) = (service.pool, self.hub, self.governor, self.database)
         let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) { runID in
-            await governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
             await mcp.stop()
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
+            await governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
         }
         try await audit?.record("run.started", actor: actor, resource: "run:\(id)",
                                 details: ["model": .string(model), "profile": .string(profile), "route": .string(route),

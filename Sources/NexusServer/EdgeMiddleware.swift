@@ -24,7 +24,7 @@ struct EdgeMiddleware: RouterMiddleware {
         context.requestID = requestID
         var response: Response
         do {
-            context.caller = try authorize(request)
+            context.caller = try await authorize(request)
             response = try await next(request, context)
         } catch {
             response = Self.errorResponse(for: error, path: request.uri.path, method: request.method, logger: context.logger)
@@ -54,10 +54,10 @@ struct EdgeMiddleware: RouterMiddleware {
 
     /// Who is calling, if the route's permission lets them.
     /// - Throws: `NexusError` `.unauthorized` (401) or `.forbidden` (403), `.backendUnavailable` when keys cannot be read.
-    private func authorize(_ request: Request) throws -> Caller {
+    private func authorize(_ request: Request) async throws -> Caller {
         let decision: AccessDecision
         do {
-            decision = try access.authorize(method: request.method.rawValue, path: request.uri.path,
+            decision = try await access.authorizeAsync(method: request.method.rawValue, path: request.uri.path,
                                             authorization: request.headers[.authorization], provenance: Self.provenance(of: request))
         } catch {
             throw NexusError(.backendUnavailable, "the API keys cannot be read right now; try again shortly")

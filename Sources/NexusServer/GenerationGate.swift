@@ -1,4 +1,5 @@
 import NexusCore
+import NexusStore
 import Synchronization
 
 /// Admission for generation requests: as many run as there are slots, a bounded number wait, and
@@ -32,10 +33,24 @@ actor GenerationGate {
 /// One admitted use of a model: released exactly once, when the response ends or, failing that,
 /// when the lease is dropped (a response body that was never written).
 final class ModelLease: Sendable {
-    /// The admission the lease was given under, settled when its usage is known (or at release).
-    struct Metering: Sendable {
-        var ticket: UsageTicket
-        var account: UsageAccount
+    /// The admission the lease was given under, settled once: when its usage is known, or with
+    /// nothing to meter when the lease is released first.
+    final class Metering: Sendable {
+        let ticket: UsageTicket
+        let account: UsageAccount
+        private let governor: UsageGovernor
+        private let settled = Mutex(false)
+
+        init(ticket: UsageTicket, account: UsageAccount, governor: UsageGovernor) {
+            self.ticket = ticket
+            self.account = account
+            self.governor = governor
+        }
+
+        func settle(_ usage: UsageEvent?) async {
+            guard !settled.withLock({ done in defer { done = true }; return done }) else { return }
+            await governor.settle(ticket, usage)
+        }
     }
 
     let backend: any InferenceBackend

@@ -26,10 +26,11 @@ struct InferenceService: Sendable {
             do {
                 let (backend, loadSeconds) = try await pool.acquire(model)
                 let pool = self.pool, gate = self.gate
-                return ModelLease(backend: backend, loadSeconds: loadSeconds, metering: ModelLease.Metering(ticket: ticket, account: account)) {
+                let metering = ModelLease.Metering(ticket: ticket, account: account, governor: governor)
+                return ModelLease(backend: backend, loadSeconds: loadSeconds, metering: metering) {
                     await pool.release(model, keepAlive: keepAlive)
                     await gate.leave()
-                    await governor.settle(ticket, nil)
+                    await metering.settle(nil)
                 }
             } catch {
                 await gate.leave()
@@ -62,7 +63,7 @@ struct InferenceService: Sendable {
         let task = Task {
             defer { Task { await lease.release() } }
             do {
-                if let metering = lease.metering, try await governor.countsTokens(metering.account) {
+                if let metering = lease.metering, metering.ticket.countsTokens {
                     let tokens = try await Self.reservation(for: prepared, on: lease.backend)
                     try await governor.extend(metering.ticket, UsageCost(tokens: tokens))
                 }
@@ -70,8 +71,8 @@ struct InferenceService: Sendable {
                     if case .done(let result) = event {
                         metrics.recordGeneration(model: model, usage: result.usage)
                         if let metering = lease.metering {
-                            await governor.settle(metering.ticket, metering.event(model: model, prompt: result.usage.promptTokens,
-                                                                                  completion: result.usage.completionTokens))
+                            await metering.settle(metering.event(model: model, prompt: result.usage.promptTokens,
+                                                                 completion: result.usage.completionTokens))
                         }
                     }
                     continuation.yield(event)
@@ -98,14 +99,14 @@ struct InferenceService: Sendable {
         guard let embedder = lease.backend as? any EmbeddingBackend else {
             throw NexusError(.invalidArgument, "model '\(model)' cannot make embeddings; use a local GGUF model")
         }
-        if let metering = lease.metering, try await governor.countsTokens(account) {
+        if let metering = lease.metering, metering.ticket.countsTokens {
             // No more tokens than bytes, plus the two each text's start and end may add.
             try await governor.extend(metering.ticket, UsageCost(tokens: inputs.reduce(0) { $0 + $1.utf8.count + 2 }))
         }
         let result = try await embedder.embed(inputs)
         metrics.recordGeneration(model: model, usage: GenerationUsage(promptTokens: result.promptTokens))
         if let metering = lease.metering {
-            await governor.settle(metering.ticket, metering.event(model: model, prompt: result.promptTokens, completion: 0))
+            await metering.settle(metering.event(model: model, prompt: result.promptTokens, completion: 0))
         }
         return (result, RequestTiming(loadSeconds: lease.loadSeconds, totalSeconds: (ContinuousClock.now - started).inSeconds))
     }

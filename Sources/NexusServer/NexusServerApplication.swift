@@ -37,6 +37,17 @@ public struct ServerDependencies: Sendable {
     }
 }
 
+/// The key check of the server: kept in memory while the database is unchanged, or the store's
+/// own when the file cannot be watched (logged; every request then reads the key table).
+private func cachedKeys(_ database: NexusDatabase, logger: Logger) -> any KeyAuthenticator {
+    do {
+        return try CachedKeyAuthenticator(database: database)
+    } catch {
+        logger.warning("API keys are checked without a cache", metadata: ["error": .string("\(error)")])
+        return KeyStore(database: database)
+    }
+}
+
 /// Builds the HTTP application: every route, behind the edge middleware (ids, the key check,
 /// errors, logs, metrics). Tests call this and drive it with Hummingbird's test client.
 public func buildServerApplication(configuration: ServerConfiguration, dependencies: ServerDependencies,
@@ -44,13 +55,14 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     let metrics = ServerMetrics()
     let catalog = ModelCatalog(store: ModelStore(home: configuration.home))
     let usage = UsageStore(database: dependencies.database)
-    let governor = UsageGovernor(store: usage, recorder: UsageRecorder(store: usage, logger: logger), metrics: metrics, audit: dependencies.audit)
+    let governor = UsageGovernor(store: usage, recorder: UsageRecorder(store: usage, logger: logger), metrics: metrics,
+                                 audit: dependencies.audit, enabled: configuration.metering)
     let service = InferenceService(
         pool: ModelPool(maxLoaded: configuration.maxLoadedModels, loader: dependencies.loadModel),
         gate: GenerationGate(slots: configuration.slots, queueLimit: configuration.queueLimit),
         metrics: metrics, catalog: catalog, governor: governor)
     let router = Router(context: NexusRequestContext.self)
-    let access = AccessPolicy(host: configuration.host, port: configuration.port, keys: KeyStore(database: dependencies.database))
+    let access = AccessPolicy(host: configuration.host, port: configuration.port, keys: cachedKeys(dependencies.database, logger: logger))
     router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)

@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: Duration
     /// Connections served at once; further ones wait in the listen backlog until one closes.
     public var maxConnections: Int
+    /// Whether usage is metered and limits are enforced. Off only to measure what they cost
+    /// (bench/platform.sh); a served install keeps it on.
+    public var metering = true
 
     public init(host: String = "127.0.0.1", port: Int = 11434, home: URL, defaultModel: String = "qwen2.5-coder:0.5b",
                 slots: Int = 1, queueLimit: Int = 32, maxBodyBytes: Int = 16 << 20, maxLoadedModels: Int = 2,

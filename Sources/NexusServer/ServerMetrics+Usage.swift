@@ -1,20 +1,31 @@
 import NexusStore
 import Prometheus
 
+/// ``ServerMetrics/usageCounters(org:keyID:)``.
+struct UsageCounters: Sendable {
+    let runUnits: Counter
+    let tokens: Counter
+
+    func record(_ event: UsageEvent) {
+        runUnits.increment(by: Int64(event.runUnits))
+        tokens.increment(by: Int64(event.totalTokens))
+    }
+}
+
 extension ServerMetrics {
-    /// A metered request or run, by org and key (keys are few, and each is someone's bill).
-    func recordUsage(_ event: UsageEvent) {
-        let labels = [("org", event.org), ("key_id", event.keyID.isEmpty ? "-" : event.keyID)]
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "run_units", unitName: "total",
-                                             helpText: "Run units used, by org and key."),
-            labels: labels
-        ).increment(by: Int64(event.runUnits))
-        registry.makeCounter(
-            descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "metered_tokens", unitName: "total",
-                                             helpText: "Model tokens (prompt and completion) used, by org and key."),
-            labels: labels
-        ).increment(by: Int64(event.totalTokens))
+    /// The counters of what an org's key used (keys are few, and each is someone's bill);
+    /// callers keep them, so a request does not look them up again.
+    func usageCounters(org: String, keyID: String) -> UsageCounters {
+        let labels = [("org", org), ("key_id", keyID.isEmpty ? "-" : keyID)]
+        return UsageCounters(
+            runUnits: registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "run_units", unitName: "total",
+                                                 helpText: "Run units used, by org and key."),
+                labels: labels),
+            tokens: registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "metered_tokens", unitName: "total",
+                                                 helpText: "Model tokens (prompt and completion) used, by org and key."),
+                labels: labels))
     }
 
     /// A request refused by a limit or a quota, or one that went past a soft quota (`outcome` "warned").

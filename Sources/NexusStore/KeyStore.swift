@@ -104,30 +104,61 @@ public struct KeyStore: KeyAuthenticator {
     /// - Throws: `NexusError(.databaseFailed)` or `.databaseUnavailable` when the database cannot
     ///   be used; never because of the secret.
     public func authenticate(secret: String) throws -> KeyRecord? {
-        // No real secret is this long; do not hash whatever a client stuffed into a header.
-        guard secret.utf8.count <= Self.maxPresentedLength else { return nil }
-        let digest = Array(SHA256.hash(data: Data(secret.utf8)))
+        guard let digest = Self.digest(of: secret) else { return nil }
         let wellFormed = Self.isWellFormed(secret)
-        let row = try database.read("check an API key") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE secret_sha256 = ?", arguments: [Hex.text(digest)])
-        }
-        guard let row, wellFormed,
-              let stored = Hex.bytes(try row.value("secret_sha256") as String),
-              ConstantTime.equal(stored, digest) else { return nil }
-        var key = try KeyRecord(row: row)
-        guard key.isActive else { return nil }
+        let found = try database.read("check an API key") { db in try Self.activeKey(try Self.row(digest, db), digest: digest, wellFormed: wellFormed) }
+        guard var key = found else { return nil }
         let time = now()
-        if let lastUsed = key.lastUsedAt, time.timeIntervalSince(lastUsed) < KeyRecord.lastUsedResolution {
-            return key
-        }
-        let stillActive = try database.write("record the use of API key \(key.id)") { db in
-            try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL",
-                           arguments: [time.databaseSeconds, key.id])
-            return db.changesCount == 1
-        }
-        guard stillActive else { return nil }
+        guard Self.needsUseStamp(key, at: time) else { return key }
+        guard try database.write("record the use of API key \(key.id)", { db in try Self.stampUse(key.id, time, db) }) else { return nil }
         key.lastUsedAt = time
         return key
+    }
+
+    /// ``authenticate(secret:)`` from async code: the reads and the write go through GRDB's
+    /// async access, so a request's key check never blocks a thread of the cooperative pool.
+    public func authenticateAsync(secret: String) async throws -> KeyRecord? {
+        guard let digest = Self.digest(of: secret) else { return nil }
+        let wellFormed = Self.isWellFormed(secret)
+        let found = try await database.readAsync("check an API key") { db in try Self.activeKey(try Self.row(digest, db), digest: digest, wellFormed: wellFormed) }
+        guard var key = found else { return nil }
+        let time = now()
+        guard Self.needsUseStamp(key, at: time) else { return key }
+        let id = key.id
+        guard try await database.writeAsync("record the use of API key \(id)", { db in try Self.stampUse(id, time, db) }) else { return nil }
+        key.lastUsedAt = time
+        return key
+    }
+
+    /// The secret's SHA-256, or nil for one longer than any real secret (not worth hashing).
+    static func digest(of secret: String) -> [UInt8]? {
+        guard secret.utf8.count <= maxPresentedLength else { return nil }
+        return Array(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    private static func row(_ digest: [UInt8], _ db: Database) throws -> Row? {
+        try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE secret_sha256 = ?", arguments: [Hex.text(digest)])
+    }
+
+    /// The key of `row` when the presented secret is well formed, its digest matches in
+    /// constant time, and the key is not revoked. (A malformed secret is still looked up, so
+    /// it takes as long as any other.)
+    private static func activeKey(_ row: Row?, digest: [UInt8], wellFormed: Bool) throws -> KeyRecord? {
+        guard let row, wellFormed, let stored = Hex.bytes(try row.value("secret_sha256") as String),
+              ConstantTime.equal(stored, digest) else { return nil }
+        let key = try KeyRecord(row: row)
+        return key.isActive ? key : nil
+    }
+
+    static func needsUseStamp(_ key: KeyRecord, at time: Date) -> Bool {
+        guard let lastUsed = key.lastUsedAt else { return true }
+        return time.timeIntervalSince(lastUsed) >= KeyRecord.lastUsedResolution
+    }
+
+    /// Records a use; false when the key was revoked meanwhile.
+    private static func stampUse(_ id: String, _ time: Date, _ db: Database) throws -> Bool {
+        try db.execute(sql: "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [time.databaseSeconds, id])
+        return db.changesCount == 1
     }
 
     /// Whether `secret` has the shape of a Nexus secret: the prefix and 43 base64url characters.

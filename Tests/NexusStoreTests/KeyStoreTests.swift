@@ -66,6 +66,24 @@ private func sha256Hex(_ text: String) -> String {
         #expect(try keys.authenticate(secret: issued.secret) != nil)
     }
 
+    @Test("the async check (the server's) answers as the synchronous one: stored digests only, revoked keys never, uses stamped")
+    func asyncCheckMatches() async throws {
+        let clock = TestClock()
+        let keys = KeyStore(database: try NexusDatabase.inMemory(), now: { clock.now })
+        let issued = try keys.create(name: "ci", role: .operator)
+        let other = try keys.create(name: "other", role: .viewer)
+        #expect(try await keys.authenticateAsync(secret: issued.secret)?.id == issued.record.id)
+        #expect(try await keys.authenticateAsync(secret: issued.secret)?.lastUsedAt == clock.now)
+        for secret in ["", "nxk_", sha256Hex(issued.secret), String(issued.secret.dropLast()) + "A", String(repeating: "a", count: 100_000)] {
+            #expect(try await keys.authenticateAsync(secret: secret) == nil, "\(secret.prefix(60))")
+        }
+        clock.advance(120)
+        #expect(try await keys.authenticateAsync(secret: issued.secret)?.lastUsedAt == clock.now)
+        #expect(try keys.revoke(id: issued.record.id))
+        #expect(try await keys.authenticateAsync(secret: issued.secret) == nil)
+        #expect(try await keys.authenticateAsync(secret: other.secret)?.role == .viewer)
+    }
+
     @Test func revokingStopsAKeyAtOnceAndForGood() throws {
         let keys = KeyStore(database: try NexusDatabase.inMemory())
         let issued = try keys.create(name: "ci", role: .admin)

@@ -58,10 +58,32 @@ public struct AccessPolicy: Sendable {
     /// - Throws: only when the keys cannot be read (the database is unavailable); answer 503.
     public func authorize(method: String, path: String, authorization: String?,
                           provenance: LoopbackRequestGuard.Provenance) throws -> AccessDecision {
-        let decision = try authorize(method: method, path: path, authorization: authorization)
+        screened(try authorize(method: method, path: path, authorization: authorization), method: method, path: path, provenance: provenance)
+    }
+
+    /// A key-less request let through on loopback (rule 3) must come from this machine (rule 5).
+    private func screened(_ decision: AccessDecision, method: String, path: String, provenance: LoopbackRequestGuard.Provenance) -> AccessDecision {
         guard case .allowed(.anonymous) = decision, routes.access(method: method, path: path) != .open else { return decision }
         if let refusal = loopbackGuard.refusal(provenance) { return .foreignRequest(refusal) }
         return decision
+    }
+
+    /// ``authorize(method:path:authorization:provenance:)`` from async code (the server's edge):
+    /// the key is checked through ``KeyAuthenticator/authenticateAsync(secret:)``.
+    public func authorizeAsync(method: String, path: String, authorization: String?,
+                               provenance: LoopbackRequestGuard.Provenance) async throws -> AccessDecision {
+        let decision: AccessDecision
+        switch routes.access(method: method, path: path) {
+        case .open:
+            decision = .allowed(.anonymous)
+        case .requires(let permission):
+            var key: KeyRecord?
+            if let secret = Self.presentedKey(authorization: authorization) {
+                key = try await keys.authenticateAsync(secret: secret)
+            }
+            decision = Self.decide(permission: permission, key: key, boundToLoopback: boundToLoopback)
+        }
+        return screened(decision, method: method, path: path, provenance: provenance)
     }
 
     /// The decision for one HTTP request.

@@ -44,4 +44,13 @@ public protocol KeyAuthenticator: Sendable {
     /// malformed secrets all give nil, so a caller cannot tell them apart.
     /// - Throws: only when the keys cannot be read at all (the database is unavailable).
     func authenticate(secret: String) throws -> KeyRecord?
+    /// The same, from async code: a store answers without blocking the cooperative pool.
+    func authenticateAsync(secret: String) async throws -> KeyRecord?
+}
+
+extension KeyAuthenticator {
+    /// For authenticators that hold their keys in memory (tests): the synchronous check.
+    public func authenticateAsync(secret: String) async throws -> KeyRecord? {
+        try authenticate(secret: secret)
+    }
 }

@@ -55,4 +55,6 @@ struct UsageTicket: Sendable, Hashable {
     let id: UInt64
     let org: String
     let keyID: String
+    /// Whether a limit counts tokens for this account (else a prompt need not be counted first).
+    var countsTokens = false
 }

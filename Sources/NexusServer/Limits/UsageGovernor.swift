@@ -34,24 +34,34 @@ actor UsageGovernor {
     private let recorder: UsageRecorder
     private let metrics: ServerMetrics
     private let audit: AuditLog?
+    private let enabled: Bool
     private let started = ContinuousClock.now
     private var limits: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
     private var limitsReadAt: ContinuousClock.Instant?
+    /// Whether a read of the limits has ended (before that, every admission waits for one).
+    private var hasLimits = false
+    private var reading: (task: Task<[UsageLimit], any Error>, number: Int)?
+    private var readsStarted = 0
+    private var readsApplied = 0
     private var rates: [Slot: RateWindow] = [:]
     private var inFlight: [LimitSubject: Int] = [:]
     private var quotas: [Slot: Quota] = [:]
     private var admissions: [UInt64: Admission] = [:]
+    /// By org and key id.
+    private var usageCounters: [String: UsageCounters] = [:]
     private var lastID: UInt64 = 0
 
     /// How long limits read from the store are trusted; a change made by another process (the
     /// CLI) takes effect within this, one made through this server's API at once.
     static let limitsMaxAge = Duration.seconds(2)
 
-    init(store: UsageStore, recorder: UsageRecorder, metrics: ServerMetrics, audit: AuditLog?) {
+    /// - Parameter enabled: false admits everything and meters nothing (to measure the cost of both).
+    init(store: UsageStore, recorder: UsageRecorder, metrics: ServerMetrics, audit: AuditLog?, enabled: Bool = true) {
         self.store = store
         self.recorder = recorder
         self.metrics = metrics
         self.audit = audit
+        self.enabled = enabled
     }
 
     // MARK: - Admission
@@ -59,12 +69,16 @@ actor UsageGovernor {
     /// Admits work of `cost` for `account`, or refuses it.
     /// - Throws: ``LimitRefusal`` (429); `NexusError(.databaseFailed)` when limits or usage cannot be read.
     func admit(_ account: UsageAccount, _ cost: UsageCost) async throws -> UsageTicket {
+        guard enabled else { return UsageTicket(id: 0, org: account.org, keyID: account.keyID) }
         try await prepare(account)
         var admission = Admission(account: account)
         try take(cost, into: &admission)
         lastID += 1
         admissions[lastID] = admission
-        return UsageTicket(id: lastID, org: account.org, keyID: account.keyID)
+        let countsTokens = account.subjects.contains { subject in
+            (limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
+        }
+        return UsageTicket(id: lastID, org: account.org, keyID: account.keyID, countsTokens: countsTokens)
     }
 
     /// Takes more for an admitted ticket: the tokens of a request once its prompt is counted.
@@ -75,14 +89,6 @@ actor UsageGovernor {
         guard var admission = admissions[ticket.id] else { return }
         try take(cost, into: &admission)
         admissions[ticket.id] = admission
-    }
-
-    /// Whether any limit counts tokens for `account` (else its prompt need not be counted first).
-    func countsTokens(_ account: UsageAccount) async throws -> Bool {
-        try await refreshLimitsIfStale()
-        return account.subjects.contains { subject in
-            (limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
-        }
     }
 
     /// Ends an admission: its hold and reservations are released, `usage` (nil for nothing to
@@ -106,18 +112,27 @@ actor UsageGovernor {
                 quotas[Slot(subject: subject, name: name)] = quota
             }
         }
-        metrics.recordUsage(usage)
-        Task { [recorder] in await recorder.submit(usage) }
+        counters(usage).record(usage)
+        recorder.submit(usage)
+    }
+
+    private func counters(_ usage: UsageEvent) -> UsageCounters {
+        let account = usage.org + "\u{1F}" + usage.keyID
+        if let known = usageCounters[account] { return known }
+        let made = metrics.usageCounters(org: usage.org, keyID: usage.keyID)
+        usageCounters[account] = made
+        return made
     }
 
     /// Reads the limits again now (after a change through the API).
     func reloadLimits() async throws {
-        limitsReadAt = nil
-        try await refreshLimitsIfStale()
+        readsStarted += 1
+        let number = readsStarted
+        apply(try await store.limits(), read: number)
     }
 
     /// Everything metered so far is in the store.
-    func flush() async {
+    nonisolated func flush() async {
         await recorder.flush()
     }
 
@@ -146,19 +161,35 @@ actor UsageGovernor {
         }
     }
 
+    /// Rereads the limits when they are older than ``limitsMaxAge``. One read at a time; while
+    /// it runs, others go on with the limits they have, except before the first read has ended:
+    /// then they wait for it, so no request passes as if there were no limits at all.
     private func refreshLimitsIfStale() async throws {
         if let read = limitsReadAt, ContinuousClock.now - read < Self.limitsMaxAge { return }
-        limitsReadAt = .now
-        do {
-            var fresh: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
-            for limit in try await store.limits() {
-                fresh[limit.subject, default: [:]][limit.name] = limit
-            }
-            limits = fresh
-        } catch {
-            limitsReadAt = nil
-            throw error
+        if let reading {
+            if hasLimits { return }
+            apply(try await reading.task.value, read: reading.number)
+            return
         }
+        readsStarted += 1
+        let (store, number) = (self.store, readsStarted)
+        let task = Task { try await store.limits() }
+        reading = (task, number)
+        defer { reading = nil }
+        apply(try await task.value, read: number)
+    }
+
+    /// Takes the limits of read `number`, unless a later read's are already in place.
+    private func apply(_ read: [UsageLimit], read number: Int) {
+        guard number > readsApplied else { return }
+        readsApplied = number
+        var fresh: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+        for limit in read {
+            fresh[limit.subject, default: [:]][limit.name] = limit
+        }
+        limits = fresh
+        hasLimits = true
+        limitsReadAt = .now
     }
 
     /// Checks every limit `cost` meets, then takes it from each; nothing is taken when one refuses.

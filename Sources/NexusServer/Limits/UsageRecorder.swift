@@ -1,16 +1,24 @@
 import Foundation
 import Logging
 import NexusStore
+import Synchronization
 
-/// Writes metered usage to the store off the request's path: events are buffered and written in
-/// batches by one task at a time, so a request never waits for the database to account for it.
-/// An event whose write fails is logged and kept for the next batch (counted once when it lands,
-/// by its idempotency key).
-actor UsageRecorder {
+/// Writes metered usage to the store off the request's path. Submitting only appends to a
+/// buffer; one writer at a time takes what has gathered for a moment (``gatherInterval``) and
+/// stores it in one transaction, so a busy server writes a few times a second, not once per
+/// request. A batch that fails to store is logged and kept for the next one (each event counts
+/// once when it lands, by its idempotency key).
+final class UsageRecorder: Sendable {
+    private struct State {
+        var pending: [UsageEvent] = []
+        var writer: Task<Void, Never>?
+    }
+
     private let store: UsageStore
     private let logger: Logger
-    private var pending: [UsageEvent] = []
-    private var writer: Task<Void, Never>?
+    private let state = Mutex(State())
+    /// How long a writer lets events gather before storing them.
+    static let gatherInterval = Duration.milliseconds(100)
 
     init(store: UsageStore, logger: Logger) {
         self.store = store
@@ -18,33 +26,38 @@ actor UsageRecorder {
     }
 
     func submit(_ event: UsageEvent) {
-        pending.append(event)
-        if writer == nil {
-            writer = Task { await self.drain() }
+        state.withLock { state in
+            state.pending.append(event)
+            if state.writer == nil {
+                state.writer = Task { await self.drain() }
+            }
         }
     }
 
-    /// Returns once everything submitted so far is stored (or failed to store).
+    /// Returns once everything submitted so far is stored (or has failed to store three times).
     func flush() async {
-        while let writer {
+        while let writer = state.withLock({ $0.writer }) {
             await writer.value
         }
     }
 
     private func drain() async {
         var failures = 0
-        while !pending.isEmpty, failures < 3 {
-            let batch = Array(pending.prefix(500))
+        while true {
+            try? await Task.sleep(for: Self.gatherInterval)
+            let batch = state.withLock { state in
+                if state.pending.isEmpty || failures >= 3 { state.writer = nil }
+                return state.writer == nil ? [] : state.pending
+            }
+            guard !batch.isEmpty else { return }
             do {
                 try await store.record(batch)
-                pending.removeFirst(batch.count)
+                state.withLock { $0.pending.removeFirst(batch.count) }
+                failures = 0
             } catch {
                 failures += 1
                 logger.error("usage could not be recorded", metadata: ["error": .string("\(error)"), "events": .stringConvertible(batch.count)])
-                try? await Task.sleep(for: .milliseconds(200))
             }
         }
-        // What failed three times waits for the next event to try again.
-        writer = nil
     }
 }

@@ -31,41 +31,55 @@ public struct UsageStore: Sendable {
     // MARK: - Events
 
     /// Stores `events`; one whose idempotency key is already stored is skipped (counted once).
+    /// The roll-ups take the new events' sums in the same transaction, one row update per
+    /// period, key and model however many events the batch holds.
     /// - Returns: How many were new.
     @discardableResult
     public func record(_ events: [UsageEvent]) async throws -> Int {
         guard !events.isEmpty else { return 0 }
         return try await database.writeAsync("record usage") { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO usage_events (idempotency_key, time_ms, org, key_id, model, kind, prompt_tokens, completion_tokens,
+                                                    tool_calls, module_calls, run_units)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var sums: [RollupKey: Totals] = [:]
             var inserted = 0
-            for event in events where try Self.insert(event, db) {
+            for event in events {
+                let time = Int64((event.time.timeIntervalSince1970 * 1000).rounded())
+                try insert.execute(arguments: [event.idempotencyKey, time, event.org, event.keyID, event.model, event.kind.rawValue,
+                                               event.promptTokens, event.completionTokens, event.toolCalls, event.moduleCalls, event.runUnits])
+                guard db.changesCount > 0 else { continue }
                 inserted += 1
+                for granularity in Granularity.allCases {
+                    let key = RollupKey(granularity: granularity, org: event.org, start: granularity.start(of: time), keyID: event.keyID, model: event.model)
+                    sums[key, default: Totals(start: Date(timeIntervalSince1970: 0))].add(event)
+                }
+            }
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO usage_rollups (period, org, start_ms, key_id, model, requests, prompt_tokens, completion_tokens,
+                                           tool_calls, module_calls, run_units)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (period, org, start_ms, key_id, model) DO UPDATE SET
+                    requests = requests + excluded.requests, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+                    completion_tokens = completion_tokens + excluded.completion_tokens, tool_calls = tool_calls + excluded.tool_calls,
+                    module_calls = module_calls + excluded.module_calls, run_units = run_units + excluded.run_units
+                """)
+            for (key, sum) in sums {
+                try upsert.execute(arguments: [key.granularity.rawValue, key.org, key.start, key.keyID, key.model, sum.requests,
+                                               sum.promptTokens, sum.completionTokens, sum.toolCalls, sum.moduleCalls, sum.runUnits])
             }
             return inserted
         }
     }
 
-    private static func insert(_ event: UsageEvent, _ db: Database) throws -> Bool {
-        let time = Int64((event.time.timeIntervalSince1970 * 1000).rounded())
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO usage_events (idempotency_key, time_ms, org, key_id, model, kind, prompt_tokens, completion_tokens,
-                                                tool_calls, module_calls, run_units)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [event.idempotencyKey, time, event.org, event.keyID, event.model, event.kind.rawValue,
-                             event.promptTokens, event.completionTokens, event.toolCalls, event.moduleCalls, event.runUnits])
-        guard db.changesCount > 0 else { return false }
-        for granularity in Granularity.allCases {
-            try db.execute(sql: """
-                INSERT INTO usage_rollups (period, org, start_ms, key_id, model, requests, prompt_tokens, completion_tokens,
-                                           tool_calls, module_calls, run_units)
-                VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
-                ON CONFLICT (period, org, start_ms, key_id, model) DO UPDATE SET
-                    requests = requests + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
-                    completion_tokens = completion_tokens + excluded.completion_tokens, tool_calls = tool_calls + excluded.tool_calls,
-                    module_calls = module_calls + excluded.module_calls, run_units = run_units + excluded.run_units
-                """, arguments: [granularity.rawValue, event.org, granularity.start(of: time), event.keyID, event.model,
-                                 event.promptTokens, event.completionTokens, event.toolCalls, event.moduleCalls, event.runUnits])
-        }
-        return true
+    /// One roll-up row: a period's start, org, key and model.
+    private struct RollupKey: Hashable {
+        var granularity: Granularity
+        var org: String
+        var start: Int64
+        var keyID: String
+        var model: String
     }
 
     // MARK: - Reports
@@ -105,6 +119,15 @@ public struct UsageStore: Sendable {
         public var toolCalls = 0
         public var moduleCalls = 0
         public var runUnits = 0
+
+        mutating func add(_ event: UsageEvent) {
+            requests += 1
+            promptTokens += event.promptTokens
+            completionTokens += event.completionTokens
+            toolCalls += event.toolCalls
+            moduleCalls += event.moduleCalls
+            runUnits += event.runUnits
+        }
 
         public var json: JSONValue {
             var object: JSONObject = [

@@ -1,0 +1,177 @@
+// What the platform layer costs a request: a live `nexus serve` application with a scripted
+// model (so no model time hides it), driven over loopback HTTP at concurrency 1 and 16, first
+// with metering and limits off and no key, then with a key checked on every request, a rate
+// limit, a cap on requests at once, a token quota (each set high enough never to refuse) and
+// metering on. Rounds alternate so that drift of a shared machine falls on both. Run by
+// bench/platform.sh.
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusServer
+import NexusStore
+import NexusTesting
+import NexusTools
+
+/// A model that answers every request at once with the same short reply.
+struct InstantBackend: InferenceBackend {
+    let modelName = "instant"
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            continuation.yield(.text("ok"))
+            continuation.yield(.done(GenerationResult(text: "ok", finishReason: .stop,
+                                                      usage: GenerationUsage(promptTokens: 12, completionTokens: 1))))
+            continuation.finish()
+        }
+    }
+}
+
+struct Measurement {
+    var latencies: [Double] = []
+    var seconds = 0.0
+
+    func quantile(_ q: Double) -> Double {
+        let sorted = latencies.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q))]
+    }
+
+    var throughput: Double { Double(latencies.count) / seconds }
+}
+
+enum LoopbackPort {
+    /// A port nothing listens on now (bound to 0, read and released).
+    static func pick() -> Int {
+        let fd = Foundation.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+/// What a server under measurement has on.
+struct Layers: Sendable {
+    var name: String
+    var key: Bool
+    var metering: Bool
+    var limits: Bool
+
+    static let off = Layers(name: "off", key: false, metering: false, limits: false)
+    static let all = Layers(name: "on", key: true, metering: true, limits: true)
+    /// Each layer alone (--layers), to see where the cost is.
+    static let parts = [Layers(name: "key", key: true, metering: false, limits: false),
+                        Layers(name: "meter", key: false, metering: true, limits: false)]
+}
+
+/// One server with `layers` on, serving until `body` returns.
+func withServer<T: Sendable>(_ layers: Layers, _ body: @Sendable (_ url: String, _ headers: [(String, String)]) async throws -> T) async throws -> T {
+    let home = FileManager.default.temporaryDirectory.appendingPathComponent("nexus-platform-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: home, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: home) }
+    let database = try NexusDatabase.open(at: home.appendingPathComponent(NexusDatabase.fileName))
+    let gguf = try TinyGGUF.write(named: "instant", to: home.appendingPathComponent("instant.gguf"))
+    try ModelStore(home: home).register(ModelEntry(name: "instant", path: gguf, size: 1, source: "bench"))
+    var headers: [(String, String)] = []
+    if layers.key {
+        let issued = try KeyStore(database: database).create(name: "bench", role: .operator)
+        headers = [("Authorization", "Bearer \(issued.secret)")]
+    }
+    if layers.limits {
+        let issued = try KeyStore(database: database).create(name: "limited", role: .operator)
+        headers = [("Authorization", "Bearer \(issued.secret)")]
+        let usage = UsageStore(database: database)
+        let subject = LimitSubject.key(issued.record.id)
+        try await usage.set(UsageLimit(subject: subject, name: .requestsPerMinute, value: 100_000_000))
+        try await usage.set(UsageLimit(subject: subject, name: .concurrentRequests, value: 1_000))
+        try await usage.set(UsageLimit(subject: subject, name: .tokensPerDay, value: 1_000_000_000_000))
+    }
+    var configuration = ServerConfiguration(port: LoopbackPort.pick(), home: home, defaultModel: "instant", slots: 16, queueLimit: 256)
+    configuration.metering = layers.metering
+    let dependencies = ServerDependencies(
+        loadModel: { _ in InstantBackend() },
+        makeAgentRunner: { backend, agent, tools in AgentRunner(backend: backend, tools: try ToolRegistry(tools), database: database, configuration: agent) },
+        database: database, version: "bench")
+    var logger = Logger(label: "platform-bench")
+    // Stopping a server between measurements logs its closed channels; nothing here needs that.
+    logger.logLevel = .critical
+    let application = buildServerApplication(configuration: configuration, dependencies: dependencies, logger: logger)
+    let server = Task { try await application.runService() }
+    defer { server.cancel() }
+    let url = "http://127.0.0.1:\(configuration.port)"
+    for _ in 0..<200 {
+        if (try? await HTTPClient.shared.execute(HTTPClientRequest(url: url + "/health"), timeout: .seconds(1)))?.status == .ok { break }
+        try await Task.sleep(for: .milliseconds(25))
+    }
+    return try await body(url, headers)
+}
+
+/// `requests` chat completions, `concurrency` at a time.
+func drive(_ url: String, headers: [(String, String)], requests: Int, concurrency: Int) async throws -> Measurement {
+    let body = #"{"model":"instant","messages":[{"role":"user","content":"Say ok."}],"max_tokens":8}"#
+    let started = ContinuousClock.now
+    let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
+        for worker in 0..<concurrency {
+            group.addTask {
+                var own: [Double] = []
+                for _ in stride(from: worker, to: requests, by: concurrency) {
+                    var request = HTTPClientRequest(url: url + "/v1/chat/completions")
+                    request.method = .POST
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    for (name, value) in headers { request.headers.add(name: name, value: value) }
+                    request.body = .bytes(ByteBuffer(string: body))
+                    let sent = ContinuousClock.now
+                    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                    _ = try await response.body.collect(upTo: 1 << 20)
+                    guard response.status == .ok else { throw NexusError(.backendError, "the server answered \(response.status.code)") }
+                    own.append((ContinuousClock.now - sent).inSeconds * 1000)
+                }
+                return own
+            }
+        }
+        return try await group.reduce(into: []) { $0 += $1 }
+    }
+    return Measurement(latencies: latencies, seconds: (ContinuousClock.now - started).inSeconds)
+}
+
+let arguments = CommandLine.arguments
+let requests = arguments.firstIndex(of: "--requests").flatMap { Int(arguments[$0 + 1]) } ?? 2000
+let rounds = arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 3
+let showParts = arguments.contains("--layers")
+var failed = false
+print("requests per measurement: \(requests), rounds: \(rounds) (alternating; medians of the rounds)")
+print("concurrency  layers  p50 off ms  p50 on ms  added ms  p99 off ms  p99 on ms  req/s off  req/s on  throughput on/off")
+for concurrency in [1, 16] {
+    let compared = [Layers.all] + (showParts ? Layers.parts : [])
+    var off: [Measurement] = []
+    var on: [String: [Measurement]] = [:]
+    for _ in 0..<rounds {
+        for layers in [Layers.off] + compared {
+            let measured = try await withServer(layers) { url, headers in
+                _ = try await drive(url, headers: headers, requests: 200, concurrency: concurrency)
+                return try await drive(url, headers: headers, requests: requests, concurrency: concurrency)
+            }
+            if layers.name == "off" { off.append(measured) } else { on[layers.name, default: []].append(measured) }
+        }
+    }
+    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    let p50Off = median(off.map { $0.quantile(0.5) }), p99Off = median(off.map { $0.quantile(0.99) }), rateOff = median(off.map(\.throughput))
+    for layers in compared {
+        let measured = on[layers.name] ?? []
+        let p50On = median(measured.map { $0.quantile(0.5) }), p99On = median(measured.map { $0.quantile(0.99) })
+        let rateOn = median(measured.map(\.throughput))
+        print(String(format: "%11d  ", concurrency) + layers.name.padding(toLength: 6, withPad: " ", startingAt: 0)
+              + String(format: "  %10.3f  %9.3f  %8.3f  %10.3f  %9.3f  %9.0f  %8.0f  %17.3f",
+                       p50Off, p50On, p50On - p50Off, p99Off, p99On, rateOff, rateOn, rateOn / rateOff))
+        if layers.name == "on", p50On - p50Off > 1.0 || rateOn / rateOff < 0.95 { failed = true }
+    }
+}
+print(failed ? "target missed: at most 1 ms added at p50 and at least 0.95 of the throughput" : "target met: at most 1 ms added at p50 and at least 0.95 of the throughput")
+if failed { exit(1) }
