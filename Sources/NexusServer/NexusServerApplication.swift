@@ -75,6 +75,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     agents.register(on: router)
     AuditRoutes(audit: dependencies.audit).register(on: router)
     UsageRoutes(usage: usage, governor: governor, audit: dependencies.audit).register(on: router)
+    KeyRoutes(database: dependencies.database, audit: dependencies.audit, loopbackGuard: access.loopbackGuard).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,
               makeTools: dependencies.makeTools, version: dependencies.version).register(on: router)
     // Slow or silent clients cannot hold connections: a head must arrive in time, a stalled body is

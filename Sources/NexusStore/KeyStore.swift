@@ -48,12 +48,38 @@ public struct KeyStore: KeyAuthenticator {
         }
     }
 
+    /// ``create(name:role:)`` from async code.
+    public func createAsync(name: String?, role: Role) async throws -> IssuedKey {
+        let name = try Self.checked(name: name ?? role.rawValue)
+        return try await database.writeAsync("create an API key") { db in
+            try insert(name: name, role: role, rotatedFrom: nil, db)
+        }
+    }
+
+    /// The first owner key of a store that never had one, or nil when any key (even a revoked
+    /// one) was ever made: checked and created in one transaction, so two requests at once
+    /// cannot both get one.
+    /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
+    public func bootstrapOwner() async throws -> IssuedKey? {
+        try await database.writeAsync("create the first owner key") { db in
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys") == 0 else { return nil }
+            return try insert(name: "bootstrap", role: .owner, rotatedFrom: nil, db)
+        }
+    }
+
     /// Every key, active and revoked, oldest first.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func list() throws -> [KeyRecord] {
-        try database.read("list the API keys") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, id").map(KeyRecord.init(row:))
-        }
+        try database.read("list the API keys", Self.all)
+    }
+
+    /// ``list()`` from async code.
+    public func listAsync() async throws -> [KeyRecord] {
+        try await database.readAsync("list the API keys", Self.all)
+    }
+
+    private static func all(_ db: Database) throws -> [KeyRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, id").map(KeyRecord.init(row:))
     }
 
     /// The key with this id, or nil.
@@ -72,12 +98,20 @@ public struct KeyStore: KeyAuthenticator {
     ///   change cannot be saved.
     @discardableResult
     public func revoke(id: String) throws -> Bool {
-        try database.write("revoke API key \(id)") { db in
-            let key = try Self.existing(id: id, db)
-            guard key.isActive else { return false }
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
-            return true
-        }
+        try database.write("revoke API key \(id)") { db in try revoke(id: id, db) }
+    }
+
+    /// ``revoke(id:)`` from async code.
+    @discardableResult
+    public func revokeAsync(id: String) async throws -> Bool {
+        try await database.writeAsync("revoke API key \(id)") { db in try revoke(id: id, db) }
+    }
+
+    private func revoke(id: String, _ db: Database) throws -> Bool {
+        let key = try Self.existing(id: id, db)
+        guard key.isActive else { return false }
+        try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
+        return true
     }
 
     /// Replaces a key: revokes it and issues a new one with the same name and role, in one
@@ -87,14 +121,21 @@ public struct KeyStore: KeyAuthenticator {
     /// - Throws: `NexusError(.notFound)` when no key has this id, `.invalidArgument` when it is
     ///   already revoked, `.databaseFailed` when the change cannot be saved.
     public func rotate(id: String) throws -> IssuedKey {
-        try database.write("rotate API key \(id)") { db in
-            let old = try Self.existing(id: id, db)
-            guard old.isActive else {
-                throw NexusError(.invalidArgument, "the API key \(id) is revoked and cannot be rotated; create a new one with `nexus keys create --role \(old.role) --name \(old.name)`")
-            }
-            try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
-            return try insert(name: old.name, role: old.role, rotatedFrom: id, db)
+        try database.write("rotate API key \(id)") { db in try rotate(id: id, db) }
+    }
+
+    /// ``rotate(id:)`` from async code.
+    public func rotateAsync(id: String) async throws -> IssuedKey {
+        try await database.writeAsync("rotate API key \(id)") { db in try rotate(id: id, db) }
+    }
+
+    private func rotate(id: String, _ db: Database) throws -> IssuedKey {
+        let old = try Self.existing(id: id, db)
+        guard old.isActive else {
+            throw NexusError(.invalidArgument, "the API key \(id) is revoked and cannot be rotated; create a new one with `nexus keys create --role \(old.role) --name \(old.name)`")
         }
+        try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
+        return try insert(name: old.name, role: old.role, rotatedFrom: id, db)
     }
 
     /// The active key whose secret is `secret`, or nil. Unknown, revoked and malformed secrets

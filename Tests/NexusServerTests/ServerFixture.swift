@@ -25,7 +25,8 @@ struct ServerFixture {
     let audit: AuditLog
     private let scripts: [String: ScriptedBackend]
 
-    init(scripts: [String: [String]] = [:], slots: Int = 2, queueLimit: Int = 8, maxBodyBytes: Int = 1 << 20) throws {
+    /// - Parameter keys: false leaves the store without any key (`operatorKey` and `ownerKey` are then empty).
+    init(scripts: [String: [String]] = [:], slots: Int = 2, queueLimit: Int = 8, maxBodyBytes: Int = 1 << 20, keys withKeys: Bool = true) throws {
         home = try TemporaryDirectory()
         database = try NexusDatabase.inMemory()
         let store = ModelStore(home: home.url)
@@ -35,8 +36,8 @@ struct ServerFixture {
             try store.register(ModelEntry(name: name, path: smollm2, size: 1, source: "test"))
         }
         let keys = KeyStore(database: database)
-        operatorKey = [.authorization: "Bearer " + (try keys.create(name: "ops", role: .operator).secret)]
-        ownerKey = [.authorization: "Bearer " + (try keys.create(name: "root", role: .owner).secret)]
+        operatorKey = withKeys ? [.authorization: "Bearer " + (try keys.create(name: "ops", role: .operator).secret)] : [:]
+        ownerKey = withKeys ? [.authorization: "Bearer " + (try keys.create(name: "root", role: .owner).secret)] : [:]
         audit = AuditLog(database: database, home: home.url, signer: nil)
         self.scripts = scripts.mapValues { ScriptedBackend(name: "script", responses: $0) }
         configuration = ServerConfiguration(port: 0, home: home.url, defaultModel: "script-agent", slots: slots, queueLimit: queueLimit,

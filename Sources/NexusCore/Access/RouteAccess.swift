@@ -108,7 +108,9 @@ public struct RouteAccessTable: Sendable {
         // Metrics and the dashboard.
         Rule("GET", "/metrics", .requires(.readMetrics)),
         Rule("GET", "/", .requires(.readRuns)),
-        // Administration; keys first, they need more.
+        // Administration; keys first, they need more. The first owner key of a server without
+        // keys needs none, and is made only for a request from this machine (KeyRoutes).
+        Rule("POST", "/admin/bootstrap", .open),
         Rule("*", "/admin/keys", .requires(.manageKeys)),
         Rule("*", "/admin/keys/*", .requires(.manageKeys)),
         Rule("*", "/admin", .requires(.administer)),
