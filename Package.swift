@@ -141,6 +141,7 @@ let package = Package(
             name: "NexusServer",
             dependencies: [
                 "NexusAgent",
+                "NexusModules",
                 "NexusMCP",
                 "NexusAPI",
                 "NexusCore",

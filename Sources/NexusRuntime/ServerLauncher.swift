@@ -38,7 +38,8 @@ public struct ServerLauncher: Sendable {
                 return try agents.runner(backend: backend, database: database, agent: agent, extraTools: extraTools)
             },
             database: database, version: NexusVersion.ollamaCompatible,
-            makeTools: { try agents.tools(database: database) }, audit: agents.audit(database: database))
+            makeTools: { try agents.tools(database: database) }, audit: agents.audit(database: database),
+            moduleLifecycle: { try agents.moduleLifecycle(database: database) })
         // No sandboxed command may connect to the API it was started from, whatever its policy.
         SandboxNetwork.reserveListenerPort(server.port)
         defer { SandboxNetwork.releaseListenerPort(server.port) }
@@ -47,14 +48,17 @@ public struct ServerLauncher: Sendable {
             "address": "\(server.host):\(server.port)", "home": "\(configuration.home.path)",
             "slots": "\(server.slots)", "queue_limit": "\(server.queueLimit)",
         ])
-        let crystallizing = Task { await crystallizeInBackground(database: database, agents: agents, backends: backends, logger: logger) }
+        let crystallizing = Task {
+            await crystallizeInBackground(database: database, agents: agents, backends: backends, boundToLoopback: server.isLoopback, logger: logger)
+        }
         defer { crystallizing.cancel() }
         try await application.runService()
     }
 
     /// HOPE's background job: every `NEXUS_CRYSTALLIZE_INTERVAL` seconds, compile at most three
     /// ready traces into modules (a budget, so a backlog never hogs the server).
-    private func crystallizeInBackground(database: NexusDatabase, agents: AgentFactory, backends: BackendFactory, logger: Logger) async {
+    private func crystallizeInBackground(database: NexusDatabase, agents: AgentFactory, backends: BackendFactory, boundToLoopback: Bool,
+                                         logger: Logger) async {
         let interval = configuration.crystallizeInterval
         guard interval > 0 else { return }
         while !Task.isCancelled {
@@ -62,10 +66,16 @@ public struct ServerLauncher: Sendable {
             if Task.isCancelled { return }
             do {
                 var crystallizer = Crystallizer(database: database, lifecycle: try agents.moduleLifecycle(database: database))
+                // A server others can reach keeps the modules it makes for an admin to approve, unless told otherwise.
+                crystallizer.approval = try ModuleApprovalStore(database: database).mode(fallback: boundToLoopback ? .auto : .required)
                 // The model that generalizes a step is loaded only if one is asked about, and let go after the pass.
                 crystallizer.model = try? backends.deferredBackend(for: nil, engine: backends.engineConfiguration(slots: 1))
                 for outcome in try await crystallizer.crystallizeCandidates(limit: 3, actor: "serve") {
                     switch outcome {
+                    case .success(let made) where made.awaitingApproval:
+                        logger.info("crystallized, awaiting approval", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)"])
+                        try? await agents.audit(database: database).record("module.approval_requested", actor: .nexus, resource: "module:\(made.module)",
+                                                                          details: ["draft": .string(made.moduleID), "trace": .string(made.traceRunID)])
                     case .success(let made):
                         logger.info("crystallized", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)", "tested_runs": "\(made.testedRuns)",
                                                                "generalized_by_model": "\(made.generalizedByModel)", "model_tokens": "\(made.modelTokens)"])

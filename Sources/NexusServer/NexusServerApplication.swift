@@ -5,6 +5,7 @@ import NexusAPI
 public import NexusCore
 public import NexusStore
 public import NexusTools
+public import NexusModules
 import NexusInference
 import HummingbirdCore
 import NIOCore
@@ -24,16 +25,20 @@ public struct ServerDependencies: Sendable {
     /// Where run starts and cancels, policy refusals and credential uses are recorded, and what
     /// `GET /admin/audit` reads; nil in tests that do not look at it.
     public var audit: AuditLog?
+    /// The module lifecycle of the server's home, for `/admin/modules/approvals`; nil answers 404 there.
+    public var moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)?
 
     public init(loadModel: @escaping ModelPool.Loader,
                 makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner,
-                database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil, audit: AuditLog? = nil) {
+                database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil, audit: AuditLog? = nil,
+                moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner
         self.database = database
         self.version = version
         self.makeTools = makeTools ?? { try ToolRegistry([]) }
         self.audit = audit
+        self.moduleLifecycle = moduleLifecycle
     }
 }
 
@@ -76,6 +81,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     AuditRoutes(audit: dependencies.audit).register(on: router)
     UsageRoutes(usage: usage, governor: governor, audit: dependencies.audit).register(on: router)
     KeyRoutes(database: dependencies.database, audit: dependencies.audit, loopbackGuard: access.loopbackGuard).register(on: router)
+    ApprovalRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,
               makeTools: dependencies.makeTools, version: dependencies.version).register(on: router)
     // Slow or silent clients cannot hold connections: a head must arrive in time, a stalled body is

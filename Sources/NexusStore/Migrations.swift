@@ -19,6 +19,7 @@ enum NexusMigrations {
         migrator.registerMigration("v7-credentials", migrate: v7Credentials)
         migrator.registerMigration("v8-audit", migrate: v8Audit)
         migrator.registerMigration("v9-usage", migrate: v9Usage)
+        migrator.registerMigration("v10-approvals", migrate: v10Approvals)
         return migrator
     }
 

@@ -8,6 +8,8 @@ public enum StoreChange: Sendable {
     case edge(GraphEdge)
     case module(ModuleRecord)
     case install(ModuleInstall)
+    /// An admin's decision on a module waiting for approval.
+    case approvalDecision(ModuleApproval)
 
     func apply(_ db: Database) throws {
         switch self {
@@ -15,6 +17,7 @@ public enum StoreChange: Sendable {
         case .edge(let edge): try GraphStore.insert(edge, db)
         case .module(let module): try ModuleStore.insert(module, db)
         case .install(let install): try ModuleStore.insert(install, db)
+        case .approvalDecision(let approval): try ModuleApprovalStore.decide(approval, db)
         }
     }
 }

@@ -144,6 +144,7 @@ struct CrystallizeCommand: AsyncParsableCommand {
         let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
         var crystallizer = Crystallizer(database: database, lifecycle: try factory.moduleLifecycle(database: database))
+        crystallizer.approval = try ModuleApprovalStore(database: database).mode(fallback: .auto)
         if !noModel {
             // Without a model named, a missing default model only means no step is asked about.
             let backends = BackendFactory(configuration: configuration)
@@ -175,7 +176,7 @@ struct CrystallizeCommand: AsyncParsableCommand {
                      "tested_runs": .number(Double(made.testedRuns)), "replaced": made.replaced.map(JSONValue.string) ?? .null,
                      "generalized_by_runs": .number(Double(made.generalizedByExamples)),
                      "generalized_by_model": .number(Double(made.generalizedByModel)),
-                     "model_tokens": .number(Double(made.modelTokens))]
+                     "model_tokens": .number(Double(made.modelTokens)), "awaiting_approval": .bool(made.awaitingApproval)]
                 case .failure(let error): ["error": .string(error.message)]
                 }
             }).jsonText + "\n")
@@ -188,7 +189,8 @@ struct CrystallizeCommand: AsyncParsableCommand {
                 let values = made.generalizedByExamples + made.generalizedByModel
                 let generalized = values == 0 ? "" : "; \(values) value\(values == 1 ? "" : "s") generalized across recorded runs (\(made.generalizedByModel) by the model)"
                 let spent = made.modelTokens == 0 ? "" : "; \(made.modelTokens) model tokens"
-                Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, installed\(generalized)\(spent)\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
+                let state = made.awaitingApproval ? "waiting for approval: `nexus modules approve \(made.module)`" : "installed"
+                Output.write("trace \(made.traceRunID) → \(made.module) (validated on \(made.testedRuns) recorded runs, \(state)\(generalized)\(spent)\(made.replaced.map { "; replaces \($0)" } ?? ""))\n")
             case .failure(let error):
                 Output.write("not crystallized: \(error.message)\n")
             }

@@ -5,6 +5,7 @@ import Logging
 import NexusAgent
 import NexusCore
 import NexusInference
+import NexusModules
 import NexusServer
 import NexusStore
 import NexusTesting
@@ -67,7 +68,11 @@ struct ServerFixture {
                 AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool()] + extraTools),
                             database: database, configuration: agent)
             },
-            database: database, version: "0.12.0", audit: audit)
+            database: database, version: "0.12.0", audit: audit,
+            moduleLifecycle: { [home] in
+                ModuleLifecycle(runtime: ModuleRuntime(database: database, tools: try ToolRegistry([FilesystemReadTool()])),
+                                ledger: Ledger(database: database, home: home.url))
+            })
         return buildServerApplication(configuration: configuration, dependencies: dependencies, logger: Logger(label: "test"))
     }
 }

@@ -22,6 +22,9 @@ public struct Crystallizer: Sendable {
     /// Asked for a template where the recorded runs of a task shape wrote a value the program
     /// cannot explain (`ExampleGeneralizer`); nil generalizes from the runs alone.
     public var model: (any InferenceBackend)?
+    /// `.required` stops a module at its validated draft until an admin approves it
+    /// (``approve(_:actor:)``); `.auto` promotes and installs it at once.
+    public var approval = ModuleApprovalMode.auto
 
     public init(database: NexusDatabase, lifecycle: ModuleLifecycle) {
         self.database = database
@@ -53,6 +56,8 @@ public struct Crystallizer: Sendable {
         public var generalizedByModel = 0
         /// Model tokens spent generalizing (0 when the runs agree or no model was given).
         public var modelTokens = 0
+        /// The module is a validated draft waiting for an admin's approval, not installed.
+        public var awaitingApproval = false
     }
 
     /// Traces ready to crystallize, highest priority first.
@@ -60,7 +65,10 @@ public struct Crystallizer: Sendable {
     public func candidates() throws -> [Candidate] {
         let traces = TraceStore(database: database)
         var found: [Candidate] = []
+        let approvals = ModuleApprovalStore(database: database)
         for reuse in try traces.uncrystallizedOriginals() where reuse.uses >= minimumUses && reuse.successRate >= minimumSuccess {
+            // A module of this trace waits for an admin, or was rejected: no new draft of it.
+            if try approvals.isWaitingOrRejected(traceRunID: reuse.trace.runID) { continue }
             var replaces: String?
             if let (module, _) = try traces.crystallizedModule(signature: reuse.trace.signature) {
                 let (runs, successes) = try traces.moduleRuns(module: module)
@@ -110,14 +118,57 @@ public struct Crystallizer: Sendable {
             let failures = report.failures.prefix(3).map { "\($0.name): \($0.message)" }.joined(separator: "; ")
             throw NexusError(.lifecycleRefused, "the module compiled from trace \(trace.runID) failed validation (\(failures)); it was not installed (draft \(name)@\(version))")
         }
-        let promoted = try lifecycle.promote("nexus://\(draft.id)", actor: actor)
+        var outcome = Outcome(traceRunID: trace.runID, module: "\(name)@\(version)", moduleID: draft.id, testedRuns: tests.count, replaced: previous,
+                              generalizedByExamples: generalized.byExamples, generalizedByModel: generalized.byModel,
+                              modelTokens: generalized.modelTokens)
+        if approval == .required {
+            try ModuleApprovalStore(database: database).request(ModuleApproval(draftID: draft.id, name: name, version: version,
+                                                                              traceRunID: trace.runID, requestedBy: actor))
+            outcome.awaitingApproval = true
+            return outcome
+        }
+        outcome.moduleID = try installCrystallized(draftID: draft.id, traceRunID: trace.runID, actor: actor)
+        return outcome
+    }
+
+    /// Promotes and installs a validated draft compiled from a trace, and marks the trace.
+    /// - Returns: The promoted version's id.
+    private func installCrystallized(draftID: String, traceRunID: String, actor: String) throws -> String {
+        let promoted = try lifecycle.promote("nexus://\(draftID)", actor: actor)
         try lifecycle.install("nexus://\(promoted.id)", actor: actor)
-        let reference = "\(promoted.name)@\(promoted.version)"
-        try traces.markCrystallized(runID: trace.runID, module: reference)
-        try GraphStore(database: database).link(GraphEdge(source: promoted.id, kind: .crystallizedFrom, target: "trace:\(trace.runID)"))
-        return Outcome(traceRunID: trace.runID, module: reference, moduleID: promoted.id, testedRuns: tests.count, replaced: previous,
-                       generalizedByExamples: generalized.byExamples, generalizedByModel: generalized.byModel,
-                       modelTokens: generalized.modelTokens)
+        try TraceStore(database: database).markCrystallized(runID: traceRunID, module: "\(promoted.name)@\(promoted.version)")
+        try GraphStore(database: database).link(GraphEdge(source: promoted.id, kind: .crystallizedFrom, target: "trace:\(traceRunID)"))
+        return promoted.id
+    }
+
+    /// An admin's decision on a module waiting for approval (`reference`: its draft id, or
+    /// `NAME[@VERSION]`). Either way the decision is a signed ledger entry (`approve` or
+    /// `reject`) written with it; an approved module is then promoted and installed.
+    /// - Returns: The decided approval.
+    /// - Throws: `NexusError(.notFound)` when nothing waits under that reference,
+    ///   `.lifecycleRefused` when it was decided already or no longer passes promotion.
+    @discardableResult
+    public func decide(_ reference: String, approve: Bool, reason: String? = nil, actor: String) throws -> ModuleApproval {
+        let approvals = ModuleApprovalStore(database: database)
+        guard var approval = try approvals.find(reference) else {
+            throw NexusError(.notFound, "no module waits for approval as '\(reference)'; `nexus modules approvals` lists those that do")
+        }
+        guard approval.decision == nil else {
+            throw NexusError(.lifecycleRefused, "\(approval.name)@\(approval.version) was \(approval.decision!.rawValue) already by \(approval.decidedBy ?? "someone")")
+        }
+        approval.decision = approve ? .approved : .rejected
+        approval.decidedBy = actor
+        approval.decidedAt = Date()
+        approval.reason = reason
+        var detail: JSONObject = ["name": .string(approval.name), "version": .string(approval.version)]
+        if let reason { detail["reason"] = .string(reason) }
+        if let trace = approval.traceRunID { detail["trace"] = .string(trace) }
+        try lifecycle.ledger.append(action: approve ? "approve" : "reject", subject: approval.draftID, actor: actor, detail: detail,
+                                    changes: [.approvalDecision(approval)])
+        if approve, let trace = approval.traceRunID {
+            _ = try installCrystallized(draftID: approval.draftID, traceRunID: trace, actor: actor)
+        }
+        return approval
     }
 
     /// Crystallizes the best candidates, at most `limit`; a candidate that fails validation is

@@ -12,7 +12,7 @@ public import NexusStore
 public struct ModuleLifecycle: Sendable {
     let modules: ModuleStore
     let graph: GraphStore
-    let ledger: Ledger
+    public let ledger: Ledger
     let runtime: ModuleRuntime
 
     public init(runtime: ModuleRuntime, ledger: Ledger) {
@@ -100,6 +100,11 @@ public struct ModuleLifecycle: Sendable {
             throw NexusError(.lifecycleRefused, "\(draft.name)@\(draft.version) is already promoted; install it with `nexus modules install \(draft.name)@\(draft.version)`")
         }
         try checkBytes(draft)
+        if let approval = try ModuleApprovalStore(database: runtime.database).find(draft.id), approval.draftID == draft.id, approval.decision != .approved {
+            throw NexusError(.lifecycleRefused, approval.decision == .rejected
+                ? "\(draft.name)@\(draft.version) was rejected by \(approval.decidedBy ?? "an admin")\(approval.reason.map { " (\($0))" } ?? ""); it is never promoted"
+                : "\(draft.name)@\(draft.version) waits for an admin's approval; approve it with `nexus modules approve \(draft.name)@\(draft.version)`")
+        }
         guard let validation = try modules.latestValidation(moduleID: draft.id) else {
             throw NexusError(.lifecycleRefused, "the draft \(draft.name)@\(draft.version) has not been validated; run `nexus modules validate \(draft.name)` first")
         }

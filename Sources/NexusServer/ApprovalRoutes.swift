@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import NexusAPI
+import NexusAgent
+import NexusCore
+import NexusModules
+import NexusStore
+
+/// Modules the system made that wait for an admin (see `nexus modules approvals`):
+/// `GET /admin/modules/approvals` (`?all=true` for decided ones too), and
+/// `POST /admin/modules/approvals/{module}/approve` or `/reject` (`{"reason": …}`), each a
+/// signed ledger entry and an audit event; an approved module is promoted and installed.
+struct ApprovalRoutes: Sendable {
+    let database: NexusDatabase
+    let lifecycle: (@Sendable () throws -> ModuleLifecycle)?
+    let audit: AuditLog?
+
+    func register(on router: Router<NexusRequestContext>) {
+        router.get("/admin/modules/approvals") { request, _ in
+            let all = request.uri.queryParameters.get("all") == "true"
+            let listed = try ModuleApprovalStore(database: database).list(pendingOnly: !all)
+            return Response.json(["object": "list", "data": .array(listed.map(\.json))])
+        }
+        router.post("/admin/modules/approvals/{module}/approve") { request, context in try await decide(request, context, approve: true) }
+        router.post("/admin/modules/approvals/{module}/reject") { request, context in try await decide(request, context, approve: false) }
+    }
+
+    private func decide(_ request: Request, _ context: NexusRequestContext, approve: Bool) async throws -> Response {
+        guard let lifecycle, case .key(let key)? = context.caller else {
+            throw NexusError(.notFound, "this server decides no module approvals")
+        }
+        let reference = try context.parameters.require("module")
+        // A reason is optional: an empty body is no reason.
+        let body = try await request.bodyBytes(limit: 4096)
+        let reason = approve || body.readableBytes == 0 ? nil : try RequestFields(body: Array(body.readableBytesView)).string("reason")
+        let actor = AgentRoutes.actor(request, context, key)
+        let crystallizer = Crystallizer(database: database, lifecycle: try lifecycle())
+        let approval: ModuleApproval
+        do {
+            approval = try crystallizer.decide(reference, approve: approve, reason: reason, actor: actor.name)
+        } catch let error as NexusError where error.code == .lifecycleRefused {
+            throw NexusError(.conflict, error.message)
+        }
+        var details: JSONObject = ["draft": .string(approval.draftID)]
+        if let reason { details["reason"] = .string(reason) }
+        try await audit?.record(approve ? "module.approved" : "module.rejected", actor: actor,
+                                resource: "module:\(approval.name)@\(approval.version)", details: details)
+        return Response.json(approval.json)
+    }
+}
