@@ -172,6 +172,7 @@ let package = Package(
                 "NexusStore",
                 "NexusTools",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strictSettings
         ),

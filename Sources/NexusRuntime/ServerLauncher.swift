@@ -39,7 +39,9 @@ public struct ServerLauncher: Sendable {
             },
             database: database, version: NexusVersion.ollamaCompatible,
             makeTools: { try agents.tools(database: database) }, audit: agents.audit(database: database),
-            moduleLifecycle: { try agents.moduleLifecycle(database: database) })
+            moduleLifecycle: { try agents.moduleLifecycle(database: database) },
+            services: [CrystallizerService(interval: configuration.crystallizeInterval, database: database, agents: agents, backends: backends,
+                                           boundToLoopback: server.isLoopback, logger: logger)])
         // No sandboxed command may connect to the API it was started from, whatever its policy.
         SandboxNetwork.reserveListenerPort(server.port)
         defer { SandboxNetwork.releaseListenerPort(server.port) }
@@ -48,44 +50,6 @@ public struct ServerLauncher: Sendable {
             "address": "\(server.host):\(server.port)", "home": "\(configuration.home.path)",
             "slots": "\(server.slots)", "queue_limit": "\(server.queueLimit)",
         ])
-        let crystallizing = Task {
-            await crystallizeInBackground(database: database, agents: agents, backends: backends, boundToLoopback: server.isLoopback, logger: logger)
-        }
-        defer { crystallizing.cancel() }
         try await application.runService()
-    }
-
-    /// HOPE's background job: every `NEXUS_CRYSTALLIZE_INTERVAL` seconds, compile at most three
-    /// ready traces into modules (a budget, so a backlog never hogs the server).
-    private func crystallizeInBackground(database: NexusDatabase, agents: AgentFactory, backends: BackendFactory, boundToLoopback: Bool,
-                                         logger: Logger) async {
-        let interval = configuration.crystallizeInterval
-        guard interval > 0 else { return }
-        while !Task.isCancelled {
-            try? await Task.sleep(for: .seconds(interval))
-            if Task.isCancelled { return }
-            do {
-                var crystallizer = Crystallizer(database: database, lifecycle: try agents.moduleLifecycle(database: database))
-                // A server others can reach keeps the modules it makes for an admin to approve, unless told otherwise.
-                crystallizer.approval = try ModuleApprovalStore(database: database).mode(fallback: boundToLoopback ? .auto : .required)
-                // The model that generalizes a step is loaded only if one is asked about, and let go after the pass.
-                crystallizer.model = try? backends.deferredBackend(for: nil, engine: backends.engineConfiguration(slots: 1))
-                for outcome in try await crystallizer.crystallizeCandidates(limit: 3, actor: "serve") {
-                    switch outcome {
-                    case .success(let made) where made.awaitingApproval:
-                        logger.info("crystallized, awaiting approval", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)"])
-                        try? await agents.audit(database: database).record("module.approval_requested", actor: .nexus, resource: "module:\(made.module)",
-                                                                          details: ["draft": .string(made.moduleID), "trace": .string(made.traceRunID)])
-                    case .success(let made):
-                        logger.info("crystallized", metadata: ["trace": "\(made.traceRunID)", "module": "\(made.module)", "tested_runs": "\(made.testedRuns)",
-                                                               "generalized_by_model": "\(made.generalizedByModel)", "model_tokens": "\(made.modelTokens)"])
-                    case .failure(let error):
-                        logger.warning("crystallization failed", metadata: ["error": "\(error.message)"])
-                    }
-                }
-            } catch {
-                logger.warning("crystallization pass failed", metadata: ["error": "\(error)"])
-            }
-        }
     }
 }

@@ -6,6 +6,7 @@ public import NexusCore
 public import NexusStore
 public import NexusTools
 public import NexusModules
+public import ServiceLifecycle
 import NexusInference
 import HummingbirdCore
 import NIOCore
@@ -27,11 +28,14 @@ public struct ServerDependencies: Sendable {
     public var audit: AuditLog?
     /// The module lifecycle of the server's home, for `/admin/modules/approvals`; nil answers 404 there.
     public var moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)?
+    /// Long-lived work of the composition root (the crystallizer), run under the server's service
+    /// group beside the HTTP server and stopped with it.
+    public var services: [any Service]
 
     public init(loadModel: @escaping ModelPool.Loader,
                 makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner,
                 database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil, audit: AuditLog? = nil,
-                moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil) {
+                moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil, services: [any Service] = []) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner
         self.database = database
@@ -39,6 +43,7 @@ public struct ServerDependencies: Sendable {
         self.makeTools = makeTools ?? { try ToolRegistry([]) }
         self.audit = audit
         self.moduleLifecycle = moduleLifecycle
+        self.services = services
     }
 }
 
@@ -95,6 +100,6 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-        services: [UsageFlushing(governor: governor)],
+        services: [UsageFlushing(governor: governor)] + dependencies.services,
         logger: logger)
 }
