@@ -6,7 +6,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 NEXUS := .build/release/nexus
 
-.PHONY: setup build test test-python demo bench bench-server fuzz clean
+.PHONY: setup build test test-python demo bench bench-server fuzz dist clean
 
 setup:
 	@scripts/setup.sh
@@ -42,5 +42,10 @@ FUZZ_SECONDS ?= 60
 fuzz: setup
 	SWIFT="$(SWIFT)" FUZZ_SECONDS=$(FUZZ_SECONDS) Fuzz/run.sh
 
+# nexus and its worker with the Swift runtime linked in and llama.cpp beside them, for a Linux
+# machine without Swift: dist/nexus-VERSION-linux-ARCH(.tar.gz), built in .build-dist (scripts/dist.sh).
+dist: setup
+	@SWIFT="$(SWIFT)" scripts/dist.sh
+
 clean:
-	rm -rf .build .build-fuzz
+	rm -rf .build .build-fuzz .build-dist dist

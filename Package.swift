@@ -6,8 +6,10 @@ import PackageDescription
 // records the resolved cache path as its rpath, so `nexus` runs without LD_LIBRARY_PATH.
 let llamaLink = Context.packageDirectory + "/.deps/llama"
 let llamaLib = URL(fileURLWithPath: llamaLink + "/lib").resolvingSymlinksInPath().path
+// `make dist` sets NEXUS_DIST_RPATH to $ORIGIN/lib: the tarball's binary finds llama.cpp beside it.
+let llamaRpath = Context.environment["NEXUS_DIST_RPATH"] ?? llamaLib
 let llamaLinkerSettings: [LinkerSetting] = [
-    .unsafeFlags(["-L\(llamaLib)", "-Xlinker", "-rpath", "-Xlinker", llamaLib]),
+    .unsafeFlags(["-L\(llamaLib)", "-Xlinker", "-rpath", "-Xlinker", llamaRpath]),
 ]
 
 let strictSettings: [SwiftSetting] = [
