@@ -55,31 +55,61 @@ public struct CredentialStore: Sendable {
     ///   when the key cannot be read or made, `.databaseFailed` when it cannot be saved.
     @discardableResult
     public func set(_ name: String, value: String) throws -> Bool {
+        let row = try sealedRow(name, value: value)
+        return try database.write("store the credential \(name)") { db in try row.upsert(db) }
+    }
+
+    /// ``set(_:value:)`` from async code.
+    @discardableResult
+    public func setAsync(_ name: String, value: String) async throws -> Bool {
+        let row = try sealedRow(name, value: value)
+        return try await database.writeAsync("store the credential \(name)") { db in try row.upsert(db) }
+    }
+
+    /// A credential's row, sealed and ready to store.
+    private struct SealedRow: Sendable {
+        var org, name, kekID: String
+        var sealed, wrapped: Data
+        var now: Double
+
+        /// - Returns: Whether the name is new.
+        func upsert(_ db: Database) throws -> Bool {
+            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM credentials WHERE org = ? AND name = ?", arguments: [org, name]) ?? false
+            try db.execute(sql: """
+                INSERT INTO credentials (org, name, sealed_value, wrapped_key, kek_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (org, name) DO UPDATE SET sealed_value = excluded.sealed_value, wrapped_key = excluded.wrapped_key,
+                    kek_id = excluded.kek_id, updated_at = excluded.updated_at
+                """, arguments: [org, name, sealed, wrapped, kekID, now, now])
+            return !existed
+        }
+    }
+
+    private func sealedRow(_ name: String, value: String) throws -> SealedRow {
         try checkName(name)
         guard !value.isEmpty else { throw NexusError(.invalidArgument, "the value of \(name) is empty; give the secret itself") }
         let kek = try currentKey()
         let dataKey = SymmetricKey(size: .bits256)
         let sealed = try ChaChaPoly.seal(Data(value.utf8), using: dataKey, authenticating: binding("value", name)).combined
         let wrapped = try ChaChaPoly.seal(dataKey.withUnsafeBytes { Data($0) }, using: kek.key, authenticating: binding("key", name, kek.id)).combined
-        let now = Date().timeIntervalSince1970
-        return try database.write("store the credential \(name)") { db in
-            let existed = try Bool.fetchOne(db, sql: "SELECT 1 FROM credentials WHERE org = ? AND name = ?", arguments: [org, name]) ?? false
-            try db.execute(sql: """
-                INSERT INTO credentials (org, name, sealed_value, wrapped_key, kek_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (org, name) DO UPDATE SET sealed_value = excluded.sealed_value, wrapped_key = excluded.wrapped_key,
-                    kek_id = excluded.kek_id, updated_at = excluded.updated_at
-                """, arguments: [org, name, sealed, wrapped, kek.id, now, now])
-            return !existed
-        }
+        return SealedRow(org: org, name: name, kekID: kek.id, sealed: sealed, wrapped: wrapped, now: Date().timeIntervalSince1970)
     }
 
     /// The names stored, sorted, without their values.
     public func entries() throws -> [Entry] {
-        try database.read("list the credentials") { db in
-            try Row.fetchAll(db, sql: "SELECT name, kek_id, created_at, updated_at FROM credentials WHERE org = ? ORDER BY name", arguments: [org]).map { row in
-                Entry(name: row["name"], keyID: row["kek_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
-                      updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
-            }
+        let org = self.org
+        return try database.read("list the credentials") { db in try Self.entries(org, db) }
+    }
+
+    /// ``entries()`` from async code.
+    public func entriesAsync() async throws -> [Entry] {
+        let org = self.org
+        return try await database.readAsync("list the credentials") { db in try Self.entries(org, db) }
+    }
+
+    private static func entries(_ org: String, _ db: Database) throws -> [Entry] {
+        try Row.fetchAll(db, sql: "SELECT name, kek_id, created_at, updated_at FROM credentials WHERE org = ? ORDER BY name", arguments: [org]).map { row in
+            Entry(name: row["name"], keyID: row["kek_id"], createdAt: Date(timeIntervalSince1970: row["created_at"]),
+                  updatedAt: Date(timeIntervalSince1970: row["updated_at"]))
         }
     }
 
@@ -87,10 +117,21 @@ public struct CredentialStore: Sendable {
     @discardableResult
     public func delete(_ name: String) throws -> Bool {
         try checkName(name)
-        return try database.write("delete the credential \(name)") { db in
-            try db.execute(sql: "DELETE FROM credentials WHERE org = ? AND name = ?", arguments: [org, name])
-            return db.changesCount > 0
-        }
+        let org = self.org
+        return try database.write("delete the credential \(name)") { db in try Self.delete(org, name, db) }
+    }
+
+    /// ``delete(_:)`` from async code.
+    @discardableResult
+    public func deleteAsync(_ name: String) async throws -> Bool {
+        try checkName(name)
+        let org = self.org
+        return try await database.writeAsync("delete the credential \(name)") { db in try Self.delete(org, name, db) }
+    }
+
+    private static func delete(_ org: String, _ name: String, _ db: Database) throws -> Bool {
+        try db.execute(sql: "DELETE FROM credentials WHERE org = ? AND name = ?", arguments: [org, name])
+        return db.changesCount > 0
     }
 
     /// The value of `name`, or nil when there is no such credential.

@@ -1,0 +1,51 @@
+import Foundation
+import Hummingbird
+import NexusAPI
+import NexusCore
+import NexusStore
+
+/// Credentials over HTTP, as `nexus credentials` does: `GET /admin/credentials` lists names
+/// (never a value), `PUT /admin/credentials/{name}` stores or replaces a value
+/// (`{"value": "…"}`), `DELETE /admin/credentials/{name}` removes one. Admin keys only (the route
+/// table's `/admin/*` rule); every change is an audit event, by name. No answer, log line or
+/// event ever carries a value.
+struct CredentialRoutes: Sendable {
+    let database: NexusDatabase
+    let home: URL
+    let audit: AuditLog?
+
+    private var store: CredentialStore { CredentialStore(database: database, home: home, audit: audit) }
+
+    func register(on router: Router<NexusRequestContext>) {
+        router.get("/admin/credentials") { _, _ in
+            let entries = try await store.entriesAsync()
+            return Response.json(["object": "list", "data": .array(entries.map { entry in
+                ["name": .string(entry.name), "key_id": .string(entry.keyID), "created_at": .string(entry.createdAt.ISO8601Format()),
+                 "updated_at": .string(entry.updatedAt.ISO8601Format())]
+            })])
+        }
+        router.put("/admin/credentials/{name}") { request, context in
+            let name = try context.parameters.require("name")
+            let fields = try await request.fields(limit: 64 * 1024)
+            guard let value = try fields.string("value") else {
+                throw NexusError(.invalidArgument, "'value' is required: the secret, as a string")
+            }
+            let created = try await store.setAsync(name, value: value)
+            try await record(created ? "credential.created" : "credential.replaced", name, request, context)
+            return Response.json(["name": .string(name), "created": .bool(created)], status: created ? .created : .ok)
+        }
+        router.delete("/admin/credentials/{name}") { request, context in
+            let name = try context.parameters.require("name")
+            guard try await store.deleteAsync(name) else {
+                throw NexusError(.notFound, "there is no credential \(name); GET /admin/credentials lists the names")
+            }
+            try await record("credential.deleted", name, request, context)
+            return Response.json(["name": .string(name), "deleted": true])
+        }
+    }
+
+    private func record(_ type: String, _ name: String, _ request: Request, _ context: NexusRequestContext) async throws {
+        guard case .key(let key)? = context.caller else { return }
+        try await audit?.record(type, actor: AgentRoutes.actor(request, context, key), resource: "credential:\(name)")
+    }
+}
