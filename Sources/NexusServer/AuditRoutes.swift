@@ -3,6 +3,15 @@ import Hummingbird
 import NexusCore
 import NexusStore
 
+extension AuditLog {
+    /// Records an event of an administration request. Its actor is the request's key, with the
+    /// address and client it came from; `/admin` routes are served to no request without a key.
+    func record(_ type: String, of request: Request, _ context: NexusRequestContext, resource: String, details: JSONObject = [:]) async throws {
+        guard case .key(let key)? = context.caller else { return }
+        try await record(type, actor: AgentRoutes.actor(request, context, key), resource: resource, details: details)
+    }
+}
+
 /// `GET /admin/audit`: the audit log, newest first, filtered by type, actor, resource and time.
 /// Admin keys only (the route table's `/admin/*` rule).
 struct AuditRoutes: Sendable {

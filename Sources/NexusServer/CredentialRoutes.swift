@@ -31,7 +31,7 @@ struct CredentialRoutes: Sendable {
                 throw NexusError(.invalidArgument, "'value' is required: the secret, as a string")
             }
             let created = try await store.setAsync(name, value: value)
-            try await record(created ? "credential.created" : "credential.replaced", name, request, context)
+            try await audit?.record(created ? "credential.created" : "credential.replaced", of: request, context, resource: "credential:\(name)")
             return Response.json(["name": .string(name), "created": .bool(created)], status: created ? .created : .ok)
         }
         router.delete("/admin/credentials/{name}") { request, context in
@@ -39,13 +39,8 @@ struct CredentialRoutes: Sendable {
             guard try await store.deleteAsync(name) else {
                 throw NexusError(.notFound, "there is no credential \(name); GET /admin/credentials lists the names")
             }
-            try await record("credential.deleted", name, request, context)
+            try await audit?.record("credential.deleted", of: request, context, resource: "credential:\(name)")
             return Response.json(["name": .string(name), "deleted": true])
         }
-    }
-
-    private func record(_ type: String, _ name: String, _ request: Request, _ context: NexusRequestContext) async throws {
-        guard case .key(let key)? = context.caller else { return }
-        try await audit?.record(type, actor: AgentRoutes.actor(request, context, key), resource: "credential:\(name)")
     }
 }

@@ -30,9 +30,7 @@ struct EdgeMiddleware: RouterMiddleware {
             response = Self.errorResponse(for: error, path: request.uri.path, method: request.method, logger: context.logger)
         }
         response.headers[.init("X-Request-ID")!] = requestID
-        for (name, value) in context.responseHeaders.all {
-            if let field = HTTPField.Name(name) { response.headers[field] = value }
-        }
+        response.headers.set(context.responseHeaders.all)
         let route = context.endpointPath ?? "unmatched"
         let status = Int(response.status.code)
         let (metrics, logger, method, path, keyID) = (metrics, context.logger, request.method.rawValue, request.uri.path, context.caller?.keyID ?? "-")
@@ -114,9 +112,7 @@ struct EdgeMiddleware: RouterMiddleware {
     /// 429 for a rate limit or quota, with `Retry-After` and the rate-limit headers.
     private static func limitResponse(_ refusal: LimitRefusal, path: String) -> Response {
         var headers: HTTPFields = [:]
-        for (name, value) in refusal.responseHeaders {
-            if let field = HTTPField.Name(name) { headers[field] = value }
-        }
+        headers.set(refusal.responseHeaders)
         switch APIDialect(path: path) {
         case .ollama:
             return Response.json(OllamaResponses.error(refusal.message), status: .tooManyRequests, headers: headers)

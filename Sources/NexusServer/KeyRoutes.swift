@@ -31,20 +31,20 @@ struct KeyRoutes: Sendable {
                 throw NexusError(.invalidArgument, "'role' is required: viewer, operator, admin or owner")
             }
             let issued = try await keys.createAsync(name: try fields.string("name"), role: try Role(parsing: roleName))
-            try await record("key.created", issued.record.id, request, context,
-                             ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name)])
+            try await audit?.record("key.created", of: request, context, resource: "key:\(issued.record.id)",
+                                    details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name)])
             return Response.json(Self.json(issued.record, secret: issued.secret), status: .created)
         }
         router.post("/admin/keys/{id}/rotate") { request, context in
             let id = try context.parameters.require("id")
             let issued = try await keys.rotateAsync(id: id)
-            try await record("key.rotated", id, request, context, ["new_key": .string(issued.record.id)])
+            try await audit?.record("key.rotated", of: request, context, resource: "key:\(id)", details: ["new_key": .string(issued.record.id)])
             return Response.json(Self.json(issued.record, secret: issued.secret), status: .created)
         }
         router.delete("/admin/keys/{id}") { request, context in
             let id = try context.parameters.require("id")
             let revoked = try await keys.revokeAsync(id: id)
-            if revoked { try await record("key.revoked", id, request, context) }
+            if revoked { try await audit?.record("key.revoked", of: request, context, resource: "key:\(id)") }
             return Response.json(["id": .string(id), "revoked": true, "changed": .bool(revoked)])
         }
         router.post("/admin/bootstrap") { request, context in try await bootstrap(request, context) }
@@ -68,11 +68,6 @@ struct KeyRoutes: Sendable {
         try await audit?.record("key.created", actor: AuditActor(name: "bootstrap", ip: address, userAgent: request.headers[.userAgent]),
                                 resource: "key:\(issued.record.id)", details: ["role": "owner", "name": "bootstrap"])
         return Response.json(Self.json(issued.record, secret: issued.secret), status: .created)
-    }
-
-    private func record(_ type: String, _ id: String, _ request: Request, _ context: NexusRequestContext, _ details: JSONObject = [:]) async throws {
-        guard case .key(let key)? = context.caller else { return }
-        try await audit?.record(type, actor: AgentRoutes.actor(request, context, key), resource: "key:\(id)", details: details)
     }
 
     /// A key as the API shows it; `secret` only in the answer that issues it.

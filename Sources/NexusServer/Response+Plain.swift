@@ -19,9 +19,16 @@ extension Response {
 
     private static func fields(_ headers: [String: String]) -> HTTPFields {
         var fields = HTTPFields()
-        for (name, value) in headers {
-            if let field = HTTPField.Name(name) { fields[field] = value }
-        }
+        fields.set(headers.map { ($0.key, $0.value) })
         return fields
+    }
+}
+
+extension HTTPFields {
+    /// Sets each named field (replacing one of the same name); a name HTTP does not allow is skipped.
+    mutating func set(_ pairs: [(String, String)]) {
+        for (name, value) in pairs {
+            if let field = HTTPField.Name(name) { self[field] = value }
+        }
     }
 }

@@ -48,7 +48,7 @@ struct UsageRoutes: Sendable {
         let limit = UsageLimit(subject: subject, name: name, value: value, soft: try fields.integer("soft", in: 0...Int(Int64.max / 4)))
         try await usage.set(limit)
         try await governor.reloadLimits()
-        try await audit?.record("limit.set", actor: actor(request, context), resource: "limit:\(subject.description)/\(name.rawValue)",
+        try await audit?.record("limit.set", of: request, context, resource: "limit:\(subject.description)/\(name.rawValue)",
                                 details: limit.json.objectValue ?? [:])
         return Response.json(limit.json)
     }
@@ -59,16 +59,11 @@ struct UsageRoutes: Sendable {
             throw NexusError(.notFound, "\(subject.description) has no limit \(name.rawValue); GET /admin/limits lists them")
         }
         try await governor.reloadLimits()
-        try await audit?.record("limit.removed", actor: actor(request, context), resource: "limit:\(subject.description)/\(name.rawValue)")
+        try await audit?.record("limit.removed", of: request, context, resource: "limit:\(subject.description)/\(name.rawValue)")
         return Response.json(["deleted": true, "subject": .string(subject.description), "name": .string(name.rawValue)])
     }
 
     private func limitPath(_ context: NexusRequestContext) throws -> (LimitSubject, UsageLimitName) {
         (try LimitSubject(validating: context.parameters.require("subject")), try UsageLimitName(validating: context.parameters.require("name")))
-    }
-
-    private func actor(_ request: Request, _ context: NexusRequestContext) -> AuditActor {
-        guard case .key(let key)? = context.caller else { return .nexus }
-        return AgentRoutes.actor(request, context, key)
     }
 }

@@ -72,11 +72,7 @@ public struct ModuleApprovalStore: Sendable {
 
     /// The org's setting, or `fallback` when it was never set.
     public func mode(fallback: ModuleApprovalMode) throws -> ModuleApprovalMode {
-        let org = self.org
-        let value = try database.read("read the module approval setting") { db in
-            try String.fetchOne(db, sql: "SELECT value FROM org_settings WHERE org = ? AND name = ?", arguments: [org, ModuleApprovalMode.setting])
-        }
-        return value.flatMap(ModuleApprovalMode.init(rawValue:)) ?? fallback
+        try storedMode() ?? fallback
     }
 
     /// The setting as stored, nil when never set.

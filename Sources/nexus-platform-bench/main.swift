@@ -79,14 +79,10 @@ func withServer<T: Sendable>(_ layers: Layers, _ body: @Sendable (_ url: String,
     let database = try NexusDatabase.open(at: home.appendingPathComponent(NexusDatabase.fileName))
     let gguf = try TinyGGUF.write(named: "instant", to: home.appendingPathComponent("instant.gguf"))
     try ModelStore(home: home).register(ModelEntry(name: "instant", path: gguf, size: 1, source: "bench"))
-    var headers: [(String, String)] = []
-    if layers.key {
-        let issued = try KeyStore(database: database).create(name: "bench", role: .operator)
-        headers = [("Authorization", "Bearer \(issued.secret)")]
-    }
-    if layers.limits {
-        let issued = try KeyStore(database: database).create(name: "limited", role: .operator)
-        headers = [("Authorization", "Bearer \(issued.secret)")]
+    // Limits belong to a key: measuring them means sending one.
+    let issued = layers.key || layers.limits ? try KeyStore(database: database).create(name: "bench", role: .operator) : nil
+    let headers = issued.map { [("Authorization", "Bearer \($0.secret)")] } ?? []
+    if layers.limits, let issued {
         let usage = UsageStore(database: database)
         let subject = LimitSubject.key(issued.record.id)
         try await usage.set(UsageLimit(subject: subject, name: .requestsPerMinute, value: 100_000_000))

@@ -15,12 +15,9 @@ import Testing
 struct ModuleApprovalTests {
     let feedback = HopeFeedbackTests()
 
-    @Test("a crystallized module waits for approval: not installed, not compiled again; approving signs, promotes and installs it")
-    func approve() async throws {
-        let fixture = try AgentFixture()
-        defer { fixture.workspace.remove() }
-        let home = try TemporaryDirectory()
-        defer { home.remove() }
+    /// One learner run of the count task, crystallized under `approval = required`.
+    func crystallizedUnderApproval(_ fixture: AgentFixture, home: TemporaryDirectory) async throws
+        -> (ModuleRuntime, ModuleLifecycle, Crystallizer, Crystallizer.Outcome) {
         try feedback.write(fixture, "count.txt", lines: 1)
         let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
         let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
@@ -28,7 +25,16 @@ struct ModuleApprovalTests {
         var crystallizer = Crystallizer(database: fixture.database, lifecycle: lifecycle)
         crystallizer.approval = .required
         crystallizer.minimumUses = 1
-        let made = try await crystallizer.crystallize(runID: first.id, actor: "serve")
+        return (runtime, lifecycle, crystallizer, try await crystallizer.crystallize(runID: first.id, actor: "serve"))
+    }
+
+    @Test("a crystallized module waits for approval: not installed, not compiled again; approving signs, promotes and installs it")
+    func approve() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let (runtime, _, crystallizer, made) = try await crystallizedUnderApproval(fixture, home: home)
         #expect(made.awaitingApproval)
         #expect(try runtime.installedTools().isEmpty)
         #expect(try ModuleStore(database: fixture.database).all().allSatisfy { $0.stage == .draft })
@@ -52,14 +58,7 @@ struct ModuleApprovalTests {
         defer { fixture.workspace.remove() }
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        try feedback.write(fixture, "count.txt", lines: 1)
-        let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
-        let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
-        let first = try await feedback.run(fixture, "a0.txt", lines: 2, script: feedback.learnerScript("a0.txt", count: 2))
-        var crystallizer = Crystallizer(database: fixture.database, lifecycle: lifecycle)
-        crystallizer.approval = .required
-        crystallizer.minimumUses = 1
-        let made = try await crystallizer.crystallize(runID: first.id, actor: "serve")
+        let (runtime, lifecycle, crystallizer, made) = try await crystallizedUnderApproval(fixture, home: home)
         let rejected = try crystallizer.decide(made.moduleID, approve: false, reason: "writes the wrong file", actor: "cli:alice")
         #expect(rejected.decision == .rejected && rejected.reason == "writes the wrong file")
         #expect(try runtime.installedTools().isEmpty)

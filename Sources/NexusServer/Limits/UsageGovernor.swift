@@ -37,9 +37,8 @@ actor UsageGovernor {
     private let enabled: Bool
     private let started = ContinuousClock.now
     private var limits: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+    /// When the limits in use were read; nil until the first read has ended (every admission waits for it).
     private var limitsReadAt: ContinuousClock.Instant?
-    /// Whether a read of the limits has ended (before that, every admission waits for one).
-    private var hasLimits = false
     private var reading: (task: Task<[UsageLimit], any Error>, number: Int)?
     private var readsStarted = 0
     private var readsApplied = 0
@@ -167,7 +166,7 @@ actor UsageGovernor {
     private func refreshLimitsIfStale() async throws {
         if let read = limitsReadAt, ContinuousClock.now - read < Self.limitsMaxAge { return }
         if let reading {
-            if hasLimits { return }
+            if limitsReadAt != nil { return }
             apply(try await reading.task.value, read: reading.number)
             return
         }
@@ -188,7 +187,6 @@ actor UsageGovernor {
             fresh[limit.subject, default: [:]][limit.name] = limit
         }
         limits = fresh
-        hasLimits = true
         limitsReadAt = .now
     }
 
