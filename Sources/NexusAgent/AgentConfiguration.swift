@@ -21,6 +21,9 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// The API key that starts the run through the server; the run belongs to it from the moment
     /// it is stored (`RunRecord.ownerKeyID`). Nil outside the server.
     public var ownerKeyID: String?
+    /// The org the run belongs to: its key's. The runner's database handle is scoped to it, so
+    /// the run is stored there and learns and remembers only within it.
+    public var org: OrgName = .default
     /// The checks a final answer must pass (`AnswerCheck`); all of them unless a corpus run
     /// measures one's effect by leaving it out.
     public var answerChecks: Set<AnswerCheck> = Set(AnswerCheck.allCases)

@@ -35,10 +35,10 @@ public struct ServerLauncher: Sendable {
             makeAgentRunner: { [configuration] backend, agent, extraTools in
                 var agent = agent
                 agent.hope = configuration.hope
-                return try agents.runner(backend: backend, database: database, agent: agent, extraTools: extraTools)
+                return try agents.runner(backend: backend, database: database.scoped(to: agent.org), agent: agent, extraTools: extraTools)
             },
             database: database, version: NexusVersion.ollamaCompatible,
-            makeTools: { try agents.tools(database: database) }, audit: agents.audit(database: database),
+            makeTools: { org in try agents.tools(database: database.scoped(to: org)) }, audit: agents.audit(database: database),
             moduleLifecycle: { try agents.moduleLifecycle(database: database) },
             services: [CrystallizerService(interval: configuration.crystallizeInterval, database: database, agents: agents, backends: backends,
                                            boundToLoopback: server.isLoopback, logger: logger)])

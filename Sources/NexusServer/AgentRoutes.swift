@@ -25,8 +25,9 @@ struct AgentRoutes: Sendable {
         }
         router.get("/v1/agent/runs") { request, context in try await list(request, caller: context.caller ?? .anonymous) }
         router.get("/v1/agent/runs/{id}") { _, context in
-            let record = try await record(context.parameters.require("id"), for: context.caller ?? .anonymous)
-            return Response.json(AgentEventJSON.run(record, steps: try await RunStore(database: database).loadSteps(runID: record.id)))
+            let caller = context.caller ?? .anonymous
+            let record = try await record(context.parameters.require("id"), for: caller)
+            return Response.json(AgentEventJSON.run(record, steps: try await runs(of: caller.org).loadSteps(runID: record.id)))
         }
         router.get("/v1/agent/runs/{id}/events") { request, context in
             try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
@@ -65,14 +66,14 @@ struct AgentRoutes: Sendable {
         do {
             policy = try self.policy(fields, profile: profile, workspace: workspace, caller: caller)
         } catch let error as NexusError where error.code == .forbidden {
-            try await audit?.record("policy.refused", actor: actor, resource: "profile:\(profile)",
+            try await audit?.scoped(to: caller.org).record("policy.refused", actor: actor, resource: "profile:\(profile)",
                                     details: ["reason": .string(error.message), "route": "POST /v1/agent/runs"])
             throw error
         }
         try createFolder(workspace)
         let (id, warnings) = try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy,
                                               actor: actor, account: account, profile: profile, route: "POST /v1/agent/runs")
-        guard let record = try await RunStore(database: database).loadRun(id: id) else {
+        guard let record = try await runs(of: caller.org).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) was started but is not in the store")
         }
         var body = AgentEventJSON.run(record, steps: nil).objectValue ?? [:]
@@ -107,7 +108,8 @@ struct AgentRoutes: Sendable {
         let mcp: MCPClientTools
         do {
             mcp = try await MCPClientTools.start(home: configuration.home, policy: policy,
-                                                 credentials: CredentialStore(database: database, home: configuration.home, audit: audit))
+                                                 credentials: CredentialStore(database: database.scoped(to: agent.org), home: configuration.home,
+                                                                              audit: audit?.scoped(to: agent.org)))
             do {
                 let lease = try await service.pool.acquire(model)
                 do {
@@ -124,25 +126,25 @@ struct AgentRoutes: Sendable {
             await hub.releasePlace()
             throw error
         }
-        let (pool, hub, governor, database) = (service.pool, self.hub, self.governor, self.database)
-        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy)) { runID in
+        let (pool, hub, governor, database) = (service.pool, self.hub, self.governor, self.database.scoped(to: agent.org))
+        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy), store: RunStore(database: database)) { runID in
             await mcp.stop()
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
             await governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
         }
-        try await audit?.record("run.started", actor: actor, resource: "run:\(id)",
+        try await audit?.scoped(to: agent.org).record("run.started", actor: actor, resource: "run:\(id)",
                                 details: ["model": .string(model), "profile": .string(profile), "route": .string(route),
                                           "task": .string(String(task.prefix(200)))])
         return (id, mcp.problems)
     }
 
-    /// A run started by ``launch(task:model:agent:workspace:policy:actor:account:profile:route:)`` once it has ended.
-    func finished(_ id: String) async throws -> RunRecord {
+    /// A run of `org` started by ``launch(task:model:agent:workspace:policy:actor:account:profile:route:)`` once it has ended.
+    func finished(_ id: String, org: OrgName) async throws -> RunRecord {
         if let live = await hub.events(of: id, after: 0) {
             for await _ in live {}
         }
-        guard let record = try await RunStore(database: database).loadRun(id: id) else {
+        guard let record = try await runs(of: org).loadRun(id: id) else {
             throw NexusError(.inferenceFailed, "run \(id) ended but is not in the store")
         }
         return record
@@ -153,6 +155,7 @@ struct AgentRoutes: Sendable {
         let ceilings = configuration.agentCeilings
         var agent = AgentConfiguration()
         agent.ownerKeyID = owner.id
+        agent.org = owner.org
         agent.maxSteps = min(agent.maxSteps, ceilings.maxSteps)
         agent.maxTokens = min(agent.maxTokens, ceilings.maxTokens)
         agent.maxWallSeconds = min(agent.maxWallSeconds, ceilings.maxSeconds)
@@ -234,13 +237,18 @@ struct AgentRoutes: Sendable {
             }
             return status
         }
-        let runs = try await RunStore(database: database).list(limit: limit, status: status, scope: RunAccess.scope(of: caller))
-        return Response.json(["object": "list", "data": .array(runs.map { AgentEventJSON.run($0, steps: nil) })])
+        let listed = try await runs(of: caller.org).list(limit: limit, status: status, scope: RunAccess.scope(of: caller))
+        return Response.json(["object": "list", "data": .array(listed.map { AgentEventJSON.run($0, steps: nil) })])
     }
 
-    /// The run, if `caller` may see it; another key's run is answered as no run at all.
+    /// The runs of `org`: the store sees no other org's runs, so another org's run is not found.
+    private func runs(of org: OrgName) -> RunStore {
+        RunStore(database: database.scoped(to: org))
+    }
+
+    /// The run, if `caller` may see it; another key's or another org's run is answered as no run at all.
     private func record(_ id: String, for caller: Caller) async throws -> RunRecord {
-        guard let record = try await RunStore(database: database).loadRun(id: id), RunAccess.mayRead(owner: record.ownerKeyID, caller: caller) else {
+        guard let record = try await runs(of: caller.org).loadRun(id: id), RunAccess.mayRead(owner: record.ownerKeyID, caller: caller) else {
             throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
         }
         return record
@@ -255,7 +263,7 @@ struct AgentRoutes: Sendable {
                 for await event in live { try await send(event.serverSentEvent) }
             }
         }
-        let past = AgentEventJSON.replay(record, steps: try await RunStore(database: database).loadSteps(runID: id))
+        let past = AgentEventJSON.replay(record, steps: try await runs(of: caller.org).loadSteps(runID: id))
         return Response.eventStream { send in
             for event in past where event.sequence > after { try await send(event.serverSentEvent) }
         }
@@ -270,7 +278,7 @@ struct AgentRoutes: Sendable {
         guard await hub.cancel(id) else {
             throw NexusError(.conflict, "run \(id) is not running in this server (status \(record.status)); nothing to cancel")
         }
-        try await audit?.record("run.cancelled", actor: actor, resource: "run:\(id)",
+        try await audit?.scoped(to: caller.org).record("run.cancelled", actor: actor, resource: "run:\(id)",
                                 details: record.ownerKeyID == caller.id ? [:] : ["owner": .string(record.ownerKeyID ?? "none")])
         return Response.json(["id": .string(id), "object": "agent.run", "status": "cancelling"], status: .accepted)
     }

@@ -19,16 +19,13 @@ actor AgentRunHub {
     private var finishedOrder: [String] = []
     private let keptFinished = 256
     private let metrics: ServerMetrics
-    /// Where runs are stored: a run whose stream ends while it is still `running` is ended here.
-    private let store: RunStore
     /// Runs going at once, and places taken by runs about to start.
     private let maxActiveRuns: Int
     private var places = 0
 
-    init(metrics: ServerMetrics, maxActiveRuns: Int, store: RunStore) {
+    init(metrics: ServerMetrics, maxActiveRuns: Int) {
         self.metrics = metrics
         self.maxActiveRuns = maxActiveRuns
-        self.store = store
     }
 
     /// Takes a place for a new run, to be given back with `releasePlace` when it ends.
@@ -45,10 +42,14 @@ actor AgentRunHub {
     }
 
     /// Starts `events` (a runner's stream) and returns the run's id once the runner has created it.
-    /// - Parameter onEnd: called when the run ends, however it ends (releases the model), with
-    ///   the run's id when it got one.
+    /// - Parameters:
+    ///   - store: Where the run is stored (its org's runs): a run whose stream ends while it is
+    ///     still `running` is ended there.
+    ///   - onEnd: called when the run ends, however it ends (releases the model), with the run's
+    ///     id when it got one.
     /// - Throws: the runner's error if it fails before the run exists (e.g. an empty task).
-    func start(_ events: AsyncThrowingStream<AgentEvent, any Error>, onEnd: @escaping @Sendable (String?) async -> Void) async throws -> String {
+    func start(_ events: AsyncThrowingStream<AgentEvent, any Error>, store: RunStore,
+               onEnd: @escaping @Sendable (String?) async -> Void) async throws -> String {
         let (idStream, idContinuation) = AsyncThrowingStream<String, any Error>.makeStream()
         let task = Task {
             var runID: String?
@@ -75,7 +76,7 @@ actor AgentRunHub {
                 }
             }
             if let runID {
-                await self.settle(runID, failure: failure, cancelled: Task.isCancelled)
+                await self.settle(runID, in: store, failure: failure, cancelled: Task.isCancelled)
                 self.finish(runID)
             }
             await onEnd(runID)
@@ -118,7 +119,7 @@ actor AgentRunHub {
     /// the runner ends a run itself when it answers, runs out of budget or is cancelled, but an
     /// error (the backend failed, a store write failed) ends its stream with the run unfinished.
     /// Such a run is `failed`, with the error kept; a cancelled one is `cancelled`.
-    private func settle(_ id: String, failure: (any Error)?, cancelled: Bool) async {
+    private func settle(_ id: String, in store: RunStore, failure: (any Error)?, cancelled: Bool) async {
         let wasCancelled = failure is CancellationError || (failure == nil && cancelled)
         let status: RunStatus = wasCancelled ? .cancelled : .failed
         let reason: String? = wasCancelled ? nil : failure.map(Self.describe) ?? "the run stopped without a final status"

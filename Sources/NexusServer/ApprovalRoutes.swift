@@ -9,16 +9,18 @@ import NexusStore
 /// Modules the system made that wait for an admin (see `nexus modules approvals`):
 /// `GET /admin/modules/approvals` (`?all=true` for decided ones too), and
 /// `POST /admin/modules/approvals/{module}/approve` or `/reject` (`{"reason": …}`), each a
-/// signed ledger entry and an audit event; an approved module is promoted and installed.
+/// signed ledger entry and an audit event; an approved module is promoted and installed. Each key
+/// sees and decides its own org's approvals only (the crystallizer makes modules from the default
+/// org's traces alone, because installed modules serve the whole home).
 struct ApprovalRoutes: Sendable {
     let database: NexusDatabase
     let lifecycle: (@Sendable () throws -> ModuleLifecycle)?
     let audit: AuditLog?
 
     func register(on router: Router<NexusRequestContext>) {
-        router.get("/admin/modules/approvals") { request, _ in
+        router.get("/admin/modules/approvals") { request, context in
             let all = request.uri.queryParameters.get("all") == "true"
-            let listed = try ModuleApprovalStore(database: database).list(pendingOnly: !all)
+            let listed = try await ModuleApprovalStore(database: database.scoped(to: context.caller?.org ?? .default)).listAsync(pendingOnly: !all)
             return Response.json(["object": "list", "data": .array(listed.map(\.json))])
         }
         router.post("/admin/modules/approvals/{module}/approve") { request, context in try await decide(request, context, approve: true) }
@@ -34,7 +36,7 @@ struct ApprovalRoutes: Sendable {
         let body = try await request.bodyBytes(limit: 4096)
         let reason = approve || body.readableBytes == 0 ? nil : try RequestFields(body: Array(body.readableBytesView)).string("reason")
         let actor = AgentRoutes.actor(request, context, key)
-        let crystallizer = Crystallizer(database: database, lifecycle: try lifecycle())
+        let crystallizer = Crystallizer(database: database.scoped(to: key.org), lifecycle: try lifecycle())
         let approval: ModuleApproval
         do {
             approval = try crystallizer.decide(reference, approve: approve, reason: reason, actor: actor.name)
@@ -43,7 +45,7 @@ struct ApprovalRoutes: Sendable {
         }
         var details: JSONObject = ["draft": .string(approval.draftID)]
         if let reason { details["reason"] = .string(reason) }
-        try await audit?.record(approve ? "module.approved" : "module.rejected", actor: actor,
+        try await audit?.scoped(to: key.org).record(approve ? "module.approved" : "module.rejected", actor: actor,
                                 resource: "module:\(approval.name)@\(approval.version)", details: details)
         return Response.json(approval.json)
     }

@@ -4,11 +4,12 @@ import NexusCore
 import NexusStore
 
 extension AuditLog {
-    /// Records an event of an administration request. Its actor is the request's key, with the
-    /// address and client it came from; `/admin` routes are served to no request without a key.
+    /// Records an event of an administration request, in its key's org. Its actor is the
+    /// request's key, with the address and client it came from; `/admin` routes are served to no
+    /// request without a key.
     func record(_ type: String, of request: Request, _ context: NexusRequestContext, resource: String, details: JSONObject = [:]) async throws {
         guard case .key(let key)? = context.caller else { return }
-        try await record(type, actor: AgentRoutes.actor(request, context, key), resource: resource, details: details)
+        try await scoped(to: key.org).record(type, actor: AgentRoutes.actor(request, context, key), resource: resource, details: details)
     }
 }
 
@@ -18,11 +19,11 @@ struct AuditRoutes: Sendable {
     let audit: AuditLog?
 
     func register(on router: Router<NexusRequestContext>) {
-        router.get("/admin/audit") { request, _ in try await list(request) }
+        router.get("/admin/audit") { request, context in try await list(request, org: try OrgScope.of(request, context)) }
     }
 
-    private func list(_ request: Request) async throws -> Response {
-        guard let audit else { throw NexusError(.notFound, "this server keeps no audit log") }
+    private func list(_ request: Request, org: OrgName) async throws -> Response {
+        guard let audit = audit?.scoped(to: org) else { throw NexusError(.notFound, "this server keeps no audit log") }
         let parameters = request.uri.queryParameters
         let limit = parameters.get("limit", as: Int.self) ?? 100
         guard (1...1000).contains(limit) else { throw NexusError(.invalidArgument, "'limit' must be from 1 to 1000") }

@@ -25,7 +25,7 @@ struct MCPRoutes: Sendable {
     let sessions: MCPSessions
     let configuration: ServerConfiguration
     let database: NexusDatabase
-    let makeTools: @Sendable () throws -> ToolRegistry
+    let makeTools: @Sendable (OrgName) throws -> ToolRegistry
     let version: String
     /// `NEXUS_MCP_ORIGINS`, read once.
     let extraOrigins = Set((ProcessInfo.processInfo.environment["NEXUS_MCP_ORIGINS"] ?? "").split(separator: ",")
@@ -93,10 +93,10 @@ struct MCPRoutes: Sendable {
                                                   policy: policy, actor: .key(key.id, ip: nil, userAgent: nil),
                                                   account: UsageAccount(caller: .key(key), requestID: RandomID.make()), profile: name,
                                                   route: "/mcp agent_run")
-            let record = try await agents.finished(id)
+            let record = try await agents.finished(id, org: key.org)
             return MCPAgentRun(runID: id, status: record.status, outcome: record.outcome ?? .unknown, answer: record.answer ?? record.failure ?? "")
         }
-        return MCPServingScope(tools: try makeTools(), policy: policy, profileName: name, workspace: workspace, database: database,
+        return MCPServingScope(tools: try makeTools(key.org), policy: policy, profileName: name, workspace: workspace, database: database.scoped(to: key.org),
                                ownerKeyID: key.id, readScope: RunAccess.scope(of: .key(key)), runAgent: runAgent)
     }
 

@@ -21,8 +21,9 @@ public struct ServerDependencies: Sendable {
     public var database: NexusDatabase
     /// Reported by `/api/version`.
     public var version: String
-    /// The tools `/mcp` serves: the built-in tools and installed modules.
-    public var makeTools: @Sendable () throws -> ToolRegistry
+    /// The tools `/mcp` serves to a key of an org: the built-in tools (memory and the rest
+    /// over the org's records) and installed modules.
+    public var makeTools: @Sendable (OrgName) throws -> ToolRegistry
     /// Where run starts and cancels, policy refusals and credential uses are recorded, and what
     /// `GET /admin/audit` reads; nil in tests that do not look at it.
     public var audit: AuditLog?
@@ -34,13 +35,13 @@ public struct ServerDependencies: Sendable {
 
     public init(loadModel: @escaping ModelPool.Loader,
                 makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner,
-                database: NexusDatabase, version: String, makeTools: (@Sendable () throws -> ToolRegistry)? = nil, audit: AuditLog? = nil,
+                database: NexusDatabase, version: String, makeTools: (@Sendable (OrgName) throws -> ToolRegistry)? = nil, audit: AuditLog? = nil,
                 moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil, services: [any Service] = []) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner
         self.database = database
         self.version = version
-        self.makeTools = makeTools ?? { try ToolRegistry([]) }
+        self.makeTools = makeTools ?? { _ in try ToolRegistry([]) }
         self.audit = audit
         self.moduleLifecycle = moduleLifecycle
         self.services = services
@@ -79,13 +80,13 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
     ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
-    let agents = AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns,
-                                                                store: RunStore(database: dependencies.database)), configuration: configuration,
+    let agents = AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns), configuration: configuration,
                              database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit)
     agents.register(on: router)
     AuditRoutes(audit: dependencies.audit).register(on: router)
     UsageRoutes(usage: usage, governor: governor, audit: dependencies.audit).register(on: router)
     KeyRoutes(database: dependencies.database, audit: dependencies.audit, loopbackGuard: access.loopbackGuard).register(on: router)
+    OrgRoutes(database: dependencies.database, audit: dependencies.audit).register(on: router)
     ApprovalRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
     CredentialRoutes(database: dependencies.database, home: configuration.home, audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,

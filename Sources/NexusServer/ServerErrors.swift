@@ -9,8 +9,6 @@ extension NexusError.Code {
     public static let payloadTooLarge = NexusError.Code("payload_too_large")
     /// A key is needed and none valid was sent (HTTP 401).
     public static let unauthorized = NexusError.Code("unauthorized")
-    /// The request is valid but cannot be carried out in the resource's current state (HTTP 409).
-    public static let conflict = NexusError.Code("conflict")
 }
 
 /// Which wire format a route answers in, errors included.

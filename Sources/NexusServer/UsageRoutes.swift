@@ -5,23 +5,26 @@ import NexusAPI
 import NexusStore
 
 /// `/admin/usage` (metered usage, rolled up) and `/admin/limits` (rate limits, requests at once
-/// and quotas, by key or org). Admin keys only (the route table's `/admin/*` rule). A change to a
-/// limit takes effect at once and is an audit event.
+/// and quotas, by key or org). Admin keys only (the route table's `/admin/*` rule), each within
+/// its org (``OrgScope``). A key's limits are set by its org's admins; an org's own limits only
+/// by a server owner, so that an org cannot lift its own quota. A change to a limit takes effect
+/// at once and is an audit event.
 struct UsageRoutes: Sendable {
     let usage: UsageStore
     let governor: UsageGovernor
     let audit: AuditLog?
 
     func register(on router: Router<NexusRequestContext>) {
-        router.get("/admin/usage") { request, _ in try await report(request) }
-        router.get("/admin/limits") { _, _ in
-            Response.json(["object": "list", "data": .array(try await usage.limits().map(\.json))])
+        router.get("/admin/usage") { request, context in try await report(request, usage: usage.scoped(to: try OrgScope.of(request, context))) }
+        router.get("/admin/limits") { request, context in
+            let limits = try await usage.scoped(to: try OrgScope.of(request, context)).limits()
+            return Response.json(["object": "list", "data": .array(limits.map(\.json))])
         }
         router.put("/admin/limits/{subject}/{name}") { request, context in try await set(request, context) }
         router.delete("/admin/limits/{subject}/{name}") { request, context in try await remove(request, context) }
     }
 
-    private func report(_ request: Request) async throws -> Response {
+    private func report(_ request: Request, usage: UsageStore) async throws -> Response {
         let parameters = request.uri.queryParameters
         let period = parameters.get("period") ?? "day"
         guard let granularity = UsageStore.Granularity(rawValue: period) else {
@@ -41,6 +44,7 @@ struct UsageRoutes: Sendable {
 
     private func set(_ request: Request, _ context: NexusRequestContext) async throws -> Response {
         let (subject, name) = try limitPath(context)
+        let usage = try await store(for: subject, context)
         let fields = try await request.fields(limit: 4096)
         guard let value = try fields.integer("value", in: 0...Int(Int64.max / 4)) else {
             throw NexusError(.invalidArgument, "'value' is required: the hard limit, a whole number (0 refuses everything)")
@@ -55,12 +59,37 @@ struct UsageRoutes: Sendable {
 
     private func remove(_ request: Request, _ context: NexusRequestContext) async throws -> Response {
         let (subject, name) = try limitPath(context)
+        let usage = try await store(for: subject, context)
         guard try await usage.remove(subject, name) else {
             throw NexusError(.notFound, "\(subject.description) has no limit \(name.rawValue); GET /admin/limits lists them")
         }
         try await governor.reloadLimits()
         try await audit?.record("limit.removed", of: request, context, resource: "limit:\(subject.description)/\(name.rawValue)")
         return Response.json(["deleted": true, "subject": .string(subject.description), "name": .string(name.rawValue)])
+    }
+
+    /// The limits of the org `subject` belongs to, if the caller may change them: a key of its
+    /// own org (any org's for a server owner); an org only for a server owner. Another org's key
+    /// or org is not found.
+    private func store(for subject: LimitSubject, _ context: NexusRequestContext) async throws -> UsageStore {
+        let caller = context.caller ?? .anonymous
+        let owner = OrgScope.isServerOwner(caller)
+        switch subject {
+        case .key(let id):
+            guard let key = try await KeyStore(database: usage.database).keyAsync(id: id, org: owner ? nil : caller.org) else {
+                throw NexusError(.notFound, "there is no API key \(id.prefix(40)); GET /admin/keys lists them")
+            }
+            return usage.scoped(to: key.org)
+        case .org(let name):
+            guard let org = try? OrgName(name), owner || org == caller.org else {
+                throw OrgScope.notFound((try? OrgName(name)) ?? caller.org)
+            }
+            guard owner else {
+                throw NexusError(.forbidden, "an org's own limits are set by the server's owner; set limits on your keys (key:ID) instead")
+            }
+            guard try await !OrgStore(database: usage.database).listAsync(only: org).isEmpty else { throw OrgScope.notFound(org) }
+            return usage.scoped(to: org)
+        }
     }
 
     private func limitPath(_ context: NexusRequestContext) throws -> (LimitSubject, UsageLimitName) {

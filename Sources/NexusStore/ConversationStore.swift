@@ -2,7 +2,8 @@ import Foundation
 import GRDB
 public import NexusCore
 
-/// Chat conversations and their messages, in order, tool calls included.
+/// Chat conversations and their messages, in order, tool calls included, of the database
+/// handle's org only.
 public struct ConversationStore: Sendable {
     let database: NexusDatabase
 
@@ -17,8 +18,8 @@ public struct ConversationStore: Sendable {
         let now = Date()
         let conversation = Conversation(id: ShortID.make(prefix: "conv_"), title: title, createdAt: now, updatedAt: now, messageCount: 0)
         try database.write("create a conversation") { db in
-            try db.execute(sql: "INSERT INTO conversations (id, title, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                           arguments: [conversation.id, title, now.databaseSeconds, now.databaseSeconds])
+            try db.execute(sql: "INSERT INTO conversations (id, title, created_at, updated_at, org) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [conversation.id, title, now.databaseSeconds, now.databaseSeconds, database.org.rawValue])
         }
         return conversation
     }
@@ -27,7 +28,7 @@ public struct ConversationStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func conversation(id: String) throws -> Conversation? {
         try database.read("load conversation \(id)") { db in
-            try Row.fetchOne(db, sql: "\(Self.select) WHERE c.id = ?", arguments: [id]).map(Conversation.init(row:))
+            try Row.fetchOne(db, sql: "\(Self.select) WHERE c.id = ? AND c.org = ?", arguments: [id, database.org.rawValue]).map(Conversation.init(row:))
         }
     }
 
@@ -43,7 +44,8 @@ public struct ConversationStore: Sendable {
     public func append(contentsOf messages: [ChatMessage], to conversationID: String) throws {
         let now = Date()
         try database.write("append to conversation \(conversationID)") { db in
-            try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ?", arguments: [now.databaseSeconds, conversationID])
+            try db.execute(sql: "UPDATE conversations SET updated_at = ? WHERE id = ? AND org = ?",
+                           arguments: [now.databaseSeconds, conversationID, database.org.rawValue])
             guard db.changesCount > 0 else {
                 throw NexusError(.notFound, "there is no conversation \(conversationID); create one first")
             }
@@ -66,7 +68,8 @@ public struct ConversationStore: Sendable {
     /// - Throws: `NexusError(.notFound)` when there is no such conversation, `.databaseFailed` when it cannot be read.
     public func messages(conversationID: String) throws -> [ChatMessage] {
         try database.read("load the messages of conversation \(conversationID)") { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ?)", arguments: [conversationID]) == true else {
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM conversations WHERE id = ? AND org = ?)",
+                                    arguments: [conversationID, database.org.rawValue]) == true else {
                 throw NexusError(.notFound, "there is no conversation \(conversationID)")
             }
             return try Row.fetchAll(db, sql: "SELECT * FROM conversation_messages WHERE conversation_id = ? ORDER BY position",
@@ -78,7 +81,7 @@ public struct ConversationStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func list(limit: Int = 50) throws -> [Conversation] {
         try database.read("list conversations") { db in
-            try Row.fetchAll(db, sql: "\(Self.select) ORDER BY c.updated_at DESC, c.id LIMIT ?", arguments: [max(limit, 0)])
+            try Row.fetchAll(db, sql: "\(Self.select) WHERE c.org = ? ORDER BY c.updated_at DESC, c.id LIMIT ?", arguments: [database.org.rawValue, max(limit, 0)])
                 .map(Conversation.init(row:))
         }
     }
@@ -89,7 +92,7 @@ public struct ConversationStore: Sendable {
     @discardableResult
     public func delete(id: String) throws -> Bool {
         try database.write("delete conversation \(id)") { db in
-            try db.execute(sql: "DELETE FROM conversations WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM conversations WHERE id = ? AND org = ?", arguments: [id, database.org.rawValue])
             return db.changesCount > 0
         }
     }

@@ -39,20 +39,21 @@ public struct KeyStore: KeyAuthenticator {
     /// - Parameters:
     ///   - name: What the key is for; nil names it after its role.
     ///   - role: What it may do.
+    ///   - org: The org it acts in, which must exist.
     /// - Throws: `NexusError(.invalidArgument)` for an empty or overlong name or one with control
-    ///   characters, `.databaseFailed` when it cannot be saved.
-    public func create(name: String?, role: Role) throws -> IssuedKey {
+    ///   characters, `.notFound` for an org that does not exist, `.databaseFailed` when it cannot be saved.
+    public func create(name: String?, role: Role, org: OrgName = .default) throws -> IssuedKey {
         let name = try Self.checked(name: name ?? role.rawValue)
         return try database.write("create an API key") { db in
-            try insert(name: name, role: role, rotatedFrom: nil, db)
+            try insert(name: name, role: role, org: org, rotatedFrom: nil, db)
         }
     }
 
-    /// ``create(name:role:)`` from async code.
-    public func createAsync(name: String?, role: Role) async throws -> IssuedKey {
+    /// ``create(name:role:org:)`` from async code.
+    public func createAsync(name: String?, role: Role, org: OrgName = .default) async throws -> IssuedKey {
         let name = try Self.checked(name: name ?? role.rawValue)
         return try await database.writeAsync("create an API key") { db in
-            try insert(name: name, role: role, rotatedFrom: nil, db)
+            try insert(name: name, role: role, org: org, rotatedFrom: nil, db)
         }
     }
 
@@ -63,31 +64,37 @@ public struct KeyStore: KeyAuthenticator {
     public func bootstrapOwner() async throws -> IssuedKey? {
         try await database.writeAsync("create the first owner key") { db in
             guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM api_keys") == 0 else { return nil }
-            return try insert(name: "bootstrap", role: .owner, rotatedFrom: nil, db)
+            return try insert(name: "bootstrap", role: .owner, org: .default, rotatedFrom: nil, db)
         }
     }
 
-    /// Every key, active and revoked, oldest first.
+    /// Every key of `org` (of every org when nil), active and revoked, oldest first.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
-    public func list() throws -> [KeyRecord] {
-        try database.read("list the API keys", Self.all)
+    public func list(org: OrgName? = nil) throws -> [KeyRecord] {
+        try database.read("list the API keys") { db in try Self.all(org, db) }
     }
 
-    /// ``list()`` from async code.
-    public func listAsync() async throws -> [KeyRecord] {
-        try await database.readAsync("list the API keys", Self.all)
+    /// ``list(org:)`` from async code.
+    public func listAsync(org: OrgName?) async throws -> [KeyRecord] {
+        try await database.readAsync("list the API keys") { db in try Self.all(org, db) }
     }
 
-    private static func all(_ db: Database) throws -> [KeyRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM api_keys ORDER BY created_at, id").map(KeyRecord.init(row:))
+    private static func all(_ org: OrgName?, _ db: Database) throws -> [KeyRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM api_keys WHERE ?1 IS NULL OR org = ?1 ORDER BY created_at, id",
+                         arguments: [org?.rawValue]).map(KeyRecord.init(row:))
     }
 
     /// The key with this id, or nil.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func key(id: String) throws -> KeyRecord? {
         try database.read("load API key \(id)") { db in
-            try Self.fetch(id: id, db)
+            try Self.fetch(id: id, org: nil, db)
         }
+    }
+
+    /// The key with this id in `org` (in any org when nil), or nil, from async code.
+    public func keyAsync(id: String, org: OrgName?) async throws -> KeyRecord? {
+        try await database.readAsync("load API key \(id)") { db in try Self.fetch(id: id, org: org, db) }
     }
 
     /// Revokes a key: from now on its secret authenticates nothing. Revoking a revoked key
@@ -101,14 +108,15 @@ public struct KeyStore: KeyAuthenticator {
         try database.write("revoke API key \(id)") { db in try revoke(id: id, db) }
     }
 
-    /// ``revoke(id:)`` from async code.
+    /// ``revoke(id:)`` from async code, for a key of `org` only (any org when nil): another
+    /// org's key is not found.
     @discardableResult
-    public func revokeAsync(id: String) async throws -> Bool {
-        try await database.writeAsync("revoke API key \(id)") { db in try revoke(id: id, db) }
+    public func revokeAsync(id: String, org: OrgName?) async throws -> Bool {
+        try await database.writeAsync("revoke API key \(id)") { db in try revoke(id: id, org: org, db) }
     }
 
-    private func revoke(id: String, _ db: Database) throws -> Bool {
-        let key = try Self.existing(id: id, db)
+    private func revoke(id: String, org: OrgName? = nil, _ db: Database) throws -> Bool {
+        let key = try Self.existing(id: id, org: org, db)
         guard key.isActive else { return false }
         try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
         return true
@@ -124,18 +132,18 @@ public struct KeyStore: KeyAuthenticator {
         try database.write("rotate API key \(id)") { db in try rotate(id: id, db) }
     }
 
-    /// ``rotate(id:)`` from async code.
-    public func rotateAsync(id: String) async throws -> IssuedKey {
-        try await database.writeAsync("rotate API key \(id)") { db in try rotate(id: id, db) }
+    /// ``rotate(id:)`` from async code, for a key of `org` only (any org when nil).
+    public func rotateAsync(id: String, org: OrgName?) async throws -> IssuedKey {
+        try await database.writeAsync("rotate API key \(id)") { db in try rotate(id: id, org: org, db) }
     }
 
-    private func rotate(id: String, _ db: Database) throws -> IssuedKey {
-        let old = try Self.existing(id: id, db)
+    private func rotate(id: String, org: OrgName? = nil, _ db: Database) throws -> IssuedKey {
+        let old = try Self.existing(id: id, org: org, db)
         guard old.isActive else {
             throw NexusError(.invalidArgument, "the API key \(id) is revoked and cannot be rotated; create a new one with `nexus keys create --role \(old.role) --name \(old.name)`")
         }
         try db.execute(sql: "UPDATE api_keys SET revoked_at = ? WHERE id = ?", arguments: [now().databaseSeconds, id])
-        return try insert(name: old.name, role: old.role, rotatedFrom: id, db)
+        return try insert(name: old.name, role: old.role, org: old.org, rotatedFrom: id, db)
     }
 
     /// The active key whose secret is `secret`, or nil. Unknown, revoked and malformed secrets
@@ -222,23 +230,27 @@ public struct KeyStore: KeyAuthenticator {
         return secretPrefix + text
     }
 
-    private func insert(name: String, role: Role, rotatedFrom: String?, _ db: Database) throws -> IssuedKey {
+    private func insert(name: String, role: Role, org: OrgName, rotatedFrom: String?, _ db: Database) throws -> IssuedKey {
+        guard try OrgStore.exists(org, db) else {
+            throw NexusError(.notFound, "there is no org '\(org)'; create it first with `nexus orgs create \(org)`")
+        }
         let secret = Self.makeSecret()
-        let record = KeyRecord(id: ShortID.make(prefix: "key_"), name: name, role: role, createdAt: now(), rotatedFrom: rotatedFrom)
+        let record = KeyRecord(id: ShortID.make(prefix: "key_"), name: name, role: role, org: org, createdAt: now(), rotatedFrom: rotatedFrom)
         try db.execute(sql: """
-            INSERT INTO api_keys (id, name, role, secret_sha256, created_at, rotated_from)
-            VALUES (?, ?, ?, ?, ?, ?)
-            """, arguments: [record.id, name, role.rawValue, Hex.text(Array(SHA256.hash(data: Data(secret.utf8)))),
+            INSERT INTO api_keys (id, name, role, org, secret_sha256, created_at, rotated_from)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [record.id, name, role.rawValue, org.rawValue, Hex.text(Array(SHA256.hash(data: Data(secret.utf8)))),
                              record.createdAt.databaseSeconds, rotatedFrom])
         return IssuedKey(record: record, secret: secret)
     }
 
-    private static func fetch(id: String, _ db: Database) throws -> KeyRecord? {
-        try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?", arguments: [id]).map(KeyRecord.init(row:))
+    private static func fetch(id: String, org: OrgName?, _ db: Database) throws -> KeyRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM api_keys WHERE id = ?1 AND (?2 IS NULL OR org = ?2)",
+                         arguments: [id, org?.rawValue]).map(KeyRecord.init(row:))
     }
 
-    private static func existing(id: String, _ db: Database) throws -> KeyRecord {
-        guard let key = try fetch(id: id, db) else {
+    private static func existing(id: String, org: OrgName?, _ db: Database) throws -> KeyRecord {
+        guard let key = try fetch(id: id, org: org, db) else {
             throw NexusError(.notFound, "there is no API key \(id); list the keys with `nexus keys list`")
         }
         return key
@@ -269,6 +281,7 @@ extension KeyRecord {
             id: try row.value("id"),
             name: try row.value("name"),
             role: role,
+            org: OrgName(unchecked: try row.value("org")),
             createdAt: try row.date("created_at"),
             revokedAt: try row.optionalDate("revoked_at"),
             lastUsedAt: try row.optionalDate("last_used_at"),

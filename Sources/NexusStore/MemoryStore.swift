@@ -35,8 +35,8 @@ public struct MemoryStore: Sendable {
         let createdAt = Date()
         let id = try database.write("store a memory") { db in
             try db.execute(
-                sql: "INSERT INTO memories (content, source, tags, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [content, source, cleanTags.jsonText, createdAt.databaseSeconds])
+                sql: "INSERT INTO memories (content, source, tags, created_at, org) VALUES (?, ?, ?, ?, ?)",
+                arguments: [content, source, cleanTags.jsonText, createdAt.databaseSeconds, database.org.rawValue])
             return db.lastInsertedRowID
         }
         return Memory(id: id, content: content, source: source, tags: cleanTags, createdAt: createdAt)
@@ -46,7 +46,7 @@ public struct MemoryStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func memory(id: Int64) throws -> Memory? {
         try database.read("load memory \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM memories WHERE id = ?", arguments: [id]).map(Memory.init(row:))
+            try Row.fetchOne(db, sql: "SELECT * FROM memories WHERE id = ? AND org = ?", arguments: [id, database.org.rawValue]).map(Memory.init(row:))
         }
     }
 
@@ -63,10 +63,10 @@ public struct MemoryStore: Sendable {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT memories.*, bm25(memories_fts) AS rank
                 FROM memories_fts JOIN memories ON memories.id = memories_fts.rowid
-                WHERE memories_fts MATCH ?
+                WHERE memories_fts MATCH ? AND memories.org = ?
                 ORDER BY rank, memories.id DESC
                 LIMIT ?
-                """, arguments: [match, limit])
+                """, arguments: [match, database.org.rawValue, limit])
             return try rows.map { row in
                 (memory: try Memory(row: row), score: -(try row.value("rank") as Double))
             }
@@ -78,7 +78,7 @@ public struct MemoryStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func list(limit: Int = 50) throws -> [Memory] {
         try database.read("list memories") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM memories ORDER BY id DESC LIMIT ?", arguments: [max(limit, 0)])
+            try Row.fetchAll(db, sql: "SELECT * FROM memories WHERE org = ? ORDER BY id DESC LIMIT ?", arguments: [database.org.rawValue, max(limit, 0)])
                 .map(Memory.init(row:))
         }
     }
@@ -87,7 +87,7 @@ public struct MemoryStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func count() throws -> Int {
         try database.read("count memories") { db in
-            try Int.fetchOne(db, sql: "SELECT count(*) FROM memories") ?? 0
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM memories WHERE org = ?", arguments: [database.org.rawValue]) ?? 0
         }
     }
 
@@ -97,7 +97,7 @@ public struct MemoryStore: Sendable {
     @discardableResult
     public func forget(id: Int64) throws -> Bool {
         try database.write("forget memory \(id)") { db in
-            try db.execute(sql: "DELETE FROM memories WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM memories WHERE id = ? AND org = ?", arguments: [id, database.org.rawValue])
             return db.changesCount > 0
         }
     }

@@ -20,6 +20,7 @@ enum NexusMigrations {
         migrator.registerMigration("v8-audit", migrate: v8Audit)
         migrator.registerMigration("v9-usage", migrate: v9Usage)
         migrator.registerMigration("v10-approvals", migrate: v10Approvals)
+        migrator.registerMigration("v11-orgs", migrate: v11Orgs)
         return migrator
     }
 

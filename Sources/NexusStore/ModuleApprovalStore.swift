@@ -63,11 +63,11 @@ public struct ModuleApproval: Sendable, Hashable {
 /// The approvals of modules and the org setting that asks for them.
 public struct ModuleApprovalStore: Sendable {
     public let database: NexusDatabase
-    public var org: String
+    /// The org whose approvals and setting these are: the database handle's.
+    public var org: String { database.org.rawValue }
 
-    public init(database: NexusDatabase, org: String = "default") {
+    public init(database: NexusDatabase) {
         self.database = database
-        self.org = org
     }
 
     /// The org's setting, or `fallback` when it was never set.
@@ -106,11 +106,18 @@ public struct ModuleApprovalStore: Sendable {
 
     /// Approvals, newest first: pending ones only, or all.
     public func list(pendingOnly: Bool = true) throws -> [ModuleApproval] {
+        try database.read("list module approvals") { db in try Self.list(org, pendingOnly: pendingOnly, db) }
+    }
+
+    /// ``list(pendingOnly:)`` from async code.
+    public func listAsync(pendingOnly: Bool) async throws -> [ModuleApproval] {
         let org = self.org
-        return try database.read("list module approvals") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM module_approvals WHERE org = ? \(pendingOnly ? "AND decision IS NULL" : "") ORDER BY requested_at DESC",
-                             arguments: [org]).map(Self.approval)
-        }
+        return try await database.readAsync("list module approvals") { db in try Self.list(org, pendingOnly: pendingOnly, db) }
+    }
+
+    private static func list(_ org: String, pendingOnly: Bool, _ db: Database) throws -> [ModuleApproval] {
+        try Row.fetchAll(db, sql: "SELECT * FROM module_approvals WHERE org = ? \(pendingOnly ? "AND decision IS NULL" : "") ORDER BY requested_at DESC",
+                         arguments: [org]).map(Self.approval)
     }
 
     /// The approval of a draft id, or of a module reference (`NAME` or `NAME@VERSION`: the newest pending one).

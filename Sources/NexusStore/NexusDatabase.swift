@@ -1,6 +1,6 @@
 public import Foundation
 import GRDB
-import NexusCore
+public import NexusCore
 
 /// The one database of Nexus: an SQLite file (`$NEXUS_HOME/nexus.db`) in WAL mode, or a private
 /// in-memory database for tests.
@@ -20,10 +20,21 @@ public final class NexusDatabase: Sendable {
     /// The database file, or nil for an in-memory database.
     public let url: URL?
     let writer: any DatabaseWriter
+    /// The org whose records the stores made over this handle read and write: runs, steps,
+    /// traces, memories, conversations, credentials, usage, limits, approvals and audit events
+    /// of other orgs are not there for them. A database opens in the default org; the server
+    /// hands each request's work ``scoped(to:)`` its key's org.
+    public let org: OrgName
 
-    private init(writer: any DatabaseWriter, url: URL?) {
+    private init(writer: any DatabaseWriter, url: URL?, org: OrgName = .default) {
         self.writer = writer
         self.url = url
+        self.org = org
+    }
+
+    /// The same database (the same connections) seen as `org`'s.
+    public func scoped(to org: OrgName) -> NexusDatabase {
+        org == self.org ? self : NexusDatabase(writer: writer, url: url, org: org)
     }
 
     /// Opens (creating it and its parent folders when missing) the database file at `url` in WAL

@@ -10,4 +10,7 @@ extension NexusError.Code {
     public static let databaseReadOnly = NexusError.Code("database_read_only")
     /// The record asked for (run, conversation, version, ...) does not exist.
     public static let notFound = NexusError.Code("not_found")
+    /// The request is valid but cannot be carried out in the resource's current state (HTTP 409
+    /// in the server): the record exists already, or is in the wrong state.
+    public static let conflict = NexusError.Code("conflict")
 }

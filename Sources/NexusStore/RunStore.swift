@@ -7,8 +7,12 @@ public import NexusCore
 /// The loop calls `save(run:appending:)` after every step: the run's whole record (with its
 /// opaque `state`) and the new steps are written in one transaction, so what is on disk is always
 /// a consistent point to resume from. `unfinished()` lists what was still running.
+///
+/// Every query is scoped to the org of the database handle (``NexusDatabase/org``): another
+/// org's runs and steps are never read, written or listed, and a run is created in that org.
 public struct RunStore: Sendable {
     let database: NexusDatabase
+    private var org: String { database.org.rawValue }
 
     public init(database: NexusDatabase) {
         self.database = database
@@ -19,10 +23,10 @@ public struct RunStore: Sendable {
     ///   `.databaseFailed` when it cannot be saved.
     public func create(_ run: RunRecord) throws {
         try database.write("create run \(run.id)") { db in
-            if try Self.exists(run.id, db) {
+            if try Self.exists(run.id, org: nil, db) {
                 throw NexusError(.invalidArgument, "a run with id \(run.id) already exists; use RunRecord.newID() for a new one")
             }
-            try Self.upsert(run, db)
+            try Self.upsert(run, org: org, db)
         }
     }
 
@@ -65,10 +69,10 @@ public struct RunStore: Sendable {
             throw NexusError(.invalidArgument, "step \(stray.index) belongs to run \(stray.runID), not to run \(run.id); nothing was saved")
         }
         try database.write("save run \(run.id)") { db in
-            if mustExist, try !Self.exists(run.id, db) {
+            if mustExist, try !Self.exists(run.id, org: org, db) {
                 throw NexusError(.notFound, "there is no run \(run.id) to update; create it first")
             }
-            try Self.upsert(run, db)
+            try Self.upsert(run, org: org, db)
             try Self.append(steps, to: run.id, db)
         }
     }
@@ -93,9 +97,7 @@ public struct RunStore: Sendable {
     /// The run with exactly this id, or nil.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func run(id: String) throws -> RunRecord? {
-        try database.read("load run \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
-        }
+        try database.read("load run \(id)") { db in try Self.fetch(id: id, org: org, db) }
     }
 
     /// The run whose id is `text` or starts with it (with or without the "run_" prefix), for
@@ -111,23 +113,20 @@ public struct RunStore: Sendable {
         if let exact = try run(id: text) { return exact }
         let prefix = text.hasPrefix("run_") ? text : "run_" + text
         return try database.read("find run \(text)") { db in
-            let ids = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' ORDER BY id LIMIT 6",
-                                          arguments: [likePattern(prefix: prefix)])
+            let ids = try String.fetchAll(db, sql: "SELECT id FROM runs WHERE id LIKE ? ESCAPE '\\' AND org = ? ORDER BY id LIMIT 6",
+                                          arguments: [likePattern(prefix: prefix), org])
             guard let id = ids.first else { return nil }
             guard ids.count == 1 else {
                 throw NexusError(.invalidArgument, "'\(text)' matches several runs (\(ids.prefix(5).joined(separator: ", "))\(ids.count > 5 ? ", ..." : "")); give more characters of the id")
             }
-            return try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
+            return try Self.fetch(id: id, org: org, db)
         }
     }
 
-    /// A run's steps in the order they were saved.
+    /// A run's steps in the order they were saved (none for another org's run).
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func steps(runID: String) throws -> [RunStep] {
-        try database.read("load the steps of run \(runID)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
-                .map(RunStep.init(row:))
-        }
+        try database.read("load the steps of run \(runID)") { db in try Self.steps(runID: runID, org: org, db) }
     }
 
     /// The newest runs first.
@@ -137,12 +136,8 @@ public struct RunStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func list(limit: Int = 50, status: RunStatus? = nil) throws -> [RunRecord] {
         try database.read("list runs") { db in
-            if let status {
-                return try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = ? ORDER BY created_at DESC, id LIMIT ?",
-                                        arguments: [status.rawValue, max(limit, 0)]).map(RunRecord.init(row:))
-            }
-            return try Row.fetchAll(db, sql: "SELECT * FROM runs ORDER BY created_at DESC, id LIMIT ?", arguments: [max(limit, 0)])
-                .map(RunRecord.init(row:))
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE org = ?1 AND (?2 IS NULL OR status = ?2) ORDER BY created_at DESC, id LIMIT ?3",
+                             arguments: [org, status?.rawValue, max(limit, 0)]).map(RunRecord.init(row:))
         }
     }
 
@@ -150,7 +145,7 @@ public struct RunStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func unfinished() throws -> [RunRecord] {
         try database.read("list unfinished runs") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' ORDER BY created_at, id")
+            try Row.fetchAll(db, sql: "SELECT * FROM runs WHERE status = 'running' AND org = ? ORDER BY created_at, id", arguments: [org])
                 .map(RunRecord.init(row:))
         }
     }
@@ -160,8 +155,8 @@ public struct RunStore: Sendable {
     ///   cannot be saved.
     public func setOutcome(runID: String, outcome: RunOutcome, source: OutcomeSource) throws {
         try database.write("set the outcome of run \(runID)") { db in
-            try db.execute(sql: "UPDATE runs SET outcome = ?, outcome_source = ?, updated_at = ? WHERE id = ?",
-                           arguments: [outcome.rawValue, source.rawValue, Date().databaseSeconds, runID])
+            try db.execute(sql: "UPDATE runs SET outcome = ?, outcome_source = ?, updated_at = ? WHERE id = ? AND org = ?",
+                           arguments: [outcome.rawValue, source.rawValue, Date().databaseSeconds, runID, org])
             if db.changesCount == 0 {
                 throw NexusError(.notFound, "there is no run \(runID); see `nexus runs list`")
             }
@@ -177,13 +172,14 @@ public struct RunStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
     @discardableResult
     public func endIfRunning(runID: String, status: RunStatus, failure: String?) async throws -> Bool {
-        try await write("end run \(runID)") { db in
+        let org = self.org
+        return try await write("end run \(runID)") { db in
             try db.execute(sql: """
                 UPDATE runs SET status = ?, failure = coalesce(?, failure), updated_at = ?,
                     outcome = CASE WHEN ? = 'failed' THEN 'failure' ELSE coalesce(outcome, 'unknown') END,
                     outcome_source = CASE WHEN ? = 'failed' THEN 'error' ELSE coalesce(outcome_source, 'none') END
-                WHERE id = ? AND status = 'running'
-                """, arguments: [status.rawValue, failure, Date().databaseSeconds, status.rawValue, status.rawValue, runID])
+                WHERE id = ? AND status = 'running' AND org = ?
+                """, arguments: [status.rawValue, failure, Date().databaseSeconds, status.rawValue, status.rawValue, runID, org])
             return db.changesCount > 0
         }
     }
@@ -194,7 +190,7 @@ public struct RunStore: Sendable {
             throw NexusError(.invalidArgument, "step \(stray.index) belongs to run \(stray.runID), not to run \(run.id); nothing was saved")
         }
         try await write("save run \(run.id)") { db in
-            try Self.upsert(run, db)
+            try Self.upsert(run, org: org, db)
             try Self.append(steps, to: run.id, db)
         }
     }
@@ -202,18 +198,13 @@ public struct RunStore: Sendable {
     /// The run with exactly this id, or nil, read without blocking the caller's thread.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func loadRun(id: String) async throws -> RunRecord? {
-        try await read("load run \(id)") { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [id]).map(RunRecord.init(row:))
-        }
+        try await read("load run \(id)") { db in try Self.fetch(id: id, org: org, db) }
     }
 
     /// A run's steps in the order they were saved, read without blocking the caller's thread.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func loadSteps(runID: String) async throws -> [RunStep] {
-        try await read("load the steps of run \(runID)") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
-                .map(RunStep.init(row:))
-        }
+        try await read("load the steps of run \(runID)") { db in try Self.steps(runID: runID, org: org, db) }
     }
 
     /// The newest runs in `scope` first.
@@ -223,8 +214,8 @@ public struct RunStore: Sendable {
     ///   - scope: Whose runs: every run, one key's, or those of no key.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func list(limit: Int, status: RunStatus?, scope: RunScope) async throws -> [RunRecord] {
-        var conditions: [String] = []
-        var values: [DatabaseValue] = []
+        var conditions = ["org = ?"]
+        var values: [DatabaseValue] = [org.databaseValue]
         if let status {
             conditions.append("status = ?")
             values.append(status.rawValue.databaseValue)
@@ -238,7 +229,7 @@ public struct RunStore: Sendable {
             conditions.append("owner_key_id IS NULL")
         }
         values.append(max(limit, 0).databaseValue)
-        let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+        let filter = "WHERE " + conditions.joined(separator: " AND ")
         let sql = "SELECT * FROM runs \(filter) ORDER BY created_at DESC, id LIMIT ?"
         let arguments = values
         return try await read("list runs") { db in
@@ -262,18 +253,34 @@ public struct RunStore: Sendable {
         }
     }
 
-    private static func exists(_ id: String, _ db: Database) throws -> Bool {
-        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?)", arguments: [id]) ?? false
+    /// Whether a run with this id exists in `org` (in any org when nil: ids are unique across orgs).
+    private static func exists(_ id: String, org: String?, _ db: Database) throws -> Bool {
+        try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM runs WHERE id = ?1 AND (?2 IS NULL OR org = ?2))", arguments: [id, org]) ?? false
     }
 
-    /// Writes the run. A write that still says `running` never reopens a run that another writer
-    /// ended (the server marks a cancelled run before its runner has stopped).
-    private static func upsert(_ run: RunRecord, _ db: Database) throws {
+    private static func fetch(id: String, org: String, _ db: Database) throws -> RunRecord? {
+        try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND org = ?", arguments: [id, org]).map(RunRecord.init(row:))
+    }
+
+    private static func steps(runID: String, org: String, _ db: Database) throws -> [RunStep] {
+        try Row.fetchAll(db, sql: """
+            SELECT run_steps.* FROM run_steps JOIN runs ON runs.id = run_steps.run_id
+            WHERE run_steps.run_id = ? AND runs.org = ? ORDER BY run_steps.position
+            """, arguments: [runID, org]).map(RunStep.init(row:))
+    }
+
+    /// Writes the run in `org`. A write that still says `running` never reopens a run that another
+    /// writer ended (the server marks a cancelled run before its runner has stopped). A run of
+    /// another org with the same id is never touched: the write is refused.
+    private static func upsert(_ run: RunRecord, org: String, _ db: Database) throws {
+        if try exists(run.id, org: nil, db), try !exists(run.id, org: org, db) {
+            throw NexusError(.notFound, "there is no run \(run.id) in this org; start a new run instead")
+        }
         try db.execute(sql: """
             INSERT INTO runs (id, task, model, workspace, status, policy, state, answer, outcome, outcome_source,
                               created_at, updated_at, prompt_tokens, completion_tokens, mode, confidence, followed_run_id, module,
-                              dispatch_reason, owner_key_id, failure)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              dispatch_reason, owner_key_id, failure, org)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (id) DO UPDATE SET
                 task = excluded.task, model = excluded.model, workspace = excluded.workspace,
                 status = CASE WHEN excluded.status = 'running' AND runs.status != 'running' THEN runs.status ELSE excluded.status END,
@@ -288,7 +295,7 @@ public struct RunStore: Sendable {
                 run.id, run.task, run.model, run.workspace, run.status.rawValue, run.policy.jsonText, run.state.jsonText,
                 run.answer, run.outcome?.rawValue, run.outcomeSource?.rawValue, run.createdAt.databaseSeconds, run.updatedAt.databaseSeconds,
                 run.promptTokens, run.completionTokens, run.mode.rawValue, run.confidence, run.followedRunID, run.module,
-                run.dispatchReason, run.ownerKeyID, run.failure,
+                run.dispatchReason, run.ownerKeyID, run.failure, org,
             ])
     }
 }
@@ -316,7 +323,8 @@ extension RunRecord {
             module: try row.value("module"),
             dispatchReason: try row.value("dispatch_reason"),
             ownerKeyID: try row.value("owner_key_id"),
-            failure: try row.value("failure"))
+            failure: try row.value("failure"),
+            org: OrgName(unchecked: try row.value("org")))
     }
 }
 

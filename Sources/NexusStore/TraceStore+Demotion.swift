@@ -16,7 +16,8 @@ extension TraceStore {
     @discardableResult
     public func demote(runID: String, judgedRunID: String, reason: String, module: String?, moduleAction: String) throws -> TraceDemotion {
         try database.write("demote trace \(runID)") { db in
-            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM traces WHERE run_id = ?)", arguments: [runID]) == true else {
+            guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM traces WHERE run_id = ? AND org = ?)",
+                                    arguments: [runID, database.org.rawValue]) == true else {
                 throw NexusError(.notFound, "there is no trace of run \(runID) to demote; see `nexus traces list`")
             }
             if let current = try Self.demotions(db, runID: runID).last(where: { $0.liftedAt == nil }) { return current }

@@ -24,7 +24,7 @@ extension TraceStore {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func proven(signature: String, limit: Int = 20) throws -> [Trace] {
         try database.read("load proven traces") { db in
-            try Self.fetch(db, where: "traces.signature = ? AND runs.status = 'completed' AND runs.outcome = 'success' AND \(learnedFrom.condition)",
+            try fetch(db, where: "traces.signature = ? AND runs.status = 'completed' AND runs.outcome = 'success' AND \(learnedFrom.condition)",
                            StatementArguments([signature] + learnedFrom.arguments),
                            order: "traces.recorded_at DESC, traces.run_id", limit: limit)
         }
@@ -34,7 +34,7 @@ extension TraceStore {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func reuse(of runID: String) throws -> TraceReuse? {
         try database.read("count the reuse of trace \(runID)") { db in
-            guard let trace = try Self.fetch(db, where: "traces.run_id = ?", [runID]).first else { return nil }
+            guard let trace = try fetch(db, where: "traces.run_id = ?", [runID]).first else { return nil }
             return try Self.reuse(of: trace, db)
         }
     }
@@ -44,7 +44,7 @@ extension TraceStore {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func uncrystallizedOriginals(limit: Int = 200) throws -> [TraceReuse] {
         try database.read("list crystallization candidates") { db in
-            let traces = try Self.fetch(db, where: """
+            let traces = try fetch(db, where: """
                 traces.crystallized_into IS NULL AND runs.mode IN ('learner', 'mixed', 'taught') AND \(Self.notDemoted)
                 AND runs.status = 'completed' AND runs.outcome = 'success'
                 """, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
@@ -57,7 +57,7 @@ extension TraceStore {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func crystallizedModule(signature: String) throws -> (module: String, trace: Trace)? {
         try database.read("find the module of a task shape") { db in
-            guard let trace = try Self.fetch(db, where: "traces.signature = ? AND traces.crystallized_into IS NOT NULL AND \(Self.notDemoted) AND \(learnedFrom.condition)",
+            guard let trace = try fetch(db, where: "traces.signature = ? AND traces.crystallized_into IS NOT NULL AND \(Self.notDemoted) AND \(learnedFrom.condition)",
                                              StatementArguments([signature] + learnedFrom.arguments),
                                              order: "traces.recorded_at DESC, traces.run_id").first,
                   let module = trace.crystallizedInto else { return nil }
@@ -80,7 +80,7 @@ extension TraceStore {
     /// - Throws: `NexusError(.notFound)` when there is no such trace, `.databaseFailed` when it cannot be saved.
     public func markCrystallized(runID: String, module: String) throws {
         try database.write("mark trace \(runID) crystallized") { db in
-            try db.execute(sql: "UPDATE traces SET crystallized_into = ? WHERE run_id = ?", arguments: [module, runID])
+            try db.execute(sql: "UPDATE traces SET crystallized_into = ? WHERE run_id = ? AND org = ?", arguments: [module, runID, database.org.rawValue])
             if db.changesCount == 0 {
                 throw NexusError(.notFound, "there is no trace of run \(runID) to mark")
             }

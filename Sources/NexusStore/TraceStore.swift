@@ -10,6 +10,9 @@ public import NexusCore
 /// again if it is re-recorded), is indexed for similarity search by task signature, and is what
 /// HOPE reads. Status and outcome are not copied: they are read from the run, so feedback given
 /// after recording shows up in the trace.
+///
+/// Every query is scoped to the org of the database handle: a trace of another org's run is
+/// never recorded, read, matched or counted here, so HOPE learns only within an org.
 public struct TraceStore: Sendable {
     let database: NexusDatabase
     /// Whose runs the matching queries (`proven`, `similar`, `crystallizedModule`) may return.
@@ -30,19 +33,19 @@ public struct TraceStore: Sendable {
     /// - Throws: `NexusError(.notFound)` when there is no such run, `.databaseFailed` when it cannot be saved.
     @discardableResult
     public func record(runID: String) throws -> Trace {
-        try database.write("record the trace of run \(runID)") { db in try Self.record(runID: runID, db) }
+        try database.write("record the trace of run \(runID)") { db in try record(runID: runID, db) }
     }
 
     /// ``record(runID:)`` from async code, through GRDB's async access.
     @discardableResult
     public func recordTrace(runID: String) async throws -> Trace {
-        try await database.writeAsync("record the trace of run \(runID)") { db in try Self.record(runID: runID, db) }
+        try await database.writeAsync("record the trace of run \(runID)") { db in try record(runID: runID, db) }
     }
 
     /// The trace of a run, or nil, read from async code.
     public func loadTrace(runID: String) async throws -> Trace? {
         try await database.readAsync("load the trace of run \(runID)") { db in
-            try Self.fetch(db, where: "traces.run_id = ?", [runID]).first
+            try fetch(db, where: "traces.run_id = ?", [runID]).first
         }
     }
 
@@ -54,12 +57,13 @@ public struct TraceStore: Sendable {
         case .unowned: ("runs.owner_key_id IS NULL", [])
         }
         return try await database.readAsync("list traces") { db in
-            try Self.fetch(db, where: condition, arguments, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
+            try fetch(db, where: condition, arguments, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
         }
     }
 
-    private static func record(runID: String, _ db: Database) throws -> Trace {
-        guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ?", arguments: [runID]).map(RunRecord.init(row:)) else {
+    private func record(runID: String, _ db: Database) throws -> Trace {
+        guard let run = try Row.fetchOne(db, sql: "SELECT * FROM runs WHERE id = ? AND org = ?", arguments: [runID, database.org.rawValue])
+            .map(RunRecord.init(row:)) else {
             throw NexusError(.notFound, "there is no run \(runID) to record a trace of")
         }
         let steps = try Row.fetchAll(db, sql: "SELECT * FROM run_steps WHERE run_id = ? ORDER BY position", arguments: [runID])
@@ -70,8 +74,8 @@ public struct TraceStore: Sendable {
         let stepCompletion = steps.reduce(0) { $0 + $1.completionTokens }
         try db.execute(sql: """
             INSERT INTO traces (run_id, signature, tool_sequence, step_count, tool_calls, failed_steps, prompt_tokens,
-                                completion_tokens, tool_seconds, wall_seconds, recorded_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                completion_tokens, tool_seconds, wall_seconds, recorded_at, org)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             ON CONFLICT (run_id) DO UPDATE SET
                 signature = excluded.signature, tool_sequence = excluded.tool_sequence, step_count = excluded.step_count,
                 tool_calls = excluded.tool_calls, failed_steps = excluded.failed_steps, prompt_tokens = excluded.prompt_tokens,
@@ -83,9 +87,9 @@ public struct TraceStore: Sendable {
                 run.completionTokens > 0 ? run.completionTokens : stepCompletion,
                 steps.reduce(0) { $0 + $1.durationSeconds },
                 max(0, run.updatedAt.timeIntervalSince(run.createdAt)),
-                Date().databaseSeconds,
+                Date().databaseSeconds, run.org.rawValue,
             ])
-        guard let trace = try Self.fetch(db, where: "traces.run_id = ?", [runID]).first else {
+        guard let trace = try fetch(db, where: "traces.run_id = ?", [runID]).first else {
             throw NexusError(.databaseFailed, "the trace of run \(runID) was written but cannot be read back")
         }
         return trace
@@ -95,7 +99,7 @@ public struct TraceStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func trace(runID: String) throws -> Trace? {
         try database.read("load the trace of run \(runID)") { db in
-            try Self.fetch(db, where: "traces.run_id = ?", [runID]).first
+            try fetch(db, where: "traces.run_id = ?", [runID]).first
         }
     }
 
@@ -103,7 +107,7 @@ public struct TraceStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func list(limit: Int = 50) throws -> [Trace] {
         try database.read("list traces") { db in
-            try Self.fetch(db, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
+            try fetch(db, order: "traces.recorded_at DESC, traces.run_id", limit: limit)
         }
     }
 
@@ -116,10 +120,10 @@ public struct TraceStore: Sendable {
             let rows = try Row.fetchAll(db, sql: """
                 SELECT \(Self.columns), bm25(traces_fts) AS rank
                 FROM traces_fts JOIN traces ON traces.rowid = traces_fts.rowid JOIN runs ON runs.id = traces.run_id
-                WHERE traces_fts MATCH ? AND \(learnedFrom.condition)
+                WHERE traces_fts MATCH ? AND runs.org = ? AND \(learnedFrom.condition)
                 ORDER BY rank, traces.recorded_at DESC
                 LIMIT ?
-                """, arguments: StatementArguments([match] + learnedFrom.arguments + [limit]))
+                """, arguments: StatementArguments([match, database.org.rawValue] + learnedFrom.arguments + [limit]))
             return try rows.map { (trace: try Trace(row: $0), score: -(try $0.value("rank") as Double)) }
         }
     }
@@ -128,7 +132,7 @@ public struct TraceStore: Sendable {
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
     public func traces(signature: String, limit: Int = 50) throws -> [Trace] {
         try database.read("load traces by signature") { db in
-            try Self.fetch(db, where: "traces.signature = ?", [signature], order: "traces.recorded_at DESC, traces.run_id", limit: limit)
+            try fetch(db, where: "traces.signature = ?", [signature], order: "traces.recorded_at DESC, traces.run_id", limit: limit)
         }
     }
 
@@ -144,8 +148,8 @@ public struct TraceStore: Sendable {
                        coalesce(avg(traces.prompt_tokens + traces.completion_tokens), 0) AS tokens,
                        coalesce(avg(traces.wall_seconds), 0) AS wall
                 FROM traces JOIN runs ON runs.id = traces.run_id
-                WHERE traces.signature = ?
-                """, arguments: [signature])
+                WHERE traces.signature = ? AND runs.org = ?
+                """, arguments: [signature, database.org.rawValue])
             return TraceUsage(
                 signature: signature,
                 runs: try row?.value("runs") ?? 0,
@@ -168,13 +172,14 @@ public struct TraceStore: Sendable {
     /// A condition on `traces`: no demotion of the trace is in force.
     static let notDemoted = "NOT EXISTS (SELECT 1 FROM trace_demotions d WHERE d.run_id = traces.run_id AND d.lifted_at IS NULL)"
 
-    static func fetch(_ db: Database, where condition: String = "1", _ arguments: StatementArguments = [],
-                              order: String = "traces.run_id", limit: Int = 1) throws -> [Trace] {
+    /// The traces of this store's org that meet `condition`: every read of traces goes through here.
+    func fetch(_ db: Database, where condition: String = "1", _ arguments: StatementArguments = [],
+               order: String = "traces.run_id", limit: Int = 1) throws -> [Trace] {
         var arguments = arguments
-        arguments += [max(limit, 0)]
+        arguments += [database.org.rawValue, max(limit, 0)]
         return try Row.fetchAll(db, sql: """
-            SELECT \(columns) FROM traces JOIN runs ON runs.id = traces.run_id
-            WHERE \(condition) ORDER BY \(order) LIMIT ?
+            SELECT \(Self.columns) FROM traces JOIN runs ON runs.id = traces.run_id
+            WHERE (\(condition)) AND runs.org = ? ORDER BY \(order) LIMIT ?
             """, arguments: arguments).map(Trace.init(row:))
     }
 }

@@ -77,8 +77,7 @@ import Testing
         #expect(swapped?.code == .keyUnavailable && swapped?.message.contains("does not open") == true)
         #expect(swapped?.message.contains(secret) == false && swapped?.message.contains("beta-value") == false)
         // Another org's store does not see the default org's names.
-        var other = store
-        other.org = "acme"
+        let other = CredentialStore(database: store.database.scoped(to: try OrgName("acme")), home: store.home)
         #expect(try other.value(of: "BETA") == nil && other.entries().isEmpty)
     }
 

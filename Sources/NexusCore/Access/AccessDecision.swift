@@ -10,6 +10,13 @@ public enum Caller: Sendable, Hashable {
         if case .key(let key) = self { return key.id }
         return nil
     }
+
+    /// The org the caller acts in: its key's, or the default org for an anonymous caller (whom
+    /// the loopback rules let through only on a single-user server).
+    public var org: OrgName {
+        if case .key(let key) = self { return key.org }
+        return .default
+    }
 }
 
 /// What the server does with a request, decided by `AccessPolicy`.

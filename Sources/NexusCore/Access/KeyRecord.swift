@@ -10,6 +10,8 @@ public struct KeyRecord: Sendable, Codable, Hashable, Identifiable {
     /// What the key is for, in the owner's words ("ci", "laptop").
     public var name: String
     public var role: Role
+    /// The org it acts in: it sees and changes only that org's things.
+    public var org: OrgName
     public var createdAt: Date
     /// When it was revoked; a revoked key never authenticates again.
     public var revokedAt: Date?
@@ -22,11 +24,12 @@ public struct KeyRecord: Sendable, Codable, Hashable, Identifiable {
     /// so that authenticating a busy key does not write to the database on every request.
     public static let lastUsedResolution: TimeInterval = 60
 
-    public init(id: String, name: String, role: Role, createdAt: Date, revokedAt: Date? = nil,
+    public init(id: String, name: String, role: Role, org: OrgName = .default, createdAt: Date, revokedAt: Date? = nil,
                 lastUsedAt: Date? = nil, rotatedFrom: String? = nil) {
         self.id = id
         self.name = name
         self.role = role
+        self.org = org
         self.createdAt = createdAt
         self.revokedAt = revokedAt
         self.lastUsedAt = lastUsedAt
@@ -35,6 +38,10 @@ public struct KeyRecord: Sendable, Codable, Hashable, Identifiable {
 
     /// Whether the key still authenticates.
     public var isActive: Bool { revokedAt == nil }
+
+    /// Whether this key administers the whole server (makes orgs, and keys in any org): an
+    /// owner key of the default org.
+    public var isServerOwner: Bool { role == .owner && org == .default }
 }
 
 /// Turns a presented secret into the key it belongs to. `KeyStore` (NexusStore) is the real one;

@@ -13,8 +13,8 @@ struct UsageAccount: Sendable {
     /// Filled by the governor, written onto the response by the edge.
     var headers: ResponseHeaders
 
-    init(caller: Caller?, requestID: String, org: String = "default", headers: ResponseHeaders = ResponseHeaders()) {
-        self.org = org
+    init(caller: Caller?, requestID: String, headers: ResponseHeaders = ResponseHeaders()) {
+        self.org = (caller ?? .anonymous).org.rawValue
         self.keyID = caller?.keyID ?? ""
         self.requestID = requestID
         self.headers = headers

@@ -127,7 +127,7 @@ actor UsageGovernor {
     func reloadLimits() async throws {
         readsStarted += 1
         let number = readsStarted
-        apply(try await store.limits(), read: number)
+        apply(try await store.everyOrgsLimits(), read: number)
     }
 
     /// Everything metered so far is in the store.
@@ -154,7 +154,7 @@ actor UsageGovernor {
                     }
                     continue
                 }
-                let used = try await store.used(by: subject, measure, in: period, at: now)
+                let used = try await store.scoped(to: OrgName(unchecked: account.org)).used(by: subject, measure, in: period, at: now)
                 if quotas[slot] == nil { quotas[slot] = Quota(periodStart: start, used: used) }
             }
         }
@@ -172,7 +172,7 @@ actor UsageGovernor {
         }
         readsStarted += 1
         let (store, number) = (self.store, readsStarted)
-        let task = Task { try await store.limits() }
+        let task = Task { try await store.everyOrgsLimits() }
         reading = (task, number)
         defer { reading = nil }
         apply(try await task.value, read: number)

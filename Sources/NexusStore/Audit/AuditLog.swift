@@ -10,13 +10,18 @@ public struct AuditLog: Sendable {
     public let home: URL
     /// Signs the head; without one (a test's store) the head is not written.
     public let signer: (any AuditHeadSigner)?
-    public var org: String
+    /// The org whose events this log appends and reads: the database handle's.
+    public var org: String { database.org.rawValue }
 
-    public init(database: NexusDatabase, home: URL, signer: (any AuditHeadSigner)?, org: String = "default") {
+    public init(database: NexusDatabase, home: URL, signer: (any AuditHeadSigner)?) {
         self.database = database
         self.home = home
         self.signer = signer
-        self.org = org
+    }
+
+    /// The same log, appending and reading `org`'s events (the chain and its head stay one).
+    public func scoped(to org: OrgName) -> AuditLog {
+        AuditLog(database: database.scoped(to: org), home: home, signer: signer)
     }
 
     /// Appends an event.

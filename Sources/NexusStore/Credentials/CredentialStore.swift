@@ -11,15 +11,15 @@ public struct CredentialStore: Sendable {
     public let database: NexusDatabase
     /// `$NEXUS_HOME`, whose `keys/` holds the key-encryption key.
     public let home: URL
-    /// The organization the credentials belong to (`default` for a single-user home).
-    public var org: String
+    /// The organization the credentials belong to: the database handle's (`default` for a
+    /// single-user home).
+    public var org: String { database.org.rawValue }
     /// Where each use of a value is recorded (`credential.used`, by name, never the value).
     public var audit: AuditLog?
 
-    public init(database: NexusDatabase, home: URL, org: String = "default", audit: AuditLog? = nil) {
+    public init(database: NexusDatabase, home: URL, audit: AuditLog? = nil) {
         self.database = database
         self.home = home
-        self.org = org
         self.audit = audit
     }
 
@@ -163,8 +163,7 @@ public struct CredentialStore: Sendable {
             let rows = try Row.fetchAll(db, sql: "SELECT org, name, wrapped_key, kek_id FROM credentials")
             for row in rows {
                 let (rowOrg, name): (String, String) = (row["org"], row["name"])
-                var scoped = self
-                scoped.org = rowOrg
+                let scoped = CredentialStore(database: database.scoped(to: OrgName(unchecked: rowOrg)), home: home)
                 let dataKey = try scoped.unwrap(row["wrapped_key"], name: name, keyID: row["kek_id"])
                 let wrapped = try ChaChaPoly.seal(dataKey.withUnsafeBytes { Data($0) }, using: next.key,
                                                   authenticating: scoped.binding("key", name, next.id)).combined

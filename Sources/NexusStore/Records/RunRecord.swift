@@ -40,6 +40,8 @@ public struct RunRecord: Sendable, Codable, Hashable {
     public var ownerKeyID: String?
     /// Why the run failed, when it did (the error that ended it), for the client to read.
     public var failure: String?
+    /// The org the run belongs to (set by the store that saves it; its database handle's org).
+    public var org: OrgName
 
     /// A record; `id` defaults to a fresh `RunRecord.newID()`, `updatedAt` to `createdAt`.
     public init(id: String = RunRecord.newID(), task: String, model: String, workspace: String, status: RunStatus = .running,
@@ -47,7 +49,7 @@ public struct RunRecord: Sendable, Codable, Hashable {
                 outcomeSource: OutcomeSource? = nil, createdAt: Date = Date(), updatedAt: Date? = nil,
                 promptTokens: Int = 0, completionTokens: Int = 0, mode: HopeMode = .learner, confidence: Double = 0,
                 followedRunID: String? = nil, module: String? = nil, dispatchReason: String = "",
-                ownerKeyID: String? = nil, failure: String? = nil) {
+                ownerKeyID: String? = nil, failure: String? = nil, org: OrgName = .default) {
         self.id = id
         self.task = task
         self.model = model
@@ -69,6 +71,7 @@ public struct RunRecord: Sendable, Codable, Hashable {
         self.dispatchReason = dispatchReason
         self.ownerKeyID = ownerKeyID
         self.failure = failure
+        self.org = org
     }
 
     /// A new run id: "run_" and 12 random lowercase base32 characters (60 bits).

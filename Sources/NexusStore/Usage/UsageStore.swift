@@ -6,11 +6,16 @@ public import NexusCore
 /// in the same transaction; every read here reads roll-ups.
 public struct UsageStore: Sendable {
     public let database: NexusDatabase
-    public var org: String
+    /// The org whose usage and limits this store reads and writes: the database handle's.
+    public var org: String { database.org.rawValue }
 
-    public init(database: NexusDatabase, org: String = "default") {
+    public init(database: NexusDatabase) {
         self.database = database
-        self.org = org
+    }
+
+    /// The same store over `org`'s usage and limits.
+    public func scoped(to org: OrgName) -> UsageStore {
+        UsageStore(database: database.scoped(to: org))
     }
 
     /// Roll-up periods, each with its length in milliseconds.
@@ -204,9 +209,21 @@ public struct UsageStore: Sendable {
 
     /// Every limit of this org, by subject and name.
     public func limits() async throws -> [UsageLimit] {
-        let org = self.org
-        return try await database.readAsync("read the usage limits") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM usage_limits WHERE org = ? ORDER BY scope DESC, subject, name", arguments: [org]).compactMap { row in
+        try await limits(org: org)
+    }
+
+    /// Every limit of every org, for the governor, which admits the requests of all of them.
+    /// (Key ids and org names are unique across orgs, so a subject names one thing.)
+    public func everyOrgsLimits() async throws -> [UsageLimit] {
+        try await limits(org: nil)
+    }
+
+    private func limits(org: String?) async throws -> [UsageLimit] {
+        try await database.readAsync("read the usage limits") { db in
+            try Row.fetchAll(db, sql: """
+                SELECT * FROM usage_limits WHERE (?1 IS NULL OR org = ?1) AND (scope = 'key' OR subject = org)
+                ORDER BY org, scope DESC, subject, name
+                """, arguments: [org]).compactMap { row in
                 let scope: String = row["scope"], subject: String = row["subject"]
                 // A name a later version added is skipped here, not guessed at.
                 guard let name = UsageLimitName(rawValue: row["name"]) else { return nil }

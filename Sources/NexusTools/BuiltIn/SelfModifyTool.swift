@@ -10,6 +10,9 @@ public import NexusStore
 public struct SelfModifyTool: Tool {
     let store: SelfModificationStore
     let recorder: (any SelfModificationRecorder)?
+    /// Whether the run belongs to the default org. The versions it changes shape every run of the
+    /// home, so a run of another org (a tenant of a shared server) may not change them.
+    let actsForHome: Bool
 
     /// - Parameters:
     ///   - database: Where the versions are kept.
@@ -17,6 +20,7 @@ public struct SelfModifyTool: Tool {
     public init(database: NexusDatabase, recorder: (any SelfModificationRecorder)? = nil) {
         self.store = SelfModificationStore(database: database)
         self.recorder = recorder
+        self.actsForHome = database.org == .default
     }
 
     public var keywords: [String] { ["yourself", "your", "system", "prompt", "soul", "behaviour", "behavior", "setting", "settings"] }
@@ -48,10 +52,13 @@ public struct SelfModifyTool: Tool {
 
     /// It changes what every later run is told: only under a policy that allows it
     /// (``CapabilityPolicy/allowsSelfModification``).
-    public func isUsable(under policy: CapabilityPolicy) -> Bool { policy.allowsSelfModification }
+    public func isUsable(under policy: CapabilityPolicy) -> Bool { policy.allowsSelfModification && actsForHome }
 
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         let action = arguments["action"]?.stringValue ?? "set"
+        if action != "get", action != "history", !actsForHome {
+            return .refused("self_modify \(action) changes the agent of every org on this server; only runs of the default org may make it")
+        }
         if action != "get", action != "history", !context.policy.allowsSelfModification {
             return .refused("self_modify \(action) is not allowed by this run's policy (self_modify = false, or a read-only policy); the user can allow it with self_modify = true in the policy")
         }

@@ -1,0 +1,24 @@
+import Hummingbird
+import NexusCore
+
+/// The org an administration request acts in: its key's own. A server owner (an owner key of the
+/// default org) may name another with `?org=NAME`; for anyone else naming another org is as if
+/// it did not exist (404, never 403), so a key cannot even learn which orgs there are.
+enum OrgScope {
+    static func of(_ request: Request, _ context: NexusRequestContext) throws -> OrgName {
+        let caller = context.caller ?? .anonymous
+        guard let asked = request.uri.queryParameters.get("org") else { return caller.org }
+        let name = try OrgName(asked)
+        guard name == caller.org || isServerOwner(caller) else { throw notFound(name) }
+        return name
+    }
+
+    static func isServerOwner(_ caller: Caller?) -> Bool {
+        if case .key(let key)? = caller { return key.isServerOwner }
+        return false
+    }
+
+    static func notFound(_ name: OrgName) -> NexusError {
+        NexusError(.notFound, "there is no org '\(name)'; GET /admin/orgs lists the orgs you can see")
+    }
+}
