@@ -32,10 +32,10 @@ public struct ServerLauncher: Sendable {
                 // Only names from the store reach here (the server resolves them first), never paths.
                 try await backends.backend(for: name)
             },
-            makeAgentRunner: { [configuration] backend, agent, extraTools in
+            makeAgentRunner: { [configuration] backend, agent, extraTools, database in
                 var agent = agent
                 agent.hope = configuration.hope
-                return try agents.runner(backend: backend, database: database.scoped(to: agent.org), agent: agent, extraTools: extraTools)
+                return try agents.runner(backend: backend, database: database, agent: agent, extraTools: extraTools)
             },
             database: database, version: NexusVersion.ollamaCompatible,
             makeTools: { org in try agents.tools(database: database.scoped(to: org)) }, audit: agents.audit(database: database),

@@ -14,7 +14,7 @@ struct AgentRoutes: Sendable {
     let hub: AgentRunHub
     let configuration: ServerConfiguration
     let database: NexusDatabase
-    let makeRunner: @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner
+    let makeRunner: ServerDependencies.MakeAgentRunner
     let audit: AuditLog?
     var governor: UsageGovernor { service.governor }
 
@@ -113,7 +113,7 @@ struct AgentRoutes: Sendable {
             do {
                 let lease = try await service.pool.acquire(model)
                 do {
-                    runner = try makeRunner(lease.backend, agent, mcp.tools)
+                    runner = try makeRunner(lease.backend, agent, mcp.tools, database.scoped(to: agent.org))
                 } catch {
                     await service.pool.release(model, keepAlive: nil)
                     throw error

@@ -20,7 +20,7 @@ struct ApprovalRoutes: Sendable {
     func register(on router: Router<NexusRequestContext>) {
         router.get("/admin/modules/approvals") { request, context in
             let all = request.uri.queryParameters.get("all") == "true"
-            let listed = try await ModuleApprovalStore(database: database.scoped(to: context.caller?.org ?? .default)).listAsync(pendingOnly: !all)
+            let listed = try await ModuleApprovalStore(database: database.scoped(to: try OrgScope.of(request, context))).listAsync(pendingOnly: !all)
             return Response.json(["object": "list", "data": .array(listed.map(\.json))])
         }
         router.post("/admin/modules/approvals/{module}/approve") { request, context in try await decide(request, context, approve: true) }

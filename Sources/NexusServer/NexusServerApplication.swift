@@ -15,9 +15,12 @@ import NIOCore
 public struct ServerDependencies: Sendable {
     /// Loads a model by its store name.
     public var loadModel: ModelPool.Loader
-    /// Makes an agent runner over a backend (tools, database, budgets), with `extraTools` (the
-    /// MCP servers' tools started for the run) beside the built-in ones.
-    public var makeAgentRunner: @Sendable (_ backend: any InferenceBackend, _ agent: AgentConfiguration, _ extraTools: [any Tool]) throws -> AgentRunner
+    /// Makes an agent runner over a backend (tools, budgets), with `extraTools` (the MCP
+    /// servers' tools started for the run) beside the built-in ones, over `database`: the
+    /// server's database scoped to the run's org, which the runner and its tools must use.
+    public typealias MakeAgentRunner = @Sendable (_ backend: any InferenceBackend, _ agent: AgentConfiguration, _ extraTools: [any Tool],
+                                                   _ database: NexusDatabase) throws -> AgentRunner
+    public var makeAgentRunner: MakeAgentRunner
     public var database: NexusDatabase
     /// Reported by `/api/version`.
     public var version: String
@@ -34,7 +37,7 @@ public struct ServerDependencies: Sendable {
     public var services: [any Service]
 
     public init(loadModel: @escaping ModelPool.Loader,
-                makeAgentRunner: @escaping @Sendable (any InferenceBackend, AgentConfiguration, [any Tool]) throws -> AgentRunner,
+                makeAgentRunner: @escaping MakeAgentRunner,
                 database: NexusDatabase, version: String, makeTools: (@Sendable (OrgName) throws -> ToolRegistry)? = nil, audit: AuditLog? = nil,
                 moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil, services: [any Service] = []) {
         self.loadModel = loadModel

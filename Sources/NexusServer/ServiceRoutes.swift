@@ -1,7 +1,7 @@
 import Hummingbird
 import NexusCore
 
-/// `/health`, `/api/version` and `/metrics`.
+/// `/health`, `/api/version` and `/metrics` (for the default org's keys: its series name every org's keys).
 struct ServiceRoutes: Sendable {
     let service: InferenceService
     let version: String
@@ -9,7 +9,11 @@ struct ServiceRoutes: Sendable {
     func register(on router: Router<NexusRequestContext>) {
         router.get("/health") { _, _ in Response.json(["status": "ok"]) }
         router.get("/api/version") { _, _ in Response.json(["version": .string(version)]) }
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { _, context in
+            // The series count every org's keys and runs: they are the server's, not a tenant's.
+            guard (context.caller ?? .anonymous).org == .default else {
+                throw NexusError(.notFound, "/metrics is the server's own telemetry, served to keys of the default org; GET /admin/usage reports your org's usage")
+            }
             let loaded = await service.pool.loaded()
             var busy = 0
             for model in loaded { busy += await EngineLoad.busySlots(of: model.backend) }

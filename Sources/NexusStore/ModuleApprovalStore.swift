@@ -94,12 +94,13 @@ public struct ModuleApprovalStore: Sendable {
     }
 
     /// Records that a validated draft waits for approval (again, if it waited before: nothing changes).
+    /// Asks for an approval in this store's org (whatever `approval.org` says).
     public func request(_ approval: ModuleApproval) throws {
         try database.write("ask for the approval of \(approval.name)@\(approval.version)") { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO module_approvals (draft_id, org, name, version, trace_run_id, requested_by, requested_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [approval.draftID, approval.org, approval.name, approval.version, approval.traceRunID,
+                """, arguments: [approval.draftID, org, approval.name, approval.version, approval.traceRunID,
                                  approval.requestedBy, approval.requestedAt.timeIntervalSince1970])
         }
     }

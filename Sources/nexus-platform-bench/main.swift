@@ -93,7 +93,7 @@ func withServer<T: Sendable>(_ layers: Layers, _ body: @Sendable (_ url: String,
     configuration.metering = layers.metering
     let dependencies = ServerDependencies(
         loadModel: { _ in InstantBackend() },
-        makeAgentRunner: { backend, agent, tools in AgentRunner(backend: backend, tools: try ToolRegistry(tools), database: database, configuration: agent) },
+        makeAgentRunner: { backend, agent, tools, database in AgentRunner(backend: backend, tools: try ToolRegistry(tools), database: database, configuration: agent) },
         database: database, version: "bench")
     var logger = Logger(label: "platform-bench")
     // Stopping a server between measurements logs its closed channels; nothing here needs that.

@@ -26,23 +26,27 @@ struct KeysCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a key and print its secret, once.")
         @Option(help: "viewer, operator, admin or owner.") var role: String
         @Option(help: "What the key is for (default: the role).") var name: String?
+        @Option(help: "The org it acts in (default: default); make one with `nexus orgs create NAME`.") var org: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
+            let org = try org.map(OrgName.init) ?? .default
             let (keys, audit) = try KeysCommand.openWithAudit()
-            let issued = try keys.create(name: name, role: try Role(parsing: role))
-            try await audit.record("key.created", actor: .commandLine, resource: "key:\(issued.record.id)",
-                                   details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name)])
-            KeysCommand.show(issued, json: json, headline: "created \(issued.record.id) (\(issued.record.role), \"\(issued.record.name)\")")
+            let issued = try keys.create(name: name, role: try Role(parsing: role), org: org)
+            try await audit.scoped(to: org).record("key.created", actor: .commandLine, resource: "key:\(issued.record.id)",
+                                                   details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name),
+                                                             "org": .string(org.rawValue)])
+            KeysCommand.show(issued, json: json, headline: "created \(issued.record.id) (\(issued.record.role) in org \(org), \"\(issued.record.name)\")")
         }
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Every key, active and revoked; never their secrets.")
+        @Option(help: "Only the keys of this org.") var org: String?
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let keys = try KeysCommand.store().list()
+            let keys = try KeysCommand.store().list(org: try org.map(OrgName.init))
             if json {
                 Output.write(try KeysCommand.json(keys) + "\n")
                 return
@@ -52,9 +56,9 @@ struct KeysCommand: AsyncParsableCommand {
                 return
             }
             Output.write(Table.render(
-                header: ["ID", "NAME", "ROLE", "CREATED", "LAST USED", "STATUS"],
+                header: ["ID", "NAME", "ROLE", "ORG", "CREATED", "LAST USED", "STATUS"],
                 rows: keys.map { key in
-                    [key.id, key.name, key.role.rawValue, KeysCommand.time(key.createdAt), key.lastUsedAt.map(KeysCommand.time) ?? "never",
+                    [key.id, key.name, key.role.rawValue, key.org.rawValue, KeysCommand.time(key.createdAt), key.lastUsedAt.map(KeysCommand.time) ?? "never",
                      key.revokedAt.map { "revoked \(KeysCommand.time($0))" } ?? "active"]
                 }) + "\n")
         }
@@ -93,7 +97,7 @@ struct KeysCommand: AsyncParsableCommand {
     static func show(_ issued: IssuedKey, json: Bool, headline: String) {
         if json {
             let record = issued.record
-            let output = IssuedOutput(id: record.id, name: record.name, role: record.role, createdAt: record.createdAt,
+            let output = IssuedOutput(id: record.id, name: record.name, role: record.role, org: record.org, createdAt: record.createdAt,
                                       rotatedFrom: record.rotatedFrom, secret: issued.secret)
             Output.write(((try? Self.json(output)) ?? "{}") + "\n")
         } else {
@@ -119,6 +123,7 @@ struct KeysCommand: AsyncParsableCommand {
         var id: String
         var name: String
         var role: Role
+        var org: OrgName
         var createdAt: Date
         var rotatedFrom: String?
         var secret: String

@@ -10,7 +10,7 @@ struct Nexus: AsyncParsableCommand {
         subcommands: [ServeCommand.self, RunCommand.self, RunsCommand.self, TracesCommand.self, CrystallizeCommand.self, TeachCommand.self,
                       ExportCommand.self, MemoryCommand.self, FeedbackCommand.self, ModulesCommand.self,
                       GraphCommand.self, VerifyCommand.self, LedgerCommand.self, ModelsCommand.self, GenerateCommand.self,
-                      ChatCommand.self, BenchCommand.self, KeysCommand.self, CredentialsCommand.self, AuditCommand.self, UsageCommand.self,
+                      ChatCommand.self, BenchCommand.self, KeysCommand.self, OrgsCommand.self, CredentialsCommand.self, AuditCommand.self, UsageCommand.self,
                       LimitsCommand.self, MCPCommand.self]
     )
 }

@@ -18,7 +18,7 @@ struct EdgeErrorTests {
         let database = try NexusDatabase.inMemory()
         let dependencies = ServerDependencies(
             loadModel: { name in throw NexusError(.modelNotFound, "no model '\(name)' in this test") },
-            makeAgentRunner: { _, _, _ in throw NexusError(.invalidArgument, "no agents in this test") },
+            makeAgentRunner: { _, _, _, _ in throw NexusError(.invalidArgument, "no agents in this test") },
             database: database, version: "0.0.0-test")
         var configuration = ServerConfiguration(home: home)
         configuration.maxBodyBytes = 1024

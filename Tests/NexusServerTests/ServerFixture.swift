@@ -64,8 +64,9 @@ struct ServerFixture {
                 if let script = scripts[name] { return script }
                 return LocalBackend(modelName: name, engine: try await SharedSmolLM2.engine())
             },
-            makeAgentRunner: { backend, agent, extraTools in
-                AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool()] + extraTools),
+            makeAgentRunner: { backend, agent, extraTools, database in
+                AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(),
+                                                                       MemoryStoreTool(database: database), MemorySearchTool(database: database)] + extraTools),
                             database: database, configuration: agent)
             },
             database: database, version: "0.12.0", audit: audit,
