@@ -74,22 +74,19 @@ struct UsageRoutes: Sendable {
     private func store(for subject: LimitSubject, _ context: NexusRequestContext) async throws -> UsageStore {
         let caller = context.caller ?? .anonymous
         let owner = OrgScope.isServerOwner(caller)
-        switch subject {
-        case .key(let id):
-            guard let key = try await KeyStore(database: usage.database).keyAsync(id: id, org: owner ? nil : caller.org) else {
-                throw NexusError(.notFound, "there is no API key \(id.prefix(40)); GET /admin/keys lists them")
-            }
-            return usage.scoped(to: key.org)
-        case .org(let name):
-            guard let org = try? OrgName(name), owner || org == caller.org else {
-                throw OrgScope.notFound((try? OrgName(name)) ?? caller.org)
-            }
-            guard owner else {
-                throw NexusError(.forbidden, "an org's own limits are set by the server's owner; set limits on your keys (key:ID) instead")
-            }
-            guard try await !OrgStore(database: usage.database).listAsync(only: org).isEmpty else { throw OrgScope.notFound(org) }
-            return usage.scoped(to: org)
+        let store: UsageStore
+        do {
+            store = try await usage.owning(subject)
+        } catch let error as NexusError where error.code == .notFound {
+            throw NexusError(.notFound, "\(subject.description.prefix(60)) names nothing you can limit; GET /admin/keys lists your keys")
         }
+        guard owner || store.org == caller.org.rawValue else {
+            throw NexusError(.notFound, "\(subject.description.prefix(60)) names nothing you can limit; GET /admin/keys lists your keys")
+        }
+        if case .org = subject, !owner {
+            throw NexusError(.forbidden, "an org's own limits are set by the server's owner; set limits on your keys (key:ID) instead")
+        }
+        return store
     }
 
     private func limitPath(_ context: NexusRequestContext) throws -> (LimitSubject, UsageLimitName) {

@@ -17,6 +17,7 @@ struct AuditCommand: AsyncParsableCommand {
     @Option(help: "Only events at or after this time (ISO 8601, like 2026-12-01T00:00:00Z).") var since: String?
     @Option(help: "Only events at or before this time (ISO 8601).") var until: String?
     @Option(help: "The most events shown (1 to 1000).") var limit = 100
+    @Option(help: "The org whose events to show (default: default).") var org: String?
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
@@ -24,7 +25,7 @@ struct AuditCommand: AsyncParsableCommand {
         let query = AuditQuery(type: type, actor: actor, resource: resource, since: try AuditQuery.time(since, "--since"),
                                until: try AuditQuery.time(until, "--until"), limit: limit)
         let factory = AgentFactory(configuration: NexusConfiguration())
-        let events = try await factory.audit(database: try factory.database()).events(query)
+        let events = try await factory.audit(database: try factory.database().scoped(to: try org.map(OrgName.init) ?? .default)).events(query)
         if json {
             Output.write(JSONValue.array(events.map(\.json)).jsonText + "\n")
             return

@@ -15,6 +15,7 @@ struct UsageCommand: AsyncParsableCommand {
     @Option(help: "Only periods at or after this time (ISO 8601, like 2026-12-01T00:00:00Z).") var since: String?
     @Option(help: "Only periods starting at or before this time (ISO 8601).") var until: String?
     @Option(name: .customLong("key"), help: "Only this key id.") var keyID: String?
+    @Option(help: "The org whose usage to show (default: default).") var org: String?
     @Option(help: "Only this model.") var model: String?
     @Flag(help: "Add keys up instead of showing each.") var allKeys = false
     @Flag(help: "Add models up instead of showing each.") var allModels = false
@@ -26,7 +27,8 @@ struct UsageCommand: AsyncParsableCommand {
         }
         let query = UsageStore.Query(granularity: granularity, since: try AuditQuery.time(since, "--since"), until: try AuditQuery.time(until, "--until"),
                                      keyID: keyID, model: model, byKey: !allKeys, byModel: !allModels)
-        let rows = try await UsageStore(database: try AgentFactory(configuration: NexusConfiguration()).database()).totals(query)
+        let database = try AgentFactory(configuration: NexusConfiguration()).database().scoped(to: try org.map(OrgName.init) ?? .default)
+        let rows = try await UsageStore(database: database).totals(query)
         if json {
             Output.write(JSONValue.array(rows.map(\.json)).jsonText + "\n")
             return
@@ -58,7 +60,7 @@ struct LimitsCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() async throws {
-            let limits = try await LimitsCommand.store().limits()
+            let limits = try await LimitsCommand.store().everyOrgsLimits()
             if json {
                 Output.write(JSONValue.array(limits.map(\.json)).jsonText + "\n")
                 return
@@ -82,9 +84,10 @@ struct LimitsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let limit = UsageLimit(subject: try LimitSubject(validating: subject), name: try UsageLimitName(validating: name), value: value, soft: soft)
-            let (store, audit) = try LimitsCommand.openWithAudit()
+            let (home, audit) = try LimitsCommand.openWithAudit()
+            let store = try await home.owning(limit.subject)
             try await store.set(limit)
-            try await audit.record("limit.set", actor: .commandLine, resource: "limit:\(limit.subject.description)/\(limit.name.rawValue)",
+            try await audit.scoped(to: OrgName(unchecked: store.org)).record("limit.set", actor: .commandLine, resource: "limit:\(limit.subject.description)/\(limit.name.rawValue)",
                                    details: limit.json.objectValue ?? [:])
             Output.write("\(limit.subject.description) \(limit.name.rawValue) = \(value)\(soft.map { " (soft \($0))" } ?? "")\n")
         }
@@ -97,11 +100,12 @@ struct LimitsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (parsedSubject, parsedName) = (try LimitSubject(validating: subject), try UsageLimitName(validating: name))
-            let (store, audit) = try LimitsCommand.openWithAudit()
+            let (home, audit) = try LimitsCommand.openWithAudit()
+            let store = try await home.owning(parsedSubject)
             guard try await store.remove(parsedSubject, parsedName) else {
                 throw NexusError(.notFound, "\(subject) has no limit \(name); `nexus limits` lists them")
             }
-            try await audit.record("limit.removed", actor: .commandLine, resource: "limit:\(parsedSubject.description)/\(parsedName.rawValue)")
+            try await audit.scoped(to: OrgName(unchecked: store.org)).record("limit.removed", actor: .commandLine, resource: "limit:\(parsedSubject.description)/\(parsedName.rawValue)")
             Output.write("removed \(parsedSubject.description) \(parsedName.rawValue)\n")
         }
     }

@@ -80,3 +80,19 @@ def test_usage_keys_and_audit_are_each_orgs_own(two_orgs):
     assert keys["default_operator"]["id"] not in json.dumps(audit)
     assert acme.get("/metrics").status_code == 404
     assert http(server, keys["default_admin"]).get("/metrics").status_code == 200
+
+
+def test_an_orgs_quota_set_with_the_cli_holds_that_org_only(two_orgs):
+    server, keys = two_orgs
+    nexus(server.home, "limits", "set", "org:acme", "tokens_per_day", "1")
+    assert "org:acme" in nexus(server.home, "limits", "list")
+    time.sleep(2.5)  # the server rereads limits changed by another process within two seconds
+    acme = openai.OpenAI(base_url=server.url + "/v1", api_key=keys["acme_operator"]["secret"], max_retries=0)
+    with pytest.raises(openai.RateLimitError) as refused:
+        acme.chat.completions.create(model=SMALL, messages=[{"role": "user", "content": "Say hi."}], max_tokens=4)
+    assert refused.value.code == "insufficient_quota"
+    ours = openai.OpenAI(base_url=server.url + "/v1", api_key=keys["default_operator"]["secret"], max_retries=0)
+    ours.chat.completions.create(model=SMALL, messages=[{"role": "user", "content": "Say hi."}], max_tokens=4)
+    audit = json.loads(nexus(server.home, "audit", "--org", "acme", "--type", "limit.", "--json"))
+    assert [event["resource"] for event in audit] == ["limit:org:acme/tokens_per_day"]
+    nexus(server.home, "limits", "remove", "org:acme", "tokens_per_day")

@@ -18,6 +18,23 @@ public struct UsageStore: Sendable {
         UsageStore(database: database.scoped(to: org))
     }
 
+    /// The store of the org `subject` belongs to: the org it names, or the org of the key it names.
+    /// - Throws: `NexusError(.notFound)` for an org or a key that does not exist.
+    public func owning(_ subject: LimitSubject) async throws -> UsageStore {
+        switch subject {
+        case .org(let name):
+            guard OrgName.isValid(name), try await !OrgStore(database: database).listAsync(only: OrgName(unchecked: name)).isEmpty else {
+                throw NexusError(.notFound, "there is no org '\(name.prefix(40))'; `nexus orgs list` shows them")
+            }
+            return scoped(to: OrgName(unchecked: name))
+        case .key(let id):
+            guard let key = try await KeyStore(database: database).keyAsync(id: id, org: nil) else {
+                throw NexusError(.notFound, "there is no API key \(id.prefix(40)); `nexus keys list` shows them")
+            }
+            return scoped(to: key.org)
+        }
+    }
+
     /// Roll-up periods, each with its length in milliseconds.
     public enum Granularity: String, Sendable, CaseIterable {
         case minute, hour, day
