@@ -37,12 +37,7 @@ struct ApprovalRoutes: Sendable {
         let reason = approve || body.readableBytes == 0 ? nil : try RequestFields(body: Array(body.readableBytesView)).string("reason")
         let actor = AgentRoutes.actor(request, context, key)
         let crystallizer = Crystallizer(database: database.scoped(to: key.org), lifecycle: try lifecycle())
-        let approval: ModuleApproval
-        do {
-            approval = try crystallizer.decide(reference, approve: approve, reason: reason, actor: actor.name)
-        } catch let error as NexusError where error.code == .lifecycleRefused {
-            throw NexusError(.conflict, error.message)
-        }
+        let approval = try await BlockingWork.run { try crystallizer.decide(reference, approve: approve, reason: reason, actor: actor.name) }
         var details: JSONObject = ["draft": .string(approval.draftID)]
         if let reason { details["reason"] = .string(reason) }
         try await audit?.scoped(to: key.org).record(approve ? "module.approved" : "module.rejected", actor: actor,

@@ -90,6 +90,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     UsageRoutes(usage: usage, governor: governor, audit: dependencies.audit).register(on: router)
     KeyRoutes(database: dependencies.database, audit: dependencies.audit, loopbackGuard: access.loopbackGuard).register(on: router)
     OrgRoutes(database: dependencies.database, audit: dependencies.audit).register(on: router)
+    ModuleRoutes(lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
     ApprovalRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
     CredentialRoutes(database: dependencies.database, home: configuration.home, audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,

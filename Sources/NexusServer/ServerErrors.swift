@@ -1,4 +1,5 @@
 public import NexusCore
+import NexusModules
 import NexusStore
 import NexusTools
 
@@ -27,12 +28,12 @@ extension NexusError {
     var httpStatus: Int {
         switch code {
         case .invalidJSON, .invalidArgument, .invalidSchema, .unsupportedSchema, .schemaViolation, .emptyPrompt,
-             .invalidToolCall, .contextOverflow, .invalidPolicy:
+             .invalidToolCall, .contextOverflow, .invalidPolicy, .invalidModule:
             400
         case .unauthorized: 401
         case .forbidden: 403
         case .modelNotFound, .notFound: 404
-        case .modelExists, .conflict: 409
+        case .modelExists, .conflict, .lifecycleRefused: 409
         case .payloadTooLarge: 413
         case .cancelled: 499
         case .overloaded, .backendUnavailable: 503

@@ -39,12 +39,7 @@ struct ModulesCommand: AsyncParsableCommand {
                 (record, try home.store.latestValidation(moduleID: record.id)?.passed)
             }
             if json {
-                let items: [JSONValue] = rows.map { record, validated in
-                    ["name": .string(record.name), "version": .string(record.version), "stage": .string(record.stage.rawValue),
-                     "id": .string(record.id), "active": .bool(active.contains(record.id)), "validated": validated.map(JSONValue.bool) ?? .null,
-                     "created_at": .number(record.createdAt.timeIntervalSince1970)]
-                }
-                Output.write(JSONValue.array(items).jsonText + "\n")
+                Output.write(JSONValue.array(rows.map { ModuleListing.summary($0, active: active.contains($0.id), validated: $1) }).jsonText + "\n")
                 return
             }
             guard !rows.isEmpty else {
@@ -66,24 +61,14 @@ struct ModulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let home = try Home()
-            // The promoted version when there is one; a name with only drafts shows its newest draft.
-            let record: ModuleRecord
-            do {
-                record = try home.lifecycle.find(module, preferring: .promoted)
-            } catch let error as NexusError where error.code == .notFound && !module.contains("@") {
-                record = try home.lifecycle.find(module, preferring: .draft)
+            let record = try home.lifecycle.shown(module)
+            if json {
+                Output.write(try ModuleListing.detail(record, store: home.store).jsonText + "\n")
+                return
             }
             let active = try home.store.active(name: record.name)?.moduleID == record.id
             let validation = try home.store.latestValidation(moduleID: record.id)
             let manifest = try JSONValue.parse(record.manifest)
-            if json {
-                Output.write(JSONValue.object([
-                    "id": .string(record.id), "name": .string(record.name), "version": .string(record.version),
-                    "stage": .string(record.stage.rawValue), "active": .bool(active), "manifest": manifest, "code": .string(record.code),
-                    "validation": validation?.report ?? .null,
-                ]).jsonText + "\n")
-                return
-            }
             var text = "\(record.name)@\(record.version) (\(record.stage.rawValue)\(active ? ", active" : ""))\n"
             text += "id: nexus://\(record.id)\n"
             text += "description: \(manifest["description"]?.stringValue ?? "")\n"

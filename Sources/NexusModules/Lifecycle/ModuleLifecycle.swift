@@ -10,7 +10,8 @@ public import NexusStore
 /// Promotions, installs and rollbacks are signed ledger entries written in the same transaction
 /// as the change.
 public struct ModuleLifecycle: Sendable {
-    let modules: ModuleStore
+    /// The module versions, validations and installs it moves.
+    public let modules: ModuleStore
     let graph: GraphStore
     public let ledger: Ledger
     let runtime: ModuleRuntime

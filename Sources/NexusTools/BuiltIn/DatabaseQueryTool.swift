@@ -110,11 +110,7 @@ public struct DatabaseQueryTool: Tool {
 
     /// Runs blocking SQLite work on a Dispatch thread: a statement may run up to the wall-time limit.
     private static func offCooperativePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global(qos: .userInitiated).async {
-                continuation.resume(with: Result { try work() })
-            }
-        }
+        try await BlockingWork.run(work)
     }
 }
 

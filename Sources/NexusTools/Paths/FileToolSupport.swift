@@ -33,15 +33,11 @@ public enum FileToolSupport {
     /// `files`, a missing path's error names the near names in its folder (``NearNames``).
     static func run(hinting files: WorkspacePath? = nil, _ work: @escaping @Sendable () throws -> ToolResult) async throws -> ToolResult {
         do {
-            return try await withCheckedThrowingContinuation { continuation in
-                DispatchQueue.global().async {
-                    continuation.resume(with: Result {
-                        do {
-                            return try work()
-                        } catch let error as NexusError where files != nil {
-                            throw NexusError(error.code, NearNames.hinting(error.message, files: files!))
-                        }
-                    })
+            return try await BlockingWork.run {
+                do {
+                    return try work()
+                } catch let error as NexusError where files != nil {
+                    throw NexusError(error.code, NearNames.hinting(error.message, files: files!))
                 }
             }
         } catch let refusal as PathRefusal {
