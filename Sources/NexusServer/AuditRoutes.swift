@@ -11,6 +11,17 @@ extension AuditLog {
         guard case .key(let key)? = context.caller else { return }
         try await scoped(to: key.org).record(type, actor: AgentRoutes.actor(request, context, key), resource: resource, details: details)
     }
+
+    /// Records a change made by a request that may come without a key (model management is open
+    /// on a loopback server, as in Ollama): its key, or `anonymous` with its address and client.
+    func recordChange(_ type: String, of request: Request, _ context: NexusRequestContext, resource: String,
+                      details: JSONObject = [:]) async throws {
+        let actor: AuditActor = switch context.caller {
+        case .key(let key)?: AgentRoutes.actor(request, context, key)
+        default: AuditActor(name: "anonymous", ip: context.channel.remoteAddress?.ipAddress, userAgent: request.headers[.userAgent])
+        }
+        try await scoped(to: (context.caller ?? .anonymous).org).record(type, actor: actor, resource: resource, details: details)
+    }
 }
 
 /// `GET /admin/audit`: the audit log, newest first, filtered by type, actor, resource and time.

@@ -9,6 +9,8 @@ import NexusStore
 /// (`{"value": "…"}`), `DELETE /admin/credentials/{name}` removes one. Admin keys only (the route
 /// table's `/admin/*` rule), each key within its org (``OrgScope``); every change is an audit
 /// event, by name. No answer, log line or event ever carries a value.
+/// `POST /admin/credentials/rotate-key` replaces the key-encryption key (every org's data keys are
+/// re-wrapped, no secret re-encrypted), as `nexus credentials rotate-key` does: server owners only.
 struct CredentialRoutes: Sendable {
     let database: NexusDatabase
     let home: URL
@@ -36,6 +38,16 @@ struct CredentialRoutes: Sendable {
             let created = try await store(request, context).setAsync(name, value: value)
             try await audit?.record(created ? "credential.created" : "credential.replaced", of: request, context, resource: "credential:\(name)")
             return Response.json(["name": .string(name), "created": .bool(created)], status: created ? .created : .ok)
+        }
+        router.post("/admin/credentials/rotate-key") { request, context in
+            guard OrgScope.isServerOwner(context.caller) else {
+                throw NexusError(.forbidden, "the key-encryption key wraps every org's credentials; a server owner (an owner key of the default org) rotates it")
+            }
+            let store = CredentialStore(database: database, home: home, audit: audit)
+            let (count, keyID) = try await BlockingWork.run { try store.rotateKey() }
+            try await audit?.record("credential.key_rotated", of: request, context, resource: "credential-key:\(keyID)",
+                                    details: ["rewrapped": .number(Double(count))])
+            return Response.json(["key_id": .string(keyID), "rewrapped": .number(Double(count))])
         }
         router.delete("/admin/credentials/{name}") { request, context in
             let name = try context.parameters.require("name")

@@ -3,6 +3,7 @@ import Hummingbird
 import NexusAPI
 import NexusCore
 import NexusInference
+import NexusStore
 
 /// Managing the store over Ollama's API: `/api/pull` (a GGUF from an HTTP URL, with progress and a
 /// sha256 check), `/api/create` (a model from another model, an uploaded blob or a GGUF file in the
@@ -13,26 +14,31 @@ import NexusInference
 struct ModelAdminRoutes: Sendable {
     let service: InferenceService
     let configuration: ServerConfiguration
+    /// Where each change to the model store is recorded (`model.pulled`, `model.created`,
+    /// `model.copied`, `model.deleted`).
+    let audit: AuditLog?
 
     private var store: ModelStore { service.catalog.store }
 
     func register(on router: Router<NexusRequestContext>) {
-        router.post("/api/pull") { request, _ in try await pull(request) }
-        router.post("/api/create") { request, _ in try await create(request) }
-        router.post("/api/copy") { request, _ in
+        router.post("/api/pull") { request, context in try await pull(request, context) }
+        router.post("/api/create") { request, context in try await create(request, context) }
+        router.post("/api/copy") { request, context in
             let fields = try await request.fields(limit: configuration.maxBodyBytes)
             let source = try service.catalog.entry(try fields.requiredString("source"))
             var copy = source
             copy.name = try fields.requiredString("destination")
             copy.modifiedAt = Date()
             try await register(copy, replacing: try fields.bool("replace") ?? false)
+            try await audit?.recordChange("model.copied", of: request, context, resource: "model:\(copy.name)", details: ["source": .string(source.name)])
             return Response(status: .ok)
         }
-        router.delete("/api/delete") { request, _ in
+        router.delete("/api/delete") { request, context in
             let fields = try await request.fields(limit: configuration.maxBodyBytes)
             let name = try service.catalog.resolve(try fields.string("model") ?? fields.requiredString("name"))
             await service.pool.unload(name)
             try store.remove(name: name)
+            try await audit?.recordChange("model.deleted", of: request, context, resource: "model:\(name)")
             return Response(status: .ok)
         }
     }
@@ -45,7 +51,7 @@ struct ModelAdminRoutes: Sendable {
 
     /// `{"model": NAME, "url": URL, "sha256": HEX}`, or `{"model": URL}` (the name is the file's).
     /// Registries are not reachable from here; a name already in the store pulls nothing.
-    private func pull(_ request: Request) async throws -> Response {
+    private func pull(_ request: Request, _ context: NexusRequestContext) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let model = try fields.string("model") ?? fields.requiredString("name")
         let urlText = try fields.string("url") ?? (model.contains("://") ? model : nil)
@@ -68,9 +74,14 @@ struct ModelAdminRoutes: Sendable {
         let downloader = ModelDownloader(store: store)
         let digest = expected.map { "sha256:" + $0 }
         let pool = service.pool
+        let audited: @Sendable (ModelEntry) async throws -> Void = { [audit] stored in
+            try await audit?.recordChange("model.pulled", of: request, context, resource: "model:\(stored.name)",
+                                          details: ["url": .string(String(urlText.prefix(500))), "sha256": stored.sha256.map(JSONValue.string) ?? .null])
+        }
         guard stream else {
             let stored = try await downloader.download(url, as: name, sha256: expected, replacing: replacing) { _, _ in }
             if replacing { await pool.unload(stored.name) }
+            try await audited(stored)
             return Response.json(OllamaResponses.status("success"))
         }
         return Response.ndjson { send in
@@ -80,6 +91,7 @@ struct ModelAdminRoutes: Sendable {
                     try? await send(OllamaResponses.status("pulling \(name)", digest: digest, total: total, completed: completed))
                 }
                 if replacing { await pool.unload(stored.name) }
+                try await audited(stored)
                 try await send(OllamaResponses.status("verifying sha256 digest"))
                 try await send(OllamaResponses.status("writing manifest"))
                 try await send(OllamaResponses.status("success"))
@@ -91,7 +103,7 @@ struct ModelAdminRoutes: Sendable {
 
     /// `{"model": NEW, "from": NAME_OR_GGUF_PATH, "system": …, "parameters": {…}}`, or the older
     /// `{"model": NEW, "modelfile": "FROM …\nSYSTEM …\nPARAMETER key value"}`.
-    private func create(_ request: Request) async throws -> Response {
+    private func create(_ request: Request, _ context: NexusRequestContext) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let name = try fields.string("model") ?? fields.requiredString("name")
         var from = try fields.string("from")
@@ -136,6 +148,7 @@ struct ModelAdminRoutes: Sendable {
         entry.parameters = parameters.isEmpty ? base.parameters : .object(parameters)
         entry.modifiedAt = Date()
         try await register(entry, replacing: try fields.bool("replace") ?? false)
+        try await audit?.recordChange("model.created", of: request, context, resource: "model:\(name)", details: ["from": .string(String(from.prefix(300)))])
         let stream = try fields.bool("stream") ?? true
         guard stream else { return Response.json(OllamaResponses.status("success")) }
         return Response.ndjson { send in

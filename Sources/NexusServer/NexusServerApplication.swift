@@ -81,7 +81,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
-    ModelAdminRoutes(service: service, configuration: configuration).register(on: router)
+    ModelAdminRoutes(service: service, configuration: configuration, audit: dependencies.audit).register(on: router)
     ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
     let agents = AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns), configuration: configuration,
                              database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit)
@@ -91,6 +91,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     KeyRoutes(database: dependencies.database, audit: dependencies.audit, loopbackGuard: access.loopbackGuard).register(on: router)
     OrgRoutes(database: dependencies.database, audit: dependencies.audit).register(on: router)
     ModuleRoutes(lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
+    ReloadRoutes(configuration: configuration, governor: governor, usage: usage, database: dependencies.database, audit: dependencies.audit).register(on: router)
     ApprovalRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
     CredentialRoutes(database: dependencies.database, home: configuration.home, audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import NexusCore
 import NexusInference
 import NexusServer
+import NexusStore
 import NexusTesting
 import Synchronization
 import Testing
@@ -48,6 +49,27 @@ import Testing
             }
             #expect(try await system(of: "a:b", client, fixture) == "new prompt")
         }
+    }
+
+    @Test("every change to the model store is an audit event of the key that made it; a refused one is none")
+    func modelChangesAreAudited() async throws {
+        let fixture = try ServerFixture()
+        defer { fixture.home.remove() }
+        let (admin, adminRecord) = try fixture.newKey(.admin, name: "models")
+        try await fixture.application().test(.router) { client in
+            try await client.post("/api/create", #"{"model":"tuned","from":"smollm2","system":"be brief","stream":false}"#, headers: admin) {
+                #expect($0.status == .ok)
+            }
+            try await client.post("/api/copy", #"{"source":"tuned","destination":"tuned-copy"}"#, headers: admin) { #expect($0.status == .ok) }
+            try await client.post("/api/copy", #"{"source":"tuned","destination":"tuned-copy"}"#, headers: admin) { #expect($0.status == .conflict) }
+            try await client.execute(uri: "/api/delete", method: .delete, headers: admin, body: ByteBuffer(string: #"{"model":"tuned-copy"}"#)) {
+                #expect($0.status == .ok)
+            }
+        }
+        let events = try await fixture.audit.events(AuditQuery(type: "model.")).reversed()
+        #expect(events.map(\.type) == ["model.created", "model.copied", "model.deleted"])
+        #expect(events.map(\.resource) == ["model:tuned", "model:tuned-copy", "model:tuned-copy"])
+        #expect(events.allSatisfy { $0.actor.keyID == adminRecord.id })
     }
 
     @Test func aStoreNameIsNeverLoadedAsAScript() async throws {
