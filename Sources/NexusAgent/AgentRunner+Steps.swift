@@ -15,6 +15,7 @@ extension AgentRunner {
         emit(.toolCall(step: turn, call: call))
         let signature = call.signature
         let outcome: ToolCallOutcome
+        var cpuSeconds = 0.0
         if let offered, !offered.contains(call.name) {
             outcome = ToolCallOutcome(result: Self.notOffered(call.name, offered: offered), duration: 0)
             state.failedCalls += [signature]
@@ -29,7 +30,10 @@ extension AgentRunner {
             state.failedCalls += [signature]
         } else {
             context.observedPaths = state.observedPaths
+            let cpuBefore = context.resources?.sandboxCPU.seconds ?? 0
             outcome = await tools.call(call, context: context)
+            // Calls run one at a time, so what the meter gained is this call's.
+            cpuSeconds = (context.resources?.sandboxCPU.seconds ?? 0) - cpuBefore
             // How the tool fared, for ToolSelection to weigh in later runs. Only calls that reached
             // the tool count: a refusal above (not offered, a repeat, a stale value) says nothing
             // about it. Statistics advise; failing to save one never fails the run.
@@ -50,7 +54,7 @@ extension AgentRunner {
         emit(.toolResult(step: turn, call: call, result: outcome.result, seconds: outcome.duration))
         state.messages.append(.tool(Observation.text(of: outcome.result, task: task), callID: call.id, name: call.name))
         let step = RunStep(runID: context.runID ?? "", index: turn, call: call.name, arguments: call.arguments, result: outcome.result,
-                           durationSeconds: outcome.duration)
+                           durationSeconds: outcome.duration, sandboxCPUSeconds: cpuSeconds)
         return (step, outcome.result)
     }
 

@@ -5,10 +5,12 @@ import Prometheus
 struct UsageCounters: Sendable {
     let runUnits: Counter
     let tokens: Counter
+    let sandboxCPU: Counter
 
     func record(_ event: UsageEvent) {
         runUnits.increment(by: Int64(event.runUnits))
         tokens.increment(by: Int64(event.totalTokens))
+        if event.sandboxCPUMillis > 0 { sandboxCPU.increment(by: Double(event.sandboxCPUMillis) / 1000) }
     }
 }
 
@@ -25,6 +27,10 @@ extension ServerMetrics {
             tokens: registry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "metered_tokens", unitName: "total",
                                                  helpText: "Model tokens (prompt and completion) used, by org and key."),
+                labels: labels),
+            sandboxCPU: registry.makeCounter(
+                descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "sandbox_cpu_seconds", unitName: "total",
+                                                 helpText: "CPU seconds of sandboxed commands in agent runs, by org and key."),
                 labels: labels))
     }
 

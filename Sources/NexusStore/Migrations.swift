@@ -21,6 +21,7 @@ enum NexusMigrations {
         migrator.registerMigration("v9-usage", migrate: v9Usage)
         migrator.registerMigration("v10-approvals", migrate: v10Approvals)
         migrator.registerMigration("v11-orgs", migrate: v11Orgs)
+        migrator.registerMigration("v12-sandbox-cpu", migrate: v12SandboxCPU)
         return migrator
     }
 

@@ -83,12 +83,12 @@ public struct RunStore: Sendable {
         for step in steps {
             try db.execute(sql: """
                 INSERT INTO run_steps (run_id, position, step_index, tool, arguments, status, result_digest, result_excerpt,
-                                       result, duration_seconds, prompt_tokens, completion_tokens, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                       result, duration_seconds, prompt_tokens, completion_tokens, created_at, sandbox_cpu_seconds)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [
                     step.runID, position, step.index, step.tool, step.arguments?.jsonText, step.status, step.resultDigest,
                     step.resultExcerpt, step.result, step.durationSeconds, step.promptTokens, step.completionTokens,
-                    step.createdAt.databaseSeconds,
+                    step.createdAt.databaseSeconds, step.sandboxCPUSeconds,
                 ])
             position += 1
         }
@@ -342,6 +342,7 @@ extension RunStep {
             durationSeconds: try row.value("duration_seconds"),
             promptTokens: try row.value("prompt_tokens"),
             completionTokens: try row.value("completion_tokens"),
-            createdAt: try row.date("created_at"))
+            createdAt: try row.date("created_at"),
+            sandboxCPUSeconds: try row.value("sandbox_cpu_seconds"))
     }
 }

@@ -155,4 +155,33 @@ struct LimitsAPITests {
             }
         }
     }
+
+    @Test("the CPU time of a run's sandboxed commands is metered with it, per step and in the usage report")
+    func sandboxCPUIsMetered() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": [
+            #"<tool_call>{"name": "python_execute", "arguments": {"code": "print(sum(range(10**7)))"}}</tool_call>"#,
+            "The sum is 49999995000000.",
+        ]])
+        try await fixture.application().test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Compute the sum of the numbers below ten million with Python","max_steps":4}"#,
+                                                   headers: fixture.operatorKey) { response in
+                response.object["id"]?.stringValue ?? ""
+            }
+            _ = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { $0.text }
+            let steps = try RunStore(database: fixture.database).steps(runID: id)
+            let measured = steps.reduce(0) { $0 + $1.sandboxCPUSeconds }
+            #expect(steps.contains { $0.tool == "python_execute" && $0.status == "ok" } && measured > 0.05, "\(steps.map { ($0.tool, $0.status) })")
+            var row: JSONValue?
+            for _ in 0..<50 {
+                row = try await client.execute(uri: "/admin/usage?group_by=none", method: .get, headers: fixture.ownerKey) { response in
+                    response.object["data"]?.arrayValue?.first
+                }
+                if row != nil { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let reported = row?["sandbox_cpu_seconds"]?.numberValue ?? 0
+            #expect(abs(reported - measured) < 0.002, "\(reported) reported, \(measured) measured")
+        }
+        fixture.home.remove()
+    }
 }

@@ -66,7 +66,8 @@ struct ServerFixture {
             },
             makeAgentRunner: { backend, agent, extraTools, database in
                 AgentRunner(backend: backend, tools: try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(),
-                                                                       MemoryStoreTool(database: database), MemorySearchTool(database: database)] + extraTools),
+                                                                       MemoryStoreTool(database: database), MemorySearchTool(database: database),
+                                                                       PythonExecuteTool()] + extraTools),
                             database: database, configuration: agent)
             },
             database: database, version: "0.12.0", audit: audit,

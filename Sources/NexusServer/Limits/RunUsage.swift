@@ -14,6 +14,7 @@ enum RunUsage {
         return UsageEvent(idempotencyKey: "run:\(runID)", org: ticket.org, keyID: ticket.keyID, model: model, kind: .run,
                           promptTokens: record.promptTokens, completionTokens: record.completionTokens,
                           toolCalls: calls.count, moduleCalls: record.module == nil ? 0 : 1,
-                          runUnits: RunUnits.run(actingSteps: turns))
+                          runUnits: RunUnits.run(actingSteps: turns),
+                          sandboxCPUMillis: Int((steps.reduce(0) { $0 + $1.sandboxCPUSeconds } * 1000).rounded()))
     }
 }

@@ -23,10 +23,12 @@ public struct RunStep: Sendable, Codable, Hashable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var createdAt: Date
+    /// CPU seconds its sandboxed commands used (their process trees included).
+    public var sandboxCPUSeconds: Double
 
     public init(runID: String, index: Int, tool: String? = nil, arguments: JSONValue? = nil, status: String,
                 resultDigest: String? = nil, resultExcerpt: String? = nil, result: String? = nil, durationSeconds: Double = 0,
-                promptTokens: Int = 0, completionTokens: Int = 0, createdAt: Date = Date()) {
+                promptTokens: Int = 0, completionTokens: Int = 0, createdAt: Date = Date(), sandboxCPUSeconds: Double = 0) {
         self.runID = runID
         self.index = index
         self.tool = tool
@@ -39,6 +41,7 @@ public struct RunStep: Sendable, Codable, Hashable {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.createdAt = createdAt
+        self.sandboxCPUSeconds = sandboxCPUSeconds
     }
 }
 
@@ -46,10 +49,10 @@ extension RunStep {
     /// The step of one tool call and its result: the whole result, its start for display, and
     /// its SHA-256 so traces can compare results without reading them whole.
     public init(runID: String, index: Int, call tool: String, arguments: JSONValue, result: ToolResult, durationSeconds: Double,
-                createdAt: Date = Date()) {
+                createdAt: Date = Date(), sandboxCPUSeconds: Double = 0) {
         self.init(runID: runID, index: index, tool: tool, arguments: arguments, status: result.status.rawValue,
                   resultDigest: SHA256.hash(data: Data(result.content.utf8)).map { String(format: "%02x", $0) }.joined(),
                   resultExcerpt: String(result.content.prefix(500)), result: result.content, durationSeconds: durationSeconds,
-                  createdAt: createdAt)
+                  createdAt: createdAt, sandboxCPUSeconds: sandboxCPUSeconds)
     }
 }

@@ -25,9 +25,12 @@ public struct UsageEvent: Sendable, Hashable {
     public var moduleCalls: Int
     /// The billable unit: see ``RunUnits``.
     public var runUnits: Int
+    /// CPU time of the run's sandboxed commands, in milliseconds.
+    public var sandboxCPUMillis: Int
 
     public init(idempotencyKey: String, time: Date = Date(), org: String = "default", keyID: String, model: String, kind: Kind,
-                promptTokens: Int = 0, completionTokens: Int = 0, toolCalls: Int = 0, moduleCalls: Int = 0, runUnits: Int) {
+                promptTokens: Int = 0, completionTokens: Int = 0, toolCalls: Int = 0, moduleCalls: Int = 0, runUnits: Int,
+                sandboxCPUMillis: Int = 0) {
         self.idempotencyKey = idempotencyKey
         self.time = time
         self.org = org
@@ -39,6 +42,7 @@ public struct UsageEvent: Sendable, Hashable {
         self.toolCalls = max(0, toolCalls)
         self.moduleCalls = max(0, moduleCalls)
         self.runUnits = max(0, runUnits)
+        self.sandboxCPUMillis = max(0, sandboxCPUMillis)
     }
 
     public var totalTokens: Int { promptTokens + completionTokens }

@@ -62,15 +62,16 @@ public struct UsageStore: Sendable {
         return try await database.writeAsync("record usage") { db in
             let insert = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO usage_events (idempotency_key, time_ms, org, key_id, model, kind, prompt_tokens, completion_tokens,
-                                                    tool_calls, module_calls, run_units)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                                    tool_calls, module_calls, run_units, sandbox_cpu_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             var sums: [RollupKey: Totals] = [:]
             var inserted = 0
             for event in events {
                 let time = Int64((event.time.timeIntervalSince1970 * 1000).rounded())
                 try insert.execute(arguments: [event.idempotencyKey, time, event.org, event.keyID, event.model, event.kind.rawValue,
-                                               event.promptTokens, event.completionTokens, event.toolCalls, event.moduleCalls, event.runUnits])
+                                               event.promptTokens, event.completionTokens, event.toolCalls, event.moduleCalls, event.runUnits,
+                                               event.sandboxCPUMillis])
                 guard db.changesCount > 0 else { continue }
                 inserted += 1
                 for granularity in Granularity.allCases {
@@ -80,16 +81,18 @@ public struct UsageStore: Sendable {
             }
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO usage_rollups (period, org, start_ms, key_id, model, requests, prompt_tokens, completion_tokens,
-                                           tool_calls, module_calls, run_units)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           tool_calls, module_calls, run_units, sandbox_cpu_ms)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (period, org, start_ms, key_id, model) DO UPDATE SET
                     requests = requests + excluded.requests, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
                     completion_tokens = completion_tokens + excluded.completion_tokens, tool_calls = tool_calls + excluded.tool_calls,
-                    module_calls = module_calls + excluded.module_calls, run_units = run_units + excluded.run_units
+                    module_calls = module_calls + excluded.module_calls, run_units = run_units + excluded.run_units,
+                    sandbox_cpu_ms = sandbox_cpu_ms + excluded.sandbox_cpu_ms
                 """)
             for (key, sum) in sums {
                 try upsert.execute(arguments: [key.granularity.rawValue, key.org, key.start, key.keyID, key.model, sum.requests,
-                                               sum.promptTokens, sum.completionTokens, sum.toolCalls, sum.moduleCalls, sum.runUnits])
+                                               sum.promptTokens, sum.completionTokens, sum.toolCalls, sum.moduleCalls, sum.runUnits,
+                                               sum.sandboxCPUMillis])
             }
             return inserted
         }
@@ -141,6 +144,7 @@ public struct UsageStore: Sendable {
         public var toolCalls = 0
         public var moduleCalls = 0
         public var runUnits = 0
+        public var sandboxCPUMillis = 0
 
         mutating func add(_ event: UsageEvent) {
             requests += 1
@@ -149,6 +153,7 @@ public struct UsageStore: Sendable {
             toolCalls += event.toolCalls
             moduleCalls += event.moduleCalls
             runUnits += event.runUnits
+            sandboxCPUMillis += event.sandboxCPUMillis
         }
 
         public var json: JSONValue {
@@ -157,6 +162,7 @@ public struct UsageStore: Sendable {
                 "requests": .number(Double(requests)), "prompt_tokens": .number(Double(promptTokens)),
                 "completion_tokens": .number(Double(completionTokens)), "total_tokens": .number(Double(promptTokens + completionTokens)),
                 "tool_calls": .number(Double(toolCalls)), "module_calls": .number(Double(moduleCalls)), "run_units": .number(Double(runUnits)),
+                "sandbox_cpu_seconds": .number(Double(sandboxCPUMillis) / 1000),
             ]
             if let keyID { object["key_id"] = .string(keyID) }
             if let model { object["model"] = .string(model) }
@@ -188,7 +194,7 @@ public struct UsageStore: Sendable {
         let sql = """
             SELECT \(groups.joined(separator: ", ")), SUM(requests) AS requests, SUM(prompt_tokens) AS prompt_tokens,
                    SUM(completion_tokens) AS completion_tokens, SUM(tool_calls) AS tool_calls, SUM(module_calls) AS module_calls,
-                   SUM(run_units) AS run_units
+                   SUM(run_units) AS run_units, SUM(sandbox_cpu_ms) AS sandbox_cpu_ms
             FROM usage_rollups WHERE \(conditions.joined(separator: " AND "))
             GROUP BY \(groups.joined(separator: ", ")) ORDER BY \(groups.joined(separator: ", ")) LIMIT 10000
             """
@@ -199,7 +205,8 @@ public struct UsageStore: Sendable {
                 Totals(start: Date(timeIntervalSince1970: Double(row["start_ms"] as Int64) / 1000),
                        keyID: byKey ? row["key_id"] as String : nil, model: byModel ? row["model"] as String : nil,
                        requests: row["requests"], promptTokens: row["prompt_tokens"], completionTokens: row["completion_tokens"],
-                       toolCalls: row["tool_calls"], moduleCalls: row["module_calls"], runUnits: row["run_units"])
+                       toolCalls: row["tool_calls"], moduleCalls: row["module_calls"], runUnits: row["run_units"],
+                       sandboxCPUMillis: row["sandbox_cpu_ms"])
             }
         }
     }

@@ -44,7 +44,7 @@ public struct ExecuteCommandTool: Tool {
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let command = arguments["command"]?.stringValue else { return .error("execute_command needs a \"command\" string") }
         let stdin = arguments["stdin"]?.stringValue
-        let sandbox = Sandbox(policy: context.policy, workspace: context.workspace)
+        let sandbox = Sandbox(policy: context.policy, workspace: context.workspace, cpuMeter: context.resources?.sandboxCPU)
 
         let program: String
         let programArguments: [String]

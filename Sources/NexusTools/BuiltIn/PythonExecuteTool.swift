@@ -43,7 +43,7 @@ public struct PythonExecuteTool: Tool {
     public func run(_ arguments: JSONValue, context: ToolContext) async throws -> ToolResult {
         guard let code = arguments["code"]?.stringValue else { return .error("python_execute needs a \"code\" string") }
         let stdin = arguments["stdin"]?.stringValue
-        let sandbox = Sandbox(policy: context.policy, workspace: context.workspace)
+        let sandbox = Sandbox(policy: context.policy, workspace: context.workspace, cpuMeter: context.resources?.sandboxCPU)
         let flags = ["-E", "-s", "-B"]
         if code.utf8.count <= Self.maxArgumentBytes {
             return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-c", code], stdin: stdin)

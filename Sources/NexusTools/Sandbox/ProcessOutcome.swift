@@ -17,6 +17,9 @@ public struct ProcessOutcome: Sendable, Hashable {
     /// Whether the kernel killed a process of the command's tree at the tree-wide memory limit
     /// (only where the limit is tree-wide; see ``Sandbox/memoryLimitScope``).
     public var memoryLimitHit = false
+    /// CPU seconds (user and system) of the process and every descendant it waited for, as the
+    /// kernel reported when it ended (`wait4`); a sandboxed command's init waits for all of them.
+    public var cpuSeconds: Double = 0
 
     public init(exitCode: Int32?, signal: Int32?, stdout: String, stderr: String, truncated: Bool, timedOut: Bool, duration: Double) {
         self.exitCode = exitCode

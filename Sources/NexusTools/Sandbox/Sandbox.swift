@@ -50,6 +50,8 @@ public struct Sandbox: Sendable {
     /// The largest file a command may write (RLIMIT_FSIZE): a write past it fails with EFBIG,
     /// or the process gets SIGXFSZ.
     public let fileSizeLimit: Int
+    /// Where each command's CPU time is added (the run's meter); nil counts nothing.
+    public let cpuMeter: SandboxCPUMeter?
 
     /// The file-size limit when none is given: 1 GiB.
     public static let defaultFileSizeLimit = 1 << 30
@@ -59,15 +61,18 @@ public struct Sandbox: Sendable {
     ///   - policy: What the commands may read, write, start and reach, and their limits.
     ///   - workspace: The commands' working directory.
     ///   - fileSizeLimit: The largest file a command may write, in bytes.
-    public init(policy: CapabilityPolicy, workspace: URL, fileSizeLimit: Int = Sandbox.defaultFileSizeLimit) {
-        self.init(policy: policy, workspace: workspace, isolated: true, fileSizeLimit: fileSizeLimit)
+    ///   - cpuMeter: Where each command's CPU time is added (the run's, for metering).
+    public init(policy: CapabilityPolicy, workspace: URL, fileSizeLimit: Int = Sandbox.defaultFileSizeLimit, cpuMeter: SandboxCPUMeter? = nil) {
+        self.init(policy: policy, workspace: workspace, isolated: true, fileSizeLimit: fileSizeLimit, cpuMeter: cpuMeter)
     }
 
-    private init(policy: CapabilityPolicy, workspace: URL, isolated: Bool, fileSizeLimit: Int = Sandbox.defaultFileSizeLimit) {
+    private init(policy: CapabilityPolicy, workspace: URL, isolated: Bool, fileSizeLimit: Int = Sandbox.defaultFileSizeLimit,
+                 cpuMeter: SandboxCPUMeter? = nil) {
         self.policy = policy
         self.workspace = workspace
         self.isolated = isolated
         self.fileSizeLimit = max(1, fileSizeLimit)
+        self.cpuMeter = cpuMeter
     }
 
     /// What `memoryBytes` bounds on this machine, in words: the whole process tree (through a
@@ -139,7 +144,9 @@ public struct Sandbox: Sendable {
             fileBytes: fileSizeLimit,
             stdin: Array((stdin ?? "").utf8)
         )
-        return try await SandboxedProcess(launch).run()
+        let outcome = try await SandboxedProcess(launch).run()
+        cpuMeter?.add(outcome.cpuSeconds)
+        return outcome
     }
 
     private func resolve(_ executable: String, in layout: SandboxLayout) throws -> String {

@@ -207,6 +207,7 @@ final class SandboxedProcess: Sendable {
         if input.isEmpty { Self.close(&stdinFD) }
 
         var status: Int32 = 0
+        var usage = rusage()
         var exited = false
         var exitTime = start
         var timedOut = false
@@ -264,7 +265,7 @@ final class SandboxedProcess: Sendable {
                 }
             }
             if !exited, pidfd < 0 || fds.contains(where: { $0.fd == pidfd && $0.revents != 0 }) {
-                if waitpid(child.pid, &status, WNOHANG) == child.pid {
+                if wait4(child.pid, &status, WNOHANG, &usage) == child.pid {
                     exited = true
                     exitTime = Self.now()
                     Self.close(&stdinFD)
@@ -273,7 +274,7 @@ final class SandboxedProcess: Sendable {
         }
 
         if !exited {
-            while waitpid(child.pid, &status, 0) < 0 && errno == EINTR {}
+            while wait4(child.pid, &status, 0, &usage) < 0 && errno == EINTR {}
             exitTime = Self.now()
         }
         state.withLock { $0.finished = true }
@@ -286,7 +287,7 @@ final class SandboxedProcess: Sendable {
         var exitCode: Int32 = -1
         var signal: Int32 = 0
         nexus_sandbox_decode_status(status, &exitCode, &signal)
-        return ProcessOutcome(
+        var outcome = ProcessOutcome(
             exitCode: exitCode >= 0 ? exitCode : nil,
             signal: signal > 0 ? signal : nil,
             stdout: String(decoding: output.stdout, as: UTF8.self),
@@ -295,9 +296,15 @@ final class SandboxedProcess: Sendable {
             timedOut: timedOut,
             duration: exitTime - start
         )
+        outcome.cpuSeconds = Self.seconds(usage.ru_utime) + Self.seconds(usage.ru_stime)
+        return outcome
     }
 
     // MARK: - Helpers
+
+    private static func seconds(_ time: timeval) -> Double {
+        Double(time.tv_sec) + Double(time.tv_usec) / 1_000_000
+    }
 
     static func now() -> Double {
         var time = timespec()
