@@ -14,6 +14,11 @@ public struct AgentRunner: Sendable {
     /// `$NEXUS_HOME`: a self-modified system prompt is used only when the ledger signed with the
     /// key there records it. Nil checks the ledger's own chain of keys alone (tests).
     public let ledgerHome: URL?
+    /// Called with each turn's prompt, in tokens as the model counts them, before the model reads
+    /// it (for a backend that can count: ``PromptMeasuring``); a throw ends the run with that
+    /// error. The server reserves the prompt against the run's quotas here, so that a run's later
+    /// turns cannot take it past a hard cap.
+    public var promptAdmission: (@Sendable (Int) async throws -> Void)?
 
     public init(backend: any InferenceBackend, tools: ToolRegistry, database: NexusDatabase, configuration: AgentConfiguration = AgentConfiguration(),
                 ledgerHome: URL? = nil) {

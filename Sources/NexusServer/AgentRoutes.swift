@@ -113,7 +113,16 @@ struct AgentRoutes: Sendable {
             do {
                 let lease = try await service.pool.acquire(model)
                 do {
-                    runner = try makeRunner(lease.backend, agent, mcp.tools, database.scoped(to: agent.org))
+                    var made = try makeRunner(lease.backend, agent, mcp.tools, database.scoped(to: agent.org))
+                    // Each turn's prompt is reserved before the model reads it, where a limit counts tokens.
+                    if ticket.countsTokens { made.promptAdmission = { [governor] tokens in
+                        do {
+                            try await governor.extend(ticket, UsageCost(tokens: tokens))
+                        } catch let refusal as LimitRefusal {
+                            throw NexusError(.forbidden, refusal.message)
+                        }
+                    } }
+                    runner = made
                 } catch {
                     await service.pool.release(model, keepAlive: nil)
                     throw error

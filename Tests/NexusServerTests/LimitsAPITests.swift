@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import NexusCore
+import NexusInference
 import NexusStore
 import Testing
 
@@ -156,6 +157,28 @@ struct LimitsAPITests {
         }
     }
 
+    @Test("an agent run reserves each turn's prompt before the model reads it: a run that would pass a hard token quota stops there")
+    func runPromptsAreReserved() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let (limited, record) = try fixture.newKey(.operator, name: "limited")
+        let call = #"<tool_call>{"name": "filesystem_list", "arguments": {"path": "."}}</tool_call>"#
+        let backend = FixedPromptBackend(script: ScriptedBackend(name: "script-agent", responses: [call, call, call, call, "Done."]), promptTokens: 400)
+        try await UsageStore(database: fixture.database).set(UsageLimit(subject: .key(record.id), name: .tokensPerDay, value: 1000))
+        try await fixture.application(loader: { _ in backend }).test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"List the files here again and again","max_steps":6,"max_tokens":100}"#,
+                                                   headers: limited) { response in
+                #expect(response.status == .created)
+                return response.object["id"]?.stringValue ?? ""
+            }
+            _ = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: limited) { $0.text }
+            let run = try #require(try fixture.storedRun(id))
+            // 100 reserved for its answers, then 400 per prompt: the third prompt would pass 1000.
+            #expect(run.status == .failed && run.failure?.contains("tokens_per_day") == true, "\(run.status) \(run.failure ?? "")")
+            #expect(try RunStore(database: fixture.database).steps(runID: id).filter { $0.tool != nil }.count == 2)
+        }
+        fixture.home.remove()
+    }
+
     @Test("the CPU time of a run's sandboxed commands is metered with it, per step and in the usage report")
     func sandboxCPUIsMetered() async throws {
         let fixture = try ServerFixture(scripts: ["script-agent": [
@@ -184,4 +207,15 @@ struct LimitsAPITests {
         }
         fixture.home.remove()
     }
+}
+
+/// A scripted model whose every prompt counts `promptTokens`, as a real model's would be counted.
+private struct FixedPromptBackend: InferenceBackend, PromptMeasuring {
+    let script: ScriptedBackend
+    let promptTokens: Int
+    var modelName: String { script.modelName }
+    var contextTokens: Int { get async { 4096 } }
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> { script.generate(request) }
+    func promptTokenCount(_ request: GenerationRequest) async throws -> Int { promptTokens }
 }

@@ -71,6 +71,9 @@ extension AgentRunner {
         let since = ContinuousClock.now
         let result: GenerationResult
         do {
+            if let promptAdmission, let measuring = backend as? any PromptMeasuring {
+                try await promptAdmission(try await measuring.promptTokenCount(request))
+            }
             result = try await backend.complete(request)
         } catch is CancellationError {
             session.state.step -= 1
