@@ -75,17 +75,39 @@ actor AgentRunHub {
                     idContinuation.finish(throwing: error)
                 }
             }
-            if let runID {
-                await self.settle(runID, in: store, failure: failure, cancelled: Task.isCancelled)
-                self.finish(runID)
-            }
-            await onEnd(runID)
+            // What ends the run (storing its end, releasing, metering) must happen even when the
+            // run was cancelled: a new task does not inherit the cancellation, which would make
+            // every async store access below fail at once.
+            let cancelled = Task.isCancelled
+            await Task {
+                if let runID {
+                    await self.settle(runID, in: store, failure: failure, cancelled: cancelled)
+                    await self.finish(runID)
+                }
+                await onEnd(runID)
+            }.value
         }
         for try await id in idStream {
             runs[id]?.task = task
             return id
         }
         throw NexusError(.inferenceFailed, "the agent run ended before it started; try again")
+    }
+
+    /// Cancels every live run and waits, at most `limit`, until each has ended: stored as
+    /// cancelled, its model and place released, its usage settled. For a graceful shutdown.
+    /// - Returns: How many runs were live.
+    @discardableResult
+    func cancelAll(waitingAtMost limit: Duration) async -> Int {
+        let live = runs.values.filter { !$0.finished }.compactMap(\.task)
+        for task in live { task.cancel() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { for task in live { await task.value } }
+            group.addTask { try? await Task.sleep(for: limit) }
+            await group.next()
+            group.cancelAll()
+        }
+        return live.count
     }
 
     /// Whether `id` runs in this server now or ran here since it started.

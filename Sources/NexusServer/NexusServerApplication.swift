@@ -83,7 +83,8 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration, audit: dependencies.audit).register(on: router)
     ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
-    let agents = AgentRoutes(service: service, hub: AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns), configuration: configuration,
+    let hub = AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns)
+    let agents = AgentRoutes(service: service, hub: hub, configuration: configuration,
                              database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit)
     agents.register(on: router)
     AuditRoutes(audit: dependencies.audit).register(on: router)
@@ -107,6 +108,6 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-        services: [UsageFlushing(governor: governor)] + dependencies.services,
+        services: [ShutdownDrain(hub: hub, governor: governor)] + dependencies.services,
         logger: logger)
 }

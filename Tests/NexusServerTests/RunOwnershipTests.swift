@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NexusCore
 import NexusStore
 import NexusTesting
+import Synchronization
 import Testing
 
 /// A backend whose every generation fails, as a remote model server that went away does.
@@ -130,6 +131,49 @@ struct RunOwnershipTests {
                 #expect(response.object["data"]?.arrayValue?.isEmpty == true)
             }
         }
+        fixture.home.remove()
+    }
+}
+
+/// A model that answers only after a minute, and stops at once when cancelled.
+private struct SlowBackend: InferenceBackend {
+    let modelName = "slow"
+
+    func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
+        AsyncThrowingStream { continuation in
+            let task = Task {
+                do {
+                    try await Task.sleep(for: .seconds(60))
+                    continuation.yield(.done(GenerationResult(text: "late", finishReason: .stop, usage: GenerationUsage(promptTokens: 1, completionTokens: 1))))
+                    continuation.finish()
+                } catch {
+                    continuation.finish(throwing: error)
+                }
+            }
+            continuation.onTermination = { _ in task.cancel() }
+        }
+    }
+}
+
+@Suite("Agent runs at a graceful shutdown")
+struct RunShutdownTests {
+    @Test("a graceful shutdown cancels the runs still going: each is stored cancelled and metered, none is left running")
+    func shutdownEndsRuns() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let started = Mutex<String?>(nil)
+        try await fixture.application(loader: { _ in SlowBackend() }).test(.live) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Say done"}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .created)
+                return response.object["id"]?.stringValue ?? ""
+            }
+            started.withLock { $0 = id }
+            #expect(try fixture.storedRun(id)?.status == .running)
+        }
+        // Leaving `test` shut the application down gracefully.
+        let id = try #require(started.withLock { $0 })
+        #expect(try fixture.storedRun(id)?.status == .cancelled)
+        let metered = try await UsageStore(database: fixture.database).totals(UsageStore.Query(granularity: .day, byKey: false, byModel: false))
+        #expect(metered.first?.requests == 1)
         fixture.home.remove()
     }
 }
