@@ -138,5 +138,11 @@ struct OrgScopeTests {
         try await audit.record("key.created", actor: .commandLine, resource: "key:k")
         #expect(try await audit.scoped(to: acme).events(AuditQuery()).isEmpty)
         #expect(try await audit.events(AuditQuery()).count == 1)
+        // Both orgs' events make one chain, which verifies whole; each org reads only its own.
+        try await audit.scoped(to: acme).record("key.created", actor: .commandLine, resource: "key:a")
+        try await audit.record("key.revoked", actor: .commandLine, resource: "key:k")
+        let verification = try audit.verify()
+        #expect(verification.events == 3 && verification.problems.isEmpty)
+        #expect(try await audit.scoped(to: acme).events(AuditQuery()).map(\.resource) == ["key:a"])
     }
 }
