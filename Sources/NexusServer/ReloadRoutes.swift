@@ -39,14 +39,15 @@ struct ReloadRoutes: Sendable {
         let profiles = PolicyProfiles(folder: configuration.policyProfilesFolder, includesAdminProfiles: true)
         let bounds = RunPolicyBounds(ceilings: configuration.agentCeilings.toolLimits, home: configuration.home.path, databaseFile: database.url?.path)
         let workspace = configuration.home.appendingPathComponent("workspaces/reload-check").path
+        let names = profiles.names()
         var problems: [(String, String)] = []
-        for name in profiles.names() {
+        for name in names {
             do {
                 try bounds.check(try profiles.profile(named: name), profile: name, workspace: workspace)
             } catch {
                 problems.append((name, (error as? NexusError)?.message ?? "\(error)"))
             }
         }
-        return (profiles.names(), problems)
+        return (names, problems)
     }
 }
