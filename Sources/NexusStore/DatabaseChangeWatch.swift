@@ -14,6 +14,7 @@ final class DatabaseChangeWatch: Sendable {
 
     /// A number that differs from the last one read whenever a commit happened in between.
     func version() throws -> Int {
-        try connection.inDatabase { db in try Int.fetchOne(db, sql: "PRAGMA data_version") ?? 0 }
+        // The statement is prepared once: a request's key check runs this every time.
+        try connection.inDatabase { db in try Int.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? 0 }
     }
 }

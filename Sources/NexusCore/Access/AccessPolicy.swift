@@ -130,11 +130,19 @@ public struct AccessPolicy: Sendable {
     /// The secret in an `Authorization: Bearer <secret>` header (the scheme in any case), or nil
     /// when there is no such header. Any other scheme counts as no key.
     public static func presentedKey(authorization: String?) -> String? {
-        guard let header = authorization?.trimmingCharacters(in: .whitespaces) else { return nil }
-        let scheme = "bearer "
-        guard header.count > scheme.count, header.prefix(scheme.count).lowercased() == scheme else { return nil }
-        let secret = header.dropFirst(scheme.count).trimmingCharacters(in: .whitespaces)
-        return secret.isEmpty ? nil : secret
+        // Byte by byte: every request with a key comes through here. A secret is ASCII, so
+        // spaces and tabs are all the whitespace a real one can be wrapped in.
+        guard var header = authorization?.utf8[...] else { return nil }
+        let blank: (UInt8) -> Bool = { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+        let scheme = Array("bearer ".utf8)
+        while let first = header.first, blank(first) { header = header.dropFirst() }
+        while let last = header.last, blank(last) { header = header.dropLast() }
+        guard header.count > scheme.count, zip(header, scheme).allSatisfy({ byte, expected in
+            (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte) == expected
+        }) else { return nil }
+        var secret = header.dropFirst(scheme.count)
+        while let first = secret.first, blank(first) { secret = secret.dropFirst() }
+        return secret.isEmpty ? nil : String(Substring(secret))
     }
 
     /// Whether a listening host is a loopback address: "localhost", 127.0.0.0/8, "::1" (with or

@@ -47,18 +47,27 @@ public enum UsageLimitName: String, Sendable, Hashable, CaseIterable {
 public enum QuotaPeriod: String, Sendable, Hashable {
     case hour, day, month
 
-    /// When the period holding `date` began and when the next one begins.
+    /// When the period holding `date` began and when the next one begins. Every admission asks
+    /// this of each quota, so hours and days are plain arithmetic (Unix time has no leap
+    /// seconds, so a UTC day is always 86,400 of them); only months ask the calendar.
     public func bounds(of date: Date) -> (start: Date, end: Date) {
+        let length: Double
+        switch self {
+        case .hour: length = 3_600
+        case .day: length = 86_400
+        case .month:
+            let interval = Self.utc.dateInterval(of: .month, for: date)!
+            return (interval.start, interval.end)
+        }
+        let start = (date.timeIntervalSince1970 / length).rounded(.down) * length
+        return (Date(timeIntervalSince1970: start), Date(timeIntervalSince1970: start + length))
+    }
+
+    private static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        let component: Calendar.Component = switch self {
-        case .hour: .hour
-        case .day: .day
-        case .month: .month
-        }
-        let interval = calendar.dateInterval(of: component, for: date)!
-        return (interval.start, interval.end)
-    }
+        return calendar
+    }()
 }
 
 /// Who a limit applies to: one key, or everything in an org.
