@@ -34,7 +34,7 @@ struct KeyRoutes: Sendable {
             guard let roleName = try fields.string("role") else {
                 throw NexusError(.invalidArgument, "'role' is required: viewer, operator, admin or owner")
             }
-            let org = try Self.org(asked: try fields.string("org"), caller: context.caller)
+            let org = try OrgScope.named(try fields.string("org"), by: context.caller)
             let issued = try await keys.createAsync(name: try fields.string("name"), role: try Role(parsing: roleName), org: org)
             try await audit?.record("key.created", of: request, context, resource: "key:\(issued.record.id)",
                                     details: ["role": .string(issued.record.role.rawValue), "name": .string(issued.record.name),
@@ -74,16 +74,6 @@ struct KeyRoutes: Sendable {
         try await audit?.record("key.created", actor: AuditActor(name: "bootstrap", ip: address, userAgent: request.headers[.userAgent]),
                                 resource: "key:\(issued.record.id)", details: ["role": "owner", "name": "bootstrap"])
         return Response.json(Self.json(issued.record, secret: issued.secret), status: .created)
-    }
-
-    /// The org a new key is made in: the caller's, or the one the body names if the caller is a
-    /// server owner (another org named by anyone else is not found).
-    private static func org(asked: String?, caller: Caller?) throws -> OrgName {
-        let own = (caller ?? .anonymous).org
-        guard let asked else { return own }
-        let org = try OrgName(asked)
-        guard org == own || OrgScope.isServerOwner(caller) else { throw OrgScope.notFound(org) }
-        return org
     }
 
     /// The keys a caller may rotate or revoke: its org's, or every org's for a server owner.

@@ -22,11 +22,8 @@ struct OrgRoutes: Sendable {
             return Response.json(["object": "list", "data": .array(listed.map(Self.json))])
         }
         router.get("/admin/orgs/{name}") { _, context in
-            let caller = context.caller ?? .anonymous
-            let name = try OrgName(context.parameters.require("name"))
-            guard name == caller.org || OrgScope.isServerOwner(caller), let org = try await orgs.listAsync(only: name).first else {
-                throw OrgScope.notFound(name)
-            }
+            let name = try OrgScope.named(try context.parameters.require("name"), by: context.caller)
+            guard let org = try await orgs.listAsync(only: name).first else { throw OrgScope.notFound(name) }
             return Response.json(Self.json(org))
         }
         router.post("/admin/orgs") { request, context in

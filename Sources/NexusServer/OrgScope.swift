@@ -6,8 +6,14 @@ import NexusCore
 /// it did not exist (404, never 403), so a key cannot even learn which orgs there are.
 enum OrgScope {
     static func of(_ request: Request, _ context: NexusRequestContext) throws -> OrgName {
-        let caller = context.caller ?? .anonymous
-        guard let asked = request.uri.queryParameters.get("org") else { return caller.org }
+        try named(request.uri.queryParameters.get("org").map { String($0) }, by: context.caller)
+    }
+
+    /// The org `asked` names (the caller's own when nil), if `caller` may act in it: its own,
+    /// or any for a server owner; another is not found.
+    static func named(_ asked: String?, by caller: Caller?) throws -> OrgName {
+        let caller = caller ?? .anonymous
+        guard let asked else { return caller.org }
         let name = try OrgName(asked)
         guard name == caller.org || isServerOwner(caller) else { throw notFound(name) }
         return name

@@ -139,14 +139,7 @@ struct LimitsAPITests {
                 response.object["id"]?.stringValue ?? ""
             }
             _ = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { $0.text }
-            var row: JSONValue?
-            for _ in 0..<50 {
-                row = try await client.execute(uri: "/admin/usage?group_by=none", method: .get, headers: fixture.ownerKey) { response in
-                    response.object["data"]?.arrayValue?.first
-                }
-                if row != nil { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let row = try await Self.meteredTotal(client, fixture)
             #expect(row?["requests"]?.numberValue.map { Int($0) } == 1)
             #expect(row?["tool_calls"]?.numberValue.map { Int($0) } == 1)
             #expect(row?["run_units"]?.numberValue.map { Int($0) } == 2)
@@ -155,6 +148,19 @@ struct LimitsAPITests {
                 #expect(response.status == .badRequest)
             }
         }
+    }
+
+    /// The usage report added up over keys and models, once the recorder has written it (it
+    /// writes in batches a moment after a run ends); nil if nothing came within five seconds.
+    private static func meteredTotal(_ client: some TestClientProtocol, _ fixture: ServerFixture) async throws -> JSONValue? {
+        for _ in 0..<50 {
+            let row = try await client.execute(uri: "/admin/usage?group_by=none", method: .get, headers: fixture.ownerKey) { response in
+                response.object["data"]?.arrayValue?.first
+            }
+            if row != nil { return row }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        return nil
     }
 
     @Test("an agent run reserves each turn's prompt before the model reads it: a run that would pass a hard token quota stops there")
@@ -194,14 +200,7 @@ struct LimitsAPITests {
             let steps = try RunStore(database: fixture.database).steps(runID: id)
             let measured = steps.reduce(0) { $0 + $1.sandboxCPUSeconds }
             #expect(steps.contains { $0.tool == "python_execute" && $0.status == "ok" } && measured > 0.05, "\(steps.map { ($0.tool, $0.status) })")
-            var row: JSONValue?
-            for _ in 0..<50 {
-                row = try await client.execute(uri: "/admin/usage?group_by=none", method: .get, headers: fixture.ownerKey) { response in
-                    response.object["data"]?.arrayValue?.first
-                }
-                if row != nil { break }
-                try await Task.sleep(for: .milliseconds(100))
-            }
+            let row = try await Self.meteredTotal(client, fixture)
             let reported = row?["sandbox_cpu_seconds"]?.numberValue ?? 0
             #expect(abs(reported - measured) < 0.002, "\(reported) reported, \(measured) measured")
         }

@@ -9,8 +9,7 @@ import Testing
 struct ModuleAPITests {
     /// The csv example module, at `version`, as `POST /admin/modules` takes it.
     private static func draftBody(version: String) throws -> String {
-        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("examples/modules/csv")
+        let folder = repositoryFile("examples/modules/csv")
         var manifest = try JSONValue.parse(String(contentsOf: folder.appendingPathComponent("manifest.json"), encoding: .utf8)).objectValue ?? [:]
         manifest["version"] = .string(version)
         let code = try String(contentsOf: folder.appendingPathComponent("module.lua"), encoding: .utf8)

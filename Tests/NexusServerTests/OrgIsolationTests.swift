@@ -216,8 +216,7 @@ struct OrgIsolationTests {
 /// The paths and methods of `docs/openapi.yaml`.
 enum OpenAPIRoutes {
     static func all() throws -> [(HTTPRequest.Method, String)] {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/openapi.yaml")
+        let file = repositoryFile("docs/openapi.yaml")
         var routes: [(HTTPRequest.Method, String)] = []
         var path: String?
         for line in try String(contentsOf: file, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false) {

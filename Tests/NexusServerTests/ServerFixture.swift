@@ -79,6 +79,12 @@ struct ServerFixture {
     }
 }
 
+/// A file of this repository (`docs/openapi.yaml`, `examples/modules/csv`), for tests that read one.
+func repositoryFile(_ path: String) -> URL {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent(path)
+}
+
 /// One smollm2 engine for every test that needs real inference (loading it takes a while).
 enum SharedSmolLM2 {
     private static let loaded = Task { try await LlamaEngine.load(path: try TestModels.smollm2(), configuration: EngineConfiguration(contextLength: 2048, slots: 2, threads: 2)) }
