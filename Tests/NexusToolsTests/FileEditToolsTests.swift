@@ -125,6 +125,40 @@ import Testing
         #expect(scratch.read("workspace/poem.txt")?.contains("red") == true)
     }
 
+    @Test func replaceThroughAPatternEditsEachFileThatHoldsTheText() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("Acme Corp makes tools.\nAsk Acme Corp.\n", to: "workspace/docs/about.md")
+        try scratch.write("Write to Acme Corp.\n", to: "workspace/docs/contact.md")
+        try scratch.write("Nothing here.\n", to: "workspace/docs/faq.md")
+        try scratch.write("Acme Corp, plain text.\n", to: "workspace/docs/notes.txt")
+        try scratch.write("Acme Corp below.\n", to: "workspace/docs/old/archive.md")
+
+        #expect(await call("filesystem_replace", ["path": "docs/*.md", "old": "Acme Corp", "new": "Globex"], in: scratch)
+            == .ok("replaced 3 occurrences of \"Acme Corp\" with \"Globex\" in 2 files: docs/about.md (2), docs/contact.md (1)\nwithout the text, unchanged: docs/faq.md"))
+        #expect(scratch.read("workspace/docs/about.md") == "Globex makes tools.\nAsk Globex.\n")
+        // A pattern without a folder below it matches the folder's own files, as a shell does.
+        #expect(scratch.read("workspace/docs/notes.txt") == "Acme Corp, plain text.\n")
+        #expect(scratch.read("workspace/docs/old/archive.md") == "Acme Corp below.\n")
+        #expect(await call("filesystem_replace", ["path": "docs/**/*.md", "old": "Acme Corp", "new": "Globex"], in: scratch)
+            == .ok("replaced 1 occurrence of \"Acme Corp\" with \"Globex\" in 1 file: docs/old/archive.md (1)\nwithout the text, unchanged: docs/about.md, docs/contact.md, docs/faq.md"))
+        // A folder means its own files.
+        #expect(await call("filesystem_replace", ["path": "docs", "old": "plain", "new": "simple"], in: scratch).status == .ok)
+        #expect(scratch.read("workspace/docs/notes.txt") == "Acme Corp, simple text.\n")
+        #expect(await call("filesystem_replace", ["path": "docs/*.csv", "old": "a", "new": "b"], in: scratch)
+            == .error("no file matches docs/*.csv; list the folder to see its files"))
+        #expect(await call("filesystem_replace", ["path": "docs/*.md", "old": "Initech", "new": "b"], in: scratch).status == .error)
+
+        // One file the policy does not let the run write: nothing is edited, not even the others.
+        try scratch.write("Acme Corp\n", to: "workspace/mixed/a.txt")
+        try scratch.write("Acme Corp\n", to: "workspace/mixed/locked/b.txt")
+        var onlyA = CapabilityPolicy.default
+        onlyA.writablePaths = ["mixed/a.txt"]
+        #expect(await call("filesystem_replace", ["path": "mixed/**/*.txt", "old": "Acme", "new": "X"], in: scratch, policy: onlyA).status == .refused)
+        #expect(scratch.read("workspace/mixed/a.txt") == "Acme Corp\n")
+        #expect(scratch.read("workspace/mixed/locked/b.txt") == "Acme Corp\n")
+    }
+
     // MARK: - filesystem_write in an agent run
 
     @Test func anAgentRunReadsAFileBeforeReplacingIt() async throws {

@@ -46,6 +46,12 @@ import Testing
             == .refused("path /etc is outside the readable paths of this run (workspace)"))
         #expect(await call("filesystem_list", ["path": "etc"], in: scratch).status == .refused)
         #expect(await call("filesystem_list", ["path": "nope"], in: scratch) == .error("no such file or directory: nope"))
+        // A guessed absolute path is refused, with the workspace's file of that name as a hint.
+        #expect(await call("filesystem_list", ["path": "/var/log/README"], in: scratch)
+            == .refused("path /var/log/README is outside the readable paths of this run (workspace); the workspace has 'README': use that relative path"))
+        // A file is listed as itself, as `ls FILE` does.
+        let file = await call("filesystem_list", ["path": "README", "recursive": true], in: scratch)
+        #expect(file.status == .ok && file.content.hasPrefix("1 file:\nREADME\n[README is a file of "), "\(file)")
     }
 
     // MARK: - filesystem_read

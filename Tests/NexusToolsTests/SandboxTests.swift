@@ -380,6 +380,40 @@ struct ExecuteCommandToolTests {
         #expect(result.content.contains("ZeroDivisionError"))
     }
 
+    @Test("python_execute runs code as a model means it", arguments: [
+        // Statements joined onto one line, compound ones among them.
+        ("import csv; with open('s.csv') as f: rows = csv.reader(f); next(rows); print(sum(int(r[1]) for r in rows))", "exit code 0\nstdout:\n7"),
+        ("if 1 > 2: print('a'); else: print('b')", "exit code 0\nstdout:\nb"),
+        ("f = lambda x: x * 2; for i in range(2): print(f(i))", "exit code 0\nstdout:\n0\n2"),
+        // A last expression, or a last top-level return, is shown as the REPL shows it.
+        ("x = [3, 1, 2]; sorted(x)", "exit code 0\nstdout:\n[1, 2, 3]"),
+        ("def double(a):\n    return a * 2\nreturn double(21)", "exit code 0\nstdout:\n42"),
+        ("print('once')", "exit code 0\nstdout:\nonce"),
+        ("import sys; sys.argv", "exit code 0\nstdout:\n['-c']"),
+    ])
+    func pythonExecuteReadsCodeAsMeant(code: String, expected: String) async throws {
+        let fixture = try SandboxFixture()
+        try "item,qty\na,3\nb,4\n".write(to: fixture.workspace.appendingPathComponent("s.csv"), atomically: false, encoding: .utf8)
+        #expect(try await PythonExecuteTool().run(["code": .string(code)], context: fixture.context()) == .ok(expected))
+    }
+
+    @Test func pythonExecuteStillFailsWhatPythonRejects() async throws {
+        let fixture = try SandboxFixture()
+        let unseparated = try await PythonExecuteTool().run(["code": "x = [1] for y in x: print(y)"], context: fixture.context())
+        #expect(unseparated.status == .error)
+        #expect(unseparated.content.contains("SyntaxError"))
+        let missing = try await PythonExecuteTool().run(["code": "import pandas_that_is_not_here"], context: fixture.context())
+        #expect(missing.content.contains("ModuleNotFoundError"))
+        #expect(missing.content.contains("use the standard library"))
+        // The traceback shows the code's frames, not the runner's.
+        let failing = try await PythonExecuteTool().run(["code": "print('ok'); 1 / 0"], context: fixture.context())
+        #expect(failing.content.contains("stdout:\nok"))
+        #expect(failing.content.contains("File \"<code>\", line 1"))
+        #expect(!failing.content.contains("_nexus_main"))
+        let exits = try await PythonExecuteTool().run(["code": "import sys; sys.exit(3)"], context: fixture.context())
+        #expect(exits.content.hasPrefix("exit code 3"))
+    }
+
     @Test func pythonExecuteNeedsPython3InThePolicy() async throws {
         let fixture = try SandboxFixture()
         let result = try await PythonExecuteTool().run(["code": "print(1)"], context: fixture.context(fixture.policy(commands: ["sh"])))

@@ -1,8 +1,9 @@
 public import NexusCore
 
-/// `python_execute`: runs Python 3 code in the ``Sandbox`` (`python3 -E -s -B -c CODE`: no
-/// PYTHON* variables, no user site-packages, no .pyc files; the workspace is the working
-/// directory and on `sys.path`).
+/// `python_execute`: runs Python 3 code in the ``Sandbox`` (`python3 -E -s -B -c RUNNER CODE`:
+/// no PYTHON* variables, no user site-packages, no .pyc files; the workspace is the working
+/// directory and on `sys.path`). ``PythonRunner`` shows a last expression's value and runs code
+/// a model joined onto one line with `;` as it meant.
 ///
 /// Needs `python3` among the policy's commands (or no command list). Code longer than fits in
 /// one argument (over 100 000 bytes) is fed on stdin instead, and then the call's `stdin` is
@@ -22,7 +23,7 @@ public struct PythonExecuteTool: Tool {
     public var definition: ToolDefinition {
         ToolDefinition(
             name: "python_execute",
-            description: "Run Python 3 code in the workspace and return what it prints (stdout and stderr) and its exit code. Use print() to show results. Use only the standard library (csv, json, re, os, math): other packages may be missing.",
+            description: "Run Python 3 code in the workspace and return what it prints (stdout and stderr) and its exit code. Use print() to show results (the value of a last bare expression is shown too). Use only the standard library (csv, json, re, os, math): other packages may be missing.",
             parameters: [
                 "type": "object",
                 "properties": [
@@ -46,7 +47,7 @@ public struct PythonExecuteTool: Tool {
         let sandbox = Sandbox(policy: context.policy, workspace: context.workspace, cpuMeter: context.resources?.sandboxCPU)
         let flags = ["-E", "-s", "-B"]
         if code.utf8.count <= Self.maxArgumentBytes {
-            return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-c", code], stdin: stdin)
+            return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-c", PythonRunner.source, code], stdin: stdin)
         }
         if stdin != nil {
             return .error("the code is \(code.utf8.count) bytes, too long to pass as an argument, so it goes on stdin and the call cannot also give \"stdin\"; write the input to a file in the workspace instead")

@@ -30,7 +30,8 @@ public enum FileToolSupport {
 
     /// Runs blocking work (file system calls) on a Dispatch thread, then maps a ``PathRefusal`` to a
     /// `.refused` result and a `NexusError` to an `.error` result; other errors are rethrown. With
-    /// `files`, a missing path's error names the near names in its folder (``NearNames``).
+    /// `files`, a missing path's error names the near names in its folder, and a refused path
+    /// outside the workspace names a workspace file of that name (``NearNames``).
     static func run(hinting files: WorkspacePath? = nil, _ work: @escaping @Sendable () throws -> ToolResult) async throws -> ToolResult {
         do {
             return try await BlockingWork.run {
@@ -41,7 +42,7 @@ public enum FileToolSupport {
                 }
             }
         } catch let refusal as PathRefusal {
-            return .refused(refusal.message)
+            return .refused(refusal.message + (files.map { NearNames.inWorkspace(refusal.path, files: $0) } ?? ""))
         } catch let error as NexusError {
             return .error(error.message)
         }

@@ -14,6 +14,14 @@ enum NearNames {
         return message + "; did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
     }
 
+    /// For a refused absolute path (`/var/log/access.log`, a model guessing where such files
+    /// live), the workspace's own file of that name, as a hint; empty when there is none.
+    static func inWorkspace(_ refused: String, files: WorkspacePath) -> String {
+        guard refused.hasPrefix("/"), let name = refused.split(separator: "/").last.map(String.init),
+              let status = try? files.stat(path: name), status.kind != .symbolicLink else { return "" }
+        return "; the workspace has '\(name)\(status.kind == .directory ? "/" : "")': use that relative path"
+    }
+
     /// Near names of `path` in its folder, as paths the model can use (at most three).
     static func of(_ path: String, files: WorkspacePath) -> [String] {
         var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)

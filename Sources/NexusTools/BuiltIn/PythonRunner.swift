@@ -1,0 +1,118 @@
+/// The program `python_execute` runs the model's code with (`python3 -c RUNNER CODE`). It runs
+/// the code as `python3 -c CODE` would, and reads it the way a model means it:
+/// - the value of a last bare expression is printed, as in a notebook or the REPL (`sorted(x)`,
+///   `df.mean()`), and so is a last top-level `return VALUE`;
+/// - code that does not parse because it was written on one line, with compound statements
+///   joined by `;` (`import csv; with open(f) as h: ...; print(n)`), is laid out on lines the way
+///   Python reads a header's inline body (everything after the colon belongs to it) and run when
+///   that parses; anything else that does not parse fails as it would;
+/// - a traceback shows the code's own frames only, and a missing module says to use the
+///   standard library.
+/// The code runs in a fresh `__main__` namespace; nothing here widens what the sandbox allows.
+enum PythonRunner {
+    static let source = #"""
+import ast, sys, traceback
+
+def _nexus_main(source):
+    shown = "<code>"
+    try:
+        tree = ast.parse(source, shown)
+    except SyntaxError as error:
+        tree = _nexus_unjoined(source, shown)
+        if tree is None:
+            sys.stderr.write("".join(traceback.format_exception_only(type(error), error)))
+            return 1
+    last = tree.body[-1] if tree.body else None
+    shows_last = isinstance(last, (ast.Expr, ast.Return)) and last.value is not None
+    if shows_last and isinstance(last.value, ast.Call) and getattr(last.value.func, "id", "") == "print":
+        shows_last = False
+    body = tree.body[:-1] if shows_last else tree.body
+    scope = {"__name__": "__main__", "__builtins__": __builtins__}
+    sys.argv = ["-c"]
+    try:
+        exec(compile(ast.Module(body=body, type_ignores=[]), shown, "exec"), scope)
+        if shows_last:
+            value = eval(compile(ast.Expression(body=last.value), shown, "eval"), scope)
+            if value is not None:
+                print(repr(value))
+    except SyntaxError as error:
+        sys.stderr.write("".join(traceback.format_exception_only(type(error), error)))
+        return 1
+    except SystemExit:
+        raise
+    except BaseException as error:
+        trace = error.__traceback__
+        while trace is not None and trace.tb_frame.f_code.co_filename != shown:
+            trace = trace.tb_next
+        sys.stderr.write("".join(traceback.format_exception(type(error), error, trace)))
+        if isinstance(error, ModuleNotFoundError) and error.name:
+            sys.stderr.write("[%s is not installed here: use the standard library (csv, json, statistics, re, os)]\n" % error.name)
+        return 1
+    return 0
+
+def _nexus_unjoined(source, shown):
+    import io, tokenize
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    rows = source.splitlines() or [""]
+    starts = [0]
+    for line in source.splitlines(keepends=True):
+        starts.append(starts[-1] + len(line))
+    offset = lambda position: starts[position[0] - 1] + position[1]
+    compound = {"if", "elif", "else", "for", "while", "with", "try", "except", "finally", "def", "class", "async"}
+    continuing = {"elif", "else", "except", "finally"}
+    lines, piece, depth, lambdas = [], [], 0, 0
+    indent, level, headers = "", 0, []
+    def close(header):
+        nonlocal piece, level, lambdas
+        if not piece:
+            return
+        first = piece[0].string
+        if first in continuing and headers:
+            level = headers.pop()
+        text = source[offset(piece[0].start):offset(piece[-1].end)]
+        lines.append(indent + "    " * level + text)
+        if header:
+            headers.append(level)
+            level += 1
+        piece, lambdas = [], 0
+    for token in tokens:
+        kind, text = token.type, token.string
+        if kind in (tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT, tokenize.ENDMARKER, tokenize.NL):
+            continue
+        if kind == tokenize.NEWLINE:
+            close(False)
+            level, headers = 0, []
+            continue
+        if not piece and depth == 0 and level == 0:
+            row = rows[token.start[0] - 1]
+            indent = row[:len(row) - len(row.lstrip())]
+        if kind == tokenize.OP and text in "([{":
+            depth += 1
+        elif kind == tokenize.OP and text in ")]}":
+            depth -= 1
+        elif kind == tokenize.OP and depth == 0 and text == ";":
+            close(False)
+            continue
+        elif kind == tokenize.OP and depth == 0 and text == ":" and piece and piece[0].string in compound:
+            if lambdas:
+                lambdas -= 1
+            else:
+                piece.append(token)
+                close(True)
+                continue
+        elif kind == tokenize.NAME and text == "lambda" and depth == 0:
+            lambdas += 1
+        piece.append(token)
+    close(False)
+    repaired = "\n".join(lines) + "\n"
+    try:
+        return ast.parse(repaired, shown)
+    except SyntaxError:
+        return None
+
+sys.exit(_nexus_main(sys.argv[1]))
+"""#
+}
