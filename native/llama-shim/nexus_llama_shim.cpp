@@ -82,6 +82,19 @@ void nx_templates_free(nx_templates * t) { delete t; }
 
 bool nx_templates_support_tools(const nx_templates * t) { return t && t->supports_tools; }
 
+// JSON forbids a raw line break inside a string, so llama.cpp's call grammar does too. A code
+// model writing a program into a call's "code" argument wants a line break there, and with it
+// barred takes the next best token, a space: its Python comes out on one line and does not run.
+// The call grammar admits raw tabs and line feeds in strings; the caller escapes them in the
+// parsed arguments, so what leaves Nexus is still valid JSON.
+static void admit_raw_line_breaks_in_strings(std::string & grammar) {
+    const std::string strict = "char ::= [^\"\\\\\\x7F\\x00-\\x1F]";
+    const std::string lenient = "char ::= [^\"\\\\\\x7F\\x00-\\x08\\x0B-\\x1F]";
+    for (size_t at = grammar.find(strict); at != std::string::npos; at = grammar.find(strict, at + lenient.size())) {
+        grammar.replace(at, strict.size(), lenient);
+    }
+}
+
 nx_chat_prompt * nx_chat_apply(const nx_templates * t, const char * request_json, char ** error) {
     try {
         const common_json request = common_json::parse(request_json);
@@ -115,6 +128,9 @@ nx_chat_prompt * nx_chat_apply(const nx_templates * t, const char * request_json
                 prompt->params = lazy;
                 prompt->strict_tool_calls = true;
             }
+        }
+        if (!inputs.tools.empty() && inputs.json_schema.empty()) {
+            admit_raw_line_breaks_in_strings(prompt->params.grammar);
         }
         prompt->parser = common_chat_parser_params(prompt->params);
         if (!prompt->params.parser.empty()) {

@@ -59,3 +59,34 @@ extension JSONValue {
         output += "\""
     }
 }
+
+extension JSONValue {
+    /// `text` with raw tabs, line feeds and carriage returns inside its strings escaped, the rest
+    /// unchanged. A model's call grammar admits them raw (a program written into a "code" argument
+    /// wants real line breaks); what is parsed, stored or sent on is strict JSON again.
+    public static func escapingRawLineBreaks(inStringsOf text: String) -> String {
+        guard text.utf8.contains(where: { $0 == 0x0A || $0 == 0x09 || $0 == 0x0D }) else { return text }
+        var output = ""
+        var inString = false
+        var escaped = false
+        for scalar in text.unicodeScalars {
+            if inString, !escaped {
+                switch scalar {
+                case "\n": output += "\\n"; continue
+                case "\r": output += "\\r"; continue
+                case "\t": output += "\\t"; continue
+                default: break
+                }
+            }
+            output.unicodeScalars.append(scalar)
+            if escaped {
+                escaped = false
+            } else if inString, scalar == "\\" {
+                escaped = true
+            } else if scalar == "\"" {
+                inString.toggle()
+            }
+        }
+        return output
+    }
+}

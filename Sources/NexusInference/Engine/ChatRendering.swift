@@ -19,6 +19,8 @@ final class RenderedChat {
     let previousCalls: Set<String>
     /// The template cannot present tools, so Nexus's own fallback form is used (`ToolFallback`).
     let usesToolFallback: Bool
+    /// The template's grammar for the output (calls, under `required` from the first token); empty when none.
+    let grammar: String
     /// The grammar that enforces `required` or a named tool in the fallback form.
     let fallbackGrammar: String?
 
@@ -69,6 +71,7 @@ final class RenderedChat {
             defer { nx_string_free(raw) }
             return (try? JSONValue.parse(String(cString: raw))) ?? .null
         } ?? .null
+        grammar = info["grammar"]?.stringValue ?? ""
         additionalStops = info["additional_stops"]?.arrayValue?.compactMap(\.stringValue) ?? []
         format = info["format"]?.stringValue ?? "unknown"
         parsesToolCalls = !offered.isEmpty
@@ -93,7 +96,9 @@ final class RenderedChat {
         defer { nx_string_free(raw) }
         let message = try JSONValue.parse(String(cString: raw))
         let calls = (message["tool_calls"]?.arrayValue ?? []).map { call in
-            (name: call["name"]?.stringValue ?? "", arguments: call["arguments"]?.stringValue ?? "", id: call["id"]?.stringValue ?? "")
+            (name: call["name"]?.stringValue ?? "",
+             arguments: JSONValue.escapingRawLineBreaks(inStringsOf: call["arguments"]?.stringValue ?? ""),
+             id: call["id"]?.stringValue ?? "")
         }
         return (message["content"]?.stringValue ?? "", calls)
     }

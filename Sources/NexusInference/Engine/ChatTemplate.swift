@@ -23,6 +23,13 @@ public struct ChatTemplate: Sendable {
         return (chat.text, chat.format)
     }
 
+    /// The GBNF grammar the engine samples a chat request's output under (its own fallback
+    /// form's for a template that cannot present tools); empty when the output is free text.
+    public func grammar(_ request: GenerationRequest) throws -> String {
+        let chat = try RenderedChat(model: model, request: request, messages: Self.messages(of: request))
+        return chat.fallbackGrammar ?? chat.grammar
+    }
+
     /// Splits `output` into answer content and tool calls validated against the request's tools.
     /// - Parameter cutOff: the output stopped at its token limit, as the engine parses it then.
     /// - Throws: `NexusError(.invalidToolCall)` when a call is malformed or breaks its schema.
