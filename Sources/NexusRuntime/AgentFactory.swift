@@ -25,7 +25,7 @@ public struct AgentFactory: Sendable {
     public func builtInTools(database: NexusDatabase, home: URL? = nil) throws -> ToolRegistry {
         try ToolRegistry([
             FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemReplaceTool(),
-            FilesystemCopyTool(), FilesystemMoveTool(), FilesystemMakeFolderTool(), FilesystemSearchTool(),
+            FilesystemCopyTool(), FilesystemMoveTool(), FilesystemDeleteTool(), FilesystemMakeFolderTool(), FilesystemSearchTool(),
             ExecuteCommandTool(), PythonExecuteTool(), WebFetchTool(),
             DatabaseQueryTool(),
             MemoryStoreTool(database: database), MemorySearchTool(database: database),

@@ -8,7 +8,7 @@ import Testing
     private let registry: ToolRegistry
 
     init() throws {
-        registry = try ToolRegistry([FilesystemCopyTool(), FilesystemMoveTool(), FilesystemMakeFolderTool(), FilesystemReplaceTool()])
+        registry = try ToolRegistry([FilesystemCopyTool(), FilesystemMoveTool(), FilesystemMakeFolderTool(), FilesystemReplaceTool(), FilesystemDeleteTool()])
     }
 
     private func call(_ name: String, _ arguments: JSONValue, in scratch: ToolsScratch, policy: CapabilityPolicy = .default) async -> ToolResult {
@@ -157,6 +157,41 @@ import Testing
         #expect(await call("filesystem_replace", ["path": "mixed/**/*.txt", "old": "Acme", "new": "X"], in: scratch, policy: onlyA).status == .refused)
         #expect(scratch.read("workspace/mixed/a.txt") == "Acme Corp\n")
         #expect(scratch.read("workspace/mixed/locked/b.txt") == "Acme Corp\n")
+    }
+
+    // MARK: - filesystem_delete
+
+    @Test func deleteRemovesAFileOrAFolderAskedForAndNothingBeyond() async throws {
+        let scratch = try ToolsScratch()
+        defer { scratch.remove() }
+        try scratch.write("old\n", to: "workspace/old.txt")
+        try scratch.write("a\n", to: "workspace/tmp/a.txt")
+        try scratch.write("b\n", to: "workspace/tmp/deep/b.txt")
+        try scratch.write("keep\n", to: "outside/precious.txt")
+        // A link inside the folder, to a folder outside the workspace: removed as a link, never followed.
+        try scratch.symlink("workspace/tmp/escape", to: scratch.path("outside"))
+
+        #expect(await call("filesystem_delete", ["path": "old.txt"], in: scratch) == .ok("deleted old.txt"))
+        #expect(!scratch.exists("workspace/old.txt"))
+        #expect(await call("filesystem_delete", ["path": "old.txt"], in: scratch) == .error("no such file or directory: old.txt"))
+        #expect(await call("filesystem_delete", ["path": "tmp"], in: scratch)
+            == .error("tmp is a folder with files in it; give \"recursive\": true to delete it with everything inside"))
+        #expect(scratch.read("workspace/tmp/a.txt") == "a\n")
+        #expect(await call("filesystem_delete", ["path": "tmp", "recursive": true], in: scratch) == .ok("deleted tmp and the 4 entries in it"))
+        #expect(!scratch.exists("workspace/tmp"))
+        #expect(scratch.read("outside/precious.txt") == "keep\n")
+
+        // The workspace itself, paths outside it, and a run that may not write are refused.
+        #expect(await call("filesystem_delete", ["path": ".", "recursive": true], in: scratch).status == .error)
+        #expect(await call("filesystem_delete", ["path": .string(scratch.path("outside/precious.txt"))], in: scratch).status == .refused)
+        #expect(await call("filesystem_delete", ["path": "../outside/precious.txt"], in: scratch).status == .refused)
+        try scratch.write("x\n", to: "workspace/x.txt")
+        var readOnly = CapabilityPolicy.default
+        readOnly.writablePaths = []
+        #expect(await call("filesystem_delete", ["path": "x.txt"], in: scratch, policy: readOnly).status == .refused)
+        #expect(scratch.read("outside/precious.txt") == "keep\n")
+        #expect(scratch.read("workspace/x.txt") == "x\n")
+        #expect(scratch.exists("workspace"))
     }
 
     // MARK: - filesystem_write in an agent run

@@ -49,9 +49,9 @@ import Testing
         // A guessed absolute path is refused, with the workspace's file of that name as a hint.
         #expect(await call("filesystem_list", ["path": "/var/log/README"], in: scratch)
             == .refused("path /var/log/README is outside the readable paths of this run (workspace); the workspace has 'README': use that relative path"))
-        // A file is listed as itself, as `ls FILE` does.
-        let file = await call("filesystem_list", ["path": "README", "recursive": true], in: scratch)
-        #expect(file.status == .ok && file.content.hasPrefix("1 file:\nREADME\n[README is a file of "), "\(file)")
+        // Listing a file is an error that says to read it: shown as a listing, the file's name is what a
+        // small model then gives as its answer.
+        #expect(await call("filesystem_list", ["path": "README"], in: scratch) == .error("README is a file, not a folder: read it with filesystem_read"))
     }
 
     // MARK: - filesystem_read
@@ -237,6 +237,14 @@ import Testing
             """))
         // A glob that matches nothing is not taken for an expression.
         #expect(await call("filesystem_search", ["glob": "*.csv"], in: scratch) == .ok("[no files matching *.csv in .]"))
+        // A glob that names no file is left out when there is text to find (the word was put in both).
+        #expect(await call("filesystem_search", ["glob": "timeout.*", "text": "timeout"], in: scratch) == .ok("""
+            logs/db.log:1: Error: timeout
+            [1 matching line in 1 file]
+            [no file name matches timeout.*, so every file was searched]
+            """))
+        // A glob that names files keeps the search to them.
+        #expect(await call("filesystem_search", ["glob": "*.txt", "text": "timeout"], in: scratch) == .ok("[no files matching *.txt with lines containing \"timeout\" in .]"))
         // Text in another case is found when the exact text is not, and the result says so.
         #expect(await call("filesystem_search", ["text": "error"], in: scratch) == .ok("""
             logs/app.log:1: ERROR disk full

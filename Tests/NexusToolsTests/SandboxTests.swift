@@ -385,6 +385,8 @@ struct ExecuteCommandToolTests {
         ("import csv; with open('s.csv') as f: rows = csv.reader(f); next(rows); print(sum(int(r[1]) for r in rows))", "exit code 0\nstdout:\n7"),
         ("if 1 > 2: print('a'); else: print('b')", "exit code 0\nstdout:\nb"),
         ("f = lambda x: x * 2; for i in range(2): print(f(i))", "exit code 0\nstdout:\n0\n2"),
+        // A stray closing brace: the JSON around the code, written once too often.
+        ("for i in range(2): print(i)}", "exit code 0\nstdout:\n0\n1"),
         // A last expression, or a last top-level return, is shown as the REPL shows it.
         ("x = [3, 1, 2]; sorted(x)", "exit code 0\nstdout:\n[1, 2, 3]"),
         ("def double(a):\n    return a * 2\nreturn double(21)", "exit code 0\nstdout:\n42"),

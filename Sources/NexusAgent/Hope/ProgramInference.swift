@@ -78,7 +78,8 @@ extension TextTemplate {
 
 /// Built-in tools whose result only confirms a change.
 let confirmingTools: Set<String> = [
-    "filesystem_write", "filesystem_replace", "filesystem_copy", "filesystem_move", "filesystem_mkdir", "memory_store", "self_modify",
+    "filesystem_write", "filesystem_replace", "filesystem_copy", "filesystem_move", "filesystem_delete", "filesystem_mkdir", "memory_store",
+    "self_modify",
 ]
 
 extension ArgumentTemplate {

@@ -49,8 +49,12 @@ enum ReplayPostConditions {
             case "filesystem_mkdir":
                 guard let target = path("path") else { continue }
                 set(target, .folder)
+            case "filesystem_delete":
+                guard let target = path("path") else { continue }
+                set(target, .absent)
             case "filesystem_replace":
-                guard let target = path("path"), let old = arguments["old"]?.stringValue, let new = arguments["new"]?.stringValue else { continue }
+                // A pattern (`docs/*.md`) names no one file whose text could be checked.
+                guard let target = path("path"), !target.contains(where: "*?[".contains), let old = arguments["old"]?.stringValue, let new = arguments["new"]?.stringValue else { continue }
                 let before = byPath[target]?.text
                 set(target, .file, text: before.map { $0.replacingOccurrences(of: old, with: new) }, contains: new.isEmpty ? nil : new)
             default:

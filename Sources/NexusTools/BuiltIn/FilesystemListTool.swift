@@ -35,10 +35,6 @@ public struct FilesystemListTool: Tool {
         let files = WorkspacePath(context)
         let maxEntries = maxEntries
         return try await FileToolSupport.run(hinting: files) {
-            // A file is listed as itself, as `ls FILE` does: asking about it is no error.
-            if let status = try? files.stat(path: path), status.kind == .file {
-                return .ok("1 file:\n\(Self.line(path, status, recursive: false))\n[\(path) is a file of \(FileToolSupport.bytes(status.size)): read it with filesystem_read to see its text]")
-            }
             let listing = try files.list(path: path, recursive: recursive, maxEntries: maxEntries, notDescending: [".git"])
             if listing.entries.isEmpty { return .ok("[\(path) is an empty folder]") }
             var lines = listing.entries.map { entry in

@@ -63,8 +63,9 @@ public struct FilesystemSearchTool: Tool {
     }
 
     /// A search that finds nothing is tried again the way a model may have meant it: a regular
-    /// expression given as the glob (`.*\.(txt|md)$`) as a regular expression over file names, and
-    /// the text in any case; the result says so. Text that reads as a regular expression and
+    /// expression given as the glob (`.*\.(txt|md)$`) as a regular expression over file names, a
+    /// glob that matches no file name left out when there is a text, and the text in any case;
+    /// the result says so. Text that reads as a regular expression and
     /// finds nothing gets a note that text is matched as written.
     private func searchAsMeant(in path: String, glob: String?, text: String?, files: WorkspacePath) throws -> ToolResult {
         var matcher = glob.map(SearchGlob.init)
@@ -78,8 +79,16 @@ public struct FilesystemSearchTool: Tool {
             best = try search(in: path, glob: glob, matcher: expression, text: text, ignoringCase: false, files: files)
             if best.found > 0 { return Self.noted(best.result, notes) }
         }
+        if let glob, let text, try search(in: path, glob: glob, matcher: matcher, text: nil, ignoringCase: false, files: files).found == 0 {
+            // A pattern that names no file at all (a model often puts the word it looks for in
+            // the glob too) would hide every line that holds the text: it is left out.
+            notes = ["no file name matches \(glob), so every file was searched"]
+            matcher = nil
+            best = try search(in: path, glob: nil, matcher: nil, text: text, ignoringCase: false, files: files)
+            if best.found > 0 { return Self.noted(best.result, notes) }
+        }
         if let text {
-            let anyCase = try search(in: path, glob: glob, matcher: matcher, text: text, ignoringCase: true, files: files)
+            let anyCase = try search(in: path, glob: matcher == nil ? nil : glob, matcher: matcher, text: text, ignoringCase: true, files: files)
             if anyCase.found > 0 {
                 return Self.noted(anyCase.result, notes + ["no line contains \(JSONValue.string(text).jsonText) exactly as written; these contain it in another case"])
             }

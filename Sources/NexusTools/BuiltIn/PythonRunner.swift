@@ -5,7 +5,8 @@
 /// - code that does not parse because it was written on one line, with compound statements
 ///   joined by `;` (`import csv; with open(f) as h: ...; print(n)`), is laid out on lines the way
 ///   Python reads a header's inline body (everything after the colon belongs to it) and run when
-///   that parses; anything else that does not parse fails as it would;
+///   that parses, and so is code that ends in a stray `}` (the JSON around it, written once too
+///   often); anything else that does not parse fails as it would;
 /// - a traceback shows the code's own frames only, and a missing module says to use the
 ///   standard library.
 /// The code runs in a fresh `__main__` namespace; nothing here widens what the sandbox allows.
@@ -18,7 +19,10 @@ def _nexus_main(source):
     try:
         tree = ast.parse(source, shown)
     except SyntaxError as error:
-        tree = _nexus_unjoined(source, shown)
+        tree = None
+        for candidate in (source, _nexus_without_stray_closers(source)):
+            if candidate is not None and tree is None:
+                tree = _nexus_parsed(candidate, shown) or _nexus_unjoined(candidate, shown)
         if tree is None:
             sys.stderr.write("".join(traceback.format_exception_only(type(error), error)))
             return 1
@@ -49,6 +53,19 @@ def _nexus_main(source):
             sys.stderr.write("[%s is not installed here: use the standard library (csv, json, statistics, re, os)]\n" % error.name)
         return 1
     return 0
+
+def _nexus_parsed(source, shown):
+    try:
+        return ast.parse(source, shown)
+    except SyntaxError:
+        return None
+
+def _nexus_without_stray_closers(source):
+    text = source.rstrip()
+    trimmed = text
+    while trimmed.endswith("}") and trimmed.count("}") > trimmed.count("{"):
+        trimmed = trimmed[:-1].rstrip()
+    return trimmed if trimmed != text else None
 
 def _nexus_unjoined(source, shown):
     import io, tokenize

@@ -345,7 +345,7 @@ struct SafeFile {
     }
 
     /// The names in a directory (without `.` and `..`), sorted.
-    private func names(in directory: SafeFileDescriptor) throws -> [String] {
+    func names(in directory: SafeFileDescriptor) throws -> [String] {
         // A new open file description: a `dup` would share (and move) the offset of a pinned root's
         // descriptor, and the next listing of the root would start at its end.
         let copy = openat(directory.raw, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -155,6 +155,15 @@ public struct WorkspacePath: Sendable {
         try file(source, for: .write).move(to: file(destination, for: .write))
     }
 
+    /// Deletes a file, link or folder beneath a writable root; a folder with entries only when
+    /// `recursive`. Links are removed, never followed.
+    /// - Returns: How many entries were removed.
+    /// - Throws: ``PathRefusal``, or `NexusError(.ioError)` (missing, a folder with entries, a root).
+    @discardableResult
+    public func remove(path: String, recursive: Bool) throws -> Int {
+        try file(path, for: .write).remove(recursive: recursive)
+    }
+
     /// The absolute, lexically normalized form of a path (no file system access), for messages.
     public func absolute(_ path: String) -> String {
         PathLexer.join(PathLexer.resolve(path, against: workspace))
