@@ -35,6 +35,10 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// Off by default: a small model offered that writes call after call (a plan, or guesses)
     /// where one was needed, and restates earlier calls before its next one.
     public var parallelCalls = false
+    /// Before the model's first turn, the runtime reads the files and lists the folders the task
+    /// names (`NamedPaths`), as steps of the run. `nexus run` and `nexus serve` turn it on; off
+    /// here so that a scripted model's turns line up with the steps a test expects.
+    public var looksAhead = false
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,

@@ -145,6 +145,10 @@ public struct AgentRunner: Sendable {
     /// The temperature of a turn drawn again (`AgentConfiguration.maxRedraws`).
     static let redrawTemperature = 0.7
 
+    /// What a turn drawn again is told: a greedy model that repeats a failed call word for word
+    /// does not see that the error is its own to fix.
+    static let fixTheFailure = "That exact call already failed, and would fail the same way again. Change it to fix the error its result shows (for Python, the line the traceback names), or take another way."
+
     /// What a forced answer turn is asked.
     static func answerNow(_ task: String) -> String {
         "Give the final answer to the task now, from the tool results above, in one short sentence that states the result (the number, name or text asked for). The task: \(task)"

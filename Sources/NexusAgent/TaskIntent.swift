@@ -66,6 +66,8 @@ struct TaskIntent: Sendable {
         var check: String
         var message: String
         var tool: String?
+        /// The next turn must answer in words, not call a tool.
+        var answersNext = false
     }
 
     /// The task needs code and none ran. Code that failed is asked for once more: the model then sees its error.

@@ -22,12 +22,14 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-hope"), help: "Reason with the model only: no replayed trace, no crystallized module (a LEARNER run).")
     var noHope = false
     @Option(name: .customLong("without-check"),
-            help: "Leave this answer check out (code, missing, change, stale, grounded): to measure what it does over a task corpus.")
+            help: "Leave this answer check out (code, missing, change, stale, grounded, echo): to measure what it does over a task corpus.")
     var withoutChecks: [String] = []
     @Option(help: "Which tools the model is offered: chosen (the few the task points to) or all.") var offer: String = ToolOffer.chosen.rawValue
     @Option(help: "Turns drawn again per run when the model only repeats a failed call (0: never).") var redraws: Int = 2
     @Flag(name: .customLong("parallel-calls"), help: "Let the model make several calls in one turn, run in the order written.")
     var parallelCalls = false
+    @Flag(name: .customLong("no-look-ahead"), help: "Do not read the files (or list the folders) the task names before the model's first turn.")
+    var noLookAhead = false
     @Argument(help: "The task.") var task: String?
 
     func validate() throws {
@@ -51,6 +53,7 @@ struct RunCommand: AsyncParsableCommand {
         agent.toolOffer = ToolOffer(rawValue: offer) ?? .chosen
         agent.maxRedraws = redraws
         agent.parallelCalls = parallelCalls
+        agent.looksAhead = !noLookAhead
         return agent
     }
 

@@ -56,6 +56,33 @@ struct AgentGuardTests {
         #expect(events.summary?.answer == "The total is 9.")
     }
 
+    @Test("an answer that repeats a tool's output is sent back once, and the next turn must answer in words")
+    func echoedAnswerIsSentBack() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = fixture.runner([call("filesystem_list", "{}"), "The final answer is: 3 files, 0 folders: a.txt", "There are 3 files."])
+        let summary = try #require(try await fixture.collect(runner.start(task: "How many files are there?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.answer == "There are 3 files.")
+        #expect(backend.requests.count == 3)
+        #expect(backend.requests[2].toolChoice == ToolChoice.none)
+        guard case .chat(let messages) = backend.requests[2].prompt else { Issue.record("not a chat"); return }
+        #expect(messages.contains { $0.content == "That repeats a tool's output; it does not answer the task." })
+
+        // Once only: the same echo a second time ends the run. (A fresh store each time: HOPE
+        // would follow the first run.)
+        let second = try AgentFixture()
+        defer { second.workspace.remove() }
+        let (again, _) = second.runner([call("filesystem_list", "{}"), "3 files, 0 folders:", "3 files, 0 folders:"])
+        let echoed = try #require(try await second.collect(again.start(task: "How many files are there?", workspace: second.workspace.url, policy: .default)).summary)
+        #expect(echoed.answer == "3 files, 0 folders:")
+        // A short result line is what a right answer may say: not an echo.
+        var short = AgentConfiguration()
+        short.answerChecks = [.echo]
+        let (brief, briefed) = second.runner([call("filesystem_read", #"{"path": "a.txt"}"#), "contents of a.txt"], configuration: short)
+        #expect(try await second.collect(brief.start(task: "What does a.txt say?", workspace: second.workspace.url, policy: .default)).summary?.answer == "contents of a.txt")
+        #expect(briefed.requests.count == 2)
+    }
+
     @Test("a turn that repeats a failed call is drawn again with some randomness before an answer is forced")
     func failedRepeatIsRedrawn() async throws {
         let fixture = try AgentFixture()
@@ -66,5 +93,11 @@ struct AgentGuardTests {
         #expect(summary.answer == "There is no missing.txt.")
         #expect(backend.requests.map(\.sampling.temperature) == [0, 0, 0.7, 0.7, 0])
         #expect(backend.requests[4].toolChoice == ToolChoice.none)
+        // A turn drawn again is told the call is its own to fix, once per redraw.
+        let told = { (request: GenerationRequest) -> Int in
+            guard case .chat(let messages) = request.prompt else { return -1 }
+            return messages.filter { $0.role == .user && $0.content.hasPrefix("That exact call already failed") }.count
+        }
+        #expect(backend.requests.map(told) == [0, 0, 1, 2, 2])
     }
 }

@@ -390,6 +390,8 @@ struct ExecuteCommandToolTests {
         // A last expression, or a last top-level return, is shown as the REPL shows it.
         ("x = [3, 1, 2]; sorted(x)", "exit code 0\nstdout:\n[1, 2, 3]"),
         ("def double(a):\n    return a * 2\nreturn double(21)", "exit code 0\nstdout:\n42"),
+        // A return outside any function ends the program with its value, wherever it stands.
+        ("with open('s.csv') as f:\n    rows = f.read().split()[1:]\n    return len(rows)\nprint('never')", "exit code 0\nstdout:\n2"),
         ("print('once')", "exit code 0\nstdout:\nonce"),
         ("import sys; sys.argv", "exit code 0\nstdout:\n['-c']"),
     ])

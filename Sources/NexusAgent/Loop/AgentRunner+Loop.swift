@@ -11,6 +11,12 @@ extension AgentRunner {
         // The policy's roots are opened now, before any tool runs: nothing the run does later moves them.
         WorkspacePath.pinRoots(of: context)
         var session = LoopSession(record: record, state: state, context: context, policy: policy, emit: emit)
+        if configuration.looksAhead, session.state.step == 0 {
+            for lookup in NamedPaths.lookups(for: record.task, context: context) {
+                _ = try await performTurn(lookup.tool, lookup.arguments, idPrefix: "look", record: &session.record, state: &session.state,
+                                          context: &session.context, emit: emit)
+            }
+        }
         var phase = LoopPhase.prepare
         while true {
             switch phase {
@@ -129,9 +135,9 @@ extension AgentRunner {
         if let unfinished {
             // An answer that comes before the task is done is sent back (once per check).
             session.state.sentBack += [unfinished.check]
-            session.state.mustAct = true
+            session.state.mustAct = !unfinished.answersNext
             session.state.forcedTool = unfinished.tool
-            session.state.lastTurnRepeated = false
+            session.state.lastTurnRepeated = unfinished.answersNext
             session.state.messages.append(.user(unfinished.message))
         }
         try persist(&session, [RunStep(runID: session.record.id, index: session.state.step, status: unfinished == nil ? "answer" : "not_done",
@@ -175,6 +181,7 @@ extension AgentRunner {
                 session.emit(.toolResult(step: session.state.step, call: call,
                                          result: .error(exactRepeat ? "repeated call: not run again" : "the plan started over: not run; answer from what was observed"), seconds: 0))
             }
+            if redraw { session.state.messages.append(.user(Self.fixTheFailure)) }
             try persist(&session, repeated)
             return .prepare
         }

@@ -16,6 +16,8 @@ public enum AnswerCheck: String, Sendable, Hashable, CaseIterable, Codable {
     case stale
     /// The answer states a number, name or path that no tool returned (`AnswerGrounding`).
     case grounded
+    /// The answer repeats a tool result's first line instead of answering.
+    case echo
 }
 
 extension AgentRunner {
@@ -30,6 +32,7 @@ extension AgentRunner {
             case .change: verdict = intent.nothingChanged(task: task, state: state)
             case .stale: verdict = staleAnswer(answer, state: state)
             case .grounded: verdict = ungroundedAnswer(answer, task: task, state: state)
+            case .echo: verdict = echoedAnswer(answer, state: state)
             }
             if let verdict { return verdict }
         }

@@ -1,7 +1,7 @@
 /// The program `python_execute` runs the model's code with (`python3 -c RUNNER CODE`). It runs
 /// the code as `python3 -c CODE` would, and reads it the way a model means it:
 /// - the value of a last bare expression is printed, as in a notebook or the REPL (`sorted(x)`,
-///   `df.mean()`), and so is a last top-level `return VALUE`;
+///   `df.mean()`), and a `return VALUE` outside any function ends the program with that value shown;
 /// - code that does not parse because it was written on one line, with compound statements
 ///   joined by `;` (`import csv; with open(f) as h: ...; print(n)`), is laid out on lines the way
 ///   Python reads a header's inline body (everything after the colon belongs to it) and run when
@@ -31,14 +31,19 @@ def _nexus_main(source):
     if shows_last and isinstance(last.value, ast.Call) and getattr(last.value.func, "id", "") == "print":
         shows_last = False
     body = tree.body[:-1] if shows_last else tree.body
-    scope = {"__name__": "__main__", "__builtins__": __builtins__}
+    body = [_NexusReturns().visit(statement) for statement in body]
+    scope = {"__name__": "__main__", "__builtins__": __builtins__, "_NexusReturned": _NexusReturned}
     sys.argv = ["-c"]
     try:
-        exec(compile(ast.Module(body=body, type_ignores=[]), shown, "exec"), scope)
-        if shows_last:
-            value = eval(compile(ast.Expression(body=last.value), shown, "eval"), scope)
-            if value is not None:
-                print(repr(value))
+        value = None
+        try:
+            exec(compile(ast.fix_missing_locations(ast.Module(body=body, type_ignores=[])), shown, "exec"), scope)
+            if shows_last:
+                value = eval(compile(ast.Expression(body=last.value), shown, "eval"), scope)
+        except _NexusReturned as returned:
+            value = returned.value
+        if value is not None:
+            print(repr(value))
     except SyntaxError as error:
         sys.stderr.write("".join(traceback.format_exception_only(type(error), error)))
         return 1
@@ -53,6 +58,21 @@ def _nexus_main(source):
             sys.stderr.write("[%s is not installed here: use the standard library (csv, json, statistics, re, os)]\n" % error.name)
         return 1
     return 0
+
+class _NexusReturned(BaseException):
+    def __init__(self, value):
+        self.value = value
+
+class _NexusReturns(ast.NodeTransformer):
+    """A `return VALUE` outside any function ends the program with VALUE as its result."""
+    def visit_FunctionDef(self, node):
+        return node
+    visit_AsyncFunctionDef = visit_Lambda = visit_ClassDef = visit_FunctionDef
+
+    def visit_Return(self, node):
+        value = node.value or ast.Constant(value=None)
+        call = ast.Call(func=ast.Name(id="_NexusReturned", ctx=ast.Load()), args=[value], keywords=[])
+        return ast.copy_location(ast.Raise(exc=call, cause=None), node)
 
 def _nexus_parsed(source, shown):
     try:

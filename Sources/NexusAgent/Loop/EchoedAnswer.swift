@@ -1,0 +1,28 @@
+import NexusCore
+
+extension AgentRunner {
+    /// An answer that is a tool result's own first line, alone or behind a few words ("1 file,
+    /// 0 folders: todo.txt", "The final answer is: created full.txt (35 bytes)"), repeats an
+    /// observation instead of answering: a small model copies the last thing it read. It is sent
+    /// back once, and the next turn must answer in words (`TaskIntent.Unfinished.answersNext`).
+    func echoedAnswer(_ text: String, state: RunState) -> TaskIntent.Unfinished? {
+        guard !state.sentBack.contains("echo"), let answer = Self.firstLine(of: text) else { return nil }
+        let echoed = state.messages.filter { $0.role == .tool }.compactMap { Self.firstLine(of: $0.content) }.contains { result in
+            result.count >= Self.shortestEcho && answer.contains(result) && answer.count <= result.count + Self.wordsAround
+        }
+        guard echoed else { return nil }
+        return TaskIntent.Unfinished(check: "echo", message: "That repeats a tool's output; it does not answer the task.", answersNext: true)
+    }
+
+    /// Shorter result lines ("ok", "3") are what a right answer may well say.
+    static let shortestEcho = 12
+    /// Characters an echo may carry besides the result line ("The final answer is: ").
+    static let wordsAround = 30
+
+    private static func firstLine(of text: String) -> String? {
+        var line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        if line.hasPrefix("ERROR: ") { line.removeFirst("ERROR: ".count) }
+        line = line.trimmingCharacters(in: .whitespaces)
+        return line.isEmpty ? nil : line
+    }
+}
