@@ -178,6 +178,7 @@ struct AgentRoutes: Sendable {
             agent.maxWallSeconds = try Self.budget(seconds, "max_seconds", maximum: ceilings.maxSeconds, whole: false)
         }
         agent.parallelCalls = try fields.bool("parallel_calls") ?? false
+        agent.looksAhead = true
         return agent
     }
 

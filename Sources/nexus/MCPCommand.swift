@@ -40,6 +40,7 @@ struct MCPCommand: AsyncParsableCommand {
             let backend = try modelOptions.deferredBackend()
             var agent = AgentConfiguration(maxSteps: maxSteps)
             agent.hope = configuration.hope
+            agent.looksAhead = true
             let runner = try factory.runner(backend: backend, database: database, agent: agent)
             runAgent = { task in try await MCPAgentRun.following(runner.start(task: task, workspace: folder, policy: runPolicy)) }
         }
