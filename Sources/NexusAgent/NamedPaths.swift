@@ -32,13 +32,16 @@ enum NamedPaths {
         return calls
     }
 
+    /// Quotes and brackets a task may put around a name (`'a.txt'`, "(photos)").
+    private static let quoting = CharacterSet(charactersIn: "\"'`“”‘’()[]<>")
+
     /// The task's words as the paths they may be: quotes, backticks and closing punctuation
     /// dropped, relative only (a run names its own files), never `.` or `..` alone.
     static func candidates(in task: String) -> [String] {
         task.split(whereSeparator: \.isWhitespace).compactMap { word in
-            var text = String(word).trimmingCharacters(in: CharacterSet(charactersIn: "\"'`“”‘’()[]<>"))
+            var text = String(word).trimmingCharacters(in: quoting)
             while let last = text.last, ",;:!?.".contains(last) { text.removeLast() }
-            text = text.trimmingCharacters(in: CharacterSet(charactersIn: "\"'`“”‘’()[]<>"))
+            text = text.trimmingCharacters(in: quoting)
             while text.hasPrefix("./") { text.removeFirst(2) }
             guard !text.isEmpty, !text.hasPrefix("/"), !text.hasPrefix("~"), text != ".", text != "..",
                   !text.split(separator: "/").contains("..") else { return nil }

@@ -54,7 +54,7 @@ enum ReplayPostConditions {
                 set(target, .absent)
             case "filesystem_replace":
                 // A pattern (`docs/*.md`) names no one file whose text could be checked.
-                guard let target = path("path"), !target.contains(where: "*?[".contains), let old = arguments["old"]?.stringValue, let new = arguments["new"]?.stringValue else { continue }
+                guard let target = path("path"), !FilesystemReplaceTool.isPattern(target), let old = arguments["old"]?.stringValue, let new = arguments["new"]?.stringValue else { continue }
                 let before = byPath[target]?.text
                 set(target, .file, text: before.map { $0.replacingOccurrences(of: old, with: new) }, contains: new.isEmpty ? nil : new)
             default:

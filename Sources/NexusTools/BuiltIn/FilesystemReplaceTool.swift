@@ -30,6 +30,11 @@ public struct FilesystemReplaceTool: Tool {
         )
     }
 
+    /// Whether a path is a pattern (`docs/*.md`) that names every file it matches, not one file.
+    public static func isPattern(_ path: some StringProtocol) -> Bool {
+        path.contains(where: "*?[".contains)
+    }
+
     /// Offered when the policy allows writing somewhere.
     public func isUsable(under policy: CapabilityPolicy) -> Bool { !policy.writablePaths.isEmpty }
 
@@ -130,10 +135,9 @@ struct EditTargets {
     /// Nil when `path` is one file (or nothing yet), to be edited as itself.
     init?(_ path: String, in files: WorkspacePath) throws {
         let names = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
-        let isPattern: (String) -> Bool = { $0.contains(where: "*?[".contains) }
         var folder: [String]
         var rest: [String]
-        if let first = names.firstIndex(where: isPattern) {
+        if let first = names.firstIndex(where: FilesystemReplaceTool.isPattern) {
             folder = Array(names[..<first])
             rest = Array(names[first...])
         } else if (try? files.stat(path: path).kind) == .directory {

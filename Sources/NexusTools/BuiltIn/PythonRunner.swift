@@ -19,15 +19,15 @@ def _nexus_main(source):
     try:
         tree = ast.parse(source, shown)
     except SyntaxError as error:
-        tree = None
-        for candidate in (source, _nexus_without_stray_closers(source)):
-            if candidate is not None and tree is None:
-                tree = _nexus_parsed(candidate, shown) or _nexus_unjoined(candidate, shown)
+        tree = _nexus_unjoined(source, shown)
+        trimmed = _nexus_without_stray_closers(source)
+        if tree is None and trimmed is not None:
+            tree = _nexus_parsed(trimmed, shown) or _nexus_unjoined(trimmed, shown)
         if tree is None:
             sys.stderr.write("".join(traceback.format_exception_only(type(error), error)))
             return 1
     last = tree.body[-1] if tree.body else None
-    shows_last = isinstance(last, (ast.Expr, ast.Return)) and last.value is not None
+    shows_last = isinstance(last, ast.Expr)
     if shows_last and isinstance(last.value, ast.Call) and getattr(last.value.func, "id", "") == "print":
         shows_last = False
     body = tree.body[:-1] if shows_last else tree.body
