@@ -39,6 +39,14 @@ public struct AgentConfiguration: Sendable, Hashable {
     /// names (`NamedPaths`), as steps of the run. `nexus run` and `nexus serve` turn it on; off
     /// here so that a scripted model's turns line up with the steps a test expects.
     public var looksAhead = false
+    /// The model's first turn asks for one Python program that does the whole task, written as
+    /// a fenced block in its reply (`ProgramTurn`), and a failed program is sent back to be fixed
+    /// up to ``maxPrograms`` times before the turns go on with tool calls. A small coder model
+    /// writes a working program in a fence far more often than inside a call's JSON string.
+    /// `nexus run` and `nexus serve` turn it on; off here for the same reason as ``looksAhead``.
+    public var writesProgramFirst = false
+    /// The most programs a run asks for before it goes on with tool calls.
+    public var maxPrograms = 3
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,

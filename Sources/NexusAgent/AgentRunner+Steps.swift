@@ -31,6 +31,9 @@ extension AgentRunner {
         } else {
             context.observedPaths = state.observedPaths
             let cpuBefore = context.resources?.sandboxCPU.seconds ?? 0
+            // Code may change anything or nothing: what it did is looked at, not assumed.
+            let runsCode = Self.codeTools.contains(call.name)
+            let before = runsCode ? WorkspaceFingerprint(of: context.workspace) : nil
             outcome = await tools.call(call, context: context)
             // Calls run one at a time, so what the meter gained is this call's.
             cpuSeconds = (context.resources?.sandboxCPU.seconds ?? 0) - cpuBefore
@@ -43,7 +46,9 @@ extension AgentRunner {
             if outcome.result.status != .ok {
                 state.failedCalls += [signature]
             } else if !tools.onlyObserves(call.name) {
-                state.changedSomething = true
+                if !runsCode || WorkspaceFingerprint.changed(before, WorkspaceFingerprint(of: context.workspace)) {
+                    state.changedSomething = true
+                }
                 if call.name == TaskIntent.codeTool { state.ranCode = true }
             }
             if outcome.result.status == .ok, tools.onlyObserves(call.name), let path = call.arguments["path"]?.stringValue {
@@ -57,6 +62,9 @@ extension AgentRunner {
                            durationSeconds: outcome.duration, sandboxCPUSeconds: cpuSeconds)
         return (step, outcome.result)
     }
+
+    /// Tools that run code, whose effect on the workspace is seen by comparing it before and after.
+    static let codeTools: Set<String> = [TaskIntent.codeTool, "execute_command"]
 
     /// The refusal of a call to a tool this turn did not offer (unknown, outside the policy, or
     /// not chosen for the task).

@@ -40,6 +40,9 @@ struct RunState: Codable, Sendable {
     /// The values of the trace's task that this run must not reuse (MIXED, or a replay the model
     /// took over); nil when no trace was shown.
     var oldTaskValues: OldTaskValues?
+    /// Programs the model was asked for (``ProgramTurn``), and whether the last one failed.
+    var programs = 0
+    var programFailed = false
 
     init(messages: [ChatMessage]) {
         self.messages = messages
@@ -67,6 +70,8 @@ struct RunState: Codable, Sendable {
         offeredTools = try saved.decodeIfPresent([String].self, forKey: .offeredTools)
         elapsedSeconds = try value(.elapsedSeconds, 0)
         oldTaskValues = try saved.decodeIfPresent(OldTaskValues.self, forKey: .oldTaskValues)
+        programs = try value(.programs, 0)
+        programFailed = try value(.programFailed, false)
     }
 
     /// Runs in these states stopped before they finished and can be resumed.

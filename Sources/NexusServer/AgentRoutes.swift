@@ -179,6 +179,7 @@ struct AgentRoutes: Sendable {
         }
         agent.parallelCalls = try fields.bool("parallel_calls") ?? false
         agent.looksAhead = true
+        agent.writesProgramFirst = true
         return agent
     }
 

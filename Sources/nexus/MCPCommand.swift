@@ -41,6 +41,7 @@ struct MCPCommand: AsyncParsableCommand {
             var agent = AgentConfiguration(maxSteps: maxSteps)
             agent.hope = configuration.hope
             agent.looksAhead = true
+            agent.writesProgramFirst = true
             let runner = try factory.runner(backend: backend, database: database, agent: agent)
             runAgent = { task in try await MCPAgentRun.following(runner.start(task: task, workspace: folder, policy: runPolicy)) }
         }

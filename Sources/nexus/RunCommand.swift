@@ -30,6 +30,8 @@ struct RunCommand: AsyncParsableCommand {
     var parallelCalls = false
     @Flag(name: .customLong("no-look-ahead"), help: "Do not read the files (or list the folders) the task names before the model's first turn.")
     var noLookAhead = false
+    @Flag(name: .customLong("no-program-first"), help: "Do not ask the model for one Python program doing the whole task before its tool calls.")
+    var noProgramFirst = false
     @Argument(help: "The task.") var task: String?
 
     func validate() throws {
@@ -54,6 +56,7 @@ struct RunCommand: AsyncParsableCommand {
         agent.maxRedraws = redraws
         agent.parallelCalls = parallelCalls
         agent.looksAhead = !noLookAhead
+        agent.writesProgramFirst = !noProgramFirst
         return agent
     }
 

@@ -394,6 +394,10 @@ struct ExecuteCommandToolTests {
         ("with open('s.csv') as f:\n    rows = f.read().split()[1:]\n    return len(rows)\nprint('never')", "exit code 0\nstdout:\n2"),
         ("print('once')", "exit code 0\nstdout:\nonce"),
         ("import sys; sys.argv", "exit code 0\nstdout:\n['-c']"),
+        // A standard-library module used but never imported is imported for the code.
+        ("shutil.copy('s.csv', 't.csv'); print(os.path.getsize('t.csv'))", "exit code 0\nstdout:\n17"),
+        // A name the code binds itself is left alone, whatever module shares it.
+        ("class json:\n    dumps = str\nprint(json.dumps(3))", "exit code 0\nstdout:\n3"),
     ])
     func pythonExecuteReadsCodeAsMeant(code: String, expected: String) async throws {
         let fixture = try SandboxFixture()
@@ -414,6 +418,12 @@ struct ExecuteCommandToolTests {
         #expect(failing.content.contains("stdout:\nok"))
         #expect(failing.content.contains("File \"<code>\", line 1"))
         #expect(!failing.content.contains("_nexus_main"))
+        // A header row read as a number points at the header.
+        try "item,qty\na,3\n".write(to: fixture.workspace.appendingPathComponent("h.csv"), atomically: false, encoding: .utf8)
+        let header = try await PythonExecuteTool().run(["code": "import csv\nprint(sum(int(r[1]) for r in csv.reader(open('h.csv'))))"],
+                                                       context: fixture.context())
+        #expect(header.content.contains("ValueError"))
+        #expect(header.content.contains("csv.DictReader reads it as the field names"))
         let exits = try await PythonExecuteTool().run(["code": "import sys; sys.exit(3)"], context: fixture.context())
         #expect(exits.content.hasPrefix("exit code 3"))
     }

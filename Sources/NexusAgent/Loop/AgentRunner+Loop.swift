@@ -22,8 +22,10 @@ extension AgentRunner {
             switch phase {
             case .prepare:
                 phase = prepare(&session)
-            case .generate(let request):
-                phase = try await generate(request, &session)
+            case .generate(let request, let program):
+                phase = try await generate(request, program: program, &session)
+            case .runProgram(let result, let since):
+                phase = try await runProgram(result, since: since, &session)
             case .act(let result, let offered, let since):
                 phase = try await act(result, offered: offered, since: since, &session)
             case .judge(let result, let since):
@@ -44,6 +46,7 @@ extension AgentRunner {
         if let exhausted = budgetExhausted(state: session.state, elapsed: session.elapsed) { return .end(.budgetExhausted(exhausted)) }
         session.state.step += 1
         session.emit(.thinking(step: session.state.step))
+        if programIsDue(session) { return .generate(programRequest(&session), program: true) }
         let state = session.state
         let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct
         // After a turn of nothing but repeats, the model answers from what it has seen.
@@ -73,7 +76,7 @@ extension AgentRunner {
 
     /// Asks the model; a reply with calls is acted on, one without is judged as the answer. A
     /// malformed or empty reply is noted and the turn is taken again.
-    private func generate(_ request: GenerationRequest, _ session: inout LoopSession) async throws -> LoopPhase {
+    private func generate(_ request: GenerationRequest, program: Bool, _ session: inout LoopSession) async throws -> LoopPhase {
         let since = ContinuousClock.now
         let result: GenerationResult
         do {
@@ -101,6 +104,7 @@ extension AgentRunner {
         session.record.promptTokens += result.usage.promptTokens
         session.record.completionTokens += result.usage.completionTokens
         session.state.completionTokens += result.usage.completionTokens
+        if program || writesProgram(result, on: request, session) { return .runProgram(result, since: since) }
 
         let unfinishedCall = result.toolCalls.isEmpty && (result.text.allSatisfy(\.isWhitespace) || Self.looksLikeCall(result.text))
         if unfinishedCall, result.finishReason == .length {

@@ -8,8 +8,10 @@ import NexusStore
 enum LoopPhase {
     /// Checks cancellation and budgets, and plans the next turn.
     case prepare
-    /// Asks the model.
-    case generate(GenerationRequest)
+    /// Asks the model; for a program (`ProgramTurn`) when `program` is set.
+    case generate(GenerationRequest, program: Bool = false)
+    /// Runs the program a program turn's reply holds.
+    case runProgram(GenerationResult, since: ContinuousClock.Instant)
     /// Runs a reply's tool calls, unless they only repeat what was done.
     case act(GenerationResult, offered: Set<String>, since: ContinuousClock.Instant)
     /// Checks a reply without calls as the final answer (`AnswerCheck`).

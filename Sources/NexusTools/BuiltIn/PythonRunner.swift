@@ -7,8 +7,10 @@
 ///   Python reads a header's inline body (everything after the colon belongs to it) and run when
 ///   that parses, and so is code that ends in a stray `}` (the JSON around it, written once too
 ///   often); anything else that does not parse fails as it would;
-/// - a traceback shows the code's own frames only, and a missing module says to use the
-///   standard library.
+/// - a standard-library module the code uses (`shutil.copy(...)`) but never imports is imported
+///   for it, as the code plainly means;
+/// - a traceback shows the code's own frames only, a missing module says to use the standard
+///   library, and a number that failed to convert from a CSV file's text points at its header row.
 /// The code runs in a fresh `__main__` namespace; nothing here widens what the sandbox allows.
 enum PythonRunner {
     static let source = #"""
@@ -33,6 +35,8 @@ def _nexus_main(source):
     body = tree.body[:-1] if shows_last else tree.body
     body = [_NexusReturns().visit(statement) for statement in body]
     scope = {"__name__": "__main__", "__builtins__": __builtins__, "_NexusReturned": _NexusReturned}
+    for name in _nexus_unimported_modules(tree):
+        scope[name] = __import__(name)
     sys.argv = ["-c"]
     try:
         value = None
@@ -56,6 +60,8 @@ def _nexus_main(source):
         sys.stderr.write("".join(traceback.format_exception(type(error), error, trace)))
         if isinstance(error, ModuleNotFoundError) and error.name:
             sys.stderr.write("[%s is not installed here: use the standard library (csv, json, statistics, re, os)]\n" % error.name)
+        if isinstance(error, ValueError) and "csv" in source and ("convert string" in str(error) or "invalid literal" in str(error)):
+            sys.stderr.write("[the first row of a CSV file is its header: csv.DictReader reads it as the field names; with csv.reader, skip it with next(reader)]\n")
         return 1
     return 0
 
@@ -73,6 +79,23 @@ class _NexusReturns(ast.NodeTransformer):
         value = node.value or ast.Constant(value=None)
         call = ast.Call(func=ast.Name(id="_NexusReturned", ctx=ast.Load()), args=[value], keywords=[])
         return ast.copy_location(ast.Raise(exc=call, cause=None), node)
+
+def _nexus_unimported_modules(tree):
+    """Standard-library modules used as `name.attribute` where nothing binds `name`."""
+    bound, used = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bound.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            used.add(node.value.id)
+    names = getattr(sys, "stdlib_module_names", ())
+    return sorted(name for name in used - bound if name in names and not name.startswith("_"))
 
 def _nexus_parsed(source, shown):
     try:

@@ -1,0 +1,118 @@
+import Foundation
+import NexusCore
+import NexusStore
+import NexusTools
+
+/// A turn that asks the model for one Python program doing the whole task, written as a fenced
+/// block in its reply rather than inside a tool call's JSON (`AgentConfiguration.writesProgramFirst`).
+///
+/// Measured on the agent benchmark's dev tasks with the default model (0.5B), the same request
+/// gave a program that did the task in 14 of 24 tasks as a fenced block and in 2 of 24 as a
+/// `python_execute` call: in JSON the model escapes quotes and line breaks wrongly, loses
+/// indentation, and writes `return` at the top level. The program runs as a `python_execute`
+/// step, under the same policy and sandbox as any call, and is recorded as one.
+public enum ProgramTurn {
+    static let tool = TaskIntent.codeTool
+
+    /// The first request: the task, done by one program.
+    public static func ask(_ task: String) -> String {
+        """
+        Write one Python 3 program that does this task: \(task)
+        The program runs in the workspace folder (the current directory); paths are relative to it. \
+        Use only Python's standard library. \
+        Read the files the task needs and do the work: when the task asks to create, change, copy, move or delete \
+        a file or folder, the program itself must do it. Print the result the user asked for. \
+        Reply with the program in one ```python block and nothing else.
+        """
+    }
+
+    /// The request after a program failed: the whole program again, fixed.
+    public static let fix = "The program did not do the task (see above). Fix it, and reply with the whole corrected program in one ```python block and nothing else."
+
+    /// What a program that ran and changed nothing is told, when the task asks for a change.
+    static let changedNothing = "The program ran, but no file or folder in the workspace changed, and the task asks for a change."
+
+    /// The program in a reply: its first fenced block, tagged python, py or not at all (a block
+    /// cut off by the token limit runs to the reply's end). Nil for a reply without one: prose
+    /// is never run as code.
+    public static func program(in reply: String) -> String? {
+        let text = reply.replacingOccurrences(of: "\r\n", with: "\n")
+        guard let open = text.range(of: "```") else { return nil }
+        let afterFence = text[open.upperBound...]
+        let header = afterFence.prefix { $0 != "\n" }
+        guard ["", "python", "python3", "py"].contains(header.trimmingCharacters(in: .whitespaces).lowercased()) else { return nil }
+        let body = afterFence.dropFirst(header.count + 1)
+        let code = String(body.range(of: "```").map { body[..<$0.lowerBound] } ?? body)
+        return code.allSatisfy(\.isWhitespace) ? nil : code
+    }
+}
+
+extension AgentRunner {
+    /// Whether the next turn asks for a program: a run that learns on its own (no trace guides it)
+    /// asks on its first model turn, and again after a failed program, a few times in all.
+    func programIsDue(_ session: LoopSession) -> Bool {
+        let state = session.state
+        guard configuration.writesProgramFirst, state.oldTaskValues == nil, state.programs < configuration.maxPrograms,
+              offerableTools(under: session.policy).contains(where: { $0.name == ProgramTurn.tool }) else { return false }
+        // The first turn is one no model has taken yet (looking ahead generates nothing).
+        return state.programs == 0 ? state.completionTokens == 0 && !state.mustAct : state.programFailed
+    }
+
+    /// Whether a reply on a turn that could call tools is a program written as in a program
+    /// turn (a fenced block and no call): once asked for programs, a small model goes on
+    /// writing them, and one is run as one rather than taken as the final answer.
+    func writesProgram(_ result: GenerationResult, on request: GenerationRequest, _ session: LoopSession) -> Bool {
+        configuration.writesProgramFirst && request.toolChoice != .none && result.toolCalls.isEmpty
+            && ProgramTurn.program(in: result.text) != nil
+            && offerableTools(under: session.policy).contains { $0.name == ProgramTurn.tool }
+    }
+
+    /// The request of a program turn: the conversation so far, then what is asked, in words and
+    /// with no tools in view (a program is not a call).
+    func programRequest(_ session: inout LoopSession) -> GenerationRequest {
+        let fixing = session.state.programs > 0
+        session.state.messages.append(.user(fixing ? ProgramTurn.fix : ProgramTurn.ask(session.record.task)))
+        session.state.programs += 1
+        var sampling = configuration.sampling
+        if fixing {
+            // Drawn greedily, a fix is most often the failed program again, word for word.
+            sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
+            sampling.seed = sampling.seed.map { $0 &+ UInt32(session.state.step) }
+        }
+        return GenerationRequest(prompt: .chat(session.state.messages), tools: [], toolChoice: .none,
+                                 sampling: sampling, maxTokens: configuration.maxTokensPerTurn)
+    }
+
+    /// Runs the program in a program turn's reply as a `python_execute` step. After a program
+    /// that ran, the next turn answers from its output; after one that failed, the next is asked
+    /// to fix it while programs are left. A reply without a program, or the last failed one,
+    /// leaves the rest of the run to tool calls.
+    func runProgram(_ result: GenerationResult, since: ContinuousClock.Instant, _ session: inout LoopSession) async throws -> LoopPhase {
+        guard let code = ProgramTurn.program(in: result.text) else {
+            session.state.programFailed = true
+            session.state.programs = configuration.maxPrograms
+            session.state.messages.append(.assistant(result.text))
+            try persist(&session.record, state: session.state, steps: [
+                RunStep(runID: session.record.id, index: session.state.step, status: "no_program", resultExcerpt: String(result.text.prefix(500)),
+                        durationSeconds: (ContinuousClock.now - since).inSeconds,
+                        promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)])
+            return .prepare
+        }
+        let call = ToolCall(id: "program_\(session.state.step)", name: ProgramTurn.tool, arguments: ["code": .string(code)])
+        // The conversation shows the program as the model wrote it (not again as a call's JSON,
+        // which a fix turn would imitate); the step records the call.
+        session.state.messages.append(.assistant(result.text))
+        var (step, outcome) = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state,
+                                           context: &session.context, offered: [ProgramTurn.tool], emit: session.emit)
+        step.promptTokens = result.usage.promptTokens
+        step.completionTokens = result.usage.completionTokens
+        // A program that exits cleanly but changes nothing has not done a task that asks for a change.
+        let changedNothing = outcome.status == .ok && TaskIntent(session.record.task).asksChange && !session.state.changedSomething
+        if changedNothing { session.state.messages.append(.user(ProgramTurn.changedNothing)) }
+        session.state.programFailed = outcome.status != .ok || changedNothing
+        // A program that did the task as far as can be seen: the model answers next.
+        session.state.lastTurnRepeated = !session.state.programFailed
+        try persist(&session.record, state: session.state, steps: [step])
+        return .prepare
+    }
+}

@@ -1,0 +1,162 @@
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusTesting
+import NexusTools
+import Testing
+
+/// A run that writes its program first: the model's first turn is asked for one Python program
+/// in a fenced block, which runs as a `python_execute` step.
+@Suite("Writing the program first")
+struct ProgramTurnTests {
+    func runner(_ fixture: AgentFixture, _ responses: [String], programs: Int = 3) throws -> (AgentRunner, RecordingBackend) {
+        var agent = AgentConfiguration()
+        agent.writesProgramFirst = true
+        agent.maxPrograms = programs
+        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), PythonExecuteTool()])
+        let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: responses))
+        return (AgentRunner(backend: backend, tools: tools, database: fixture.database, configuration: agent), backend)
+    }
+
+    func messages(_ request: GenerationRequest) -> [ChatMessage] {
+        if case .chat(let messages) = request.prompt { return messages }
+        return []
+    }
+
+    @Test("the program in the reply runs as a step, and the next turn answers from its output")
+    func programRunsThenAnswers() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [
+            "Here it is:\n```python\nwith open('a.txt') as f:\n    print(len(f.read().split()))\n```",
+            "a.txt holds 3 words.",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "How many words are in a.txt?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.status == .completed)
+        #expect(summary.steps.map(\.tool) == ["python_execute"])
+        #expect(summary.steps.first?.arguments["code"]?.stringValue == "with open('a.txt') as f:\n    print(len(f.read().split()))\n")
+        #expect(summary.steps.first?.status == "ok")
+        #expect(summary.answer == "a.txt holds 3 words.")
+        // The program is asked for in words, with no tools in view; the answer turn sees its output.
+        #expect(backend.requests[0].tools.isEmpty)
+        #expect(messages(backend.requests[0]).last?.content.contains("Write one Python 3 program that does this task: How many words") == true)
+        #expect(messages(backend.requests[1]).contains { $0.role == .tool && $0.content.contains("stdout:\n3") })
+        #expect(backend.requests[1].toolChoice == ToolChoice.none)
+    }
+
+    @Test("a failed program is sent back to be fixed, and the fixed one runs")
+    func failedProgramIsFixed() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [
+            "```python\nprint(open('nope.txt').read())\n```",
+            "```python\nprint(open('b.txt').read().strip())\n```",
+            "b.txt says: contents of b.txt",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "What does b.txt say?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.map(\.status) == ["error", "ok"])
+        #expect(messages(backend.requests[1]).last?.content == ProgramTurn.fix)
+        #expect(summary.answer == "b.txt says: contents of b.txt")
+    }
+
+    @Test("a program that exits cleanly but changes nothing, for a task that asks for a change, is sent back")
+    func programThatChangesNothing() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [
+            "```python\nprint('fixed')\n```",
+            "```python\nopen('a.txt', 'w').write('fixed\\n')\nprint('fixed')\n```",
+            "a.txt is fixed.",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "Fix the typo in a.txt", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.map(\.status) == ["ok", "ok"])
+        #expect(messages(backend.requests[1]).suffix(2).map(\.content).first?.contains("no file or folder in the workspace changed") == true)
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("a.txt"), encoding: .utf8) == "fixed\n")
+        #expect(summary.answer == "a.txt is fixed.")
+    }
+
+    @Test("after the last failed program, or a reply without one, the run goes on with tool calls")
+    func toolsAfterPrograms() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [
+            "```python\n1 / 0\n```", "```python\n2 / 0\n```", "```python\n3 / 0\n```",
+            call("filesystem_read", #"{"path": "a.txt"}"#),
+            "a.txt says: contents of a.txt",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "What does a.txt say?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.map(\.tool) == ["python_execute", "python_execute", "python_execute", "filesystem_read"])
+        #expect(backend.requests[2].tools.isEmpty)
+        #expect(!backend.requests[3].tools.isEmpty)
+        #expect(summary.answer == "a.txt says: contents of a.txt")
+
+        // A fresh home: in this one, HOPE would follow the run above.
+        let fresh = try AgentFixture()
+        defer { fresh.workspace.remove() }
+        let (declining, asked) = try self.runner(fresh, [
+            "I would read the file.", call("filesystem_read", #"{"path": "b.txt"}"#), "b.txt says: contents of b.txt",
+        ])
+        let declined = try #require(try await fresh.collect(declining.start(
+            task: "What does b.txt say?", workspace: fresh.workspace.url, policy: .default)).summary)
+        #expect(declined.steps.map(\.tool) == ["filesystem_read"])
+        #expect(asked.requests[1].toolChoice == .required)
+        #expect(declined.answer == "b.txt says: contents of b.txt")
+    }
+
+    @Test("a program written on a turn that offered tools runs as a program, not taken as the answer")
+    func programOnAToolTurn() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [
+            "```python\n1 / 0\n```",
+            "Let me read it:\n```python\nprint(open('a.txt').read().strip())\n```",
+            "a.txt says: contents of a.txt",
+        ], programs: 1)
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "What does a.txt say?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(!backend.requests[1].tools.isEmpty)
+        #expect(summary.steps.map(\.status) == ["error", "ok"])
+        #expect(summary.answer == "a.txt says: contents of a.txt")
+    }
+
+    @Test("the program runs under the run's policy like any call")
+    func programUnderPolicy() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        // A policy without python3 offers no program turn at all.
+        let (reader, backend) = try runner(fixture, [call("filesystem_read", #"{"path": "a.txt"}"#), "It says: contents of a.txt"])
+        let noPython = CapabilityPolicy(commands: ["ls"])
+        let summary = try #require(try await fixture.collect(reader.start(
+            task: "What does a.txt say?", workspace: fixture.workspace.url, policy: noPython)).summary)
+        #expect(summary.steps.map(\.tool) == ["filesystem_read"])
+        #expect(!backend.requests[0].tools.isEmpty)
+        // A program that writes outside the workspace is stopped by the sandbox.
+        let (writer, _) = try self.runner(fixture, ["```python\nopen('/etc/nexus-program-test', 'w').write('x')\n```"]
+                                          + Array(repeating: "I cannot write outside the workspace.", count: 4), programs: 1)
+        let written = try #require(try await fixture.collect(writer.start(
+            task: "Write /etc/nexus-program-test", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(written.steps.first?.status == "error")
+        #expect(!FileManager.default.fileExists(atPath: "/etc/nexus-program-test"))
+    }
+
+    @Test("a program is read from a fenced block, tagged python or not, cut off or whole", arguments: [
+        ("```python\nprint(1)\n```\nThis prints 1.", "print(1)\n"),
+        ("```\nprint(2)\n```", "print(2)\n"),
+        ("Sure:\n```py\nprint(3)", "print(3)"),
+    ])
+    func programIsRead(reply: String, code: String) {
+        #expect(ProgramTurn.program(in: reply) == code)
+    }
+
+    @Test func noProgramInAnotherLanguageOrNothing() {
+        #expect(ProgramTurn.program(in: "```bash\nls\n```") == nil)
+        #expect(ProgramTurn.program(in: "  \n") == nil)
+        // Prose is never run as code.
+        #expect(ProgramTurn.program(in: "print(4)") == nil)
+    }
+}
