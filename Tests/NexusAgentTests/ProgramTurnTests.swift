@@ -14,7 +14,8 @@ struct ProgramTurnTests {
         var agent = AgentConfiguration()
         agent.writesProgramFirst = true
         agent.maxPrograms = programs
-        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), PythonExecuteTool()])
+        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), PythonExecuteTool(),
+                                      MemoryStoreTool(database: fixture.database)])
         let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: responses))
         return (AgentRunner(backend: backend, tools: tools, database: fixture.database, configuration: agent), backend)
     }
@@ -108,20 +109,27 @@ struct ProgramTurnTests {
         #expect(declined.answer == "b.txt says: contents of b.txt")
     }
 
-    @Test("a program written on a turn that offered tools runs as a program, not taken as the answer")
-    func programOnAToolTurn() async throws {
+    @Test("with no programs left, a program written on a tool turn is not run: a model that only writes failing programs stops")
+    func noProgramsLeft() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
-        let (runner, backend) = try runner(fixture, [
-            "```python\n1 / 0\n```",
-            "Let me read it:\n```python\nprint(open('a.txt').read().strip())\n```",
-            "a.txt says: contents of a.txt",
-        ], programs: 1)
+        let (runner, backend) = try runner(fixture, ["```python\n1 / 0\n```"] + Array(repeating: "```python\n2 / 0\n```", count: 6), programs: 1)
         let summary = try #require(try await fixture.collect(runner.start(
             task: "What does a.txt say?", workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(!backend.requests[1].tools.isEmpty)
-        #expect(summary.steps.map(\.status) == ["error", "ok"])
-        #expect(summary.answer == "a.txt says: contents of a.txt")
+        #expect(summary.steps.map(\.status) == ["error"])
+        #expect(summary.status == .completed)
+    }
+
+    @Test("a task that points to a tool no program can reach (memory here) is left to tool calls")
+    func taskForAnotherTool() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [call("memory_store", #"{"content": "the meeting is at 5"}"#), "Remembered."])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "Remember in your memory that the meeting is at 5", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.map(\.tool) == ["memory_store"])
+        #expect(backend.requests[0].tools.contains { $0.name == "memory_store" })
     }
 
     @Test("the program runs under the run's policy like any call")

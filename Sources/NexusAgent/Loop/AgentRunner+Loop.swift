@@ -104,7 +104,17 @@ extension AgentRunner {
         session.record.promptTokens += result.usage.promptTokens
         session.record.completionTokens += result.usage.completionTokens
         session.state.completionTokens += result.usage.completionTokens
-        if program || writesProgram(result, on: request, session) { return .runProgram(result, since: since) }
+        if program, !result.toolCalls.isEmpty {
+            // Asked for a program, the model called a tool (a backend that offers calls anyway):
+            // the call is its choice, acted on as on any turn, and the run goes on with tools.
+            session.state.programs = configuration.maxPrograms
+            return .act(result, offered: Set(offeredTools(under: session.policy, chosen: session.state.offeredTools).map(\.name)), since: since)
+        }
+        if program { return .runProgram(result, since: since) }
+        if writesProgram(result, on: request, session) {
+            session.state.programs += 1   // written unasked, it counts as one asked for
+            return .runProgram(result, since: since)
+        }
 
         let unfinishedCall = result.toolCalls.isEmpty && (result.text.allSatisfy(\.isWhitespace) || Self.looksLikeCall(result.text))
         if unfinishedCall, result.finishReason == .length {

@@ -26,6 +26,29 @@ public enum ProgramTurn {
         """
     }
 
+    /// Whether the task needs a tool a program cannot reach, so it is left to tool calls: one
+    /// of an MCP server or a module, or the web or a database that the policy opened, when the
+    /// task's words chose it (`ToolSelection`); the agent's memory or its own settings when the
+    /// task says so in the words only those mean ("remember", "yourself"). Memory's looser
+    /// keywords ("note", "keep") also name files, and a program serves those tasks.
+    static func needsAnotherTool(_ task: String, chosen: [String]) -> Bool {
+        let words = Set(task.lowercased().split { !$0.isLetter }.map(String.init))
+        return chosen.contains { name in
+            if standsInFor.contains(name) { return false }
+            if name.hasPrefix("memory_") { return !words.isDisjoint(with: memoryWords) }
+            if name == "self_modify" { return !words.isDisjoint(with: selfWords) }
+            return true
+        }
+    }
+
+    /// The workspace's file tools and code: what a program does itself.
+    static let standsInFor: Set<String> = [
+        "filesystem_list", "filesystem_read", "filesystem_write", "filesystem_replace", "filesystem_search",
+        "filesystem_copy", "filesystem_move", "filesystem_delete", "filesystem_mkdir", tool, "execute_command",
+    ]
+    static let memoryWords: Set<String> = ["remember", "recall", "memory", "memories", "forget"]
+    static let selfWords: Set<String> = ["yourself", "soul", "prompt"]
+
     /// The request after a program failed: the whole program again, fixed.
     public static let fix = "The program did not do the task (see above). Fix it, and reply with the whole corrected program in one ```python block and nothing else."
 
@@ -53,17 +76,20 @@ extension AgentRunner {
     func programIsDue(_ session: LoopSession) -> Bool {
         let state = session.state
         guard configuration.writesProgramFirst, state.oldTaskValues == nil, state.programs < configuration.maxPrograms,
-              offerableTools(under: session.policy).contains(where: { $0.name == ProgramTurn.tool }) else { return false }
+              offerableTools(under: session.policy).contains(where: { $0.name == ProgramTurn.tool }),
+              let chosen = state.offeredTools, !ProgramTurn.needsAnotherTool(session.record.task, chosen: chosen) else { return false }
         // The first turn is one no model has taken yet (looking ahead generates nothing).
         return state.programs == 0 ? state.completionTokens == 0 && !state.mustAct : state.programFailed
     }
 
     /// Whether a reply on a turn that could call tools is a program written as in a program
-    /// turn (a fenced block and no call): once asked for programs, a small model goes on
-    /// writing them, and one is run as one rather than taken as the final answer.
+    /// turn (a fenced block and no call), while programs are left: once asked for programs, a
+    /// small model goes on writing them, and one is run as one (and counted) rather than taken
+    /// as the final answer. With none left, it is judged as any reply is: a model that only
+    /// writes programs that fail would otherwise write them until the budget ends.
     func writesProgram(_ result: GenerationResult, on request: GenerationRequest, _ session: LoopSession) -> Bool {
         configuration.writesProgramFirst && request.toolChoice != .none && result.toolCalls.isEmpty
-            && ProgramTurn.program(in: result.text) != nil
+            && session.state.programs < configuration.maxPrograms && ProgramTurn.program(in: result.text) != nil
             && offerableTools(under: session.policy).contains { $0.name == ProgramTurn.tool }
     }
 
