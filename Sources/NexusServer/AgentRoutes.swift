@@ -179,7 +179,7 @@ struct AgentRoutes: Sendable {
         }
         agent.parallelCalls = try fields.bool("parallel_calls") ?? false
         agent.looksAhead = true
-        agent.writesProgramFirst = true
+        agent.writesProgramFirst = try fields.bool("program_first") ?? true
         return agent
     }
 

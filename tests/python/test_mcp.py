@@ -356,8 +356,9 @@ def test_a_module_calls_an_mcp_tool_under_the_callers_policy(home, tmp_path):
 
 
 def test_run_with_the_real_tool_model_uses_an_mcp_tool(home):
-    """End to end with the default tool model (greedy): it picks the server's tool, and its answer
-    carries the tool's result."""
+    """End to end with the default tool model (greedy): it picks the server's tool, which runs and
+    returns its result. (What the model does after it varies: on this CPU, greedy decoding is not
+    bit-exact from run to run, and one run in three or so goes on to write the text into a file.)"""
     home, workspace = home
     write_config(home)
     register_models(home, [TOOLS])
@@ -367,9 +368,9 @@ def test_run_with_the_real_tool_model_uses_an_mcp_tool(home):
                           env=nexus_env(home), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     assert '→ fixture.shout {"text":"quiet words"}' in done.stdout, done.stdout
-    assert "ok" in done.stdout and "completed:" in done.stdout
-    answer = done.stdout.split("completed:", 1)[1].splitlines()[0]
-    assert "QUIET WORDS" in answer, done.stdout
+    assert "completed:" in done.stdout, done.stdout
+    shout = done.stdout.split('→ fixture.shout {"text":"quiet words"}', 1)[1].split("step ", 1)[0]
+    assert "ok" in shout and "QUIET WORDS" in shout, done.stdout
 
 
 def test_served_run_uses_the_mcp_servers_its_profile_names(served):
