@@ -75,8 +75,7 @@ extension AgentRunner {
     /// asks on its first model turn, and again after a failed program, a few times in all.
     func programIsDue(_ session: LoopSession) -> Bool {
         let state = session.state
-        guard configuration.writesProgramFirst, state.oldTaskValues == nil, state.programs < configuration.maxPrograms,
-              offerableTools(under: session.policy).contains(where: { $0.name == ProgramTurn.tool }),
+        guard state.oldTaskValues == nil, state.programs < configuration.maxPrograms, writesPrograms(under: session.policy),
               let chosen = state.offeredTools, !ProgramTurn.needsAnotherTool(session.record.task, chosen: chosen) else { return false }
         // The first turn is one no model has taken yet (looking ahead generates nothing).
         return state.programs == 0 ? state.completionTokens == 0 && !state.mustAct : state.programFailed
@@ -88,9 +87,13 @@ extension AgentRunner {
     /// as the final answer. With none left, it is judged as any reply is: a model that only
     /// writes programs that fail would otherwise write them until the budget ends.
     func writesProgram(_ result: GenerationResult, on request: GenerationRequest, _ session: LoopSession) -> Bool {
-        configuration.writesProgramFirst && request.toolChoice != .none && result.toolCalls.isEmpty
-            && session.state.programs < configuration.maxPrograms && ProgramTurn.program(in: result.text) != nil
-            && offerableTools(under: session.policy).contains { $0.name == ProgramTurn.tool }
+        request.toolChoice != .none && result.toolCalls.isEmpty && session.state.programs < configuration.maxPrograms
+            && ProgramTurn.program(in: result.text) != nil && writesPrograms(under: session.policy)
+    }
+
+    /// Programs are asked for, and the policy lets them run.
+    private func writesPrograms(under policy: CapabilityPolicy) -> Bool {
+        configuration.writesProgramFirst && offerableTools(under: policy).contains { $0.name == ProgramTurn.tool }
     }
 
     /// The request of a program turn: the conversation so far, then what is asked, in words and
@@ -115,7 +118,6 @@ extension AgentRunner {
     /// leaves the rest of the run to tool calls.
     func runProgram(_ result: GenerationResult, since: ContinuousClock.Instant, _ session: inout LoopSession) async throws -> LoopPhase {
         guard let code = ProgramTurn.program(in: result.text) else {
-            session.state.programFailed = true
             session.state.programs = configuration.maxPrograms
             session.state.messages.append(.assistant(result.text))
             try persist(&session.record, state: session.state, steps: [
