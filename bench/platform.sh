@@ -5,7 +5,9 @@
 # loopback at concurrency 1 and 16; rounds alternate off and on. Target: at most 1 ms added at
 # p50 and at least 0.95 of the throughput.
 #
-#   bench/platform.sh [--requests N] [--rounds R]     (defaults 2000 and 3)
+#   bench/platform.sh [--requests N] [--rounds R] [--concurrency C] [--layers]
+#       defaults 2000 requests, 5 rounds, concurrency 1 and 16; --layers also measures the key
+#       check alone and metering alone
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"

@@ -96,7 +96,7 @@ struct AgentRoutes: Sendable {
             return try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy, actor: actor,
                                     ticket: ticket, profile: profile, route: route)
         } catch {
-            await governor.settle(ticket, nil)
+            governor.settle(ticket, nil)
             throw error
         }
     }
@@ -140,7 +140,7 @@ struct AgentRoutes: Sendable {
             await mcp.stop()
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
-            await governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
+            governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
         }
         try await audit?.scoped(to: agent.org).record("run.started", actor: actor, resource: "run:\(id)",
                                 details: ["model": .string(model), "profile": .string(profile), "route": .string(route),

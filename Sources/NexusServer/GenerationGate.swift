@@ -47,9 +47,9 @@ final class ModelLease: Sendable {
             self.governor = governor
         }
 
-        func settle(_ usage: UsageEvent?) async {
+        func settle(_ usage: UsageEvent?) {
             guard !settled.withLock({ done in defer { done = true }; return done }) else { return }
-            await governor.settle(ticket, usage)
+            governor.settle(ticket, usage)
         }
     }
 

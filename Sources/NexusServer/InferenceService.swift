@@ -30,14 +30,14 @@ struct InferenceService: Sendable {
                 return ModelLease(backend: backend, loadSeconds: loadSeconds, metering: metering) {
                     await pool.release(model, keepAlive: keepAlive)
                     await gate.leave()
-                    await metering.settle(nil)
+                    metering.settle(nil)
                 }
             } catch {
                 await gate.leave()
                 throw error
             }
         } catch {
-            await governor.settle(ticket, nil)
+            governor.settle(ticket, nil)
             throw error
         }
     }
@@ -71,7 +71,7 @@ struct InferenceService: Sendable {
                     if case .done(let result) = event {
                         metrics.recordGeneration(model: model, usage: result.usage)
                         if let metering = lease.metering {
-                            await metering.settle(metering.event(model: model, prompt: result.usage.promptTokens,
+                            metering.settle(metering.event(model: model, prompt: result.usage.promptTokens,
                                                                  completion: result.usage.completionTokens))
                         }
                     }
@@ -106,7 +106,7 @@ struct InferenceService: Sendable {
         let result = try await embedder.embed(inputs)
         metrics.recordGeneration(model: model, usage: GenerationUsage(promptTokens: result.promptTokens))
         if let metering = lease.metering {
-            await metering.settle(metering.event(model: model, prompt: result.promptTokens, completion: 0))
+            metering.settle(metering.event(model: model, prompt: result.promptTokens, completion: 0))
         }
         return (result, RequestTiming(loadSeconds: lease.loadSeconds, totalSeconds: (ContinuousClock.now - started).inSeconds))
     }

@@ -84,8 +84,17 @@ public struct ModelStore: Sendable {
         return Array(byName.values)
     }
 
+    /// The model's own manifest file when it holds the model, else (an older layout) whichever
+    /// manifest does. Every request looks its model up here: reading one file, not all of them,
+    /// keeps that cost flat however many models the store has.
     private func stored(named name: ModelName) -> StoredManifest? {
-        storedManifests().first { $0.name == name }
+        let file = manifestURL(for: name)
+        if let data = try? Data(contentsOf: file), var entry = try? JSONDecoder().decode(ModelEntry.self, from: data),
+           (try? ModelName(validating: entry.name)) == name {
+            entry.name = name.description
+            return StoredManifest(name: name, entry: entry, file: file)
+        }
+        return storedManifests().first { $0.name == name }
     }
 
     /// Every model in the store, sorted by name.

@@ -1,16 +1,22 @@
 import Foundation
 import NexusCore
 import NexusStore
+import Synchronization
 
 /// Enforces the limits of `usage_limits` before work starts and meters it when it ends.
 ///
 /// Each admission checks, for the key and then its org: requests at once, requests and tokens
 /// per minute (``RateWindow``), and token and run-unit quotas, where a quota counts what was used
 /// this period plus what admitted work has reserved. All checks pass before anything is taken,
-/// and the checking and the taking run without a suspension point between them on this actor,
-/// so concurrent requests cannot together pass a hard cap. Settling replaces a reservation with
-/// what was used and hands the usage event to the recorder.
-actor UsageGovernor {
+/// and the checking and the taking happen under one lock, so concurrent requests cannot together
+/// pass a hard cap. Settling replaces a reservation with what was used and hands the usage event
+/// to the recorder.
+///
+/// A lock rather than an actor: every generation request is admitted, extended and settled, and
+/// in the steady state (limits fresh, each quota's usage known) none of that has to wait, so it
+/// runs on the request's own thread instead of hopping to an actor and back three times. Only
+/// reading the limits or a quota's usage from the store suspends, outside the lock.
+final class UsageGovernor: Sendable {
     struct Slot: Hashable {
         var subject: LimitSubject
         var name: UsageLimitName
@@ -30,25 +36,69 @@ actor UsageGovernor {
         var reserved: [Slot: Int] = [:]
     }
 
+    /// A read of every org's limits, shared by the requests that wait for it.
+    private struct LimitRead {
+        var task: Task<[UsageLimit], any Error>
+        var number: Int
+    }
+
+    /// Everything the checks read and take, behind ``state``.
+    private struct Ledger {
+        var limits: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+        /// When the limits in use were read; nil until the first read has ended (every admission waits for it).
+        var limitsReadAt: ContinuousClock.Instant?
+        var reading: LimitRead?
+        var readsStarted = 0
+        var readsApplied = 0
+        var rates: [Slot: RateWindow] = [:]
+        var inFlight: [LimitSubject: Int] = [:]
+        var quotas: [Slot: Quota] = [:]
+        var admissions: [UInt64: Admission] = [:]
+        /// By org and key id.
+        var usageCounters: [String: UsageCounters] = [:]
+        var lastID: UInt64 = 0
+
+        /// The quotas that apply to `account` whose usage this period is not known yet; a known
+        /// one whose period ended starts the new one (what was reserved in the last is still held).
+        mutating func unknownQuotas(of account: UsageAccount, at now: Date) -> [Slot] {
+            var unknown: [Slot] = []
+            for subject in account.subjects {
+                for (name, _) in limits[subject] ?? [:] {
+                    guard let (_, period) = name.quota else { continue }
+                    let slot = Slot(subject: subject, name: name)
+                    let start = period.bounds(of: now).start
+                    guard let quota = quotas[slot] else {
+                        unknown.append(slot)
+                        continue
+                    }
+                    if quota.periodStart < start {
+                        quotas[slot] = Quota(periodStart: start, used: 0, reserved: quota.reserved)
+                    }
+                }
+            }
+            return unknown
+        }
+
+        /// Takes the limits of read `number`, unless a later read's are already in place.
+        mutating func apply(_ read: [UsageLimit], read number: Int) {
+            guard number > readsApplied else { return }
+            readsApplied = number
+            var fresh: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+            for limit in read {
+                fresh[limit.subject, default: [:]][limit.name] = limit
+            }
+            limits = fresh
+            limitsReadAt = .now
+        }
+    }
+
     private let store: UsageStore
     private let recorder: UsageRecorder
     private let metrics: ServerMetrics
     private let audit: AuditLog?
     private let enabled: Bool
     private let started = ContinuousClock.now
-    private var limits: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
-    /// When the limits in use were read; nil until the first read has ended (every admission waits for it).
-    private var limitsReadAt: ContinuousClock.Instant?
-    private var reading: (task: Task<[UsageLimit], any Error>, number: Int)?
-    private var readsStarted = 0
-    private var readsApplied = 0
-    private var rates: [Slot: RateWindow] = [:]
-    private var inFlight: [LimitSubject: Int] = [:]
-    private var quotas: [Slot: Quota] = [:]
-    private var admissions: [UInt64: Admission] = [:]
-    /// By org and key id.
-    private var usageCounters: [String: UsageCounters] = [:]
-    private var lastID: UInt64 = 0
+    private let state = Mutex(Ledger())
 
     /// How long limits read from the store are trusted; a change made by another process (the
     /// CLI) takes effect within this, one made through this server's API at once.
@@ -69,136 +119,146 @@ actor UsageGovernor {
     /// - Throws: ``LimitRefusal`` (429); `NexusError(.databaseFailed)` when limits or usage cannot be read.
     func admit(_ account: UsageAccount, _ cost: UsageCost) async throws -> UsageTicket {
         guard enabled else { return UsageTicket(id: 0, org: account.org, keyID: account.keyID) }
-        try await prepare(account)
-        var admission = Admission(account: account)
-        try take(cost, into: &admission)
-        lastID += 1
-        admissions[lastID] = admission
-        let countsTokens = account.subjects.contains { subject in
-            (limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
+        try await refreshLimitsIfStale()
+        while true {
+            let ticket = try state.withLock { ledger -> UsageTicket? in
+                guard ledger.unknownQuotas(of: account, at: Date()).isEmpty else { return nil }
+                var admission = Admission(account: account)
+                try take(cost, into: &admission, &ledger)
+                ledger.lastID += 1
+                ledger.admissions[ledger.lastID] = admission
+                let countsTokens = account.subjects.contains { subject in
+                    (ledger.limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
+                }
+                return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, countsTokens: countsTokens)
+            }
+            if let ticket { return ticket }
+            try await readUnknownQuotas(of: account)
         }
-        return UsageTicket(id: lastID, org: account.org, keyID: account.keyID, countsTokens: countsTokens)
     }
 
     /// Takes more for an admitted ticket: the tokens of a request once its prompt is counted.
     /// - Throws: ``LimitRefusal``; the ticket stays admitted (settle it).
     func extend(_ ticket: UsageTicket, _ cost: UsageCost) async throws {
-        guard let account = admissions[ticket.id]?.account else { return }
-        try await prepare(account)
-        guard var admission = admissions[ticket.id] else { return }
-        try take(cost, into: &admission)
-        admissions[ticket.id] = admission
+        guard let account = state.withLock({ $0.admissions[ticket.id]?.account }) else { return }
+        try await refreshLimitsIfStale()
+        while true {
+            let done = try state.withLock { ledger -> Bool in
+                guard var admission = ledger.admissions[ticket.id] else { return true }
+                guard ledger.unknownQuotas(of: account, at: Date()).isEmpty else { return false }
+                try take(cost, into: &admission, &ledger)
+                ledger.admissions[ticket.id] = admission
+                return true
+            }
+            if done { return }
+            try await readUnknownQuotas(of: account)
+        }
     }
 
     /// Ends an admission: its hold and reservations are released, `usage` (nil for nothing to
     /// meter) counts against the quotas and goes to the store. Settling twice does nothing.
     func settle(_ ticket: UsageTicket, _ usage: UsageEvent?) {
-        guard let admission = admissions.removeValue(forKey: ticket.id) else { return }
-        for subject in admission.account.subjects {
-            inFlight[subject, default: 0] -= admission.holds
-            if inFlight[subject] == 0 { inFlight[subject] = nil }
-        }
-        for (slot, amount) in admission.reserved {
-            quotas[slot]?.reserved -= amount
-        }
-        guard let usage else { return }
-        let now = Date()
-        for subject in admission.account.subjects {
-            for (name, _) in limits[subject] ?? [:] {
-                guard let (measure, period) = name.quota, var quota = quotas[Slot(subject: subject, name: name)],
-                      quota.periodStart == period.bounds(of: now).start else { continue }
-                quota.used += measure == .tokens ? usage.totalTokens : usage.runUnits
-                quotas[Slot(subject: subject, name: name)] = quota
+        let meter = state.withLock { ledger -> UsageCounters? in
+            guard let admission = ledger.admissions.removeValue(forKey: ticket.id) else { return nil }
+            for subject in admission.account.subjects {
+                ledger.inFlight[subject, default: 0] -= admission.holds
+                if ledger.inFlight[subject] == 0 { ledger.inFlight[subject] = nil }
             }
+            for (slot, amount) in admission.reserved {
+                ledger.quotas[slot]?.reserved -= amount
+            }
+            guard let usage else { return nil }
+            let now = Date()
+            for subject in admission.account.subjects {
+                for (name, _) in ledger.limits[subject] ?? [:] {
+                    let slot = Slot(subject: subject, name: name)
+                    guard let (measure, period) = name.quota, var quota = ledger.quotas[slot],
+                          quota.periodStart == period.bounds(of: now).start else { continue }
+                    quota.used += measure == .tokens ? usage.totalTokens : usage.runUnits
+                    ledger.quotas[slot] = quota
+                }
+            }
+            return counters(usage, &ledger)
         }
-        counters(usage).record(usage)
+        guard let meter, let usage else { return }
+        meter.record(usage)
         recorder.submit(usage)
     }
 
-    private func counters(_ usage: UsageEvent) -> UsageCounters {
+    private func counters(_ usage: UsageEvent, _ ledger: inout Ledger) -> UsageCounters {
         let account = usage.org + "\u{1F}" + usage.keyID
-        if let known = usageCounters[account] { return known }
+        if let known = ledger.usageCounters[account] { return known }
         let made = metrics.usageCounters(org: usage.org, keyID: usage.keyID)
-        usageCounters[account] = made
+        ledger.usageCounters[account] = made
         return made
     }
 
     /// Reads the limits again now (after a change through the API).
     func reloadLimits() async throws {
-        readsStarted += 1
-        let number = readsStarted
-        apply(try await store.everyOrgsLimits(), read: number)
+        let number = state.withLock { ledger in
+            ledger.readsStarted += 1
+            return ledger.readsStarted
+        }
+        let read = try await store.everyOrgsLimits()
+        state.withLock { $0.apply(read, read: number) }
     }
 
     /// Everything metered so far is in the store.
-    nonisolated func flush() async {
+    func flush() async {
         await recorder.flush()
     }
 
-    // MARK: - Checks
-
-    /// Fresh limits, and the period's usage of every quota that applies to `account`. Runs
-    /// before the checks, because it may suspend.
-    private func prepare(_ account: UsageAccount) async throws {
-        try await refreshLimitsIfStale()
-        let now = Date()
-        for subject in account.subjects {
-            for (name, _) in limits[subject] ?? [:] {
-                guard let (measure, period) = name.quota else { continue }
-                let slot = Slot(subject: subject, name: name)
-                let start = period.bounds(of: now).start
-                if let quota = quotas[slot] {
-                    if quota.periodStart < start {
-                        // A new period: what was reserved in the last one is still held.
-                        quotas[slot] = Quota(periodStart: start, used: 0, reserved: quota.reserved)
-                    }
-                    continue
-                }
-                let used = try await store.scoped(to: OrgName(unchecked: account.org)).used(by: subject, measure, in: period, at: now)
-                if quotas[slot] == nil { quotas[slot] = Quota(periodStart: start, used: used) }
-            }
-        }
-    }
+    // MARK: - Reading
 
     /// Rereads the limits when they are older than ``limitsMaxAge``. One read at a time; while
     /// it runs, others go on with the limits they have, except before the first read has ended:
     /// then they wait for it, so no request passes as if there were no limits at all.
     private func refreshLimitsIfStale() async throws {
-        if let read = limitsReadAt, ContinuousClock.now - read < Self.limitsMaxAge { return }
-        if let reading {
-            if limitsReadAt != nil { return }
-            apply(try await reading.task.value, read: reading.number)
-            return
+        let store = self.store
+        let wait = state.withLock { ledger -> (read: LimitRead, started: Bool)? in
+            if let read = ledger.limitsReadAt, ContinuousClock.now - read < Self.limitsMaxAge { return nil }
+            if let reading = ledger.reading {
+                return ledger.limitsReadAt == nil ? (reading, false) : nil
+            }
+            ledger.readsStarted += 1
+            let read = LimitRead(task: Task { try await store.everyOrgsLimits() }, number: ledger.readsStarted)
+            ledger.reading = read
+            return (read, true)
         }
-        readsStarted += 1
-        let (store, number) = (self.store, readsStarted)
-        let task = Task { try await store.everyOrgsLimits() }
-        reading = (task, number)
-        defer { reading = nil }
-        apply(try await task.value, read: number)
+        guard let wait else { return }
+        let result = await wait.read.task.result
+        state.withLock { ledger in
+            if wait.started { ledger.reading = nil }
+            if case .success(let limits) = result { ledger.apply(limits, read: wait.read.number) }
+        }
+        _ = try result.get()
     }
 
-    /// Takes the limits of read `number`, unless a later read's are already in place.
-    private func apply(_ read: [UsageLimit], read number: Int) {
-        guard number > readsApplied else { return }
-        readsApplied = number
-        var fresh: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
-        for limit in read {
-            fresh[limit.subject, default: [:]][limit.name] = limit
+    /// Reads this period's usage of each quota of `account` not known yet.
+    private func readUnknownQuotas(of account: UsageAccount) async throws {
+        let now = Date()
+        let unknown = state.withLock { $0.unknownQuotas(of: account, at: now) }
+        let scoped = store.scoped(to: OrgName(unchecked: account.org))
+        for slot in unknown {
+            guard let (measure, period) = slot.name.quota else { continue }
+            let used = try await scoped.used(by: slot.subject, measure, in: period, at: now)
+            state.withLock { ledger in
+                if ledger.quotas[slot] == nil { ledger.quotas[slot] = Quota(periodStart: period.bounds(of: now).start, used: used) }
+            }
         }
-        limits = fresh
-        limitsReadAt = .now
     }
+
+    // MARK: - Checks
 
     /// Checks every limit `cost` meets, then takes it from each; nothing is taken when one refuses.
-    private func take(_ cost: UsageCost, into admission: inout Admission) throws {
+    private func take(_ cost: UsageCost, into admission: inout Admission, _ ledger: inout Ledger) throws {
         let subjects = admission.account.subjects
         let clock = (ContinuousClock.now - started).inSeconds
         let now = Date()
         if cost.requests > 0 {
             for subject in subjects {
-                guard let cap = limits[subject]?[.concurrentRequests] else { continue }
-                let busy = inFlight[subject, default: 0]
+                guard let cap = ledger.limits[subject]?[.concurrentRequests] else { continue }
+                let busy = ledger.inFlight[subject, default: 0]
                 if busy + cost.requests > cap.value {
                     throw refuse(.rate, .concurrentRequests, subject, retryAfter: 1, headers: [],
                                  "\(subject.description) already has \(busy) request(s) in progress, its limit (concurrent_requests \(cap.value)); wait for one to finish")
@@ -209,9 +269,9 @@ actor UsageGovernor {
         var headers: [(String, String)] = []
         for subject in subjects {
             for (name, amount) in [(UsageLimitName.requestsPerMinute, cost.requests), (.tokensPerMinute, cost.tokens)] where amount > 0 {
-                guard let limit = limits[subject]?[name] else { continue }
+                guard let limit = ledger.limits[subject]?[name] else { continue }
                 let slot = Slot(subject: subject, name: name)
-                let verdict = rates[slot, default: RateWindow()].check(amount, limit: limit.value, now: clock)
+                let verdict = ledger.rates[slot, default: RateWindow()].check(amount, limit: limit.value, now: clock)
                 let shown = Self.rateHeaders(name, limit: limit.value, verdict: verdict)
                 guard verdict.allowed else {
                     let unit = name == .requestsPerMinute ? "requests" : "tokens"
@@ -226,31 +286,32 @@ actor UsageGovernor {
         }
         var quotaTakes: [(slot: Slot, amount: Int)] = []
         for subject in subjects {
-            for (name, limit) in limits[subject] ?? [:] {
+            for (name, limit) in ledger.limits[subject] ?? [:] {
                 guard let (measure, period) = name.quota else { continue }
                 let amount = measure == .tokens ? cost.tokens : cost.runUnits
                 let slot = Slot(subject: subject, name: name)
-                guard amount > 0, let quota = quotas[slot] else { continue }
+                guard amount > 0, let quota = ledger.quotas[slot] else { continue }
                 let wanted = quota.used + quota.reserved + amount
                 if wanted > limit.value {
+                    if !quota.refusalAudited { ledger.quotas[slot]?.refusalAudited = true }
                     throw quotaRefusal(slot, limit: limit, quota: quota, amount: amount, measure: measure, period: period, now: now)
                 }
                 if let soft = limit.soft, wanted > soft, !quota.warned {
-                    quotas[slot]?.warned = true
+                    ledger.quotas[slot]?.warned = true
                     warn(slot, limit: limit, used: wanted)
                 }
                 quotaTakes.append((slot, amount))
             }
         }
         for take in rateTakes {
-            _ = rates[take.slot, default: RateWindow()].take(take.amount, limit: take.limit, now: clock)
+            _ = ledger.rates[take.slot, default: RateWindow()].take(take.amount, limit: take.limit, now: clock)
         }
         for take in quotaTakes {
-            quotas[take.slot]?.reserved += take.amount
+            ledger.quotas[take.slot]?.reserved += take.amount
             admission.reserved[take.slot, default: 0] += take.amount
         }
         if cost.requests > 0 {
-            for subject in subjects { inFlight[subject, default: 0] += cost.requests }
+            for subject in subjects { ledger.inFlight[subject, default: 0] += cost.requests }
             admission.holds += cost.requests
         }
         if !headers.isEmpty { admission.account.headers.set(headers) }
@@ -265,7 +326,6 @@ actor UsageGovernor {
             + (quota.reserved > 0 ? ", with \(quota.reserved) more held by work in progress" : "")
             + "; this request needs \(need). The quota renews at \(renews.ISO8601Format()); ask an admin to raise it (nexus limits set \(slot.subject.description) \(slot.name.rawValue) N)"
         if !quota.refusalAudited {
-            quotas[slot]?.refusalAudited = true
             let audit = self.audit
             Task {
                 try? await audit?.record("quota.refused", actor: .nexus, resource: slot.subject.description,
