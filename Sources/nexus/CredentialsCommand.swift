@@ -13,9 +13,11 @@ struct CredentialsCommand: AsyncParsableCommand {
         discussion: "Each value is sealed under its own data key, wrapped by $NEXUS_HOME/keys/credentials.key. See docs/credentials.md.",
         subcommands: [SetValue.self, List.self, Delete.self, RotateKey.self])
 
-    static func store() throws -> CredentialStore {
+    /// The store of `org`'s credentials, the default org's for nil (the key-encryption key is
+    /// the home's, shared by every org).
+    static func store(_ org: OrgOption?) throws -> CredentialStore {
         let factory = AgentFactory(configuration: NexusConfiguration())
-        return factory.credentials(database: try factory.database())
+        return factory.credentials(database: try org?.database(factory) ?? factory.database())
     }
 
     /// Records a change in the audit log (by name; never the value).
@@ -30,6 +32,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             discussion: "printf %s \"$TOKEN\" | nexus credentials set GITHUB_TOKEN — the value never appears in the command line.")
         @Argument(help: "The name, like GITHUB_TOKEN.") var name: String
         @Option(name: .customLong("from-env"), help: "Read the value from this environment variable instead.") var fromEnvironment: String?
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
             let value: String
@@ -43,7 +46,7 @@ struct CredentialsCommand: AsyncParsableCommand {
                 // One trailing line break is how a shell ends a line, not part of the secret.
                 value = input.hasSuffix("\r\n") ? String(input.dropLast(2)) : input.hasSuffix("\n") ? String(input.dropLast()) : input
             }
-            let store = try CredentialsCommand.store()
+            let store = try CredentialsCommand.store(org)
             let created = try store.set(name, value: value)
             try await CredentialsCommand.audit(store, created ? "credential.created" : "credential.replaced", name: name)
             Output.write("\(created ? "stored" : "replaced") \(name) (\(value.utf8.count) bytes, encrypted)\n")
@@ -53,9 +56,10 @@ struct CredentialsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The names stored, never their values.")
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
-            let entries = try CredentialsCommand.store().entries()
+            let entries = try CredentialsCommand.store(org).entries()
             if json {
                 let rows: [JSONValue] = entries.map { entry in
                     ["name": .string(entry.name), "key_id": .string(entry.keyID),
@@ -76,9 +80,10 @@ struct CredentialsCommand: AsyncParsableCommand {
     struct Delete: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Remove a credential.")
         @Argument(help: "The name.") var name: String
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
-            let store = try CredentialsCommand.store()
+            let store = try CredentialsCommand.store(org)
             guard try store.delete(name) else {
                 throw NexusError(.notFound, "there is no credential \(name); see `nexus credentials list`")
             }
@@ -93,7 +98,7 @@ struct CredentialsCommand: AsyncParsableCommand {
             abstract: "Replace the key-encryption key: every data key is re-wrapped, no secret is re-encrypted.")
 
         func run() async throws {
-            let store = try CredentialsCommand.store()
+            let store = try CredentialsCommand.store(nil)
             let (count, keyID) = try store.rotateKey()
             try await store.audit?.record("credential.key_rotated", actor: .commandLine, resource: "credential-key:\(keyID)",
                                     details: ["rewrapped": .number(Double(count))])

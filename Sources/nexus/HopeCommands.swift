@@ -15,9 +15,10 @@ struct TracesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The most recent traces.")
         @Option(help: "How many.") var limit = 20
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
-            let store = TraceStore(database: try AgentFactory(configuration: NexusConfiguration()).database())
+            let store = TraceStore(database: try org.database())
             let rows = try store.list(limit: limit).map { trace in (trace, try store.reuse(of: trace.runID)) }
             if json {
                 Output.write(JSONValue.array(rows.map { trace, reuse in
@@ -41,9 +42,10 @@ struct TracesCommand: AsyncParsableCommand {
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A trace: its program, its reuse, the modes its task shape ran in, what it saved.")
         @Argument(help: "The run id of the trace.") var id: String
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
-            let database = try AgentFactory(configuration: NexusConfiguration()).database()
+            let database = try org.database()
             let store = TraceStore(database: database)
             guard let run = try RunStore(database: database).run(matching: id), let trace = try store.trace(runID: run.id),
                   let reuse = try store.reuse(of: run.id) else {
@@ -110,13 +112,14 @@ struct FeedbackCommand: AsyncParsableCommand {
         discussion: "bad on a FOLLOWER or CRYSTALLIZED run demotes the trace it replayed (no longer followed) and rolls its module back; good outcomes of later runs promote it again.")
     @Argument(help: "The run id.") var id: String
     @Argument(help: "good or bad.") var verdict: String
+    @OptionGroup var org: OrgOption
 
     func run() async throws {
         guard ["good", "bad"].contains(verdict) else {
             throw NexusError(.invalidArgument, "the verdict must be good or bad, not '\(verdict)'")
         }
         let factory = AgentFactory(configuration: NexusConfiguration())
-        let database = try factory.database()
+        let database = try org.database(factory)
         guard let run = try RunStore(database: database).run(matching: id) else {
             throw NexusError(.invalidArgument, "no run '\(id)'; list runs with `nexus runs list`")
         }
@@ -207,10 +210,11 @@ struct ExportCommand: AsyncParsableCommand {
             commandName: "sft", abstract: "Completed runs as chat-format JSONL with tool calls (one conversation per line).")
         @Flag(help: "Only runs judged a success.") var successOnly = false
         @Option(name: .shortAndLong, help: "Write to this file instead of standard output.") var output: String?
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
             let factory = AgentFactory(configuration: NexusConfiguration())
-            let database = try factory.database()
+            let database = try org.database(factory)
             let lines = try TrainingExport.lines(database: database, successOnly: successOnly, definitions: try factory.tools(database: database).definitions)
             let text = lines.map { $0 + "\n" }.joined()
             if let output {

@@ -8,17 +8,18 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs", abstract: "List agent runs and show their traces.", subcommands: [List.self, Show.self])
 
-    static func store() throws -> RunStore {
-        RunStore(database: try AgentFactory(configuration: NexusConfiguration()).database())
+    static func store(_ org: OrgOption) throws -> RunStore {
+        RunStore(database: try org.database())
     }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The most recent runs.")
         @Option(help: "How many.") var limit = 20
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
-            let runs = try RunsCommand.store().list(limit: limit)
+            let runs = try RunsCommand.store(org).list(limit: limit)
             if json {
                 Output.write(try JSONOutput.text(runs) + "\n")
                 return
@@ -33,9 +34,10 @@ struct RunsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A run's steps and outcome.")
         @Argument(help: "The run id.") var id: String
         @Flag(help: "Print JSON.") var json = false
+        @OptionGroup var org: OrgOption
 
         func run() async throws {
-            let store = try RunsCommand.store()
+            let store = try RunsCommand.store(org)
             guard let run = try store.run(id: id) else {
                 throw NexusError(.invalidArgument, "no run '\(id)'; list runs with `nexus runs list`")
             }
