@@ -68,4 +68,23 @@ struct ModuleApprovalTests {
         let refused = #expect(throws: NexusError.self) { try lifecycle.promote("nexus://\(made.moduleID)", actor: "cli:alice") }
         #expect(refused?.message.contains("rejected") == true)
     }
+
+    @Test("approving a module that can no longer be promoted is refused before anything is signed: it stays pending, nothing is installed")
+    func approvalOfAnUnpromotableModule() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let (runtime, _, crystallizer, made) = try await crystallizedUnderApproval(fixture, home: home)
+        // Validated again since, and failed: the draft may no longer be promoted.
+        try ModuleStore(database: fixture.database).addValidation(
+            ModuleValidation(moduleID: made.moduleID, passed: false, report: ["passed": false], createdAt: Date().addingTimeInterval(1)))
+        let refused = #expect(throws: NexusError.self) { try crystallizer.decide(made.module, approve: true, actor: "key:key_admin") }
+        #expect(refused?.message.contains("failed validation") == true, "\(refused?.message ?? "")")
+        #expect(try runtime.installedTools().isEmpty)
+        #expect(try ModuleApprovalStore(database: fixture.database).list().map(\.draftID) == [made.moduleID], "still waits for a decision")
+        #expect(!(try Ledger(database: fixture.database, home: home.url).entries().map(\.action).contains("approve")))
+        // It can still be rejected.
+        #expect(try crystallizer.decide(made.module, approve: false, actor: "key:key_admin").decision == .rejected)
+    }
 }

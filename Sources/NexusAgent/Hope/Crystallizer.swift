@@ -156,6 +156,11 @@ public struct Crystallizer: Sendable {
         guard approval.decision == nil else {
             throw NexusError(.lifecycleRefused, "\(approval.name)@\(approval.version) was \(approval.decision!.rawValue) already by \(approval.decidedBy ?? "someone")")
         }
+        if approve {
+            // Refused before anything is signed: an approval of a module that cannot then be
+            // promoted would read "approved" with nothing installed.
+            try lifecycle.checkPromotable("nexus://\(approval.draftID)")
+        }
         approval.decision = approve ? .approved : .rejected
         approval.decidedBy = actor
         approval.decidedAt = Date()

@@ -97,15 +97,59 @@ public struct ModuleLifecycle: Sendable {
     ///   validation, or its name and version are already promoted with other code.
     public func promote(_ reference: String, actor: String) throws -> ModuleRecord {
         let draft = try find(reference, preferring: .draft)
-        guard draft.stage == .draft else {
-            throw NexusError(.lifecycleRefused, "\(draft.name)@\(draft.version) is already promoted; install it with `nexus modules install \(draft.name)@\(draft.version)`")
-        }
-        try checkBytes(draft)
         if let approval = try ModuleApprovalStore(database: runtime.database).find(draft.id), approval.draftID == draft.id, approval.decision != .approved {
             throw NexusError(.lifecycleRefused, approval.decision == .rejected
                 ? "\(draft.name)@\(draft.version) was rejected by \(approval.decidedBy ?? "an admin")\(approval.reason.map { " (\($0))" } ?? ""); it is never promoted"
                 : "\(draft.name)@\(draft.version) waits for an admin's approval; approve it with `nexus modules approve \(draft.name)@\(draft.version)`")
         }
+        let plan = try promotion(of: draft)
+        if let same = plan.promotedAlready { return same }
+        let id = plan.id
+        let record = ModuleRecord(id: id, name: draft.name, version: draft.version, stage: .promoted, manifest: plan.canonical, code: draft.code)
+        let key = try ledger.key()
+        var changes: [StoreChange] = [
+            .module(record),
+            .node(GraphNode(id: id, kind: "module", label: plan.manifest.reference,
+                            metadata: ["name": .string(draft.name), "version": .string(draft.version), "stage": "promoted", "promoted_by": .string(actor)])),
+            .edge(GraphEdge(source: id, kind: .derivedFrom, target: draft.id)),
+            .edge(GraphEdge(source: id, kind: .signedBy, target: "key:\(key.id)")),
+        ]
+        for (_, dependency) in plan.dependencies {
+            changes.append(.edge(GraphEdge(source: id, kind: .dependsOn, target: dependency.id)))
+        }
+        if let previous = plan.existing.max(by: { SemanticVersion($0.version)! < SemanticVersion($1.version)! }) {
+            changes.append(.edge(GraphEdge(source: id, kind: .replaces, target: previous.id)))
+        }
+        try ledger.append(action: "promote", subject: id, actor: actor,
+                          detail: ["name": .string(draft.name), "version": .string(draft.version), "draft": .string(draft.id)], changes: changes)
+        try modules.addValidation(ModuleValidation(moduleID: id, passed: true, report: plan.validation.report))
+        return record
+    }
+
+    /// Checks, without changing anything, that the draft `reference` would be promoted once
+    /// approved: an approval is recorded only for a module that can then be installed.
+    /// - Throws: what ``promote(_:actor:)`` would, its approval aside.
+    public func checkPromotable(_ reference: String) throws {
+        _ = try promotion(of: try find(reference, preferring: .draft))
+    }
+
+    /// What promoting `draft` makes, or why it is refused (its approval aside).
+    private struct Promotion {
+        var validation: ModuleValidation
+        var manifest: ModuleManifest
+        var canonical: String
+        var id: String
+        var existing: [ModuleRecord]
+        var dependencies: [(String, ModuleRecord)]
+        /// The version this very draft was promoted to before.
+        var promotedAlready: ModuleRecord?
+    }
+
+    private func promotion(of draft: ModuleRecord) throws -> Promotion {
+        guard draft.stage == .draft else {
+            throw NexusError(.lifecycleRefused, "\(draft.name)@\(draft.version) is already promoted; install it with `nexus modules install \(draft.name)@\(draft.version)`")
+        }
+        try checkBytes(draft)
         guard let validation = try modules.latestValidation(moduleID: draft.id) else {
             throw NexusError(.lifecycleRefused, "the draft \(draft.name)@\(draft.version) has not been validated; run `nexus modules validate \(draft.name)` first")
         }
@@ -123,32 +167,16 @@ public struct ModuleLifecycle: Sendable {
         let canonical = manifest.canonicalText
         let id = ContentID.module(canonicalManifest: canonical, code: draft.code)
         let existing = try modules.versions(named: draft.name).filter { $0.stage == .promoted }
+        var promotedAlready: ModuleRecord?
         if let same = existing.first(where: { $0.version == draft.version }) {
-            if ContentID.module(canonicalManifest: same.manifest, code: same.code) == same.id,
-               (try? ModuleManifest(json: JSONValue.parse(same.manifest)).attestation?["draft"]?.stringValue) == draft.id {
-                return same
+            guard ContentID.module(canonicalManifest: same.manifest, code: same.code) == same.id,
+                  (try? ModuleManifest(json: JSONValue.parse(same.manifest)).attestation?["draft"]?.stringValue) == draft.id else {
+                throw NexusError(.lifecycleRefused, "\(draft.name)@\(draft.version) is already promoted with other code; bump \"version\" in the manifest and make a new draft")
             }
-            throw NexusError(.lifecycleRefused, "\(draft.name)@\(draft.version) is already promoted with other code; bump \"version\" in the manifest and make a new draft")
+            promotedAlready = same
         }
-        let record = ModuleRecord(id: id, name: draft.name, version: draft.version, stage: .promoted, manifest: canonical, code: draft.code)
-        let key = try ledger.key()
-        var changes: [StoreChange] = [
-            .module(record),
-            .node(GraphNode(id: id, kind: "module", label: manifest.reference,
-                            metadata: ["name": .string(draft.name), "version": .string(draft.version), "stage": "promoted", "promoted_by": .string(actor)])),
-            .edge(GraphEdge(source: id, kind: .derivedFrom, target: draft.id)),
-            .edge(GraphEdge(source: id, kind: .signedBy, target: "key:\(key.id)")),
-        ]
-        for (_, dependency) in dependencies {
-            changes.append(.edge(GraphEdge(source: id, kind: .dependsOn, target: dependency.id)))
-        }
-        if let previous = existing.max(by: { SemanticVersion($0.version)! < SemanticVersion($1.version)! }) {
-            changes.append(.edge(GraphEdge(source: id, kind: .replaces, target: previous.id)))
-        }
-        try ledger.append(action: "promote", subject: id, actor: actor,
-                          detail: ["name": .string(draft.name), "version": .string(draft.version), "draft": .string(draft.id)], changes: changes)
-        try modules.addValidation(ModuleValidation(moduleID: id, passed: true, report: validation.report))
-        return record
+        return Promotion(validation: validation, manifest: manifest, canonical: canonical, id: id, existing: existing,
+                         dependencies: dependencies.map { ($0.name, $0.record) }, promotedAlready: promotedAlready)
     }
 
     // MARK: - Install, rollback
