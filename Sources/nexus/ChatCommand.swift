@@ -19,6 +19,7 @@ struct ChatCommand: AsyncParsableCommand {
     @Option(help: "Continue the saved conversation with this id.") var resume: String?
     @Flag(help: "List the saved conversations, newest first, and exit.") var list = false
     @Option(help: "How many conversations --list shows.") var limit = 20
+    @OptionGroup var org: OrgOption
 
     func validate() throws {
         if list, resume != nil { throw NexusError(.invalidArgument, "--list and --resume do not go together; pick one") }
@@ -28,7 +29,7 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = ConversationStore(database: try AgentFactory(configuration: NexusConfiguration()).database())
+        let store = ConversationStore(database: try org.database())
         if list {
             Output.write(Table.render(
                 header: ["ID", "MESSAGES", "UPDATED", "TITLE"],

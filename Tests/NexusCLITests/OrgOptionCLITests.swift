@@ -28,7 +28,7 @@ struct OrgOptionCLITests {
         #expect(!(try nexus(["memory", "list"]).stdout.contains("acme launch")))
         #expect(!(try nexus(["memory", "search", "launch friday"]).stdout.contains("acme launch")))
 
-        for listing in [["runs", "list", "--org", "acme"], ["traces", "list", "--org", "acme"]] {
+        for listing in [["runs", "list", "--org", "acme"], ["traces", "list", "--org", "acme"], ["chat", "--list", "--org", "acme"]] {
             #expect(try nexus(listing).status == 0, "\(listing)")
         }
         // The audit trail of the org names the credential it changed, never its value.
