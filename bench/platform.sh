@@ -5,9 +5,11 @@
 # loopback at concurrency 1 and 16; rounds alternate off and on. Target: at most 1 ms added at
 # p50 and at least 0.95 of the throughput.
 #
-#   bench/platform.sh [--requests N] [--rounds R] [--concurrency C] [--layers]
-#       defaults 2000 requests, 5 rounds, concurrency 1 and 16; --layers also measures the key
-#       check alone and metering alone
+#   bench/platform.sh [--requests N] [--rounds R] [--concurrency C] [--layers] [--verbose]
+#
+# Defaults: 1200 requests, 9 rounds (short rounds pair better on a shared machine), concurrency
+# 1 and 16. --layers also measures the key check alone and metering alone; --verbose prints every
+# round; --profile off|on serves only one side, for a profiler, and compares nothing.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"

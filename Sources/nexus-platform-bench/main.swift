@@ -159,13 +159,25 @@ func processCPUSeconds() -> Double {
 }
 
 let arguments = CommandLine.arguments
-let requests = arguments.firstIndex(of: "--requests").flatMap { Int(arguments[$0 + 1]) } ?? 2000
-let rounds = arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 5
+let requests = arguments.firstIndex(of: "--requests").flatMap { Int(arguments[$0 + 1]) } ?? 1200
+let rounds = arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 9
 let showParts = arguments.contains("--layers")
 let showRounds = arguments.contains("--verbose")
+/// `--profile off|on`: serve only that, at the first concurrency, for a profiler to watch; no comparison.
+let profiled = arguments.firstIndex(of: "--profile").map { arguments[$0 + 1] }
 var failed = false
 print("requests per measurement: \(requests), rounds: \(rounds) (alternating; medians of the rounds; added ms and on/off are medians of each round's pair)")
 print("concurrency  layers  p50 off ms  p50 on ms  added ms  p99 off ms  p99 on ms  req/s off  req/s on  throughput on/off  cpu µs/req off  on")
+if let profiled {
+    let layers = [Layers.off, Layers.all].first { $0.name == profiled } ?? .all
+    let concurrency = arguments.firstIndex(of: "--concurrency").flatMap { Int(arguments[$0 + 1]) } ?? 16
+    let measured = try await withServer(layers) { url, headers in
+        try await drive(url, headers: headers, requests: requests * rounds, concurrency: concurrency)
+    }
+    print(String(format: "%@ at concurrency %d: %.0f req/s, p50 %.3f ms, %.0f cpu µs/req", layers.name, concurrency,
+                 measured.throughput, measured.quantile(0.5), measured.cpuMicros))
+    exit(0)
+}
 let concurrencies = arguments.firstIndex(of: "--concurrency").flatMap { Int(arguments[$0 + 1]) }.map { [$0] } ?? [1, 16]
 for concurrency in concurrencies {
     let compared = [Layers.all] + (showParts ? Layers.parts : [])

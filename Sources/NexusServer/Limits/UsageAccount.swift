@@ -21,7 +21,11 @@ struct UsageAccount: Sendable {
     }
 
     /// The key's limits first, then the org's.
-    var subjects: [LimitSubject] { (keyID.isEmpty ? [] : [.key(keyID)]) + [.org(org)] }
+    var subjects: [LimitSubject] { Self.subjects(org: org, keyID: keyID) }
+
+    static func subjects(org: String, keyID: String) -> [LimitSubject] {
+        (keyID.isEmpty ? [] : [.key(keyID)]) + [.org(org)]
+    }
 }
 
 /// Headers a handler's helpers add to the response the edge sends, whatever its status.

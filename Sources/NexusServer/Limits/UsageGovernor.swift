@@ -58,11 +58,11 @@ final class UsageGovernor: Sendable {
         var usageCounters: [String: UsageCounters] = [:]
         var lastID: UInt64 = 0
 
-        /// The quotas that apply to `account` whose usage this period is not known yet; a known
-        /// one whose period ended starts the new one (what was reserved in the last is still held).
-        mutating func unknownQuotas(of account: UsageAccount, at now: Date) -> [Slot] {
+        /// The quotas of `subjects` whose usage this period is not known yet; a known one whose
+        /// period ended starts the new one (what was reserved in the last is still held).
+        mutating func unknownQuotas(of subjects: [LimitSubject], at now: Date) -> [Slot] {
             var unknown: [Slot] = []
-            for subject in account.subjects {
+            for subject in subjects {
                 for (name, _) in limits[subject] ?? [:] {
                     guard let (_, period) = name.quota else { continue }
                     let slot = Slot(subject: subject, name: name)
@@ -77,6 +77,21 @@ final class UsageGovernor: Sendable {
                 }
             }
             return unknown
+        }
+
+        /// The read of the limits to wait for before checking, if any: a new one when they are
+        /// older than ``limitsMaxAge`` and none runs (`started`). While one runs, checks go on
+        /// with the limits there are, except before the first read has ended: then they wait for
+        /// it, so no request passes as if there were no limits at all.
+        mutating func readToAwait(store: UsageStore) -> (read: LimitRead, started: Bool)? {
+            if let read = limitsReadAt, ContinuousClock.now - read < UsageGovernor.limitsMaxAge { return nil }
+            if let reading {
+                return limitsReadAt == nil ? (reading, false) : nil
+            }
+            readsStarted += 1
+            let read = LimitRead(task: Task { try await store.everyOrgsLimits() }, number: readsStarted)
+            reading = read
+            return (read, true)
         }
 
         /// Takes the limits of read `number`, unless a later read's are already in place.
@@ -119,39 +134,54 @@ final class UsageGovernor: Sendable {
     /// - Throws: ``LimitRefusal`` (429); `NexusError(.databaseFailed)` when limits or usage cannot be read.
     func admit(_ account: UsageAccount, _ cost: UsageCost) async throws -> UsageTicket {
         guard enabled else { return UsageTicket(id: 0, org: account.org, keyID: account.keyID) }
-        try await refreshLimitsIfStale()
-        while true {
-            let ticket = try state.withLock { ledger -> UsageTicket? in
-                guard ledger.unknownQuotas(of: account, at: Date()).isEmpty else { return nil }
-                var admission = Admission(account: account)
-                try take(cost, into: &admission, &ledger)
-                ledger.lastID += 1
-                ledger.admissions[ledger.lastID] = admission
-                let countsTokens = account.subjects.contains { subject in
-                    (ledger.limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
-                }
-                return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, countsTokens: countsTokens)
+        return try await checked(account.subjects, org: account.org) { ledger in
+            var admission = Admission(account: account)
+            try take(cost, into: &admission, &ledger)
+            ledger.lastID += 1
+            ledger.admissions[ledger.lastID] = admission
+            let countsTokens = account.subjects.contains { subject in
+                (ledger.limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
             }
-            if let ticket { return ticket }
-            try await readUnknownQuotas(of: account)
+            return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, countsTokens: countsTokens)
         }
     }
 
     /// Takes more for an admitted ticket: the tokens of a request once its prompt is counted.
     /// - Throws: ``LimitRefusal``; the ticket stays admitted (settle it).
     func extend(_ ticket: UsageTicket, _ cost: UsageCost) async throws {
-        guard let account = state.withLock({ $0.admissions[ticket.id]?.account }) else { return }
-        try await refreshLimitsIfStale()
+        guard enabled else { return }
+        try await checked(UsageAccount.subjects(org: ticket.org, keyID: ticket.keyID), org: ticket.org) { ledger in
+            guard var admission = ledger.admissions[ticket.id] else { return }
+            try take(cost, into: &admission, &ledger)
+            ledger.admissions[ticket.id] = admission
+        }
+    }
+
+    /// What a check under the lock came to: its result, or what must be read before it can run.
+    private enum CheckStep<T: Sendable>: Sendable {
+        case checked(T)
+        case awaitLimits(LimitRead, started: Bool)
+        case readQuotas([Slot])
+    }
+
+    /// Runs `check` under the lock once the limits are fresh and the usage of every quota of
+    /// `subjects` is known this period, reading what is missing first (outside the lock). In the
+    /// steady state that is one lock, taken once, and no suspension.
+    private func checked<T: Sendable>(_ subjects: [LimitSubject], org: String,
+                                      _ check: (inout Ledger) throws -> T) async throws -> T {
+        let store = self.store
         while true {
-            let done = try state.withLock { ledger -> Bool in
-                guard var admission = ledger.admissions[ticket.id] else { return true }
-                guard ledger.unknownQuotas(of: account, at: Date()).isEmpty else { return false }
-                try take(cost, into: &admission, &ledger)
-                ledger.admissions[ticket.id] = admission
-                return true
+            let step = try state.withLock { ledger -> CheckStep<T> in
+                if let wait = ledger.readToAwait(store: store) { return .awaitLimits(wait.read, started: wait.started) }
+                let unknown = ledger.unknownQuotas(of: subjects, at: Date())
+                guard unknown.isEmpty else { return .readQuotas(unknown) }
+                return .checked(try check(&ledger))
             }
-            if done { return }
-            try await readUnknownQuotas(of: account)
+            switch step {
+            case .checked(let result): return result
+            case .awaitLimits(let read, let started): try await awaitLimits(read, started: started)
+            case .readQuotas(let slots): try await readQuotas(slots, org: org)
+            }
         }
     }
 
@@ -210,36 +240,22 @@ final class UsageGovernor: Sendable {
 
     // MARK: - Reading
 
-    /// Rereads the limits when they are older than ``limitsMaxAge``. One read at a time; while
-    /// it runs, others go on with the limits they have, except before the first read has ended:
-    /// then they wait for it, so no request passes as if there were no limits at all.
-    private func refreshLimitsIfStale() async throws {
-        let store = self.store
-        let wait = state.withLock { ledger -> (read: LimitRead, started: Bool)? in
-            if let read = ledger.limitsReadAt, ContinuousClock.now - read < Self.limitsMaxAge { return nil }
-            if let reading = ledger.reading {
-                return ledger.limitsReadAt == nil ? (reading, false) : nil
-            }
-            ledger.readsStarted += 1
-            let read = LimitRead(task: Task { try await store.everyOrgsLimits() }, number: ledger.readsStarted)
-            ledger.reading = read
-            return (read, true)
-        }
-        guard let wait else { return }
-        let result = await wait.read.task.result
+    /// Waits for a read of the limits and puts them in place; the request that started the read
+    /// also marks it ended, so that a failed read is tried again by the next request.
+    private func awaitLimits(_ read: LimitRead, started: Bool) async throws {
+        let result = await read.task.result
         state.withLock { ledger in
-            if wait.started { ledger.reading = nil }
-            if case .success(let limits) = result { ledger.apply(limits, read: wait.read.number) }
+            if started { ledger.reading = nil }
+            if case .success(let limits) = result { ledger.apply(limits, read: read.number) }
         }
         _ = try result.get()
     }
 
-    /// Reads this period's usage of each quota of `account` not known yet.
-    private func readUnknownQuotas(of account: UsageAccount) async throws {
+    /// Reads this period's usage of each of `slots` (quotas of `org` or its keys).
+    private func readQuotas(_ slots: [Slot], org: String) async throws {
         let now = Date()
-        let unknown = state.withLock { $0.unknownQuotas(of: account, at: now) }
-        let scoped = store.scoped(to: OrgName(unchecked: account.org))
-        for slot in unknown {
+        let scoped = store.scoped(to: OrgName(unchecked: org))
+        for slot in slots {
             guard let (measure, period) = slot.name.quota else { continue }
             let used = try await scoped.used(by: slot.subject, measure, in: period, at: now)
             state.withLock { ledger in
