@@ -66,7 +66,7 @@ struct AgentGuardTests {
         #expect(backend.requests.count == 3)
         #expect(backend.requests[2].toolChoice == ToolChoice.none)
         guard case .chat(let messages) = backend.requests[2].prompt else { Issue.record("not a chat"); return }
-        #expect(messages.contains { $0.content == "That repeats a tool's output; it does not answer the task." })
+        #expect(messages.contains { $0.content == "That repeats a tool's output or an instruction; it does not answer the task." })
 
         // Once only: the same echo a second time ends the run. (A fresh store each time: HOPE
         // would follow the first run.)
@@ -99,5 +99,17 @@ struct AgentGuardTests {
             return messages.filter { $0.role == .user && $0.content.hasPrefix("That exact call already failed") }.count
         }
         #expect(backend.requests.map(told) == [0, 0, 1, 2, 2])
+    }
+
+    @Test("an answer that repeats what the loop told the model is sent back, as an echo of a tool's output is")
+    func echoedInstructionIsSentBack() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let missing = call("filesystem_read", #"{"path": "missing.txt"}"#)
+        let (runner, backend) = fixture.runner([missing, missing, "That exact call already failed, and would fail the same way again. Change it to fix the error its result shows (for Python, the line the traceback names), or take another way.", "There is no missing.txt."])
+        let summary = try #require(try await fixture.collect(runner.start(task: "Read missing.txt", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.answer == "There is no missing.txt.")
+        guard case .chat(let messages) = backend.requests.last?.prompt else { Issue.record("not a chat"); return }
+        #expect(messages.contains { $0.content == "That repeats a tool's output or an instruction; it does not answer the task." })
     }
 }

@@ -59,7 +59,12 @@ struct ProgramTurnTests {
         let summary = try #require(try await fixture.collect(runner.start(
             task: "What does b.txt say?", workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(summary.steps.map(\.status) == ["error", "ok"])
-        #expect(messages(backend.requests[1]).last?.content == ProgramTurn.fix)
+        // The fix is asked for afresh: the task, the error in words, and not the failed program,
+        // which a small model in view of it writes again word for word.
+        let fix = messages(backend.requests[1])
+        #expect(fix.last?.content.hasPrefix(ProgramTurn.ask("What does b.txt say?")) == true)
+        #expect(fix.last?.content.contains("FileNotFoundError") == true, "\(fix.last?.content ?? "")")
+        #expect(!fix.contains { $0.content.contains("open('nope.txt')") })
         #expect(summary.answer == "b.txt says: contents of b.txt")
     }
 
@@ -75,7 +80,8 @@ struct ProgramTurnTests {
         let summary = try #require(try await fixture.collect(runner.start(
             task: "Fix the typo in a.txt", workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(summary.steps.map(\.status) == ["ok", "ok"])
-        #expect(messages(backend.requests[1]).suffix(2).map(\.content).first?.contains("no file or folder in the workspace changed") == true)
+        #expect(messages(backend.requests[1]).last?.content.contains("no file or folder in the workspace changed") == true)
+        #expect(!messages(backend.requests[1]).contains { $0.role == .assistant && $0.content.contains("print('fixed')") })
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("a.txt"), encoding: .utf8) == "fixed\n")
         #expect(summary.answer == "a.txt is fixed.")
     }

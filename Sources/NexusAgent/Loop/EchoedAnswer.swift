@@ -3,15 +3,20 @@ import NexusCore
 extension AgentRunner {
     /// An answer that is a tool result's own first line, alone or behind a few words ("1 file,
     /// 0 folders: todo.txt", "The final answer is: created full.txt (35 bytes)"), repeats an
-    /// observation instead of answering: a small model copies the last thing it read. It is sent
-    /// back once, and the next turn must answer in words (`TaskIntent.Unfinished.answersNext`).
+    /// observation instead of answering: a small model copies the last thing it read. So is one
+    /// that repeats what the loop told the model after the task ("The program did not do the
+    /// task (see above). Fix it, …"). It is sent back once, and the next turn must answer in
+    /// words (`TaskIntent.Unfinished.answersNext`).
     func echoedAnswer(_ text: String, state: RunState) -> TaskIntent.Unfinished? {
         guard !state.sentBack.contains("echo"), let answer = Self.firstLine(of: text) else { return nil }
-        let echoed = state.messages.filter { $0.role == .tool }.compactMap { Self.firstLine(of: $0.content) }.contains { result in
-            result.count >= Self.shortestEcho && answer.contains(result) && answer.count <= result.count + Self.wordsAround
+        let results = state.messages.filter { $0.role == .tool }
+        // The first user message is the task; the later ones are the loop's own.
+        let instructions = state.messages.filter { $0.role == .user }.dropFirst()
+        let echoed = (results + instructions).compactMap { Self.firstLine(of: $0.content) }.contains { said in
+            said.count >= Self.shortestEcho && answer.contains(said) && answer.count <= said.count + Self.wordsAround
         }
         guard echoed else { return nil }
-        return TaskIntent.Unfinished(check: "echo", message: "That repeats a tool's output; it does not answer the task.", answersNext: true)
+        return TaskIntent.Unfinished(check: "echo", message: "That repeats a tool's output or an instruction; it does not answer the task.", answersNext: true)
     }
 
     /// Shorter result lines ("ok", "3") are what a right answer may well say.

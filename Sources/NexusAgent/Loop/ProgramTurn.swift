@@ -52,6 +52,24 @@ public enum ProgramTurn {
     /// The request after a program failed: the whole program again, fixed.
     public static let fix = "The program did not do the task (see above). Fix it, and reply with the whole corrected program in one ```python block and nothing else."
 
+    /// The request a fix turn shows the model: the first request again, with what went wrong in
+    /// words, and without the failed program. In view, a small model copies the failed program
+    /// word for word, at any temperature (seen on the agent benchmark's dev tasks: three fixes,
+    /// one program).
+    static func askAgain(_ task: String, after failure: String) -> String {
+        ask(task) + "\nAn earlier program for this task did not do it:\n" + failure + "\nWrite a different program that avoids this."
+    }
+
+    /// What went wrong with the last program, from the messages since the first request: the
+    /// last lines of its error (the exception, and any hint the runner added), or that it
+    /// changed nothing.
+    static func failure(in messages: ArraySlice<ChatMessage>) -> String {
+        if messages.last?.role == .user, messages.last?.content == changedNothing { return changedNothing }
+        guard let output = messages.last(where: { $0.role == .tool })?.content else { return "It failed." }
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        return lines.suffix(2).map { String($0.prefix(300)) }.joined(separator: "\n")
+    }
+
     /// What a program that ran and changed nothing is told, when the task asks for a change.
     static let changedNothing = "The program ran, but no file or folder in the workspace changed, and the task asks for a change."
 
@@ -100,15 +118,22 @@ extension AgentRunner {
     /// with no tools in view (a program is not a call).
     func programRequest(_ session: inout LoopSession) -> GenerationRequest {
         let fixing = session.state.programs > 0
-        session.state.messages.append(.user(fixing ? ProgramTurn.fix : ProgramTurn.ask(session.record.task)))
-        session.state.programs += 1
+        let ask = ProgramTurn.ask(session.record.task)
+        var prompt = session.state.messages + [.user(fixing ? ProgramTurn.fix : ask)]
         var sampling = configuration.sampling
         if fixing {
+            // The run's record keeps the whole exchange; the model is asked afresh.
+            if let first = session.state.messages.firstIndex(where: { $0.role == .user && $0.content == ask }) {
+                let failure = ProgramTurn.failure(in: session.state.messages[first...])
+                prompt = Array(session.state.messages[..<first]) + [.user(ProgramTurn.askAgain(session.record.task, after: failure))]
+            }
             // Drawn greedily, a fix is most often the failed program again, word for word.
             sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
             sampling.seed = sampling.seed.map { $0 &+ UInt32(session.state.step) }
         }
-        return GenerationRequest(prompt: .chat(session.state.messages), tools: [], toolChoice: .none,
+        session.state.messages.append(.user(fixing ? ProgramTurn.fix : ask))
+        session.state.programs += 1
+        return GenerationRequest(prompt: .chat(prompt), tools: [], toolChoice: .none,
                                  sampling: sampling, maxTokens: configuration.maxTokensPerTurn)
     }
 
