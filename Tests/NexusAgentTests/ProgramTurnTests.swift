@@ -10,9 +10,10 @@ import Testing
 /// in a fenced block, which runs as a `python_execute` step.
 @Suite("Writing the program first")
 struct ProgramTurnTests {
-    func runner(_ fixture: AgentFixture, _ responses: [String], programs: Int = 3) throws -> (AgentRunner, RecordingBackend) {
+    func runner(_ fixture: AgentFixture, _ responses: [String], programs: Int = 3, looksAhead: Bool = false) throws -> (AgentRunner, RecordingBackend) {
         var agent = AgentConfiguration()
         agent.writesProgramFirst = true
+        agent.looksAhead = looksAhead
         agent.maxPrograms = programs
         let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), PythonExecuteTool(),
                                       MemoryStoreTool(database: fixture.database)])
@@ -64,8 +65,27 @@ struct ProgramTurnTests {
         let fix = messages(backend.requests[1])
         #expect(fix.last?.content.hasPrefix(ProgramTurn.ask("What does b.txt say?")) == true)
         #expect(fix.last?.content.contains("FileNotFoundError") == true, "\(fix.last?.content ?? "")")
+        #expect(fix.last?.content.contains("File \"") == false, "no traceback frame: \(fix.last?.content ?? "")")
         #expect(!fix.contains { $0.content.contains("open('nope.txt')") })
         #expect(summary.answer == "b.txt says: contents of b.txt")
+    }
+
+    @Test("a CSV file read before the program turn is described: its header line is named as column names, not data")
+    func csvHeaderIsNamed() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try "student,score\nAda,72\nBen,88\n".write(to: fixture.workspace.url.appendingPathComponent("grades.csv"), atomically: true, encoding: .utf8)
+        try "3,4\n5,6\n".write(to: fixture.workspace.url.appendingPathComponent("pairs.csv"), atomically: true, encoding: .utf8)
+        let (runner, backend) = try runner(fixture, [
+            "```python\nimport csv\nrows = list(csv.DictReader(open('grades.csv')))\nprint(sum(float(r['score']) for r in rows) / len(rows))\n```",
+            "The average score is 80.",
+        ], looksAhead: true)
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "What's the average score in grades.csv? And the first number in pairs.csv?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.contains { $0.tool == "python_execute" && $0.status == "ok" })
+        let ask = messages(backend.requests[0]).last?.content ?? ""
+        #expect(ask.contains("grades.csv is CSV. Its first line is a header of column names, not data: student,score."), "\(ask)")
+        #expect(ask.contains("pairs.csv is CSV without a header line."), "\(ask)")
     }
 
     @Test("a program that exits cleanly but changes nothing, for a task that asks for a change, is sent back")

@@ -14,16 +14,22 @@ import NexusTools
 public enum ProgramTurn {
     static let tool = TaskIntent.codeTool
 
-    /// The first request: the task, done by one program.
-    public static func ask(_ task: String) -> String {
+    /// The first request: the task, done by one program, with what is known of the files read
+    /// so far (``TableNotes``).
+    public static func ask(_ task: String, notes: [String] = []) -> String {
         """
-        Write one Python 3 program that does this task: \(task)
+        \(opening(task))
         The program runs in the workspace folder (the current directory); paths are relative to it. \
         Use only Python's standard library. \
         Read the files the task needs and do the work: when the task asks to create, change, copy, move or delete \
         a file or folder, the program itself must do it. Print the result the user asked for. \
-        Reply with the program in one ```python block and nothing else.
+        \(notes.map { $0 + " " }.joined())Reply with the program in one ```python block and nothing else.
         """
+    }
+
+    /// The first line of ``ask(_:notes:)``, by which a fix turn finds the first request.
+    static func opening(_ task: String) -> String {
+        "Write one Python 3 program that does this task: \(task)"
     }
 
     /// Whether the task needs a tool a program cannot reach, so it is left to tool calls: one
@@ -56,17 +62,21 @@ public enum ProgramTurn {
     /// words, and without the failed program. In view, a small model copies the failed program
     /// word for word, at any temperature (seen on the agent benchmark's dev tasks: three fixes,
     /// one program).
-    static func askAgain(_ task: String, after failure: String) -> String {
-        ask(task) + "\nAn earlier program for this task did not do it:\n" + failure + "\nWrite a different program that avoids this."
+    static func askAgain(_ ask: String, after failure: String) -> String {
+        ask + "\nAn earlier program for this task did not do it:\n" + failure + "\nWrite a different program that avoids this."
     }
 
     /// What went wrong with the last program, from the messages since the first request: the
     /// last lines of its error (the exception, and any hint the runner added), or that it
-    /// changed nothing.
+    /// changed nothing. Traceback frames are left out: they name the failed program's own
+    /// functions, and a model shown `in calculate_average` calls that function from a program
+    /// that no longer defines it.
     static func failure(in messages: ArraySlice<ChatMessage>) -> String {
         if messages.last?.role == .user, messages.last?.content == changedNothing { return changedNothing }
         guard let output = messages.last(where: { $0.role == .tool })?.content else { return "It failed." }
-        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let frame = ["File \"", "Traceback", "stderr:", "stdout:", "exit code"]
+        let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { line in !line.isEmpty && !frame.contains { line.hasPrefix($0) } }
         return lines.suffix(2).map { String($0.prefix(300)) }.joined(separator: "\n")
     }
 
@@ -118,14 +128,17 @@ extension AgentRunner {
     /// with no tools in view (a program is not a call).
     func programRequest(_ session: inout LoopSession) -> GenerationRequest {
         let fixing = session.state.programs > 0
-        let ask = ProgramTurn.ask(session.record.task)
-        var prompt = session.state.messages + [.user(fixing ? ProgramTurn.fix : ask)]
+        let messages = session.state.messages
+        let opening = ProgramTurn.opening(session.record.task)
+        let first = messages.firstIndex { $0.role == .user && $0.content.hasPrefix(opening) }
+        let ask = first.map { messages[$0].content } ?? ProgramTurn.ask(session.record.task, notes: TableNotes.notes(messages))
+        var prompt = messages + [.user(fixing ? ProgramTurn.fix : ask)]
         var sampling = configuration.sampling
         if fixing {
             // The run's record keeps the whole exchange; the model is asked afresh.
-            if let first = session.state.messages.firstIndex(where: { $0.role == .user && $0.content == ask }) {
-                let failure = ProgramTurn.failure(in: session.state.messages[first...])
-                prompt = Array(session.state.messages[..<first]) + [.user(ProgramTurn.askAgain(session.record.task, after: failure))]
+            if let first {
+                let failure = ProgramTurn.failure(in: messages[first...])
+                prompt = Array(messages[..<first]) + [.user(ProgramTurn.askAgain(ask, after: failure))]
             }
             // Drawn greedily, a fix is most often the failed program again, word for word.
             sampling.temperature = max(sampling.temperature, Self.redrawTemperature)
