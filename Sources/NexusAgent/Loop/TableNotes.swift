@@ -27,11 +27,8 @@ enum TableNotes {
 
     private static func note(_ name: String, _ lines: [Substring]) -> String? {
         guard let first = lines.first, lines.count >= 2 else { return nil }
-        let fields = first.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-        let looksTabular = name.lowercased().hasSuffix(".csv")
-            || (fields.count >= 2 && lines[1].split(separator: ",", omittingEmptySubsequences: false).count == fields.count)
-        guard looksTabular, fields.count >= 2 else { return nil }
-        let second = lines[1].split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let fields = cells(first), second = cells(lines[1])
+        guard fields.count >= 2, name.lowercased().hasSuffix(".csv") || second.count == fields.count else { return nil }
         // A header names columns: none of its fields is a number where the next line has one.
         let isHeader = fields.allSatisfy { Double($0) == nil } && second.contains { Double($0) != nil }
         if isHeader {
@@ -39,5 +36,9 @@ enum TableNotes {
                 + "Read it with csv.DictReader (each row a dict by those names; values are text: convert numbers with float())."
         }
         return "\(name) is CSV without a header line. Read it with csv.reader (each row a list of text values)."
+    }
+
+    private static func cells(_ line: Substring) -> [String] {
+        line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
     }
 }

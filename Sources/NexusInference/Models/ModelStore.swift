@@ -73,27 +73,28 @@ public struct ModelStore: Sendable {
         }
         var byName: [ModelName: StoredManifest] = [:]
         for file in files where file.pathExtension == "json" && !file.lastPathComponent.hasPrefix(".") {
-            guard let data = try? Data(contentsOf: file), var entry = try? JSONDecoder().decode(ModelEntry.self, from: data),
-                  let name = try? ModelName(validating: entry.name) else { continue }
-            entry.name = name.description
-            let stored = StoredManifest(name: name, entry: entry, file: file)
+            guard let stored = manifest(at: file) else { continue }
             // Two files for one model (an old layout beside the new): the canonical file wins.
-            if let kept = byName[name], kept.file.lastPathComponent == name.manifestFileName { continue }
-            byName[name] = stored
+            if let kept = byName[stored.name], kept.file.lastPathComponent == stored.name.manifestFileName { continue }
+            byName[stored.name] = stored
         }
         return Array(byName.values)
+    }
+
+    /// The manifest in `file`, under the canonical spelling of the name it holds; nil when it
+    /// cannot be read or its name is not a valid model name.
+    private func manifest(at file: URL) -> StoredManifest? {
+        guard let data = try? Data(contentsOf: file), var entry = try? JSONDecoder().decode(ModelEntry.self, from: data),
+              let name = try? ModelName(validating: entry.name) else { return nil }
+        entry.name = name.description
+        return StoredManifest(name: name, entry: entry, file: file)
     }
 
     /// The model's own manifest file when it holds the model, else (an older layout) whichever
     /// manifest does. Every request looks its model up here: reading one file, not all of them,
     /// keeps that cost flat however many models the store has.
     private func stored(named name: ModelName) -> StoredManifest? {
-        let file = manifestURL(for: name)
-        if let data = try? Data(contentsOf: file), var entry = try? JSONDecoder().decode(ModelEntry.self, from: data),
-           (try? ModelName(validating: entry.name)) == name {
-            entry.name = name.description
-            return StoredManifest(name: name, entry: entry, file: file)
-        }
+        if let own = manifest(at: manifestURL(for: name)), own.name == name { return own }
         return storedManifests().first { $0.name == name }
     }
 

@@ -114,7 +114,7 @@ public struct ModuleLifecycle: Sendable {
             .edge(GraphEdge(source: id, kind: .derivedFrom, target: draft.id)),
             .edge(GraphEdge(source: id, kind: .signedBy, target: "key:\(key.id)")),
         ]
-        for (_, dependency) in plan.dependencies {
+        for dependency in plan.dependencies {
             changes.append(.edge(GraphEdge(source: id, kind: .dependsOn, target: dependency.id)))
         }
         if let previous = plan.existing.max(by: { SemanticVersion($0.version)! < SemanticVersion($1.version)! }) {
@@ -140,7 +140,8 @@ public struct ModuleLifecycle: Sendable {
         var canonical: String
         var id: String
         var existing: [ModuleRecord]
-        var dependencies: [(String, ModuleRecord)]
+        /// The promoted versions it depends on.
+        var dependencies: [ModuleRecord]
         /// The version this very draft was promoted to before.
         var promotedAlready: ModuleRecord?
     }
@@ -176,7 +177,7 @@ public struct ModuleLifecycle: Sendable {
             promotedAlready = same
         }
         return Promotion(validation: validation, manifest: manifest, canonical: canonical, id: id, existing: existing,
-                         dependencies: dependencies.map { ($0.name, $0.record) }, promotedAlready: promotedAlready)
+                         dependencies: dependencies.map(\.record), promotedAlready: promotedAlready)
     }
 
     // MARK: - Install, rollback
