@@ -57,21 +57,24 @@ public struct AccessPolicy: Sendable {
     /// `Sec-Fetch-Site: cross-site` is refused with `.foreignRequest` (rule 5).
     /// - Throws: only when the keys cannot be read (the database is unavailable); answer 503.
     public func authorize(method: String, path: String, authorization: String?,
-                          provenance: LoopbackRequestGuard.Provenance) throws -> AccessDecision {
+                          provenance: @autoclosure () -> LoopbackRequestGuard.Provenance) throws -> AccessDecision {
         screened(try authorize(method: method, path: path, authorization: authorization), method: method, path: path, provenance: provenance)
     }
 
     /// A key-less request let through on loopback (rule 3) must come from this machine (rule 5).
-    private func screened(_ decision: AccessDecision, method: String, path: String, provenance: LoopbackRequestGuard.Provenance) -> AccessDecision {
+    /// Where it comes from is read only then: a keyed request (most of a served install's) never
+    /// pays for parsing its `Host` and `Origin`.
+    private func screened(_ decision: AccessDecision, method: String, path: String,
+                          provenance: () -> LoopbackRequestGuard.Provenance) -> AccessDecision {
         guard case .allowed(.anonymous) = decision, routes.access(method: method, path: path) != .open else { return decision }
-        if let refusal = loopbackGuard.refusal(provenance) { return .foreignRequest(refusal) }
+        if let refusal = loopbackGuard.refusal(provenance()) { return .foreignRequest(refusal) }
         return decision
     }
 
     /// ``authorize(method:path:authorization:provenance:)`` from async code (the server's edge):
     /// the key is checked through ``KeyAuthenticator/authenticateAsync(secret:)``.
     public func authorizeAsync(method: String, path: String, authorization: String?,
-                               provenance: LoopbackRequestGuard.Provenance) async throws -> AccessDecision {
+                               provenance: @autoclosure () -> LoopbackRequestGuard.Provenance) async throws -> AccessDecision {
         let decision: AccessDecision
         switch routes.access(method: method, path: path) {
         case .open:

@@ -45,7 +45,10 @@ public struct LoopbackRequestGuard: Sendable, Hashable {
 
     /// Why a request without a key must be refused (the message of a 403), or nil when it may go on.
     public func refusal(_ request: Provenance) -> String? {
-        let advice = "requests without an API key are served only when they come straight from this machine; send `Authorization: Bearer nxk_…`, or call http://127.0.0.1\(port == 0 ? "" : ":\(port)") directly"
+        // Built only for a refusal: every key-less request on loopback passes through here.
+        var advice: String {
+            "requests without an API key are served only when they come straight from this machine; send `Authorization: Bearer nxk_…`, or call http://127.0.0.1\(port == 0 ? "" : ":\(port)") directly"
+        }
         if let host = request.hosts.first(where: { !isOwnAuthority($0) }) {
             return "the Host '\(host.prefix(100))' is not this server's loopback address (a page using DNS rebinding sends its own name); \(advice)"
         }

@@ -5,9 +5,11 @@ import Synchronization
 
 /// Who a metered request counts against, and where the rate-limit headers for its answer go.
 struct UsageAccount: Sendable {
-    var org: String
+    let org: String
     /// "" for a request without a key (allowed on a loopback server): only the org's limits apply.
-    var keyID: String
+    let keyID: String
+    /// The key's limits first, then the org's; made once, read by every check of the request.
+    let subjects: [LimitSubject]
     /// `req:REQUEST_ID`, the idempotency key of the request's usage event.
     var requestID: String
     /// Filled by the governor, written onto the response by the edge.
@@ -16,15 +18,9 @@ struct UsageAccount: Sendable {
     init(caller: Caller?, requestID: String, headers: ResponseHeaders = ResponseHeaders()) {
         self.org = (caller ?? .anonymous).org.rawValue
         self.keyID = caller?.keyID ?? ""
+        self.subjects = keyID.isEmpty ? [.org(org)] : [.key(keyID), .org(org)]
         self.requestID = requestID
         self.headers = headers
-    }
-
-    /// The key's limits first, then the org's.
-    var subjects: [LimitSubject] { Self.subjects(org: org, keyID: keyID) }
-
-    static func subjects(org: String, keyID: String) -> [LimitSubject] {
-        (keyID.isEmpty ? [] : [.key(keyID)]) + [.org(org)]
     }
 }
 
@@ -59,6 +55,8 @@ struct UsageTicket: Sendable, Hashable {
     let id: UInt64
     let org: String
     let keyID: String
+    /// The account's subjects, for extending the admission.
+    let subjects: [LimitSubject]
     /// Whether a limit counts tokens for this account (else a prompt need not be counted first).
     var countsTokens = false
 }

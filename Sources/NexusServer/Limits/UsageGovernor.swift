@@ -133,7 +133,7 @@ final class UsageGovernor: Sendable {
     /// Admits work of `cost` for `account`, or refuses it.
     /// - Throws: ``LimitRefusal`` (429); `NexusError(.databaseFailed)` when limits or usage cannot be read.
     func admit(_ account: UsageAccount, _ cost: UsageCost) async throws -> UsageTicket {
-        guard enabled else { return UsageTicket(id: 0, org: account.org, keyID: account.keyID) }
+        guard enabled else { return UsageTicket(id: 0, org: account.org, keyID: account.keyID, subjects: account.subjects) }
         return try await checked(account.subjects, org: account.org) { ledger in
             var admission = Admission(account: account)
             try take(cost, into: &admission, &ledger)
@@ -142,7 +142,7 @@ final class UsageGovernor: Sendable {
             let countsTokens = account.subjects.contains { subject in
                 (ledger.limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
             }
-            return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, countsTokens: countsTokens)
+            return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, subjects: account.subjects, countsTokens: countsTokens)
         }
     }
 
@@ -150,7 +150,7 @@ final class UsageGovernor: Sendable {
     /// - Throws: ``LimitRefusal``; the ticket stays admitted (settle it).
     func extend(_ ticket: UsageTicket, _ cost: UsageCost) async throws {
         guard enabled else { return }
-        try await checked(UsageAccount.subjects(org: ticket.org, keyID: ticket.keyID), org: ticket.org) { ledger in
+        try await checked(ticket.subjects, org: ticket.org) { ledger in
             guard var admission = ledger.admissions[ticket.id] else { return }
             try take(cost, into: &admission, &ledger)
             ledger.admissions[ticket.id] = admission
@@ -284,8 +284,10 @@ final class UsageGovernor: Sendable {
         var rateTakes: [(slot: Slot, amount: Int, limit: Int)] = []
         var headers: [(String, String)] = []
         for subject in subjects {
-            for (name, amount) in [(UsageLimitName.requestsPerMinute, cost.requests), (.tokensPerMinute, cost.tokens)] where amount > 0 {
-                guard let limit = ledger.limits[subject]?[name] else { continue }
+            guard let limits = ledger.limits[subject] else { continue }
+            for name in Self.rateNames {
+                let amount = name == .requestsPerMinute ? cost.requests : cost.tokens
+                guard amount > 0, let limit = limits[name] else { continue }
                 let slot = Slot(subject: subject, name: name)
                 let verdict = ledger.rates[slot, default: RateWindow()].check(amount, limit: limit.value, now: clock)
                 let shown = Self.rateHeaders(name, limit: limit.value, verdict: verdict)
@@ -297,7 +299,8 @@ final class UsageGovernor: Sendable {
                     throw refuse(.rate, name, subject, retryAfter: verdict.retryAfterSeconds, headers: shown, message)
                 }
                 rateTakes.append((slot, amount, limit.value))
-                if headers.allSatisfy({ $0.0 != shown.first?.0 }) { headers += shown }
+                // The key's headers, which come first; an org's limit of the same kind shows only without one.
+                if !rateTakes.dropLast().contains(where: { $0.slot.name == name }) { headers += shown }
             }
         }
         var quotaTakes: [(slot: Slot, amount: Int)] = []
@@ -367,6 +370,8 @@ final class UsageGovernor: Sendable {
                                                "value": .number(Double(limit.value)), "used": .number(Double(used))])
         }
     }
+
+    private static let rateNames: [UsageLimitName] = [.requestsPerMinute, .tokensPerMinute]
 
     /// The headers OpenAI's API sends: `x-ratelimit-limit-requests`, `-remaining-`, `-reset-`, and the same for tokens.
     static func rateHeaders(_ name: UsageLimitName, limit: Int, verdict: RateWindow.Verdict) -> [(String, String)] {
