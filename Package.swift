@@ -160,6 +160,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            // The dashboard's page, styles and scripts, compiled into the binary (no files beside it).
+            resources: [.embedInCode("Dashboard/Assets")],
             swiftSettings: strictSettings
         ),
         .target(

@@ -14,7 +14,8 @@ say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 fail() { printf 'setup: %s\n' "$*" >&2; exit 1; }
 
 install_system_packages() {
-    local wanted=(cmake g++ pkg-config libsqlite3-dev liblua5.4-dev python3 python3-pip python3-venv curl ca-certificates)
+    # chromium and chromium-driver: the dashboard's tests drive a real browser (tests/python/test_dashboard.py).
+    local wanted=(cmake g++ pkg-config libsqlite3-dev liblua5.4-dev python3 python3-pip python3-venv curl ca-certificates chromium chromium-driver)
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -79,6 +79,8 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     let access = AccessPolicy(host: configuration.host, port: configuration.port, keys: cachedKeys(dependencies.database, logger: logger))
     router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
+    DashboardRoutes(boundToLoopback: access.boundToLoopback).register(on: router)
+    LearningRoutes(database: dependencies.database).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration, audit: dependencies.audit).register(on: router)

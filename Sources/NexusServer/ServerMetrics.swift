@@ -6,6 +6,9 @@ import Prometheus
 /// build several servers). `/metrics` renders it after refreshing the gauges that are read, not counted.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// The last hour per minute, with latency quantiles, for the dashboard (`/metrics/summary`).
+    let minutes = MinuteRollups()
+    let started = Date()
     private static let latencyBuckets: [Duration] = [
         .milliseconds(5), .milliseconds(25), .milliseconds(100), .milliseconds(250), .milliseconds(500),
         .seconds(1), .seconds(2.5), .seconds(5), .seconds(10), .seconds(30), .seconds(60), .seconds(300),
@@ -13,6 +16,7 @@ final class ServerMetrics: Sendable {
 
     /// One finished HTTP request: its route pattern (not the raw path, which would explode the label set).
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        minutes.recordRequest(status: status, milliseconds: duration.inSeconds * 1000, timed: !route.hasSuffix("/events"))
         registry.makeCounter(
             descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "http_requests", unitName: "total",
                                              helpText: "HTTP requests by route, method and status."),
@@ -27,6 +31,7 @@ final class ServerMetrics: Sendable {
 
     /// Tokens read and written by one generation, and its decode speed.
     func recordGeneration(model: String, usage: GenerationUsage) {
+        minutes.recordTokens(prompt: usage.promptTokens, completion: usage.completionTokens)
         registry.makeCounter(
             descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "prompt_tokens", unitName: "total",
                                              helpText: "Prompt tokens read, by model."),

@@ -1,7 +1,8 @@
+import Foundation
 import Hummingbird
 import NexusCore
 
-/// `/health`, `/api/version` and `/metrics` (for the default org's keys: its series name every org's keys).
+/// `/health`, `/api/version`, `/metrics` and `/metrics/summary` (for the default org's keys: they count every org's traffic).
 struct ServiceRoutes: Sendable {
     let service: InferenceService
     let version: String
@@ -14,17 +15,27 @@ struct ServiceRoutes: Sendable {
             guard (context.caller ?? .anonymous).org == .default else {
                 throw NexusError(.notFound, "/metrics is the server's own telemetry, served to keys of the default org; GET /admin/usage reports your org's usage")
             }
-            let loaded = await service.pool.loaded()
-            var busy = 0
-            for model in loaded { busy += await EngineLoad.busySlots(of: model.backend) }
-            service.metrics.setLoad(
-                queueDepth: await service.gate.queued, busySlots: busy, loadedModels: loaded.count,
-                inFlight: await service.gate.inFlight)
+            let load = await load()
+            service.metrics.setLoad(queueDepth: load.queued, busySlots: load.models.reduce(0) { $0 + $1.busySlots },
+                                    loadedModels: load.models.count, inFlight: load.inFlight)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: service.metrics.render())))
         }
-        // HEAD / and GET / answer like Ollama's root, which some clients use as a liveness check.
-        router.get("/") { _, _ in Response(status: .ok, headers: [.contentType: "text/plain"], body: ResponseBody(byteBuffer: ByteBuffer(string: "Nexus is running"))) }
-        router.head("/") { _, _ in Response(status: .ok) }
+        router.get("/metrics/summary") { _, context in
+            guard (context.caller ?? .anonymous).org == .default else {
+                throw NexusError(.notFound, "/metrics/summary is the server's own telemetry, served to keys of the default org; GET /admin/usage reports your org's usage")
+            }
+            let metrics = service.metrics
+            return Response.json(MetricsSummary.json(minutes: metrics.minutes.lastHour(), load: await load(), version: version,
+                                                     uptime: Date().timeIntervalSince(metrics.started)))
+        }
+    }
+
+    private func load() async -> MetricsSummary.Load {
+        var models: [(name: String, busySlots: Int)] = []
+        for model in await service.pool.loaded() {
+            models.append((model.name, await EngineLoad.busySlots(of: model.backend)))
+        }
+        return MetricsSummary.Load(models: models, queued: await service.gate.queued, inFlight: await service.gate.inFlight)
     }
 }

@@ -76,6 +76,11 @@ public struct RouteAccessTable: Sendable {
         // Health checks and version probes are open everywhere.
         Rule("GET", "/api/version", .open),
         Rule("GET", "/health", .open),
+        // The dashboard's page, styles and scripts hold no data; what it shows, it reads with a key.
+        Rule("GET", "/", .open),
+        Rule("GET", "/ui/*", .open),
+        // Who the caller is and what it may do (the dashboard shows only what that allows).
+        Rule("GET", "/v1/me", .requires(.readModels)),
         // Reading models.
         Rule("GET", "/api/tags", .requires(.readModels)),
         Rule("POST", "/api/show", .requires(.readModels)),
@@ -96,6 +101,8 @@ public struct RouteAccessTable: Sendable {
         Rule("GET", "/v1/agent/runs", .requires(.readRuns)),
         Rule("GET", "/v1/agent/runs/{id}", .requires(.readRuns)),
         Rule("GET", "/v1/agent/runs/{id}/events", .requires(.readRuns)),
+        // What HOPE learned per task shape (the dashboard's Learning view).
+        Rule("GET", "/v1/learning", .requires(.readRuns)),
         // MCP over Streamable HTTP: its tools and agent_run execute tools.
         Rule("*", "/mcp", .requires(.executeTools)),
         // Changing the installed models.
@@ -105,9 +112,9 @@ public struct RouteAccessTable: Sendable {
         Rule("DELETE", "/api/delete", .requires(.manageModels)),
         Rule("POST", "/api/push", .requires(.manageModels)),
         Rule("*", "/api/blobs/{digest}", .requires(.manageModels)),
-        // Metrics and the dashboard.
+        // Metrics, in Prometheus's form and as the dashboard's summary.
         Rule("GET", "/metrics", .requires(.readMetrics)),
-        Rule("GET", "/", .requires(.readRuns)),
+        Rule("GET", "/metrics/summary", .requires(.readMetrics)),
         // Administration; keys first, they need more. The first owner key of a server without
         // keys needs none, and is made only for a request from this machine (KeyRoutes).
         Rule("POST", "/admin/bootstrap", .open),

@@ -1,0 +1,420 @@
+// Agent runs: the list (GET v1/agent/runs), one run with its steps streamed live from its events
+// (GET v1/agent/runs/{id}/events), starting (POST v1/agent/runs) and cancelling runs, and the
+// Learning page, which reads how HOPE carried recent runs out.
+
+import {api} from './api.js';
+import {
+  actionButton, badge, errorNote, excerpt, facts, field, fill, fmt, h, note, pagedTable, plainButton, prettyJSON,
+  select, setState, stateForError, statusTone, toast, when,
+} from './dom.js';
+import {followEvents} from './sse.js';
+
+const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'budget_exhausted'];
+const MODES = ['learner', 'follower', 'mixed', 'crystallized', 'taught'];
+const LIST_LIMIT = 1000;
+
+const words = (value) => (value ? String(value).replaceAll('_', ' ') : '—');
+
+function statusBadge(status) {
+  return badge(words(status), statusTone(status));
+}
+
+function tokens(run) {
+  const total = (run.prompt_tokens || 0) + (run.completion_tokens || 0);
+  return total ? fmt.number(total) : '—';
+}
+
+function took(run) {
+  if (run.status === 'running') return badge('running', 'live');
+  const start = Date.parse(run.created_at);
+  const end = Date.parse(run.updated_at);
+  return Number.isNaN(start) || Number.isNaN(end) ? '—' : fmt.seconds(Math.max(0, (end - start) / 1000));
+}
+
+// ─── Starting a run ────────────────────────────────────────────────────────────────────────────
+
+function startForm(ctx, models) {
+  const task = h('textarea', {name: 'task', rows: 3, required: true, placeholder: 'What should the agent do? e.g. Count the lines of notes.txt'});
+  const model = select('model', [['', 'The server default'], ...models.map((name) => [name, name])], '');
+  const profile = h('input', {name: 'profile', type: 'text', placeholder: 'default', pattern: '[A-Za-z0-9_\\-]{1,64}', autocomplete: 'off', spellcheck: 'false'});
+  const steps = h('input', {name: 'max_steps', type: 'number', min: 1, max: 200, step: 1, placeholder: 'server default', inputMode: 'numeric'});
+  const workspace = h('input', {name: 'workspace', type: 'text', placeholder: 'a fresh folder', pattern: '[A-Za-z0-9_\\-][A-Za-z0-9._\\-]{0,99}', autocomplete: 'off', spellcheck: 'false'});
+  const problem = h('p', {class: 'form-error', role: 'alert', hidden: true});
+  const form = h('form', {class: 'form-grid', dataset: {form: 'start-run'}},
+    h('div', {class: 'field wide'}, h('label', {for: 'run-task', text: 'Task'}), Object.assign(task, {id: 'run-task'})),
+    field('Model', model),
+    field('Policy profile', profile, 'A profile of the server ($NEXUS_HOME/policies); a request can only narrow it.'),
+    field('Most steps', steps),
+    field('Workspace folder', workspace, 'A folder name under the workspaces of your key, never a path.'),
+    h('div', {class: 'form-actions wide'}, h('button', {type: 'submit', dataset: {action: 'start-run'}, text: 'Start run'}), problem));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    problem.hidden = true;
+    if (!task.value.trim()) { problem.textContent = 'Say what the agent should do.'; problem.hidden = false; task.focus(); return; }
+    const body = {task: task.value.trim()};
+    if (model.value) body.model = model.value;
+    if (profile.value.trim()) body.profile = profile.value.trim();
+    if (steps.value) body.max_steps = Number(steps.value);
+    if (workspace.value.trim()) body.workspace = workspace.value.trim();
+    const button = form.querySelector('button[type="submit"]');
+    button.disabled = true;
+    button.textContent = 'Starting…';
+    try {
+      const run = await api.post('v1/agent/runs', body);
+      for (const warning of run.warnings || []) toast(warning, 'warn');
+      toast(`Started ${run.id}.`);
+      ctx.navigate(`#/runs/${encodeURIComponent(run.id)}`);
+    } catch (error) {
+      problem.textContent = error.message;
+      problem.hidden = false;
+    } finally {
+      button.disabled = false;
+      button.textContent = 'Start run';
+    }
+  });
+  return form;
+}
+
+// ─── The list ──────────────────────────────────────────────────────────────────────────────────
+
+function filterForm(ctx, models) {
+  const status = select('status', [['', 'Any status'], ...STATUSES.map((value) => [value, words(value)])], ctx.query.get('status') || '');
+  const mode = select('mode', [['', 'Any mode'], ...MODES.map((value) => [value, value])], ctx.query.get('mode') || '');
+  const model = select('model', [['', 'Any model'], ...models.map((name) => [name, name])], ctx.query.get('model') || '');
+  const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Filter runs'},
+    field('Status', status), field('Mode', mode), field('Model', model),
+    h('div', {class: 'filter-actions'}, h('button', {type: 'submit', class: 'secondary', text: 'Apply'}),
+      plainButton('Refresh', () => ctx.reload())));
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const query = new URLSearchParams();
+    for (const control of [status, mode, model]) if (control.value) query.set(control.name, control.value);
+    const text = query.toString();
+    ctx.navigate(`#/runs${text ? `?${text}` : ''}`);
+  });
+  return form;
+}
+
+function runsTable(runs) {
+  return pagedTable({
+    caption: 'Agent runs, newest first',
+    rows: runs,
+    rowProps: (run) => ({dataset: {run: run.id}}),
+    columns: [
+      {label: 'Run', cell: (run) => h('a', {href: `#/runs/${encodeURIComponent(run.id)}`, class: 'mono', text: run.id})},
+      {label: 'Task', class: 'grow', cell: (run) => excerpt(run.task, 90)},
+      {label: 'Status', cell: (run) => statusBadge(run.status)},
+      {label: 'Mode', cell: (run) => run.mode || '—'},
+      {label: 'Model', cell: (run) => h('span', {class: 'mono', text: run.model})},
+      {label: 'Tokens', class: 'num', cell: tokens},
+      {label: 'Started', cell: (run) => when(run.created_at)},
+      {label: 'Took', class: 'nowrap', cell: took},
+    ],
+  });
+}
+
+async function modelNames(ctx) {
+  if (!ctx.can('read_models')) return [];
+  try {
+    const tags = await api.get('api/tags', {signal: ctx.signal});
+    return (tags.models || []).map((model) => model.name).sort();
+  } catch {
+    return [];
+  }
+}
+
+export async function renderRuns(root, ctx) {
+  root.append(h('header', {class: 'view-head'}, h('h1', {text: 'Runs'}),
+    h('p', {class: 'lede', text: 'Agent runs of your org, newest first. Viewer and operator keys see the runs they started; admins see every run.'})));
+  const models = await modelNames(ctx);
+  if (ctx.mayAct('execute_tools')) {
+    root.append(h('details', {class: 'panel disclosure', open: ctx.query.get('start') === '1'},
+      h('summary', {}, h('h2', {text: 'Start a run'})), startForm(ctx, models)));
+  }
+  const listArea = h('div', {class: 'view-body'}, note('loading', 'Loading runs…'));
+  root.append(h('section', {class: 'panel', 'aria-label': 'Runs'}, filterForm(ctx, models), listArea));
+
+  let runs;
+  try {
+    const listed = await api.get('v1/agent/runs', {signal: ctx.signal, query: {limit: LIST_LIMIT, status: ctx.query.get('status')}});
+    runs = listed.data || [];
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    fill(listArea, errorNote(error, 'the runs'));
+    setState(root, stateForError(error));
+    return;
+  }
+  // The list route filters by status only; mode and model are narrowed here.
+  const mode = ctx.query.get('mode');
+  const model = ctx.query.get('model');
+  const shown = runs.filter((run) => (!mode || run.mode === mode) && (!model || run.model === model));
+  if (shown.length === 0) {
+    const filtered = ctx.query.toString() !== '';
+    fill(listArea, note('empty', filtered ? 'No run matches these filters.' : 'No runs yet.',
+      filtered ? 'Clear a filter to see more.' : ctx.mayAct('execute_tools') ? 'Start one above, or with `nexus run` on the server.' : 'Runs started with this key, or with `nexus run` on the server, show up here.'));
+    setState(root, 'empty');
+    return;
+  }
+  fill(listArea,
+    runs.length === LIST_LIMIT ? h('p', {class: 'hint', text: `The newest ${LIST_LIMIT} runs.`}) : null,
+    runsTable(shown));
+  setState(root, 'ready');
+}
+
+// ─── One run ───────────────────────────────────────────────────────────────────────────────────
+
+function argumentsView(args) {
+  if (!args || typeof args !== 'object' || Array.isArray(args)) return h('pre', {class: 'code', text: prettyJSON(args, 3000)});
+  const entries = Object.entries(args);
+  if (entries.length === 0) return h('p', {class: 'hint', text: 'No arguments.'});
+  // Long text (a program, a file's contents) reads better as itself than inside JSON quotes.
+  return h('div', {class: 'arguments'}, entries.map(([name, value]) => {
+    if (typeof value === 'string' && (value.includes('\n') || value.length > 100)) {
+      return h('div', {class: 'argument'}, h('span', {class: 'arg-name', text: name}),
+        h('pre', {class: 'code', text: value.length > 4000 ? `${value.slice(0, 4000)}\n… (${value.length - 4000} more characters)` : value}));
+    }
+    return h('div', {class: 'argument inline'}, h('span', {class: 'arg-name', text: name}),
+      h('code', {text: typeof value === 'string' ? value : JSON.stringify(value)}));
+  }));
+}
+
+function stepRow(step) {
+  const status = h('span', {class: 'step-status'});
+  const duration = h('span', {class: 'step-duration'});
+  const result = h('div', {class: 'step-result'});
+  const row = h('li', {class: 'step', dataset: {step: String(step.step ?? '?')}},
+    h('div', {class: 'step-head'},
+      h('span', {class: 'step-number', text: `Step ${step.step ?? '?'}`}),
+      h('span', {class: 'step-tool mono', text: step.tool || '(no tool)'}),
+      status, duration),
+    h('details', {class: 'step-args', open: true}, h('summary', {text: 'Arguments'}), argumentsView(step.arguments)),
+    result);
+  const update = (fields) => {
+    const state = fields.status || 'running';
+    row.dataset.status = state;
+    fill(status, state === 'running' ? h('span', {class: 'spinner small', 'aria-hidden': 'true'}) : null, statusBadge(state));
+    duration.textContent = fields.seconds !== undefined && fields.seconds !== null && state !== 'running' ? fmt.seconds(fields.seconds) : '';
+    const content = fields.content ?? fields.result_excerpt;
+    if (state !== 'running' && content !== undefined && content !== null) {
+      const text = String(content);
+      const cut = text.length > 2000;
+      fill(result, h('p', {class: 'result-label', text: 'Result'}),
+        h('pre', {class: ['code', state === 'ok' ? null : 'code-bad'], text: cut ? `${text.slice(0, 2000)}…` : text}),
+        cut || fields.truncated ? h('p', {class: 'hint', text: 'An excerpt; the run keeps the whole result’s digest.'}) : null);
+    }
+  };
+  update(step);
+  return {row, update};
+}
+
+function runFacts(run) {
+  return facts([
+    ['Status', statusBadge(run.status)],
+    ['Outcome', run.outcome ? h('span', {}, statusBadge(run.outcome), run.outcome_source && run.outcome_source !== 'none' ? ` judged by ${words(run.outcome_source)}` : '') : null],
+    ['Model', run.model ? h('span', {class: 'mono', text: run.model}) : null],
+    ['Mode', run.mode ? `${run.mode}${run.confidence ? ` (confidence ${fmt.number(run.confidence, 2)})` : ''}` : null],
+    ['Why this mode', run.dispatch_reason || null],
+    ['Started', run.created_at ? h('span', {}, fmt.time(run.created_at), ' · ', when(run.created_at)) : null],
+    ['Took', run.created_at ? took(run) : null],
+    ['Tokens', `${fmt.number(run.prompt_tokens || 0)} prompt · ${fmt.number(run.completion_tokens || 0)} completion`],
+    ['Workspace', run.workspace ? h('span', {class: 'mono', text: run.workspace}) : null],
+  ]);
+}
+
+export async function renderRun(root, ctx) {
+  const id = ctx.params[0];
+  const title = h('h1', {}, 'Run ', h('span', {class: 'mono', text: id}));
+  const headActions = h('div', {class: 'head-actions'});
+  root.append(h('p', {class: 'crumbs'}, h('a', {href: '#/runs', text: '← All runs'})),
+    h('header', {class: 'view-head'}, title, headActions));
+  const body = h('div', {class: 'view-body'}, note('loading', 'Loading the run…'));
+  root.append(body);
+
+  let run;
+  try {
+    run = await api.get(`v1/agent/runs/${encodeURIComponent(id)}`, {signal: ctx.signal});
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    fill(body, error.status === 404
+      ? note('error', `There is no run ${id} for this key.`, 'It may not exist, or it belongs to another key or org.')
+      : errorNote(error, 'the run'));
+    setState(root, stateForError(error));
+    return;
+  }
+
+  const task = h('p', {class: 'task', text: run.task});
+  const factsBox = h('div', {}, runFacts(run));
+  const answer = h('section', {class: 'panel answer', 'aria-labelledby': 'answer-heading', hidden: true});
+  const problem = h('div', {});
+  const live = h('p', {class: 'live-line', 'aria-live': 'polite'});
+  const steps = h('ol', {class: 'steps', 'aria-label': 'Steps'});
+  const noSteps = note('empty', 'No steps yet.', 'Steps appear here as the agent calls tools.');
+  fill(body,
+    h('section', {class: 'panel'}, h('h2', {class: 'visually-hidden', text: 'Task'}), task, factsBox),
+    answer, problem,
+    h('section', {class: 'panel', 'aria-labelledby': 'steps-heading'}, h('div', {class: 'panel-head'}, h('h2', {id: 'steps-heading', text: 'Steps'}), live), noSteps, steps));
+
+  const showRecord = (record) => {
+    run = {...run, ...record};
+    fill(factsBox, runFacts(run));
+    if (run.answer) {
+      answer.hidden = false;
+      fill(answer, h('h2', {id: 'answer-heading', text: 'Answer'}), h('p', {class: 'answer-text', text: run.answer}));
+    }
+    if (run.error) fill(problem, note('error', 'The run failed.', run.error));
+    updateCancel();
+  };
+
+  // One button for the page's life, added and removed as the run's status changes, so that
+  // events re-rendering the facts never take it from under a pointer or the keyboard focus.
+  let cancelButton = null;
+  const updateCancel = () => {
+    const wanted = run.status === 'running' && ctx.mayAct('execute_tools');
+    if (wanted && !cancelButton) {
+      cancelButton = actionButton('cancel-run', 'Cancel run', async () => {
+        try {
+          await api.post(`v1/agent/runs/${encodeURIComponent(id)}/cancel`);
+          cancelButton.dataset.busy = 'cancelling';
+          cancelButton.textContent = 'Cancelling…';
+          toast('Cancelling: the run stops after its current step.');
+        } catch (error) {
+          toast(error.message, 'error');
+        }
+      }, {class: 'danger'});
+      headActions.append(cancelButton);
+    } else if (!wanted && cancelButton) {
+      cancelButton.remove();
+      cancelButton = null;
+    }
+  };
+  showRecord(run);
+  setState(root, 'ready');
+
+  // Steps come from the event stream: past events first, then live ones until the run ends.
+  const rows = new Map();
+  const addStep = (data) => {
+    const key = data.id ? `id:${data.id}` : `step:${data.step}:${data.tool}`;
+    let entry = rows.get(key);
+    if (!entry) {
+      entry = stepRow(data);
+      rows.set(key, entry);
+      noSteps.remove();
+      steps.append(entry.row);
+    }
+    return entry;
+  };
+  let ended = false;
+  let streamError = null;
+  const onEvent = (event) => {
+    let data = {};
+    try { data = JSON.parse(event.data); } catch { return; }
+    switch (event.type) {
+      case 'dispatched':
+        showRecord({mode: data.mode, confidence: data.confidence, dispatch_reason: data.reason});
+        break;
+      case 'thinking':
+        fill(live, h('span', {class: 'spinner small', 'aria-hidden': 'true'}), ` Thinking about step ${data.step}…`);
+        break;
+      case 'tool_call':
+        addStep({...data, status: 'running'});
+        fill(live, h('span', {class: 'spinner small', 'aria-hidden': 'true'}), ` Running ${data.tool}…`);
+        break;
+      case 'tool_result':
+        addStep(data).update(data);
+        live.textContent = run.status === 'running' ? 'Following live…' : '';
+        break;
+      case 'finished':
+        ended = true;
+        showRecord({status: data.status, outcome: data.outcome, outcome_source: data.outcome_source, answer: data.answer,
+          prompt_tokens: data.prompt_tokens, completion_tokens: data.completion_tokens, mode: data.mode});
+        break;
+      case 'error':
+        // Shown once the stored run says how it ended: a cancelled run's stream also ends this way.
+        ended = true;
+        streamError = data.message;
+        break;
+      default:
+        break;
+    }
+  };
+
+  let lastId = null;
+  for (let attempt = 0; attempt < 20 && !ctx.signal.aborted; attempt += 1) {
+    if (run.status === 'running') live.textContent = 'Following live…';
+    try {
+      lastId = await followEvents(`v1/agent/runs/${encodeURIComponent(id)}/events`, {signal: ctx.signal, lastEventId: lastId, onEvent});
+    } catch (error) {
+      if (error.name === 'AbortError' || ctx.signal.aborted) return;
+      if (error.status && error.status < 500) {
+        live.textContent = `Live steps are unavailable: ${error.message}`;
+        break;
+      }
+    }
+    // The stream ended: read the stored run for its final state (the store settles it last).
+    try {
+      showRecord(await api.get(`v1/agent/runs/${encodeURIComponent(id)}`, {signal: ctx.signal}));
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+    }
+    if (ended || run.status !== 'running') break;
+    // Still running: the connection dropped; resume after the last event seen.
+    await new Promise((resolve) => setTimeout(resolve, 1000 + attempt * 500));
+  }
+  if (ctx.signal.aborted) return;
+  live.textContent = run.status === 'running' ? 'Lost the live stream; refresh to follow again.' : `Ended: ${words(run.status)}.`;
+  if (run.status !== 'running') {
+    for (const entry of rows.values()) if (entry.row.dataset.status === 'running') entry.update({status: 'unfinished'});
+  }
+  if (streamError && run.status !== 'cancelled' && !run.error) fill(problem, note('error', 'The run stopped with an error.', streamError));
+  // A run that ended before anyone followed it still shows what the store kept.
+  if (rows.size === 0 && Array.isArray(run.steps)) {
+    for (const step of run.steps) if (step.tool) addStep(step).update(step);
+  }
+}
+
+// ─── Learning ──────────────────────────────────────────────────────────────────────────────────
+
+export async function renderLearning(root, ctx) {
+  root.append(h('header', {class: 'view-head'}, h('h1', {text: 'Learning'}),
+    h('p', {class: 'lede', text: 'HOPE learns from runs that succeed: a later run of the same kind follows a proven trace, and a trace used often is compiled into a module that runs without the model.'})));
+  const cli = h('section', {class: 'panel'}, h('h2', {text: 'Traces'}),
+    h('p', {text: 'Traces have no HTTP route yet; they are available from the command line on the server:'}),
+    h('pre', {class: 'code', text: 'nexus traces list\nnexus traces show RUN_ID\nnexus crystallize --list'}),
+    ctx.can('administer') ? h('p', {}, 'Modules compiled from traces that wait for approval are on the ', h('a', {href: '#/modules', text: 'Modules'}), ' page.') : null);
+  const modes = h('div', {class: 'view-body'}, note('loading', 'Loading recent runs…'));
+  root.append(cli, h('section', {class: 'panel', 'aria-labelledby': 'modes-heading'},
+    h('h2', {id: 'modes-heading', text: 'How recent runs were carried out'}), modes));
+  if (!ctx.can('read_runs')) {
+    fill(modes, note('forbidden', "Your key's role may not see runs.", null));
+    setState(root, 'ready');
+    return;
+  }
+  let runs;
+  try {
+    runs = (await api.get('v1/agent/runs', {signal: ctx.signal, query: {limit: 200}})).data || [];
+  } catch (error) {
+    if (error.name === 'AbortError') return;
+    fill(modes, errorNote(error, 'recent runs'));
+    setState(root, stateForError(error));
+    return;
+  }
+  if (runs.length === 0) {
+    fill(modes, note('empty', 'No runs yet.', 'Once runs succeed, later runs of the same kind are followed or served by modules.'));
+    setState(root, 'empty');
+    return;
+  }
+  const explain = {
+    learner: 'reasoned with the model alone', follower: 'replayed a proven trace', mixed: 'guided by a trace',
+    crystallized: 'served by a compiled module', taught: 'taught by a stronger model',
+  };
+  const counts = new Map();
+  for (const run of runs) counts.set(run.mode || 'unknown', (counts.get(run.mode || 'unknown') || 0) + 1);
+  const list = h('ul', {class: 'bars-list'}, [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([mode, count]) => {
+    const fill = h('span', {class: 'meter-fill'});
+    fill.style.width = `${Math.max(2, (count / runs.length) * 100).toFixed(1)}%`;
+    return h('li', {}, h('span', {}, h('a', {href: `#/runs?mode=${encodeURIComponent(mode)}`, text: mode}), explain[mode] ? h('small', {class: 'hint', text: ` ${explain[mode]}`}) : null),
+      h('span', {class: 'meter', 'aria-hidden': 'true'}, fill), h('span', {class: 'num', text: fmt.number(count)}));
+  }));
+  fill(modes, h('p', {class: 'hint', text: `The newest ${runs.length} runs.`}), list);
+  setState(root, 'ready');
+}
