@@ -248,8 +248,20 @@ struct AgentRoutes: Sendable {
             }
             return status
         }
-        let listed = try await runs(of: caller.org).list(limit: limit, status: status, scope: RunAccess.scope(of: caller))
-        return Response.json(["object": "list", "data": .array(listed.map { AgentEventJSON.run($0, steps: nil) })])
+        let query = request.uri.queryParameters
+        let mode = try query.get("mode").map { name in
+            guard let mode = HopeMode(rawValue: name) else {
+                throw NexusError(.invalidArgument, "'mode' must be one of \(HopeMode.allCases.map(\.rawValue).joined(separator: ", ")), not '\(name.prefix(40))'")
+            }
+            return mode
+        }
+        // One more than asked tells whether another page follows.
+        let listed = try await runs(of: caller.org).list(
+            limit: limit + 1, status: status, mode: mode, model: query.get("model"), ownerKeyID: query.get("key_id"),
+            before: query.get("before"), scope: RunAccess.scope(of: caller))
+        let page = listed.prefix(limit)
+        return Response.json(["object": "list", "data": .array(page.map { AgentEventJSON.run($0, steps: nil) }),
+                              "has_more": .bool(listed.count > limit), "last_id": page.last.map { JSONValue.string($0.id) } ?? .null])
     }
 
     /// The runs of `org`: the store sees no other org's runs, so another org's run is not found.

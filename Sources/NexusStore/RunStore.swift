@@ -210,15 +210,25 @@ public struct RunStore: Sendable {
     /// The newest runs in `scope` first.
     /// - Parameters:
     ///   - limit: The most runs returned.
-    ///   - status: Only runs with this status, when given.
+    ///   - status: Only runs with this status, when given; `mode`, `model` and `ownerKeyID` likewise.
+    ///   - before: The id of the last run of the previous page: only runs listed after it (a
+    ///     cursor, so that a page does not shift when new runs start). An unknown id lists nothing.
     ///   - scope: Whose runs: every run, one key's, or those of no key.
     /// - Throws: `NexusError(.databaseFailed)` when the database cannot be read.
-    public func list(limit: Int, status: RunStatus?, scope: RunScope) async throws -> [RunRecord] {
+    public func list(limit: Int, status: RunStatus?, mode: HopeMode? = nil, model: String? = nil, ownerKeyID: String? = nil,
+                     before: String? = nil, scope: RunScope) async throws -> [RunRecord] {
         var conditions = ["org = ?"]
         var values: [DatabaseValue] = [org.databaseValue]
-        if let status {
-            conditions.append("status = ?")
-            values.append(status.rawValue.databaseValue)
+        for (column, value) in [("status", status?.rawValue), ("mode", mode?.rawValue), ("model", model), ("owner_key_id", ownerKeyID)] {
+            guard let value else { continue }
+            conditions.append("\(column) = ?")
+            values.append(value.databaseValue)
+        }
+        if let before {
+            // Listed newest first, then by id: after `before` is older, or as old with a later id.
+            let cursor = "(SELECT created_at FROM runs WHERE id = ? AND org = ?)"
+            conditions.append("(created_at < \(cursor) OR (created_at = \(cursor) AND id > ?))")
+            values += [before.databaseValue, org.databaseValue, before.databaseValue, org.databaseValue, before.databaseValue]
         }
         switch scope {
         case .all: break
