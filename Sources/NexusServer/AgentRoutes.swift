@@ -24,10 +24,11 @@ struct AgentRoutes: Sendable {
             return try await start(request, caller: caller, actor: Self.actor(request, context, caller), account: context.usageAccount)
         }
         router.get("/v1/agent/runs") { request, context in try await list(request, caller: context.caller ?? .anonymous) }
-        router.get("/v1/agent/runs/{id}") { _, context in
+        router.get("/v1/agent/runs/{id}") { request, context in
             let caller = context.caller ?? .anonymous
-            let record = try await record(context.parameters.require("id"), for: caller)
-            return Response.json(AgentEventJSON.run(record, steps: try await runs(of: caller.org).loadSteps(runID: record.id)))
+            let org = try OrgScope.of(request, context)
+            let record = try await record(context.parameters.require("id"), for: caller, in: org)
+            return Response.json(AgentEventJSON.run(record, steps: try await runs(of: org).loadSteps(runID: record.id)))
         }
         router.get("/v1/agent/runs/{id}/events") { request, context in
             try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
@@ -256,7 +257,9 @@ struct AgentRoutes: Sendable {
             return mode
         }
         // One more than asked tells whether another page follows.
-        let listed = try await runs(of: caller.org).list(
+        // A server owner may read another org's runs (`?org=NAME`); for anyone else that org does not exist.
+        let org = try OrgScope.named(query.get("org"), by: caller)
+        let listed = try await runs(of: org).list(
             limit: limit + 1, status: status, mode: mode, model: query.get("model"), ownerKeyID: query.get("key_id"),
             before: query.get("before"), scope: RunAccess.scope(of: caller))
         let page = listed.prefix(limit)
@@ -270,15 +273,16 @@ struct AgentRoutes: Sendable {
     }
 
     /// The run, if `caller` may see it; another key's or another org's run is answered as no run at all.
-    private func record(_ id: String, for caller: Caller) async throws -> RunRecord {
-        guard let record = try await runs(of: caller.org).loadRun(id: id), RunAccess.mayRead(owner: record.ownerKeyID, caller: caller) else {
+    private func record(_ id: String, for caller: Caller, in org: OrgName? = nil) async throws -> RunRecord {
+        guard let record = try await runs(of: org ?? caller.org).loadRun(id: id), RunAccess.mayRead(owner: record.ownerKeyID, caller: caller) else {
             throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
         }
         return record
     }
 
     private func events(_ request: Request, id: String, caller: Caller) async throws -> Response {
-        let record = try await record(id, for: caller)
+        let org = try OrgScope.named(request.uri.queryParameters.get("org"), by: caller)
+        let record = try await record(id, for: caller, in: org)
         let after = request.headers[.init("Last-Event-ID")!].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
             ?? request.uri.queryParameters.get("after", as: Int.self) ?? 0
         if let live = await hub.events(of: id, after: after) {
@@ -286,7 +290,7 @@ struct AgentRoutes: Sendable {
                 for await event in live { try await send(event.serverSentEvent) }
             }
         }
-        let past = AgentEventJSON.replay(record, steps: try await runs(of: caller.org).loadSteps(runID: id))
+        let past = AgentEventJSON.replay(record, steps: try await runs(of: org).loadSteps(runID: id))
         return Response.eventStream { send in
             for event in past where event.sequence > after { try await send(event.serverSentEvent) }
         }

@@ -183,4 +183,39 @@ struct DashboardTests {
         }
         fixture.home.remove()
     }
+
+    @Test("a server owner lists and reads another org's runs with ?org=; that org's own admin cannot read the default org's that way")
+    func serverOwnerReadsAcrossOrgs() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": ["Nothing to do."]])
+        let acme = OrgName(unchecked: "acme")
+        _ = try OrgStore(database: fixture.database).create(acme, createdBy: nil)
+        let acmeOperator = try KeyStore(database: fixture.database).create(name: "acme-ops", role: .operator, org: acme)
+        let acmeAdmin = try KeyStore(database: fixture.database).create(name: "acme-admin", role: .admin, org: acme)
+        try await fixture.application().test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Say hello","workspace":"w1","max_steps":2}"#,
+                                                   headers: [.authorization: "Bearer " + acmeOperator.secret]) { response in
+                try response.json()["id"]?.stringValue ?? ""
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events?org=acme", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: "/v1/agent/runs?org=acme", method: .get, headers: fixture.ownerKey) { response in
+                let listed = try response.json()["data"]?.arrayValue ?? []
+                #expect(listed.compactMap { $0["id"]?.stringValue } == [id])
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)?org=acme", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.status == .ok)
+            }
+            // Without ?org= the owner reads its own org, where the run is not.
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.status == .notFound)
+            }
+            for path in ["/v1/agent/runs?org=default", "/v1/agent/runs/\(id)?org=default"] {
+                try await client.execute(uri: path, method: .get, headers: [.authorization: "Bearer " + acmeAdmin.secret]) { response in
+                    #expect(response.status == .notFound, "\(path)")
+                }
+            }
+        }
+        fixture.home.remove()
+    }
 }
