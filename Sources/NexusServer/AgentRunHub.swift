@@ -70,7 +70,8 @@ actor AgentRunHub {
             } catch {
                 failure = error
                 if let runID {
-                    self.appendFailure(error, to: runID)
+                    // A cancelled run ends with `finished` (status cancelled) once stored, as its replay does.
+                    if !(error is CancellationError) { self.appendFailure(error, to: runID) }
                 } else {
                     idContinuation.finish(throwing: error)
                 }
@@ -82,6 +83,7 @@ actor AgentRunHub {
             await Task {
                 if let runID {
                     await self.settle(runID, in: store, failure: failure, cancelled: cancelled)
+                    if failure is CancellationError || (failure == nil && cancelled) { await self.appendEnd(of: runID, in: store) }
                     await self.finish(runID)
                 }
                 await onEnd(runID)
@@ -167,6 +169,13 @@ actor AgentRunHub {
     private func appendFailure(_ error: any Error, to id: String) {
         let message = Self.describe(error)
         publish(type: "error", data: ["message": .string(message)], to: id)
+    }
+
+    /// The stored run as the stream's last event, as a replay of the run ends, unless the runner
+    /// ended the stream with it already.
+    private func appendEnd(of id: String, in store: RunStore) async {
+        guard runs[id]?.events.last?.type != "finished", let record = try? await store.loadRun(id: id) else { return }
+        publish(type: "finished", data: AgentEventJSON.run(record, steps: nil), to: id)
     }
 
     private func publish(type: String, data: JSONValue, to id: String) {

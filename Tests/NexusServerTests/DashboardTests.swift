@@ -90,6 +90,9 @@ struct DashboardTests {
                 let held = Set((me["permissions"]?.arrayValue ?? []).compactMap(\.stringValue))
                 #expect(held.isSuperset(of: ["read_models", "read_runs", "read_metrics"]))
                 #expect(held.isDisjoint(with: ["execute_tools", "administer", "manage_keys"]))
+                // What the role holds by itself, which the page offers controls for, is only reading.
+                let own = Set((me["role_permissions"]?.arrayValue ?? []).compactMap(\.stringValue))
+                #expect(own == ["read_models", "read_runs", "read_metrics"])
             }
             try await client.execute(uri: "/v1/me", method: .get, headers: fixture.ownerKey) { response in
                 let me = try JSONValue.parse(String(buffer: response.body))

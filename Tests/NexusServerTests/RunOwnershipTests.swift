@@ -78,7 +78,11 @@ struct RunOwnershipTests {
                 #expect(response.status == .accepted)
             }
             gate.open()
-            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: admin) { _ in }
+            // The stream ends as a replay of the stored run does: `finished`, status cancelled, no error.
+            let stream = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: admin) { $0.text }
+            let types = stream.split(separator: "\n").filter { $0.hasPrefix("event: ") }.map { String($0.dropFirst(7)) }
+            #expect(types.last == "finished" && !types.contains("error"), "\(types)")
+            #expect(stream.contains(#""status":"cancelled""#))
             try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
                 #expect(response.object["status"]?.stringValue == "cancelled")
             }

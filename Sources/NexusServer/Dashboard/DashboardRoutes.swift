@@ -51,8 +51,8 @@ struct DashboardRoutes: Sendable {
         }
     }
 
-    /// Who the caller is and every permission it holds: a key's role's, plus what a loopback
-    /// server grants without a key.
+    /// Who the caller is and every permission it holds (a key's role's, plus what a loopback
+    /// server grants without a key), and those its role holds by itself.
     static func identity(of caller: Caller, boundToLoopback: Bool) -> JSONValue {
         var key: KeyRecord?
         if case .key(let record) = caller { key = record }
@@ -60,11 +60,15 @@ struct DashboardRoutes: Sendable {
             if case .allowed = AccessPolicy.decide(permission: permission, key: key, boundToLoopback: boundToLoopback) { return true }
             return false
         }
+        // What the key's role holds by itself: a loopback server also lends key-less rights
+        // (generating, managing models) to any key, but a page offers a viewer no acting control.
+        let own = Permission.allCases.filter { permission in key.map { $0.role.allows(permission) } ?? false }
         return .object([
             "authenticated": .bool(key != nil),
             "key": key.map { .object(["id": .string($0.id), "name": .string($0.name), "role": .string($0.role.rawValue), "org": .string($0.org.rawValue)]) } ?? .null,
             "org": .string(caller.org.rawValue),
             "permissions": .array(held.map { .string($0.rawValue) }),
+            "role_permissions": .array(own.map { .string($0.rawValue) }),
         ])
     }
 

@@ -3,25 +3,25 @@
 // bearer header by itself). Paths are relative, so the page works behind a proxy under a sub-path.
 
 const STORAGE_NAME = 'nexus.key';
+// Where the key is kept if the browser refuses session storage: until the page reloads.
+let memoryKey = null;
 
 export const session = {
   get key() {
-    try { return sessionStorage.getItem(STORAGE_NAME); } catch { return null; }
+    try { return sessionStorage.getItem(STORAGE_NAME) ?? memoryKey; } catch { return memoryKey; }
   },
   set key(value) {
     try {
       if (value) sessionStorage.setItem(STORAGE_NAME, value);
       else sessionStorage.removeItem(STORAGE_NAME);
     } catch {
-      // Storage refused (a locked-down browser): the key then lasts until the page reloads.
       memoryKey = value || null;
     }
   },
 };
-let memoryKey = null;
 
 function currentKey() {
-  return session.key || memoryKey;
+  return session.key;
 }
 
 export class ApiError extends Error {

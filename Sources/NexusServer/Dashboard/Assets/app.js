@@ -36,23 +36,16 @@ const state = {
 
 const can = (permission) => Boolean(state.me && Array.isArray(state.me.permissions) && state.me.permissions.includes(permission));
 
-// The lowest role that holds each permission by itself (Permission.minimumRole on the server).
-const RANK = {viewer: 0, operator: 1, admin: 2, owner: 3};
-const MINIMUM_ROLE = {
-  read_models: 'viewer', read_runs: 'viewer', read_metrics: 'viewer', generate: 'operator', execute_tools: 'operator',
-  manage_models: 'admin', administer: 'admin', manage_keys: 'owner',
-};
-
 /**
  * Whether to offer a control that acts with `permission`. A loopback server also grants some
  * permissions (managing models, generating) to any key, as Ollama does; a signed-in key is
- * offered only what its role holds by itself, so a viewer's dashboard has no acting control.
+ * offered only what its role holds by itself (`role_permissions`), so a viewer's dashboard has
+ * no acting control. Signed out on loopback, the page offers what the server allows.
  */
 const mayAct = (permission) => {
   if (!can(permission)) return false;
-  const key = state.me && state.me.key;
-  if (!key) return true;
-  return (RANK[key.role] ?? -1) >= (RANK[MINIMUM_ROLE[permission]] ?? Infinity);
+  if (!state.me.key) return true;
+  return Array.isArray(state.me.role_permissions) && state.me.role_permissions.includes(permission);
 };
 
 const $ = (id) => document.getElementById(id);
@@ -127,7 +120,7 @@ async function signIn(event) {
   session.key = key;
   try {
     const me = await api.get('v1/me', {quiet401: true});
-    // On a loopback server an unknown key counts as none: the answer is 200, not signed in.
+    // Should a server answer an unknown key as no key (200, not signed in), that is a refusal too.
     if (!me.authenticated) throw Object.assign(new Error('not accepted'), {status: 401});
     state.me = me;
     state.keyRequired = false;

@@ -31,7 +31,9 @@ function draw(svg, kind, points, width, options) {
   svg.setAttribute('viewBox', `0 0 ${width} ${HEIGHT}`);
   const parts = [];
 
-  for (const fraction of [0, 0.5, 1]) {
+  // Counts get no half-steps on their axis (no "0.5 requests"); an empty chart keeps its baseline only.
+  const fractions = values.every((value) => !value) ? [0] : options.integer && !Number.isInteger(top / 2) ? [0, 1] : [0, 0.5, 1];
+  for (const fraction of fractions) {
     const level = top * fraction;
     parts.push(s('line', {class: 'grid', x1: MARGIN.left, x2: MARGIN.left + inner.w, y1: y(level), y2: y(level)}));
     parts.push(s('text', {class: 'axis', x: MARGIN.left - 6, y: y(level) + 4, 'text-anchor': 'end', text: format(level)}));
@@ -75,7 +77,7 @@ function draw(svg, kind, points, width, options) {
  * A chart in a <figure>.
  * @param {'bar'|'line'} kind
  * @param {{label: string, value: number|null, title?: string}[]} points oldest first
- * @param {{title: string, summary?: string, format?: (value: number) => string, emptyText?: string}} options
+ * @param {{title: string, summary?: string, format?: (value: number) => string, emptyText?: string, integer?: boolean}} options
  */
 export function chart(kind, points, options) {
   const svg = s('svg', {class: `chart chart-${kind}`, role: 'img', 'aria-label': `${options.title}. ${options.summary || ''}`.trim()});

@@ -151,17 +151,21 @@ export function confirmingButton(action, text, question, confirmText, onConfirm,
 
 /**
  * A table rendered a page at a time (50 rows by default) with DocumentFragments, so a thousand
- * runs or audit events never freeze the page; "Show more" adds the next page.
+ * runs or audit events never freeze the page; "Show more" adds the next page. With `fetchMore`
+ * (an async function giving `{rows, done}`), the next page is asked of the server once the rows
+ * at hand are all shown.
  */
-export function pagedTable({columns, rows, pageSize = 50, caption, rowProps}) {
+export function pagedTable({columns, rows, pageSize = 50, caption, rowProps, fetchMore}) {
   const body = h('tbody');
   const more = h('div', {class: 'more'});
+  const all = [...rows];
   let shown = 0;
+  let done = !fetchMore;
   const renderNext = () => {
     const fragment = document.createDocumentFragment();
-    const end = Math.min(rows.length, shown + pageSize);
+    const end = Math.min(all.length, shown + pageSize);
     for (let index = shown; index < end; index += 1) {
-      const row = rows[index];
+      const row = all[index];
       const tr = h('tr', rowProps ? rowProps(row) : null);
       for (const column of columns) {
         const value = column.cell(row);
@@ -173,10 +177,23 @@ export function pagedTable({columns, rows, pageSize = 50, caption, rowProps}) {
     }
     body.append(fragment);
     shown = end;
-    const left = rows.length - shown;
-    fill(more,
-      h('span', {class: 'count', text: `Showing ${shown} of ${rows.length}`}),
-      left > 0 ? plainButton(`Show ${Math.min(left, pageSize)} more`, renderNext, {dataset: {control: 'more'}}) : null);
+    const left = all.length - shown;
+    let next = null;
+    if (left > 0) next = plainButton(`Show ${Math.min(left, pageSize)} more`, renderNext, {dataset: {control: 'more'}});
+    else if (!done) next = plainButton('Show older', fetchNext, {dataset: {control: 'more'}});
+    fill(more, h('span', {class: 'count', text: done ? `Showing ${shown} of ${all.length}` : `Showing ${shown}`}), next);
+  };
+  const fetchNext = async () => {
+    fill(more, h('span', {class: 'spinner small', 'aria-hidden': 'true'}), h('span', {class: 'count', text: ' Loading…'}));
+    try {
+      const page = await fetchMore();
+      all.push(...page.rows);
+      done = page.done;
+    } catch (error) {
+      if (error.name === 'AbortError') return;
+      toast(error.message, 'error');
+    }
+    renderNext();
   };
   renderNext();
   const table = h('table', {class: 'data'},
@@ -199,6 +216,8 @@ export function toast(message, kind = 'info') {
   if (!region) return;
   const item = h('div', {class: ['toast', `toast-${kind}`], text: message});
   region.append(item);
+  // Three at most: a burst of actions must not wall off the page.
+  while (region.children.length > 3) region.firstElementChild.remove();
   setTimeout(() => item.remove(), kind === 'error' ? 9000 : 5000);
 }
 

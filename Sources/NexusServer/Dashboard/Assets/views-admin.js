@@ -73,11 +73,25 @@ export async function renderUsage(root, ctx) {
     for (const name of ['requests', 'prompt_tokens', 'completion_tokens', 'total_tokens', 'tool_calls', 'run_units']) sum[name] += row[name] || 0;
     return sum;
   }, {requests: 0, prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, tool_calls: 0, run_units: 0});
+  // Every period of the window gets a point, quiet ones at zero, so the chart reads as a timeline.
+  const STEP = {minute: 60000, hour: 3600000, day: 86400000}[period];
   const byPeriod = new Map();
-  for (const row of rows) byPeriod.set(row.start, (byPeriod.get(row.start) || 0) + (row.total_tokens || 0));
-  const points = [...byPeriod.entries()].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([start, value]) => ({
-    label: period === 'day' ? new Date(start).toLocaleDateString(undefined, {month: 'short', day: 'numeric'}) : fmt.clock(start),
-    title: fmt.time(start), value,
+  for (const row of rows) {
+    const at = Date.parse(row.start);
+    const sum = byPeriod.get(at) || {requests: 0, tokens: 0};
+    sum.requests += row.requests || 0;
+    sum.tokens += row.total_tokens || 0;
+    byPeriod.set(at, sum);
+  }
+  const starts = [...byPeriod.keys()];
+  const from = since ? Math.floor(Date.parse(since) / STEP) * STEP : Math.min(...starts);
+  if ((Date.now() - from) / STEP <= 400) {
+    for (let at = from; at <= Date.now(); at += STEP) if (!byPeriod.has(at)) byPeriod.set(at, {requests: 0, tokens: 0});
+  }
+  const timeline = [...byPeriod.entries()].sort((a, b) => a[0] - b[0]);
+  const points = (pick) => timeline.map(([at, sum]) => ({
+    label: period === 'day' ? new Date(at).toLocaleDateString(undefined, {month: 'short', day: 'numeric'}) : fmt.clock(new Date(at).toISOString()),
+    title: fmt.time(new Date(at).toISOString()), value: pick(sum),
   }));
 
   const limitRows = limits.status === 'fulfilled' ? limits.value.data || [] : [];
@@ -105,7 +119,10 @@ export async function renderUsage(root, ctx) {
         h('p', {class: 'card-detail', text: `${fmt.number(totals.prompt_tokens)} prompt · ${fmt.number(totals.completion_tokens)} completion`})),
       h('div', {class: 'card'}, h('p', {class: 'card-label', text: 'Tool calls'}), h('p', {class: 'card-value', text: fmt.number(totals.tool_calls)})),
       h('div', {class: 'card'}, h('p', {class: 'card-label', text: 'Run units'}), h('p', {class: 'card-value', text: fmt.number(totals.run_units)}))),
-    chart('bar', points, {title: `Tokens per ${period}`, format: (value) => fmt.number(value)}),
+    h('div', {class: 'chart-grid'},
+      chart('bar', points((sum) => sum.requests), {title: `Requests and runs per ${period}`, format: (value) => fmt.number(value), integer: true}),
+      chart('bar', points((sum) => sum.tokens), {title: `Tokens per ${period}`, format: (value) => fmt.number(value), integer: true,
+        emptyText: 'No tokens in this window'})),
     pagedTable({caption: 'Usage', rows, columns: [
       {label: 'Period from', cell: (row) => fmt.time(row.start)},
       {label: 'Key', cell: (row) => keyLabel(row.key_id)},

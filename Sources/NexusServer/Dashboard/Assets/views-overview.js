@@ -41,10 +41,10 @@ function charts(minutes) {
   const peak = Math.max(0, ...requests.map((point) => point.value || 0));
   return h('div', {class: 'chart-grid'},
     chart('bar', requests, {title: 'Requests per minute', summary: `At most ${peak} in a minute over the last hour.`,
-      format: (value) => fmt.number(value), emptyText: 'No requests in the last hour'}),
+      format: (value) => fmt.number(value), integer: true, emptyText: 'No requests in the last hour'}),
     chart('line', latency, {title: 'p95 latency per minute', summary: 'Milliseconds; gaps are minutes without requests.',
       format: fmt.ms, emptyText: 'No requests in the last hour'}),
-    chart('bar', tokens, {title: 'Tokens per minute (prompt and completion)', format: (value) => fmt.number(value),
+    chart('bar', tokens, {title: 'Tokens per minute (prompt and completion)', format: (value) => fmt.number(value), integer: true,
       emptyText: 'No tokens in the last hour'}));
 }
 
@@ -61,7 +61,7 @@ function render(summary, health, ctx) {
       card('Tokens/s', fmt.rate(hour.tokens_per_second), `${fmt.number(hour.prompt_tokens)} prompt, ${fmt.number(hour.completion_tokens)} completion`),
       card('Errors', fmt.number(hour.errors), hour.requests ? `${fmt.number(errorRate, 1)} % of the last hour's requests` : 'none in the last hour',
         hour.errors > 0 ? 'bad' : null),
-      card('Latency', `${fmt.ms(hour.p95_ms)} p95`, `p50 ${fmt.ms(hour.p50_ms)} · p99 ${fmt.ms(hour.p99_ms)}`)),
+      card('p95 latency', fmt.ms(hour.p95_ms), `p50 ${fmt.ms(hour.p50_ms)} · p99 ${fmt.ms(hour.p99_ms)}`)),
     h('div', {class: 'columns'},
       h('section', {class: 'panel', 'aria-labelledby': 'loaded-heading'}, h('h2', {id: 'loaded-heading', text: 'Loaded models'}), loadedModels(summary.loaded_models)),
       h('section', {class: 'panel', 'aria-labelledby': 'errors-heading'}, h('h2', {id: 'errors-heading', text: 'Errors by kind, last hour'}), errorsByKind(hour))),

@@ -11,7 +11,7 @@ import {followEvents} from './sse.js';
 
 const STATUSES = ['running', 'completed', 'failed', 'cancelled', 'budget_exhausted'];
 const MODES = ['learner', 'follower', 'mixed', 'crystallized', 'taught'];
-const LIST_LIMIT = 1000;
+const PAGE = 50;
 
 const words = (value) => (value ? String(value).replaceAll('_', ' ') : '—');
 
@@ -95,10 +95,11 @@ function filterForm(ctx, models) {
   return form;
 }
 
-function runsTable(runs) {
+function runsTable(first, more) {
   return pagedTable({
     caption: 'Agent runs, newest first',
-    rows: runs,
+    rows: first,
+    fetchMore: more,
     rowProps: (run) => ({dataset: {run: run.id}}),
     columns: [
       {label: 'Run', cell: (run) => h('a', {href: `#/runs/${encodeURIComponent(run.id)}`, class: 'mono', text: run.id})},
@@ -111,6 +112,21 @@ function runsTable(runs) {
       {label: 'Took', class: 'nowrap', cell: took},
     ],
   });
+}
+
+/**
+ * One page of runs, filtered by the server, and where the next page starts (`before`, a cursor,
+ * so pages do not shift as new runs start).
+ */
+async function runsPage(ctx, before) {
+  const filters = {status: ctx.query.get('status'), mode: ctx.query.get('mode'), model: ctx.query.get('model')};
+  const listed = await api.get('v1/agent/runs', {signal: ctx.signal, query: {limit: PAGE, ...filters, before}});
+  const data = listed.data || [];
+  if (typeof listed.has_more !== 'boolean') {
+    // A server that pages nothing filters by status alone: narrow the rest here.
+    return {rows: data.filter((run) => (!filters.mode || run.mode === filters.mode) && (!filters.model || run.model === filters.model)), done: true};
+  }
+  return {rows: data, done: !listed.has_more, next: listed.last_id};
 }
 
 async function modelNames(ctx) {
@@ -134,30 +150,29 @@ export async function renderRuns(root, ctx) {
   const listArea = h('div', {class: 'view-body'}, note('loading', 'Loading runs…'));
   root.append(h('section', {class: 'panel', 'aria-label': 'Runs'}, filterForm(ctx, models), listArea));
 
-  let runs;
+  let first;
   try {
-    const listed = await api.get('v1/agent/runs', {signal: ctx.signal, query: {limit: LIST_LIMIT, status: ctx.query.get('status')}});
-    runs = listed.data || [];
+    first = await runsPage(ctx);
   } catch (error) {
     if (error.name === 'AbortError') return;
     fill(listArea, errorNote(error, 'the runs'));
     setState(root, stateForError(error));
     return;
   }
-  // The list route filters by status only; mode and model are narrowed here.
-  const mode = ctx.query.get('mode');
-  const model = ctx.query.get('model');
-  const shown = runs.filter((run) => (!mode || run.mode === mode) && (!model || run.model === model));
-  if (shown.length === 0) {
-    const filtered = ctx.query.toString() !== '';
+  if (first.rows.length === 0) {
+    const filtered = ['status', 'mode', 'model'].some((name) => ctx.query.get(name));
     fill(listArea, note('empty', filtered ? 'No run matches these filters.' : 'No runs yet.',
       filtered ? 'Clear a filter to see more.' : ctx.mayAct('execute_tools') ? 'Start one above, or with `nexus run` on the server.' : 'Runs started with this key, or with `nexus run` on the server, show up here.'));
     setState(root, 'empty');
     return;
   }
-  fill(listArea,
-    runs.length === LIST_LIMIT ? h('p', {class: 'hint', text: `The newest ${LIST_LIMIT} runs.`}) : null,
-    runsTable(shown));
+  let cursor = first.next;
+  const more = first.done ? null : async () => {
+    const page = await runsPage(ctx, cursor);
+    cursor = page.next;
+    return page;
+  };
+  fill(listArea, runsTable(first.rows, more));
   setState(root, 'ready');
 }
 
@@ -271,17 +286,19 @@ export async function renderRun(root, ctx) {
   const updateCancel = () => {
     const wanted = run.status === 'running' && ctx.mayAct('execute_tools');
     if (wanted && !cancelButton) {
-      cancelButton = actionButton('cancel-run', 'Cancel run', async () => {
+      const button = actionButton('cancel-run', 'Cancel run', async () => {
         try {
           await api.post(`v1/agent/runs/${encodeURIComponent(id)}/cancel`);
-          cancelButton.dataset.busy = 'cancelling';
-          cancelButton.textContent = 'Cancelling…';
+          // The run may have ended (and the button gone) while the request was on its way.
+          button.dataset.busy = 'cancelling';
+          button.textContent = 'Cancelling…';
           toast('Cancelling: the run stops after its current step.');
         } catch (error) {
           toast(error.message, 'error');
         }
       }, {class: 'danger'});
-      headActions.append(cancelButton);
+      cancelButton = button;
+      headActions.append(button);
     } else if (!wanted && cancelButton) {
       cancelButton.remove();
       cancelButton = null;
@@ -374,47 +391,85 @@ export async function renderRun(root, ctx) {
 
 // ─── Learning ──────────────────────────────────────────────────────────────────────────────────
 
+const MODE_WORDS = {
+  learner: 'reasoned with the model', follower: 'replayed a proven trace, no model', mixed: 'guided by a trace',
+  crystallized: 'served by a compiled module, no model', taught: 'taught by a stronger model',
+};
+
+/** The modes of a shape's runs, oldest first, as a strip of marks: learning shows as a drift to the right. */
+function modeStrip(modes) {
+  const strip = h('span', {class: 'mode-strip', role: 'img',
+    'aria-label': `Modes, oldest first: ${modes.join(', ') || 'none'}`});
+  for (const mode of modes) strip.append(h('span', {class: ['mode-mark', `mode-${mode}`], title: `${mode}: ${MODE_WORDS[mode] || ''}`}));
+  return strip;
+}
+
+function modeLegend() {
+  return h('ul', {class: 'mode-legend', 'aria-label': 'What the marks mean'},
+    Object.entries(MODE_WORDS).map(([mode, words]) => h('li', {}, h('span', {class: ['mode-mark', `mode-${mode}`], 'aria-hidden': 'true'}), ` ${mode}: ${words}`)));
+}
+
+function shapeCard(ctx, shape) {
+  const rate = shape.runs ? Math.round((shape.successes / shape.runs) * 100) : 0;
+  return h('li', {class: 'shape', dataset: {shape: shape.signature}},
+    h('div', {class: 'shape-head'},
+      h('p', {class: 'shape-task', text: shape.example_task}),
+      shape.crystallized_into ? badge(`module ${shape.crystallized_into}`, 'ok') : null,
+      shape.demotions > 0 ? h('span', {title: shape.demoted_because || ''}, badge(`demoted ×${shape.demotions}`, 'bad')) : null),
+    h('p', {class: 'hint mono break', text: shape.signature}),
+    modeStrip(shape.modes || []),
+    h('dl', {class: 'shape-facts'},
+      h('div', {}, h('dt', {text: 'Runs'}), h('dd', {text: `${fmt.number(shape.runs)} (${rate} % succeeded)`})),
+      h('div', {}, h('dt', {text: 'Without the model'}), h('dd', {text: fmt.number(shape.model_free_runs)})),
+      h('div', {}, h('dt', {text: 'Saved'}), h('dd', {text: shape.tokens_saved || shape.seconds_saved
+        ? `${fmt.number(shape.tokens_saved)} tokens · ${fmt.seconds(shape.seconds_saved)}` : 'nothing yet'})),
+      h('div', {}, h('dt', {text: 'A learner run costs'}), h('dd', {text: shape.learner_tokens
+        ? `${fmt.number(shape.learner_tokens)} tokens · ${fmt.seconds(shape.learner_seconds)}` : '—'})),
+      shape.failed_replays ? h('div', {}, h('dt', {text: 'Failed replays'}), h('dd', {text: fmt.number(shape.failed_replays)})) : null,
+      h('div', {}, h('dt', {text: 'Last run'}), h('dd', {}, when(shape.last_run_at)))),
+    shape.demoted_because ? h('p', {class: 'hint', text: `Replay stopped: ${shape.demoted_because}`}) : null);
+}
+
 export async function renderLearning(root, ctx) {
   root.append(h('header', {class: 'view-head'}, h('h1', {text: 'Learning'}),
-    h('p', {class: 'lede', text: 'HOPE learns from runs that succeed: a later run of the same kind follows a proven trace, and a trace used often is compiled into a module that runs without the model.'})));
-  const cli = h('section', {class: 'panel'}, h('h2', {text: 'Traces'}),
-    h('p', {text: 'Traces have no HTTP route yet; they are available from the command line on the server:'}),
-    h('pre', {class: 'code', text: 'nexus traces list\nnexus traces show RUN_ID\nnexus crystallize --list'}),
-    ctx.can('administer') ? h('p', {}, 'Modules compiled from traces that wait for approval are on the ', h('a', {href: '#/modules', text: 'Modules'}), ' page.') : null);
-  const modes = h('div', {class: 'view-body'}, note('loading', 'Loading recent runs…'));
-  root.append(cli, h('section', {class: 'panel', 'aria-labelledby': 'modes-heading'},
-    h('h2', {id: 'modes-heading', text: 'How recent runs were carried out'}), modes));
+    h('p', {class: 'lede', text: 'HOPE learns from runs that succeed: a later task of the same shape replays the proven trace without the model, and a shape used often is compiled into a module.'})));
+  const body = h('div', {class: 'view-body'}, note('loading', 'Loading what was learned…'));
+  root.append(body);
   if (!ctx.can('read_runs')) {
-    fill(modes, note('forbidden', "Your key's role may not see runs.", null));
-    setState(root, 'ready');
+    fill(body, note('forbidden', "Your key's role may not see this.", null));
+    setState(root, 'forbidden');
     return;
   }
-  let runs;
+  let shapes;
   try {
-    runs = (await api.get('v1/agent/runs', {signal: ctx.signal, query: {limit: 200}})).data || [];
+    shapes = (await api.get('v1/learning', {signal: ctx.signal})).shapes || [];
   } catch (error) {
     if (error.name === 'AbortError') return;
-    fill(modes, errorNote(error, 'recent runs'));
+    fill(body, errorNote(error, 'what was learned'));
     setState(root, stateForError(error));
     return;
   }
-  if (runs.length === 0) {
-    fill(modes, note('empty', 'No runs yet.', 'Once runs succeed, later runs of the same kind are followed or served by modules.'));
+  if (shapes.length === 0) {
+    fill(body, note('empty', 'Nothing learned yet.', 'Once a run succeeds, later runs of the same shape follow it; `nexus traces list` shows the traces.'));
     setState(root, 'empty');
     return;
   }
-  const explain = {
-    learner: 'reasoned with the model alone', follower: 'replayed a proven trace', mixed: 'guided by a trace',
-    crystallized: 'served by a compiled module', taught: 'taught by a stronger model',
-  };
-  const counts = new Map();
-  for (const run of runs) counts.set(run.mode || 'unknown', (counts.get(run.mode || 'unknown') || 0) + 1);
-  const list = h('ul', {class: 'bars-list'}, [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([mode, count]) => {
-    const fill = h('span', {class: 'meter-fill'});
-    fill.style.width = `${Math.max(2, (count / runs.length) * 100).toFixed(1)}%`;
-    return h('li', {}, h('span', {}, h('a', {href: `#/runs?mode=${encodeURIComponent(mode)}`, text: mode}), explain[mode] ? h('small', {class: 'hint', text: ` ${explain[mode]}`}) : null),
-      h('span', {class: 'meter', 'aria-hidden': 'true'}, fill), h('span', {class: 'num', text: fmt.number(count)}));
-  }));
-  fill(modes, h('p', {class: 'hint', text: `The newest ${runs.length} runs.`}), list);
+  const sum = (name) => shapes.reduce((total, shape) => total + (shape[name] || 0), 0);
+  const runs = sum('runs');
+  const card = (label, value, detail) => h('div', {class: 'card'}, h('p', {class: 'card-label', text: label}),
+    h('p', {class: 'card-value', text: value}), detail ? h('p', {class: 'card-detail', text: detail}) : null);
+  fill(body,
+    h('div', {class: 'cards'},
+      card('Task shapes', fmt.number(shapes.length)),
+      card('Runs', fmt.number(runs), `${fmt.number(sum('successes'))} succeeded`),
+      card('Without the model', fmt.number(sum('model_free_runs')), runs ? `${fmt.number((sum('model_free_runs') / runs) * 100, 0)} % of runs` : null),
+      card('Tokens saved', fmt.number(sum('tokens_saved'))),
+      card('Time saved', fmt.seconds(sum('seconds_saved'))),
+      card('Modules', fmt.number(shapes.filter((shape) => shape.crystallized_into).length), 'compiled from traces')),
+    h('section', {class: 'panel', 'aria-labelledby': 'shapes-heading'},
+      h('div', {class: 'panel-head'}, h('h2', {id: 'shapes-heading', text: 'Task shapes, most recently run first'})),
+      modeLegend(),
+      h('ul', {class: 'shapes'}, shapes.map((shape) => shapeCard(ctx, shape)))),
+    h('p', {class: 'hint', text: 'Each trace in full: `nexus traces list` and `nexus traces show RUN_ID` on the server.'}));
   setState(root, 'ready');
 }
