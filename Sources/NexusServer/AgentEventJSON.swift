@@ -95,6 +95,27 @@ enum AgentEventJSON {
         return .object(body)
     }
 
+    /// What the model saw: the run's conversation as last saved (system prompt with its recalled
+    /// memories and trace guidance, the task, each turn and each tool result), each assistant turn
+    /// marked with its step, and the policy the run worked under. Saved after every step, so a
+    /// live run shows its context up to the step it is on.
+    static func context(of record: RunRecord) -> JSONValue {
+        var step = 0
+        let messages = (record.state["messages"]?.arrayValue ?? []).map { message -> JSONValue in
+            let role = message["role"]?.stringValue ?? "unknown"
+            if role == "assistant" { step += 1 }
+            return [
+                "role": .string(role), "content": .string(message["content"]?.stringValue ?? ""),
+                "step": role == "assistant" ? .number(Double(step)) : .null,
+                "tool_calls": .array((message["toolCalls"]?.arrayValue ?? []).map { call in
+                    ["name": call["name"] ?? .null, "arguments": call["arguments"] ?? .null]
+                }),
+                "tool_name": message["toolName"] ?? .null,
+            ]
+        }
+        return ["id": .string(record.id), "object": "agent.run.context", "messages": .array(messages), "policy": record.policy]
+    }
+
     /// The events of a run that is not live in this server (it ran before a restart): rebuilt from the store.
     static func replay(_ record: RunRecord, steps: [RunStep]) -> [RecordedEvent] {
         var events: [(String, JSONValue)] = [

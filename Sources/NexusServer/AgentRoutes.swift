@@ -30,6 +30,11 @@ struct AgentRoutes: Sendable {
             let record = try await record(context.parameters.require("id"), for: caller, in: org)
             return Response.json(AgentEventJSON.run(record, steps: try await runs(of: org).loadSteps(runID: record.id)))
         }
+        router.get("/v1/agent/runs/{id}/context") { request, context in
+            let caller = context.caller ?? .anonymous
+            let record = try await record(context.parameters.require("id"), for: caller, in: try OrgScope.of(request, context))
+            return Response.json(AgentEventJSON.context(of: record))
+        }
         router.get("/v1/agent/runs/{id}/events") { request, context in
             try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
         }

@@ -152,7 +152,7 @@ struct DashboardTests {
         fixture.home.remove()
     }
 
-    @Test("/v1/learning sums a finished run's trace by task shape, in the caller's org only")
+    @Test("a finished run's context shows what the model saw; /v1/learning sums its trace by task shape; both in the caller's org only")
     func learningByShape() async throws {
         let fixture = try ServerFixture(scripts: ["script-agent": [
             #"<tool_call>{"name": "filesystem_write", "arguments": {"path": "hello.txt", "content": "hi"}}</tool_call>"#,
@@ -167,6 +167,20 @@ struct DashboardTests {
             }
             // Following the events returns when the run has ended.
             try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { _ in }
+            // The context viewer: what the model saw, each turn marked with its step.
+            try await client.execute(uri: "/v1/agent/runs/\(id)/context", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.status == .ok)
+                let messages = try response.json()["messages"]?.arrayValue ?? []
+                #expect(messages.first?["role"]?.stringValue == "system")
+                #expect(messages.contains { $0["role"]?.stringValue == "user" && $0["content"]?.stringValue?.contains("Write hi into hello.txt") == true })
+                let firstTurn = messages.first { $0["role"]?.stringValue == "assistant" }
+                #expect(firstTurn?["step"]?.numberValue == 1)
+                #expect(firstTurn?["tool_calls"]?.arrayValue?.first?["name"]?.stringValue == "filesystem_write")
+                #expect(messages.contains { $0["role"]?.stringValue == "tool" })
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)/context", method: .get, headers: [.authorization: "Bearer " + outsider.secret]) { response in
+                #expect(response.status == .notFound)
+            }
             try await client.execute(uri: "/v1/learning", method: .get, headers: fixture.operatorKey) { response in
                 #expect(response.status == .ok)
                 let shapes = try response.json()["shapes"]?.arrayValue ?? []

@@ -308,6 +308,12 @@ def test_a_started_run_streams_its_steps_live(dashboard, browser, shots):
          "the step never got its result")
     assert "Nexus dashboards" in browser.find_element(By.CSS_SELECTOR, "main [data-step]").text
     shoot(browser, shots, "20-run-live")
+    # The context viewer shows what the model saw: its system prompt and the task.
+    browser.find_element(By.CSS_SELECTOR, "main [data-context] > summary").click()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-context] [data-role="system"]'), "the context shows no system prompt")
+    context = browser.find_element(By.CSS_SELECTOR, "main [data-context]").text
+    assert "Read notes.txt and tell me its first word." in context
+    shoot(browser, shots, "21-run-context")
     SHARED["run_id"] = run_id
     assert page_problems(browser) == []
 

@@ -101,6 +101,7 @@ public struct RouteAccessTable: Sendable {
         Rule("GET", "/v1/agent/runs", .requires(.readRuns)),
         Rule("GET", "/v1/agent/runs/{id}", .requires(.readRuns)),
         Rule("GET", "/v1/agent/runs/{id}/events", .requires(.readRuns)),
+        Rule("GET", "/v1/agent/runs/{id}/context", .requires(.readRuns)),
         // What HOPE learned per task shape (the dashboard's Learning view).
         Rule("GET", "/v1/learning", .requires(.readRuns)),
         // MCP over Streamable HTTP: its tools and agent_run execute tools.

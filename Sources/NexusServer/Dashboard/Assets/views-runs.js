@@ -222,6 +222,47 @@ function stepRow(step) {
   return {row, update};
 }
 
+/**
+ * What the model saw (GET v1/agent/runs/{id}/context): the system prompt with its recalled
+ * memories and trace guidance, the task, each turn marked with its step and each tool result,
+ * and the policy. Read when opened, and again when the run ends while open.
+ */
+function contextPanel(ctx, id) {
+  const content = h('div', {class: 'context-messages'});
+  const panel = h('details', {class: 'panel disclosure', 'data-context': ''},
+    h('summary', {}, h('h2', {text: 'Context the model saw'})), content);
+  let loaded = false;
+  const load = async () => {
+    fill(content, note('loading', 'Reading the context…'));
+    try {
+      const context = await api.get(`v1/agent/runs/${encodeURIComponent(id)}/context`, {signal: ctx.signal});
+      const messages = Array.isArray(context.messages) ? context.messages : [];
+      fill(content, messages.length === 0
+        ? note('empty', 'No context saved yet.', 'The conversation is saved after each step.')
+        : h('ol', {class: 'context-list'}, ...messages.map(contextMessage)),
+        h('details', {class: 'disclosure context-policy'}, h('summary', {text: 'Policy'}),
+          h('pre', {class: 'code', text: prettyJSON(context.policy, 20000)})));
+      loaded = true;
+    } catch (error) {
+      if (error.name !== 'AbortError') fill(content, errorNote(error, 'the context'));
+    }
+  };
+  panel.addEventListener('toggle', () => { if (panel.open && !loaded) load(); });
+  return {panel, refresh: () => { if (panel.open) load(); else loaded = false; }};
+}
+
+function contextMessage(message) {
+  const role = message.role || 'unknown';
+  const label = role === 'assistant' ? (message.step ? `Model, step ${message.step}` : 'Model')
+    : role === 'tool' ? `Tool result${message.tool_name ? `: ${message.tool_name}` : ''}`
+    : role.charAt(0).toUpperCase() + role.slice(1);
+  const calls = Array.isArray(message.tool_calls) ? message.tool_calls : [];
+  return h('li', {class: `context-message role-${role}`, 'data-role': role},
+    h('p', {class: 'context-role', text: label}),
+    message.content ? h('pre', {class: 'code', text: message.content}) : null,
+    ...calls.map((call) => h('pre', {class: 'code', text: `${call.name ?? 'call'} ${prettyJSON(call.arguments ?? {}, 8000)}`})));
+}
+
 function runFacts(run) {
   return facts([
     ['Status', statusBadge(run.status)],
@@ -264,10 +305,12 @@ export async function renderRun(root, ctx) {
   const live = h('p', {class: 'live-line', 'aria-live': 'polite'});
   const steps = h('ol', {class: 'steps', 'aria-label': 'Steps'});
   const noSteps = note('empty', 'No steps yet.', 'Steps appear here as the agent calls tools.');
+  const context = contextPanel(ctx, id);
   fill(body,
     h('section', {class: 'panel'}, h('h2', {class: 'visually-hidden', text: 'Task'}), task, factsBox),
     answer, problem,
-    h('section', {class: 'panel', 'aria-labelledby': 'steps-heading'}, h('div', {class: 'panel-head'}, h('h2', {id: 'steps-heading', text: 'Steps'}), live), noSteps, steps));
+    h('section', {class: 'panel', 'aria-labelledby': 'steps-heading'}, h('div', {class: 'panel-head'}, h('h2', {id: 'steps-heading', text: 'Steps'}), live), noSteps, steps),
+    context.panel);
 
   const showRecord = (record) => {
     run = {...run, ...record};
@@ -378,6 +421,7 @@ export async function renderRun(root, ctx) {
     await new Promise((resolve) => setTimeout(resolve, 1000 + attempt * 500));
   }
   if (ctx.signal.aborted) return;
+  context.refresh();
   live.textContent = run.status === 'running' ? 'Lost the live stream; refresh to follow again.' : `Ended: ${words(run.status)}.`;
   if (run.status !== 'running') {
     for (const entry of rows.values()) if (entry.row.dataset.status === 'running') entry.update({status: 'unfinished'});
