@@ -454,6 +454,27 @@ def test_deleting_a_model_asks_first(dashboard, browser, shots):
     assert page_problems(browser) == []
 
 
+def test_a_server_owner_reads_another_orgs_run(dashboard, browser, shots):
+    server, keys, _ = dashboard
+    cli(server.home, "orgs", "create", "acme")
+    acme = json.loads(cli(server.home, "keys", "create", "--org", "acme", "--role", "operator", "--name", "acme-ops", "--json"))
+    status, _, text = http(server, "/v1/agent/runs", acme["secret"], "POST", {"task": "Say hello.", "max_steps": 1})
+    assert status == 201, text
+    run_id = json.loads(text)["id"]
+    signed_in_as(browser, server, keys["owner"])
+    # Its own org's list does not show it; naming the org does.
+    root = open_view(browser, server, "runs")
+    assert run_id not in root.text
+    root = open_view(browser, server, "runs?org=acme")
+    assert run_id in root.text
+    click(browser, f'a[href*="{run_id}"]')
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-view="run"][data-state="ready"]'), "the other org's run did not open")
+    assert "Say hello." in browser.find_element(By.CSS_SELECTOR, 'main [data-view="run"]').text
+    # Reading another org's run is all the page offers: cancelling stays with that org's keys.
+    assert not browser.find_elements(By.CSS_SELECTOR, 'main [data-action="cancel-run"]')
+    assert page_problems(browser) == []
+
+
 def test_a_viewer_sees_no_acting_control(dashboard, browser, shots):
     server, keys, _ = dashboard
     sign_in(browser, server, keys["viewer"]["secret"])

@@ -71,7 +71,7 @@ function url(path, query) {
     if (value !== null && value !== undefined && value !== '') params.set(name, String(value));
   }
   const text = params.toString();
-  return text ? `${path}?${text}` : path;
+  return text ? `${path}${path.includes('?') ? '&' : '?'}${text}` : path;
 }
 
 /** Tells the page that the server wants a (valid) key; app.js shows the sign-in form. */

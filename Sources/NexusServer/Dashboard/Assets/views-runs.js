@@ -81,28 +81,49 @@ function filterForm(ctx, models) {
   const status = select('status', [['', 'Any status'], ...STATUSES.map((value) => [value, words(value)])], ctx.query.get('status') || '');
   const mode = select('mode', [['', 'Any mode'], ...MODES.map((value) => [value, value])], ctx.query.get('mode') || '');
   const model = select('model', [['', 'Any model'], ...models.map((name) => [name, name])], ctx.query.get('model') || '');
-  const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Filter runs'},
-    field('Status', status), field('Mode', mode), field('Model', model),
+  const controls = [status, mode, model];
+  const fields = [field('Status', status), field('Mode', mode), field('Model', model)];
+  // Admins see every key's runs, so they may narrow to one key; a server owner may read another org's.
+  if (ctx.mayAct('administer')) {
+    const key = h('input', {name: 'key_id', type: 'text', placeholder: 'key_…', spellcheck: 'false', value: ctx.query.get('key_id') || ''});
+    controls.push(key);
+    fields.push(field('Key id', key));
+  }
+  if (isServerOwner(ctx)) {
+    const org = h('input', {name: 'org', type: 'text', placeholder: ctx.org, spellcheck: 'false', value: ctx.query.get('org') || ''});
+    controls.push(org);
+    fields.push(field('Org', org));
+  }
+  const form = h('form', {class: 'filters', role: 'search', 'aria-label': 'Filter runs'}, ...fields,
     h('div', {class: 'filter-actions'}, h('button', {type: 'submit', class: 'secondary', text: 'Apply'}),
       plainButton('Refresh', () => ctx.reload())));
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const query = new URLSearchParams();
-    for (const control of [status, mode, model]) if (control.value) query.set(control.name, control.value);
+    for (const control of controls) if (control.value.trim()) query.set(control.name, control.value.trim());
     const text = query.toString();
     ctx.navigate(`#/runs${text ? `?${text}` : ''}`);
   });
   return form;
 }
 
-function runsTable(first, more) {
+/** `?org=` for the API when the page reads another org's run. */
+const orgQuery = (ctx) => (ctx.query.get('org') ? {org: ctx.query.get('org')} : undefined);
+
+/** An owner key of the default org: it may read every org's runs (`?org=`). */
+const isServerOwner = (ctx) => Boolean(ctx.me.key && ctx.me.key.role === 'owner' && ctx.org === 'default');
+
+/** The run's link; another org's run keeps its org, which the run page reads it with. */
+const runLink = (ctx, id) => `#/runs/${encodeURIComponent(id)}${ctx.query.get('org') ? `?org=${encodeURIComponent(ctx.query.get('org'))}` : ''}`;
+
+function runsTable(ctx, first, more) {
   return pagedTable({
     caption: 'Agent runs, newest first',
     rows: first,
     fetchMore: more,
     rowProps: (run) => ({dataset: {run: run.id}}),
     columns: [
-      {label: 'Run', cell: (run) => h('a', {href: `#/runs/${encodeURIComponent(run.id)}`, class: 'mono', text: run.id})},
+      {label: 'Run', cell: (run) => h('a', {href: runLink(ctx, run.id), class: 'mono', text: run.id})},
       {label: 'Task', class: 'grow', cell: (run) => excerpt(run.task, 90)},
       {label: 'Status', cell: (run) => statusBadge(run.status)},
       {label: 'Mode', cell: (run) => run.mode || '—'},
@@ -119,7 +140,8 @@ function runsTable(first, more) {
  * so pages do not shift as new runs start).
  */
 async function runsPage(ctx, before) {
-  const filters = {status: ctx.query.get('status'), mode: ctx.query.get('mode'), model: ctx.query.get('model')};
+  const filters = {};
+  for (const name of ['status', 'mode', 'model', 'key_id', 'org']) if (ctx.query.get(name)) filters[name] = ctx.query.get(name);
   const listed = await api.get('v1/agent/runs', {signal: ctx.signal, query: {limit: PAGE, ...filters, before}});
   const data = listed.data || [];
   if (typeof listed.has_more !== 'boolean') {
@@ -160,7 +182,7 @@ export async function renderRuns(root, ctx) {
     return;
   }
   if (first.rows.length === 0) {
-    const filtered = ['status', 'mode', 'model'].some((name) => ctx.query.get(name));
+    const filtered = ['status', 'mode', 'model', 'key_id', 'org'].some((name) => ctx.query.get(name));
     fill(listArea, note('empty', filtered ? 'No run matches these filters.' : 'No runs yet.',
       filtered ? 'Clear a filter to see more.' : ctx.mayAct('execute_tools') ? 'Start one above, or with `nexus run` on the server.' : 'Runs started with this key, or with `nexus run` on the server, show up here.'));
     setState(root, 'empty');
@@ -172,7 +194,7 @@ export async function renderRuns(root, ctx) {
     cursor = page.next;
     return page;
   };
-  fill(listArea, runsTable(first.rows, more));
+  fill(listArea, runsTable(ctx, first.rows, more));
   setState(root, 'ready');
 }
 
@@ -235,7 +257,7 @@ function contextPanel(ctx, id) {
   const load = async () => {
     fill(content, note('loading', 'Reading the context…'));
     try {
-      const context = await api.get(`v1/agent/runs/${encodeURIComponent(id)}/context`, {signal: ctx.signal});
+      const context = await api.get(`v1/agent/runs/${encodeURIComponent(id)}/context`, {signal: ctx.signal, query: orgQuery(ctx)});
       const messages = Array.isArray(context.messages) ? context.messages : [];
       fill(content, messages.length === 0
         ? note('empty', 'No context saved yet.', 'The conversation is saved after each step.')
@@ -288,7 +310,7 @@ export async function renderRun(root, ctx) {
 
   let run;
   try {
-    run = await api.get(`v1/agent/runs/${encodeURIComponent(id)}`, {signal: ctx.signal});
+    run = await api.get(`v1/agent/runs/${encodeURIComponent(id)}`, {signal: ctx.signal, query: orgQuery(ctx)});
   } catch (error) {
     if (error.name === 'AbortError') return;
     fill(body, error.status === 404
@@ -327,7 +349,8 @@ export async function renderRun(root, ctx) {
   // events re-rendering the facts never take it from under a pointer or the keyboard focus.
   let cancelButton = null;
   const updateCancel = () => {
-    const wanted = run.status === 'running' && ctx.mayAct('execute_tools');
+    // Another org's run (a server owner reading it) is only read here.
+    const wanted = run.status === 'running' && ctx.mayAct('execute_tools') && !ctx.query.get('org');
     if (wanted && !cancelButton) {
       const button = actionButton('cancel-run', 'Cancel run', async () => {
         try {
@@ -402,7 +425,9 @@ export async function renderRun(root, ctx) {
   for (let attempt = 0; attempt < 20 && !ctx.signal.aborted; attempt += 1) {
     if (run.status === 'running') live.textContent = 'Following live…';
     try {
-      lastId = await followEvents(`v1/agent/runs/${encodeURIComponent(id)}/events`, {signal: ctx.signal, lastEventId: lastId, onEvent});
+      const org = ctx.query.get('org');
+      lastId = await followEvents(`v1/agent/runs/${encodeURIComponent(id)}/events${org ? `?org=${encodeURIComponent(org)}` : ''}`,
+        {signal: ctx.signal, lastEventId: lastId, onEvent});
     } catch (error) {
       if (error.name === 'AbortError' || ctx.signal.aborted) return;
       if (error.status && error.status < 500) {
@@ -412,7 +437,7 @@ export async function renderRun(root, ctx) {
     }
     // The stream ended: read the stored run for its final state (the store settles it last).
     try {
-      showRecord(await api.get(`v1/agent/runs/${encodeURIComponent(id)}`, {signal: ctx.signal}));
+      showRecord(await api.get(`v1/agent/runs/${encodeURIComponent(id)}`, {signal: ctx.signal, query: orgQuery(ctx)}));
     } catch (error) {
       if (error.name === 'AbortError') return;
     }
