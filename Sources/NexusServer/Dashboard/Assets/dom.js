@@ -150,38 +150,61 @@ export function confirmingButton(action, text, question, confirmText, onConfirm,
 }
 
 /**
- * A table rendered a page at a time (50 rows by default) with DocumentFragments, so a thousand
- * runs or audit events never freeze the page; "Show more" adds the next page. With `fetchMore`
- * (an async function giving `{rows, done}`), the next page is asked of the server once the rows
- * at hand are all shown.
+ * A table rendered a page at a time (50 rows by default) with DocumentFragments; "Show more"
+ * adds the next page. With `fetchMore` (an async function giving `{rows, done}`), the next page
+ * is asked of the server once the rows at hand are all shown.
+ *
+ * At most `keep` rows stay in the table: a table is laid out whole on every append, so ten
+ * thousand rows would make each page slower than the last. Past that, the oldest rows leave the
+ * top (the browser's scroll anchoring keeps what is on screen in place) and a line above the
+ * table says so, with a way back to the first rows.
  */
-export function pagedTable({columns, rows, pageSize = 50, caption, rowProps, fetchMore}) {
+export function pagedTable({columns, rows, pageSize = 50, keep = 500, caption, rowProps, fetchMore}) {
   const body = h('tbody');
   const more = h('div', {class: 'more'});
+  const above = h('div', {class: 'more above', hidden: true});
   const all = [...rows];
   let shown = 0;
+  let first = 0;
   let done = !fetchMore;
+  const row = (item) => {
+    const tr = h('tr', rowProps ? rowProps(item) : null);
+    for (const column of columns) {
+      const value = column.cell(item);
+      // A dash says "no value"; an unlabelled column (row actions) stays blank instead.
+      const missing = value === null || value === undefined || value === '';
+      tr.append(h('td', {class: column.class || null, 'data-label': column.label}, missing ? (column.label ? '—' : null) : value));
+    }
+    return tr;
+  };
   const renderNext = () => {
     const fragment = document.createDocumentFragment();
     const end = Math.min(all.length, shown + pageSize);
-    for (let index = shown; index < end; index += 1) {
-      const row = all[index];
-      const tr = h('tr', rowProps ? rowProps(row) : null);
-      for (const column of columns) {
-        const value = column.cell(row);
-        // A dash says "no value"; an unlabelled column (row actions) stays blank instead.
-        const missing = value === null || value === undefined || value === '';
-        tr.append(h('td', {class: column.class || null, 'data-label': column.label}, missing ? (column.label ? '—' : null) : value));
-      }
-      fragment.append(tr);
-    }
+    for (let index = shown; index < end; index += 1) fragment.append(row(all[index]));
     body.append(fragment);
     shown = end;
+    while (shown - first > keep) {
+      body.firstElementChild.remove();
+      first += 1;
+    }
+    above.hidden = first === 0;
+    if (first > 0) {
+      fill(above, h('span', {class: 'count', text: `${fmt.number(first)} earlier rows are not shown.`}),
+        plainButton('Back to the first rows', backToStart, {dataset: {control: 'first'}}));
+    }
     const left = all.length - shown;
     let next = null;
     if (left > 0) next = plainButton(`Show ${Math.min(left, pageSize)} more`, renderNext, {dataset: {control: 'more'}});
     else if (!done) next = plainButton('Show older', fetchNext, {dataset: {control: 'more'}});
-    fill(more, h('span', {class: 'count', text: done ? `Showing ${shown} of ${all.length}` : `Showing ${shown}`}), next);
+    const range = first > 0 ? `rows ${fmt.number(first + 1)}–${fmt.number(shown)}` : fmt.number(shown);
+    fill(more, h('span', {class: 'count', text: done ? `Showing ${range} of ${fmt.number(all.length)}` : `Showing ${range}`}), next);
+  };
+  const backToStart = () => {
+    body.replaceChildren();
+    shown = 0;
+    first = 0;
+    renderNext();
+    above.scrollIntoView({block: 'nearest'});
   };
   const fetchNext = async () => {
     fill(more, h('span', {class: 'spinner small', 'aria-hidden': 'true'}), h('span', {class: 'count', text: ' Loading…'}));
@@ -200,7 +223,7 @@ export function pagedTable({columns, rows, pageSize = 50, caption, rowProps, fet
     caption ? h('caption', {class: 'visually-hidden', text: caption}) : null,
     h('thead', {}, h('tr', {}, columns.map((column) => h('th', {scope: 'col', class: column.class || null, text: column.label})))),
     body);
-  return h('div', {class: 'table-block'}, h('div', {class: 'table-wrap'}, table), more);
+  return h('div', {class: 'table-block'}, above, h('div', {class: 'table-wrap'}, table), more);
 }
 
 /** A text excerpt for a cell, with the full text as its title. */
