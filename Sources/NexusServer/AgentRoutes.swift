@@ -4,6 +4,7 @@ import NexusAPI
 import NexusAgent
 import NexusCore
 import NexusMCP
+import NexusModules
 import NexusStore
 import NexusTools
 
@@ -16,6 +17,8 @@ struct AgentRoutes: Sendable {
     let database: NexusDatabase
     let makeRunner: ServerDependencies.MakeAgentRunner
     let audit: AuditLog?
+    /// For feedback that rolls a replayed module back; nil demotes the trace and passes the module over.
+    var lifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil
     var governor: UsageGovernor { service.governor }
 
     func register(on router: Router<NexusRequestContext>) {
@@ -37,6 +40,10 @@ struct AgentRoutes: Sendable {
         }
         router.get("/v1/agent/runs/{id}/events") { request, context in
             try await events(request, id: context.parameters.require("id"), caller: context.caller ?? .anonymous)
+        }
+        router.post("/v1/agent/runs/{id}/feedback") { request, context in
+            let caller = try key(context)
+            return try await feedback(request, id: context.parameters.require("id"), caller: caller, actor: Self.actor(request, context, caller))
         }
         router.post("/v1/agent/runs/{id}/cancel") { request, context in
             let caller = try key(context)
@@ -299,6 +306,28 @@ struct AgentRoutes: Sendable {
         return Response.eventStream { send in
             for event in past where event.sequence > after { try await send(event.serverSentEvent) }
         }
+    }
+
+    /// `nexus feedback` over HTTP: judges a run good or bad. `bad` on a run that replayed a trace
+    /// or ran its module demotes the trace and rolls the module back; good outcomes promote it
+    /// again. Only the key that started the run, or an admin, judges it.
+    private func feedback(_ request: Request, id: String, caller: KeyRecord, actor: AuditActor) async throws -> Response {
+        let record = try await record(id, for: .key(caller))
+        guard RunAccess.mayControl(owner: record.ownerKeyID, caller: .key(caller)) else {
+            throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
+        }
+        let body = try JSONValue.parse(String(buffer: try await request.bodyBytes(limit: 4096)))
+        guard let verdict = body["verdict"]?.stringValue, ["good", "bad"].contains(verdict) else {
+            throw NexusError(.invalidArgument, "the body must be {\"verdict\": \"good\"} or {\"verdict\": \"bad\"}")
+        }
+        let database = self.database.scoped(to: caller.org)
+        let lifecycle = try? self.lifecycle?()
+        let outcome = try await BlockingWork.run {
+            try HopeFeedback(database: database, lifecycle: lifecycle).judge(runID: record.id, good: verdict == "good", actor: "key:\(caller.id)")
+        }
+        try await audit?.scoped(to: caller.org).record("run.judged", actor: actor, resource: "run:\(id)", details: ["verdict": .string(verdict)])
+        return Response.json(["id": .string(id), "object": "agent.run.feedback", "outcome": .string(outcome.outcome.rawValue),
+                              "effects": .array(outcome.lines.map(JSONValue.string))])
     }
 
     /// Only the key that started a run, or an admin, cancels it; to any other key it does not exist.

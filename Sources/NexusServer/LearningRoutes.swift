@@ -1,21 +1,45 @@
 import Foundation
 import Hummingbird
+import NexusAgent
 import NexusCore
+import NexusModules
 import NexusStore
 
 /// `GET /v1/learning`: what HOPE learned in the caller's org, per task shape: uses, success, the
 /// modes it ran in (learner → follower → crystallized), what replaying saved, its module and the
-/// demotions that stopped a replay. The same as `nexus traces list` and `show`, summed by shape.
+/// demotions that stopped a replay (`nexus traces list` and `show`, summed by shape); and the
+/// traces ready to crystallize, highest priority first (`nexus crystallize --list`).
 struct LearningRoutes: Sendable {
     let database: NexusDatabase
+    /// Only to make the crystallizer that ranks candidates; nil lists none.
+    let lifecycle: (@Sendable () throws -> ModuleLifecycle)?
 
     func register(on router: Router<NexusRequestContext>) {
         router.get("/v1/learning") { request, context in
             let org = try OrgScope.of(request, context)
             let limit = min(500, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))
-            let shapes = try await TraceStore(database: database.scoped(to: org)).shapes(limit: limit)
-            return Response.json(["org": .string(org.rawValue), "shapes": .array(shapes.map(Self.json))])
+            let scoped = database.scoped(to: org)
+            let shapes = try await TraceStore(database: scoped).shapes(limit: limit)
+            var candidates: [Crystallizer.Candidate] = []
+            if let lifecycle = try? lifecycle?() {
+                // The crystallizer's own ranking (seed 004's priority), read on a thread of its own.
+                candidates = try await BlockingWork.run { try Crystallizer(database: scoped, lifecycle: lifecycle).candidates() }
+            }
+            return Response.json(["org": .string(org.rawValue), "shapes": .array(shapes.map(Self.json)),
+                                  "candidates": .array(candidates.map(Self.json))])
         }
+    }
+
+    static func json(_ candidate: Crystallizer.Candidate) -> JSONValue {
+        [
+            "run_id": .string(candidate.reuse.trace.runID),
+            "task": .string(candidate.reuse.trace.task),
+            "signature": .string(candidate.reuse.trace.signature),
+            "uses": .number(Double(candidate.reuse.uses)),
+            "success_rate": .number(candidate.reuse.successRate),
+            "priority": .number((candidate.priority * 10).rounded() / 10),
+            "replaces": candidate.replaces.map(JSONValue.string) ?? .null,
+        ]
     }
 
     static func json(_ shape: TaskShapeSummary) -> JSONValue {

@@ -80,14 +80,16 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
     ServiceRoutes(service: service, version: dependencies.version).register(on: router)
     DashboardRoutes(boundToLoopback: access.boundToLoopback).register(on: router)
-    LearningRoutes(database: dependencies.database).register(on: router)
+    LearningRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle).register(on: router)
+    LedgerRoutes(database: dependencies.database, home: configuration.home).register(on: router)
     OllamaRoutes(service: service, configuration: configuration).register(on: router)
     OpenAIRoutes(service: service, configuration: configuration).register(on: router)
     ModelAdminRoutes(service: service, configuration: configuration, audit: dependencies.audit).register(on: router)
     ModelBlobRoutes(store: catalog.store, configuration: configuration).register(on: router)
     let hub = AgentRunHub(metrics: metrics, maxActiveRuns: configuration.maxAgentRuns)
     let agents = AgentRoutes(service: service, hub: hub, configuration: configuration,
-                             database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit)
+                             database: dependencies.database, makeRunner: dependencies.makeAgentRunner, audit: dependencies.audit,
+                             lifecycle: dependencies.moduleLifecycle)
     agents.register(on: router)
     AuditRoutes(audit: dependencies.audit).register(on: router)
     UsageRoutes(usage: usage, governor: governor, audit: dependencies.audit).register(on: router)

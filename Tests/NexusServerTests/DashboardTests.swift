@@ -235,4 +235,68 @@ struct DashboardTests {
         }
         fixture.home.remove()
     }
+
+    @Test("feedback judges a run: its starter or an admin may, it is audited; another operator gets 404, a viewer 403, a bad verdict 400")
+    func feedbackJudgesARun() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": ["Nothing to do."]])
+        let other = try fixture.newKey(.operator, name: "other")
+        let viewer = try fixture.newKey(.viewer, name: "watcher")
+        try await fixture.application().test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Say hello","workspace":"w1","max_steps":2}"#,
+                                                   headers: fixture.operatorKey) { response in
+                try response.json()["id"]?.stringValue ?? ""
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { _ in }
+            try await client.post("/v1/agent/runs/\(id)/feedback", #"{"verdict":"bad"}"#, headers: other.headers) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.post("/v1/agent/runs/\(id)/feedback", #"{"verdict":"bad"}"#, headers: viewer.headers) { response in
+                #expect(response.status == .forbidden)
+            }
+            try await client.post("/v1/agent/runs/\(id)/feedback", #"{"verdict":"meh"}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .badRequest)
+            }
+            try await client.post("/v1/agent/runs/\(id)/feedback", #"{"verdict":"bad"}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .ok)
+                let judged = try response.json()
+                #expect(judged["outcome"]?.stringValue == "failure")
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
+                let run = try response.json()
+                #expect(run["outcome"]?.stringValue == "failure")
+                #expect(run["outcome_source"]?.stringValue == "feedback")
+            }
+            try await client.execute(uri: "/admin/audit?type=run.judged", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.text.contains("run:\(id)"))
+            }
+            // Learning lists the crystallizer's candidates too (none yet: one run is not proven).
+            try await client.execute(uri: "/v1/learning", method: .get, headers: fixture.operatorKey) { response in
+                let learned = try response.json()
+                #expect(learned["candidates"]?.arrayValue?.isEmpty == true)
+            }
+        }
+        fixture.home.remove()
+    }
+
+    @Test("/admin/ledger verifies the ledger for the default org's admins; another org's admin gets 404, an operator 403")
+    func ledgerState() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        _ = try OrgStore(database: fixture.database).create(OrgName(unchecked: "acme"), createdBy: nil)
+        let outsider = try KeyStore(database: fixture.database).create(name: "acme-admin", role: .admin, org: OrgName(unchecked: "acme"))
+        try await fixture.application().test(.router) { client in
+            try await client.execute(uri: "/admin/ledger", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.status == .ok)
+                let report = try response.json()
+                #expect(report["passed"]?.boolValue != nil)
+                #expect(report["root"]?.stringValue != nil)
+            }
+            try await client.execute(uri: "/admin/ledger", method: .get, headers: [.authorization: "Bearer " + outsider.secret]) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/admin/ledger", method: .get, headers: fixture.operatorKey) { response in
+                #expect(response.status == .forbidden)
+            }
+        }
+        fixture.home.remove()
+    }
 }

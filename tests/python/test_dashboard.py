@@ -335,6 +335,12 @@ def test_an_operator_cancels_a_run(dashboard, browser, shots):
     wait(browser, lambda d: "cancelled" in d.find_element(By.CSS_SELECTOR, 'main [data-view="run"] .facts').text,
          "the page did not show the run as cancelled")
     shoot(browser, shots, "21-run-cancelled")
+    # An ended run can be judged: marked bad, it is recorded a failure by feedback.
+    click(browser, '[data-action="judge-bad"]')
+    wait(browser, lambda d: json.loads(http(server, f"/v1/agent/runs/{run_id}", keys["owner"]["secret"])[2])["outcome"] == "failure",
+         "marking the run bad was not recorded")
+    judged = json.loads(http(server, f"/v1/agent/runs/{run_id}", keys["owner"]["secret"])[2])
+    assert judged["outcome_source"] == "feedback", judged
     audit = json.loads(http(server, "/admin/audit?type=run.cancelled", keys["owner"]["secret"])[2])["data"]
     assert any(event["resource"] == f"run:{run_id}" for event in audit)
     # The audit view's type filter takes a family: only run events, the cancel among them.
@@ -376,6 +382,9 @@ def test_an_admin_approves_a_waiting_module(dashboard, browser, shots):
     row = browser.find_element(By.CSS_SELECTOR, f'main tr[data-module="{name}"][data-stage="promoted"]')
     assert "active" in row.text
     shoot(browser, shots, "31-module-approved")
+    # The ledger's state is checked as `nexus verify` does, the approval's entries included.
+    wait(browser, lambda d: "verified" in d.find_element(By.CSS_SELECTOR, "main [data-ledger]").text,
+         "the Modules view did not show the ledger verified")
     # Its detail shows the validation report.
     row.find_element(By.CSS_SELECTOR, "a").click()
     detail = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-view="module"][data-state="ready"]'), "the module page did not load")[0]

@@ -8,6 +8,38 @@ import {
   stateForError, statusTone, toast, when,
 } from './dom.js';
 
+/**
+ * The signed ledger's state (GET admin/ledger, what `nexus verify` finds): read after the
+ * versions, since it hashes every module's bytes again. The ledger is the server's: shown to
+ * admins of the default org.
+ */
+function ledgerSection(ctx) {
+  if (ctx.org !== 'default') return null;
+  const content = h('div', {}, note('loading', 'Verifying the ledger…'));
+  const section = h('section', {class: 'panel', 'aria-labelledby': 'ledger-heading', 'data-ledger': ''},
+    h('h2', {id: 'ledger-heading', text: 'Ledger'}), content);
+  api.get('admin/ledger', {signal: ctx.signal}).then((report) => {
+    const head = report.head || null;
+    fill(content,
+      report.passed
+        ? h('p', {}, badge('verified', 'ok'), ' Every entry, checkpoint, module and audit event checks out.')
+        : note('error', 'The ledger does not verify.', (report.problems || []).slice(0, 5).join(' · ')),
+      facts([
+        ['Entries', fmt.number(report.entries)],
+        ['Checkpoints', fmt.number(report.checkpoints)],
+        ['Modules checked', fmt.number(report.modules)],
+        ['Audit events', fmt.number(report.audit_events)],
+        ['Root', h('span', {class: 'mono', text: report.root || '—'})],
+        ['Signing key', h('span', {class: 'mono', text: report.key || '—'})],
+        head ? ['Signed head', h('span', {class: 'mono', text: `${head.tree_size ?? '?'} entries, root ${String(head.root_hash ?? head.root ?? '').slice(0, 16)}…`})] : null,
+      ]),
+      ...(report.notes || []).slice(0, 3).map((text) => h('p', {class: 'hint', text})));
+  }).catch((error) => {
+    if (error.name !== 'AbortError') fill(content, errorNote(error, 'the ledger'));
+  });
+  return section;
+}
+
 /** Installed modules serve every org, so only admins of the default org change them. */
 function mayChange(ctx) {
   return ctx.mayAct('administer') && ctx.org === 'default';
@@ -145,7 +177,7 @@ export async function renderModules(root, ctx) {
               promotedAlready: promoted.has(`${version.name}@${version.version}`)})},
         ],
       }));
-  fill(body, approvalSection, versionSection,
+  fill(body, approvalSection, versionSection, ledgerSection(ctx),
     mayChange(ctx) ? null : h('p', {class: 'hint', text: 'Only admins of the default org change installed modules.'}));
   setState(root, all.length === 0 && pending.length === 0 ? 'empty' : 'ready');
 }

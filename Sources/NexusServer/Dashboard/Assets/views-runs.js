@@ -343,7 +343,31 @@ export async function renderRun(root, ctx) {
     }
     if (run.error) fill(problem, note('error', 'The run failed.', run.error));
     updateCancel();
+    updateJudge();
   };
+
+  // Good / bad for a run that ended: `bad` on a replayed run demotes its trace (and module).
+  const judge = h('div', {class: 'judge', hidden: true});
+  let judged = false;
+  const updateJudge = () => {
+    const wanted = run.status !== 'running' && ctx.mayAct('execute_tools') && !ctx.query.get('org');
+    judge.hidden = !wanted;
+    if (!wanted || judged) return;
+    judged = true;
+    const verdict = (value) => async () => {
+      try {
+        const result = await api.post(`v1/agent/runs/${encodeURIComponent(id)}/feedback`, {verdict: value});
+        showRecord({outcome: result.outcome, outcome_source: 'feedback'});
+        toast((result.effects || []).join('; ') || `Marked ${value}.`);
+      } catch (error) {
+        toast(error.message, 'error');
+      }
+    };
+    fill(judge, h('span', {class: 'hint', text: 'Was this run right?'}),
+      actionButton('judge-good', 'Good', verdict('good'), {class: 'secondary'}),
+      actionButton('judge-bad', 'Bad', verdict('bad'), {class: 'secondary'}));
+  };
+  headActions.append(judge);
 
   // One button for the page's life, added and removed as the run's status changes, so that
   // events re-rendering the facts never take it from under a pointer or the keyboard focus.
@@ -499,6 +523,26 @@ function shapeCard(ctx, shape) {
     shape.demoted_because ? h('p', {class: 'hint', text: `Replay stopped: ${shape.demoted_because}`}) : null);
 }
 
+/** Traces the crystallizer would compile next, highest priority first (seed 004's ranking). */
+function candidatesSection(candidates) {
+  if (candidates.length === 0) return null;
+  return h('section', {class: 'panel', 'aria-labelledby': 'candidates-heading', 'data-candidates': ''},
+    h('h2', {id: 'candidates-heading', text: 'Ready to crystallize'}),
+    pagedTable({
+      caption: 'Crystallization candidates, highest priority first',
+      rows: candidates,
+      columns: [
+        {label: 'Priority', class: 'num', cell: (candidate) => fmt.number(candidate.priority, 1)},
+        {label: 'Task', class: 'grow', cell: (candidate) => excerpt(candidate.task, 90)},
+        {label: 'Uses', class: 'num', cell: (candidate) => fmt.number(candidate.uses)},
+        {label: 'Success', class: 'num', cell: (candidate) => `${fmt.number(candidate.success_rate * 100, 0)} %`},
+        {label: 'Replaces', cell: (candidate) => (candidate.replaces ? h('span', {class: 'mono', text: candidate.replaces}) : null)},
+        {label: 'Trace', cell: (candidate) => h('a', {href: `#/runs/${encodeURIComponent(candidate.run_id)}`, class: 'mono', text: candidate.run_id})},
+      ],
+    }),
+    h('p', {class: 'hint', text: 'The crystallizer compiles these on its next pass; `nexus crystallize` on the server does it now.'}));
+}
+
 export async function renderLearning(root, ctx) {
   root.append(h('header', {class: 'view-head'}, h('h1', {text: 'Learning'}),
     h('p', {class: 'lede', text: 'HOPE learns from runs that succeed: a later task of the same shape replays the proven trace without the model, and a shape used often is compiled into a module.'})));
@@ -510,8 +554,11 @@ export async function renderLearning(root, ctx) {
     return;
   }
   let shapes;
+  let candidates;
   try {
-    shapes = (await api.get('v1/learning', {signal: ctx.signal})).shapes || [];
+    const learned = await api.get('v1/learning', {signal: ctx.signal});
+    shapes = learned.shapes || [];
+    candidates = learned.candidates || [];
   } catch (error) {
     if (error.name === 'AbortError') return;
     fill(body, errorNote(error, 'what was learned'));
@@ -535,6 +582,7 @@ export async function renderLearning(root, ctx) {
       card('Tokens saved', fmt.number(sum('tokens_saved'))),
       card('Time saved', fmt.seconds(sum('seconds_saved'))),
       card('Modules', fmt.number(shapes.filter((shape) => shape.crystallized_into).length), 'compiled from traces')),
+    candidatesSection(candidates),
     h('section', {class: 'panel', 'aria-labelledby': 'shapes-heading'},
       h('div', {class: 'panel-head'}, h('h2', {id: 'shapes-heading', text: 'Task shapes, most recently run first'})),
       modeLegend(),
