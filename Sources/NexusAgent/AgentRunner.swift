@@ -79,8 +79,16 @@ public struct AgentRunner: Sendable {
             }
             let state = try record.state.decoded(as: RunState.self)
             let policy = try record.policy.decoded(as: CapabilityPolicy.self)
+            // Running again from here on: a cancelled run that goes on must not read as cancelled,
+            // and one that stops again is ended afresh.
+            guard try await store.reopen(runID: record.id) else {
+                throw NexusError(.invalidArgument, "run \(record.id) ended meanwhile; start a new run instead")
+            }
+            var resumed = record
+            resumed.status = .running
+            resumed.failure = nil
             emit(.started(runID: record.id, task: record.task, resumed: true))
-            try await loop(record: record, state: state, policy: policy, emit: emit)
+            try await loop(record: resumed, state: state, policy: policy, emit: emit)
         }
     }
 

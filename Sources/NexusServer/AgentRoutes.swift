@@ -45,6 +45,11 @@ struct AgentRoutes: Sendable {
             let caller = try key(context)
             return try await feedback(request, id: context.parameters.require("id"), caller: caller, actor: Self.actor(request, context, caller))
         }
+        router.post("/v1/agent/runs/{id}/resume") { request, context in
+            let caller = try key(context)
+            return try await resume(request, id: context.parameters.require("id"), caller: caller,
+                                    actor: Self.actor(request, context, caller), account: context.usageAccount)
+        }
         router.post("/v1/agent/runs/{id}/cancel") { request, context in
             let caller = try key(context)
             return try await cancel(context.parameters.require("id"), caller: caller, actor: Self.actor(request, context, caller))
@@ -102,12 +107,13 @@ struct AgentRoutes: Sendable {
     /// A run reserves its budget of generated tokens and one run unit per step it may take; it
     /// is metered when it ends (`run:ID`).
     func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy,
-                actor: AuditActor, account: UsageAccount, profile: String, route: String) async throws -> (id: String, warnings: [String]) {
+                actor: AuditActor, account: UsageAccount, profile: String, route: String,
+                resuming runID: String? = nil) async throws -> (id: String, warnings: [String]) {
         let ticket = try await governor.admit(account, UsageCost(requests: 1, tokens: agent.maxTokens,
                                                                  runUnits: RunUnits.run(actingSteps: agent.maxSteps)))
         do {
             return try await launch(task: task, model: model, agent: agent, workspace: workspace, policy: policy, actor: actor,
-                                    ticket: ticket, profile: profile, route: route)
+                                    ticket: ticket, profile: profile, route: route, resuming: runID)
         } catch {
             governor.settle(ticket, nil)
             throw error
@@ -115,7 +121,8 @@ struct AgentRoutes: Sendable {
     }
 
     private func launch(task: String, model: String, agent: AgentConfiguration, workspace: URL, policy: CapabilityPolicy,
-                        actor: AuditActor, ticket: UsageTicket, profile: String, route: String) async throws -> (id: String, warnings: [String]) {
+                        actor: AuditActor, ticket: UsageTicket, profile: String, route: String,
+                        resuming resumedID: String?) async throws -> (id: String, warnings: [String]) {
         try await hub.takePlace()
         let runner: AgentRunner
         let mcp: MCPClientTools
@@ -149,13 +156,16 @@ struct AgentRoutes: Sendable {
             throw error
         }
         let (pool, hub, governor, database) = (service.pool, self.hub, self.governor, self.database.scoped(to: agent.org))
-        let id = try await hub.start(runner.start(task: task, workspace: workspace, policy: policy), store: RunStore(database: database)) { runID in
+        let events = resumedID.map { runner.resume(runID: $0) } ?? runner.start(task: task, workspace: workspace, policy: policy)
+        // A resumed stretch is metered apart, for what it used beyond what was metered before.
+        let stretch = resumedID.map { _ in "resumed-\(Int(Date().timeIntervalSince1970 * 1000))" }
+        let id = try await hub.start(events, store: RunStore(database: database)) { runID in
             await mcp.stop()
             await pool.release(model, keepAlive: nil)
             await hub.releasePlace()
-            governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database))
+            governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database, resumed: stretch))
         }
-        try await audit?.scoped(to: agent.org).record("run.started", actor: actor, resource: "run:\(id)",
+        try await audit?.scoped(to: agent.org).record(resumedID == nil ? "run.started" : "run.resumed", actor: actor, resource: "run:\(id)",
                                 details: ["model": .string(model), "profile": .string(profile), "route": .string(route),
                                           "task": .string(String(task.prefix(200)))])
         return (id, mcp.problems)
@@ -328,6 +338,36 @@ struct AgentRoutes: Sendable {
         try await audit?.scoped(to: caller.org).record("run.judged", actor: actor, resource: "run:\(id)", details: ["verdict": .string(verdict)])
         return Response.json(["id": .string(id), "object": "agent.run.feedback", "outcome": .string(outcome.outcome.rawValue),
                               "effects": .array(outcome.lines.map(JSONValue.string))])
+    }
+
+    /// Continues a run that stopped before it finished: cancelled, or left running by a server
+    /// that stopped. It goes on from its last saved step, with its own policy and workspace, the
+    /// model it ran with and this server's default budgets. Only its starter or an admin resumes it.
+    private func resume(_ request: Request, id: String, caller: KeyRecord, actor: AuditActor, account: UsageAccount) async throws -> Response {
+        let record = try await record(id, for: .key(caller))
+        guard RunAccess.mayControl(owner: record.ownerKeyID, caller: .key(caller)) else {
+            throw NexusError(.notFound, "no agent run '\(id)'; list your runs with GET /v1/agent/runs")
+        }
+        guard await !hub.isLive(id) else {
+            throw NexusError(.conflict, "run \(id) is running in this server; follow it at /v1/agent/runs/\(id)/events")
+        }
+        guard [.running, .cancelled].contains(record.status) else {
+            throw NexusError(.conflict, "run \(id) ended (\(record.status.rawValue)); only a cancelled or interrupted run is resumed, so start a new one")
+        }
+        // An optional body may name the model and budgets, as a new run's does.
+        let bytes = try await request.bodyBytes(limit: configuration.maxBodyBytes)
+        let fields = bytes.readableBytes == 0 ? RequestFields([:]) : try RequestFields(body: Array(buffer: bytes))
+        let policy = try record.policy.decoded(as: CapabilityPolicy.self)
+        var agent = try budgets(fields, owner: caller)
+        agent.org = caller.org
+        let model = try service.catalog.resolve(try fields.string("model") ?? record.model)
+        let (resumed, warnings) = try await launch(task: record.task, model: model, agent: agent,
+                                                   workspace: URL(fileURLWithPath: record.workspace), policy: policy, actor: actor,
+                                                   account: account, profile: "resumed", route: "POST /v1/agent/runs/{id}/resume", resuming: id)
+        var body = AgentEventJSON.run(try await self.record(resumed, for: .key(caller)), steps: nil).objectValue ?? [:]
+        body["events_url"] = .string("/v1/agent/runs/\(id)/events")
+        if !warnings.isEmpty { body["warnings"] = .array(warnings.map(JSONValue.string)) }
+        return Response.json(.object(body), status: .accepted)
     }
 
     /// Only the key that started a run, or an admin, cancels it; to any other key it does not exist.

@@ -115,6 +115,9 @@ actor AgentRunHub {
     /// Whether `id` runs in this server now or ran here since it started.
     func isKnown(_ id: String) -> Bool { runs[id] != nil }
 
+    /// Whether `id` runs in this server now.
+    func isLive(_ id: String) -> Bool { runs[id].map { !$0.finished } ?? false }
+
     /// Events after `sequence`, then the live ones until the run ends; nil if the run is not known here.
     func events(of id: String, after sequence: Int) -> AsyncStream<RecordedEvent>? {
         guard var run = runs[id] else { return nil }
@@ -157,8 +160,9 @@ actor AgentRunHub {
         (error as? NexusError)?.message ?? "the run stopped: \(error)"
     }
 
+    /// A run seen for the first time, or resumed after it ended here: a resumed run's stream starts afresh.
     private func register(_ id: String) {
-        if runs[id] == nil { runs[id] = LiveRun() }
+        if runs[id]?.finished ?? true { runs[id] = LiveRun() }
     }
 
     private func append(_ event: AgentEvent, to id: String) {

@@ -184,6 +184,21 @@ public struct RunStore: Sendable {
         }
     }
 
+    /// Marks a stopped run running again, for a resume: the one way back from an end, since a
+    /// save never turns an ended run back into a running one (a late write must not revive a
+    /// cancelled run). Only a cancelled or interrupted run is reopened.
+    /// - Returns: Whether the run was reopened.
+    /// - Throws: `NexusError(.databaseFailed)` when it cannot be saved.
+    @discardableResult
+    public func reopen(runID: String) async throws -> Bool {
+        let org = self.org
+        return try await write("reopen run \(runID)") { db in
+            try db.execute(sql: "UPDATE runs SET status = 'running', failure = NULL, updated_at = ? WHERE id = ? AND status IN ('running', 'cancelled') AND org = ?",
+                           arguments: [Date().databaseSeconds, runID, org])
+            return db.changesCount > 0
+        }
+    }
+
     /// ``save(run:appending:)`` from async code, through GRDB's async access.
     public func store(run: RunRecord, appending steps: [RunStep]) async throws {
         if let stray = steps.first(where: { $0.runID != run.id }) {

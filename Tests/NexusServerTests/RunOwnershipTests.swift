@@ -90,6 +90,51 @@ struct RunOwnershipTests {
         fixture.home.remove()
     }
 
+    @Test("a cancelled run resumes from its last step: running again, then ended afresh, metered apart; a live or ended run is 409, another key's 404")
+    func cancelledRunResumes() async throws {
+        let fixture = try ServerFixture(scripts: ["script-agent": []])
+        let (otherOperator, _) = try fixture.newKey(.operator, name: "other")
+        let gate = GatedBackend()
+        try await fixture.application(loader: { _ in gate }).test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"Say done"}"#, headers: fixture.operatorKey) { response in
+                response.object["id"]?.stringValue ?? ""
+            }
+            try await client.post("/v1/agent/runs/\(id)/resume", "", headers: fixture.operatorKey) { response in
+                #expect(response.status == .conflict)
+            }
+            try await client.post("/v1/agent/runs/\(id)/cancel", "", headers: fixture.operatorKey) { _ in }
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { _ in }
+            #expect(try fixture.storedRun(id)?.status == .cancelled)
+            try await client.post("/v1/agent/runs/\(id)/resume", "", headers: otherOperator) { response in
+                #expect(response.status == .notFound)
+            }
+            gate.open()
+            try await client.post("/v1/agent/runs/\(id)/resume", #"{"model":"script-agent","max_steps":2}"#, headers: fixture.operatorKey) { response in
+                #expect(response.status == .accepted, "\(response.text)")
+                // Running again at once: not read as cancelled while it goes on.
+                #expect(response.object["status"]?.stringValue == "running")
+            }
+            let stream = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { $0.text }
+            #expect(stream.contains(#""resumed":true"#))
+            #expect(try fixture.storedRun(id)?.status == .completed)
+            // Each stretch is metered once, under its own key (usage is written a moment after it ends).
+            var metered = try await UsageStore(database: fixture.database).metered(run: id)
+            for _ in 0..<40 where metered.requests < 2 {
+                try await Task.sleep(for: .milliseconds(50))
+                metered = try await UsageStore(database: fixture.database).metered(run: id)
+            }
+            #expect(metered.requests == 2)
+            #expect(metered.promptTokens == (try fixture.storedRun(id)?.promptTokens ?? -1))
+            try await client.post("/v1/agent/runs/\(id)/resume", "", headers: fixture.operatorKey) { response in
+                #expect(response.status == .conflict)
+            }
+            try await client.execute(uri: "/admin/audit?type=run.resumed", method: .get, headers: fixture.ownerKey) { response in
+                #expect(response.text.contains("run:\(id)"))
+            }
+        }
+        fixture.home.remove()
+    }
+
     @Test("two keys naming the same workspace get separate folders")
     func workspacesAreSeparatePerKey() async throws {
         let fixture = try ServerFixture(scripts: ["script-agent": []])

@@ -341,6 +341,12 @@ def test_an_operator_cancels_a_run(dashboard, browser, shots):
          "marking the run bad was not recorded")
     judged = json.loads(http(server, f"/v1/agent/runs/{run_id}", keys["owner"]["secret"])[2])
     assert judged["outcome_source"] == "feedback", judged
+    # A cancelled run resumes from its last step, and can be cancelled again.
+    click(browser, '[data-action="resume-run"]')
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-action="cancel-run"]'), "the resumed run offered no cancel")
+    assert run_status(server, keys["owner"]["secret"], run_id) == "running"
+    click(browser, '[data-action="cancel-run"]')
+    wait(browser, lambda d: run_status(server, keys["owner"]["secret"], run_id) == "cancelled", "the resumed run was not cancelled again")
     audit = json.loads(http(server, "/admin/audit?type=run.cancelled", keys["owner"]["secret"])[2])["data"]
     assert any(event["resource"] == f"run:{run_id}" for event in audit)
     # The audit view's type filter takes a family: only run events, the cancel among them.

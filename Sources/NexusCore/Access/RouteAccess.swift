@@ -98,6 +98,7 @@ public struct RouteAccessTable: Sendable {
         // Agent runs: starting or cancelling one executes tools; reading them is a viewer's.
         Rule("POST", "/v1/agent/runs", .requires(.executeTools)),
         Rule("POST", "/v1/agent/runs/{id}/cancel", .requires(.executeTools)),
+        Rule("POST", "/v1/agent/runs/{id}/resume", .requires(.executeTools)),
         // Judging a run good or bad steers what HOPE replays (and may roll a module back).
         Rule("POST", "/v1/agent/runs/{id}/feedback", .requires(.executeTools)),
         Rule("GET", "/v1/agent/runs", .requires(.readRuns)),

@@ -343,7 +343,29 @@ export async function renderRun(root, ctx) {
     }
     if (run.error) fill(problem, note('error', 'The run failed.', run.error));
     updateCancel();
+    updateResume();
     updateJudge();
+  };
+
+  // A cancelled run goes on from its last step; the page then follows it afresh.
+  let resumeButton = null;
+  const updateResume = () => {
+    const wanted = run.status === 'cancelled' && ctx.mayAct('execute_tools') && !ctx.query.get('org');
+    if (wanted && !resumeButton) {
+      resumeButton = actionButton('resume-run', 'Resume', async () => {
+        try {
+          await api.post(`v1/agent/runs/${encodeURIComponent(id)}/resume`);
+          toast('Resumed: the run goes on from its last step.');
+          ctx.reload();
+        } catch (error) {
+          toast(error.message, 'error');
+        }
+      }, {class: 'secondary'});
+      headActions.prepend(resumeButton);
+    } else if (!wanted && resumeButton) {
+      resumeButton.remove();
+      resumeButton = null;
+    }
   };
 
   // Good / bad for a run that ended: `bad` on a replayed run demotes its trace (and module).
