@@ -111,8 +111,8 @@ struct RunOwnershipTests {
             gate.open()
             try await client.post("/v1/agent/runs/\(id)/resume", #"{"model":"script-agent","max_steps":2}"#, headers: fixture.operatorKey) { response in
                 #expect(response.status == .accepted, "\(response.text)")
-                // Running again at once: not read as cancelled while it goes on.
-                #expect(response.object["status"]?.stringValue == "running")
+                // Running again at once (or, with the model this quick, done already): never read as cancelled.
+                #expect(["running", "completed"].contains(response.object["status"]?.stringValue ?? ""))
             }
             let stream = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { $0.text }
             #expect(stream.contains(#""resumed":true"#))
