@@ -97,7 +97,8 @@ enum AgentEventJSON {
 
     /// What the model saw: the run's conversation as last saved (system prompt with its recalled
     /// memories and trace guidance, the task, each turn and each tool result), each assistant turn
-    /// marked with its step, and the policy the run worked under. Saved after every step, so a
+    /// marked with its step, the tools offered to the model (their schemas went to it through the
+    /// chat template) and the policy the run worked under. Saved after every step, so a
     /// live run shows its context up to the step it is on.
     static func context(of record: RunRecord) -> JSONValue {
         var step = 0
@@ -113,7 +114,8 @@ enum AgentEventJSON {
                 "tool_name": message["toolName"] ?? .null,
             ]
         }
-        return ["id": .string(record.id), "object": "agent.run.context", "messages": .array(messages), "policy": record.policy]
+        return ["id": .string(record.id), "object": "agent.run.context", "messages": .array(messages),
+                "offered_tools": record.state["offeredTools"] ?? .null, "policy": record.policy]
     }
 
     /// The events of a run that is not live in this server (it ran before a restart): rebuilt from the store.

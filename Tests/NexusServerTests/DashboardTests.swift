@@ -177,6 +177,8 @@ struct DashboardTests {
                 #expect(firstTurn?["step"]?.numberValue == 1)
                 #expect(firstTurn?["tool_calls"]?.arrayValue?.first?["name"]?.stringValue == "filesystem_write")
                 #expect(messages.contains { $0["role"]?.stringValue == "tool" })
+                let offered = try response.json()["offered_tools"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                #expect(offered.contains("filesystem_write"))
             }
             try await client.execute(uri: "/v1/agent/runs/\(id)/context", method: .get, headers: [.authorization: "Bearer " + outsider.secret]) { response in
                 #expect(response.status == .notFound)

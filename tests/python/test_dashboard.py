@@ -313,6 +313,7 @@ def test_a_started_run_streams_its_steps_live(dashboard, browser, shots):
     wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-context] [data-role="system"]'), "the context shows no system prompt")
     context = browser.find_element(By.CSS_SELECTOR, "main [data-context]").text
     assert "Read notes.txt and tell me its first word." in context
+    assert "filesystem_read" in browser.find_element(By.CSS_SELECTOR, "main [data-context] [data-tools]").text
     shoot(browser, shots, "21-run-context")
     SHARED["run_id"] = run_id
     assert page_problems(browser) == []

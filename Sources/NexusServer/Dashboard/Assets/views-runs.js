@@ -259,9 +259,13 @@ function contextPanel(ctx, id) {
     try {
       const context = await api.get(`v1/agent/runs/${encodeURIComponent(id)}/context`, {signal: ctx.signal, query: orgQuery(ctx)});
       const messages = Array.isArray(context.messages) ? context.messages : [];
-      fill(content, messages.length === 0
-        ? note('empty', 'No context saved yet.', 'The conversation is saved after each step.')
-        : h('ol', {class: 'context-list'}, ...messages.map(contextMessage)),
+      const tools = Array.isArray(context.offered_tools) ? context.offered_tools : [];
+      fill(content,
+        tools.length ? h('p', {class: 'context-tools', 'data-tools': ''}, h('span', {class: 'context-role', text: 'Tools offered: '}),
+          h('span', {class: 'mono', text: tools.join(', ')})) : null,
+        messages.length === 0
+          ? note('empty', 'No context saved yet.', 'The conversation is saved after each step.')
+          : h('ol', {class: 'context-list'}, ...messages.map(contextMessage)),
         h('details', {class: 'disclosure context-policy'}, h('summary', {text: 'Policy'}),
           h('pre', {class: 'code', text: prettyJSON(context.policy, 20000)})));
       loaded = true;
