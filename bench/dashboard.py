@@ -34,13 +34,14 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.common.exceptions import TimeoutException
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
+
+# The browser set-up the dashboard's tests use (tests/python/headless_chromium.py).
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "tests" / "python"))
+import headless_chromium  # noqa: E402
 
 REPO = pathlib.Path(__file__).resolve().parents[1]
 ASSETS = REPO / "Sources" / "NexusServer" / "Dashboard" / "Assets"
-CHROMIUM = pathlib.Path("/usr/bin/chromium")
-CHROMEDRIVER = pathlib.Path("/usr/bin/chromedriver")
 # The most rows the dashboard's tables keep (pagedTable's `keep` in dom.js).
 TABLE_KEEP = 500
 PAGE = 50            # rows per page of the Runs view
@@ -258,14 +259,7 @@ def api_ids(server: Server, key: str, pages: int) -> list[str]:
 # ─── The browser ──────────────────────────────────────────────────────────────────────────────
 
 def open_browser() -> webdriver.Chrome:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800",
-                     "--disable-extensions", "--no-first-run", "--lang=en-US"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(WAIT)
+    driver = headless_chromium.start(WAIT)
     driver.set_script_timeout(WAIT + 5)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": PROBE})
     return driver
@@ -394,7 +388,7 @@ def row(label: str, values: list[float]) -> str:
 
 def main() -> int:
     arguments = parse_arguments()
-    for path in (CHROMIUM, CHROMEDRIVER):
+    for path in (headless_chromium.CHROMIUM, headless_chromium.CHROMEDRIVER):
         if not path.exists():
             print(f"bench: {path} is missing; install Debian's chromium and chromium-driver", file=sys.stderr)
             return 2

@@ -27,16 +27,15 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-CHROMIUM = pathlib.Path("/usr/bin/chromium")
-CHROMEDRIVER = pathlib.Path("/usr/bin/chromedriver")
 
-webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (tests/python/requirements.txt pins it)")
-if not CHROMIUM.exists() or not CHROMEDRIVER.exists():
+pytest.importorskip("selenium.webdriver", reason="selenium is not installed (tests/python/requirements.txt pins it)")
+import headless_chromium  # noqa: E402
+
+if not headless_chromium.CHROMIUM.exists() or not headless_chromium.CHROMEDRIVER.exists():
     pytest.skip("the dashboard test needs Debian's chromium and chromium-driver (/usr/bin/chromium, /usr/bin/chromedriver)",
                 allow_module_level=True)
 
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -122,14 +121,7 @@ def shots() -> pathlib.Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1280,800",
-                     "--disable-extensions", "--no-first-run", "--lang=en-US"):
-        options.add_argument(argument)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    driver.set_page_load_timeout(WAIT)
+    driver = headless_chromium.start(WAIT)
     yield driver
     driver.quit()
 
