@@ -49,6 +49,7 @@ public struct AgentRunner: Sendable {
             var state = RunState(messages: [.system(prompt), .user(request)])
             if dispatch.mode == .mixed { state.oldTaskValues = dispatch.oldTaskValues }
             state.offeredTools = chooseTools(for: request, intent: TaskIntent(trimmed), under: policy)
+            state.toolSchemas = offeredTools(under: policy, chosen: state.offeredTools)
             var record = RunRecord(
                 task: trimmed, model: backend.modelName, workspace: workspace.path, policy: try JSONValue(encoding: policy),
                 state: try JSONValue(encoding: state), mode: dispatch.mode, confidence: dispatch.confidence,

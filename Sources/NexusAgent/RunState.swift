@@ -43,6 +43,10 @@ struct RunState: Codable, Sendable {
     /// Programs the model was asked for (``ProgramTurn``), and whether the last one failed.
     var programs = 0
     var programFailed = false
+    /// What each model turn was shown beside the saved conversation (``TurnOffer``), and the
+    /// schemas of the tools offered or shown, each kept once: the run's context as the model read it.
+    var turnOffers: [TurnOffer] = []
+    var toolSchemas: [ToolDefinition] = []
 
     init(messages: [ChatMessage]) {
         self.messages = messages
@@ -72,10 +76,36 @@ struct RunState: Codable, Sendable {
         oldTaskValues = try saved.decodeIfPresent(OldTaskValues.self, forKey: .oldTaskValues)
         programs = try value(.programs, 0)
         programFailed = try value(.programFailed, false)
+        turnOffers = try value(.turnOffers, [])
+        toolSchemas = try value(.toolSchemas, [])
+    }
+
+    /// Notes what a turn's request shows the model: its tools (schemas kept once per name), the
+    /// tool choice, and a message appended to the prompt that the conversation does not keep.
+    mutating func noteOffer(_ request: GenerationRequest, appended: String? = nil, program: Bool = false) {
+        for tool in request.tools where !toolSchemas.contains(where: { $0.name == tool.name }) {
+            toolSchemas.append(tool)
+        }
+        let offer = TurnOffer(step: step, toolChoice: request.toolChoice.label, tools: request.tools.map(\.name), appended: appended,
+                              program: program)
+        turnOffers.removeAll { $0.step == step }
+        turnOffers.append(offer)
     }
 
     /// Runs in these states stopped before they finished and can be resumed.
     static let resumableStatuses: Set<RunStatus> = [.running, .cancelled]
+}
+
+/// One model turn's view beyond the saved conversation.
+struct TurnOffer: Codable, Sendable {
+    var step: Int
+    /// `auto`, `required`, `none` or `function:NAME`.
+    var toolChoice: String
+    var tools: [String]
+    /// An instruction added to this turn's prompt only (an answer asked for in words).
+    var appended: String?
+    /// The turn asked for a program (``ProgramTurn``) rather than a call or an answer.
+    var program = false
 }
 
 /// What a run guided by a trace of another task must not reuse (see `ReplayCheck`).

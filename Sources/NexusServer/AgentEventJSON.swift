@@ -97,8 +97,8 @@ enum AgentEventJSON {
 
     /// What the model saw: the run's conversation as last saved (system prompt with its recalled
     /// memories and trace guidance, the task, each turn and each tool result), each assistant turn
-    /// marked with its step, the tools offered to the model (their schemas went to it through the
-    /// chat template) and the policy the run worked under. Saved after every step, so a
+    /// marked with its step, the tools offered to the model with the schemas it was shown, what
+    /// each turn showed, and the policy the run worked under. Saved after every step, so a
     /// live run shows its context up to the step it is on.
     static func context(of record: RunRecord) -> JSONValue {
         var step = 0
@@ -114,8 +114,16 @@ enum AgentEventJSON {
                 "tool_name": message["toolName"] ?? .null,
             ]
         }
+        // Each turn's tool choice, the tools it showed and any instruction added to its prompt
+        // alone; the schemas as the model received them. Runs saved before these were kept have neither.
+        let turns = (record.state["turnOffers"]?.arrayValue ?? []).map { offer -> JSONValue in
+            ["step": offer["step"] ?? .null, "tool_choice": offer["toolChoice"] ?? .null,
+             "tools": offer["tools"] ?? .array([]), "appended": offer["appended"] ?? .null,
+             "program": offer["program"] ?? false]
+        }
         return ["id": .string(record.id), "object": "agent.run.context", "messages": .array(messages),
-                "offered_tools": record.state["offeredTools"] ?? .null, "policy": record.policy]
+                "offered_tools": record.state["offeredTools"] ?? .null, "tools": record.state["toolSchemas"] ?? .array([]),
+                "turns": .array(turns), "policy": record.policy]
     }
 
     /// The events of a run that is not live in this server (it ran before a restart): rebuilt from the store.

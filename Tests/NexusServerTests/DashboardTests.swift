@@ -179,6 +179,17 @@ struct DashboardTests {
                 #expect(messages.contains { $0["role"]?.stringValue == "tool" })
                 let offered = try response.json()["offered_tools"]?.arrayValue?.compactMap(\.stringValue) ?? []
                 #expect(offered.contains("filesystem_write"))
+                // The schemas the model was shown, and what each turn showed.
+                let schemas = try response.json()["tools"]?.arrayValue ?? []
+                let write = schemas.first { $0["name"]?.stringValue == "filesystem_write" }
+                #expect(write?["parameters"]?["properties"]?["path"] != nil)
+                #expect(write?["description"]?.stringValue?.isEmpty == false)
+                let turns = try response.json()["turns"]?.arrayValue ?? []
+                #expect(turns.first?["step"]?.numberValue == 1)
+                #expect(turns.first?["program"] == true)   // the first turn asks for a program
+                #expect(turns.contains { $0["tools"]?.arrayValue?.contains(.string("filesystem_write")) == true })
+                let choices = Set(turns.compactMap { $0["tool_choice"]?.stringValue })
+                #expect(choices.isSubset(of: ["auto", "required", "none"]) && !choices.isEmpty)
             }
             try await client.execute(uri: "/v1/agent/runs/\(id)/context", method: .get, headers: [.authorization: "Bearer " + outsider.secret]) { response in
                 #expect(response.status == .notFound)

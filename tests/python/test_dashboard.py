@@ -36,7 +36,9 @@ if not headless_chromium.CHROMIUM.exists() or not headless_chromium.CHROMEDRIVER
                 allow_module_level=True)
 
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException  # noqa: E402
+from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 from conftest import MODELS_HOME, NEXUS_BIN, REPO, SMALL, start_server, stop_server  # noqa: E402
@@ -306,6 +308,13 @@ def test_a_started_run_streams_its_steps_live(dashboard, browser, shots):
     context = browser.find_element(By.CSS_SELECTOR, "main [data-context]").text
     assert "Read notes.txt and tell me its first word." in context
     assert "filesystem_read" in browser.find_element(By.CSS_SELECTOR, "main [data-context] [data-tools]").text
+    # The schemas it was offered, and (once its first model turn is over: the context is read
+    # again when the run ends) what each turn showed.
+    schema = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-context] [data-schema="filesystem_read"]'),
+                  "the context shows no tool schema")[0].get_attribute("textContent")
+    assert '"path"' in schema, schema
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-context] [data-turn]'), "the context shows no model turn")
+    click(browser, "[data-context] [data-schemas] > summary")
     shoot(browser, shots, "21-run-context")
     SHARED["run_id"] = run_id
     assert page_problems(browser) == []
@@ -500,6 +509,70 @@ def test_a_viewer_sees_no_acting_control(dashboard, browser, shots):
     open_view(browser, server, "keys", allowed=("forbidden",))
     assert "may not see this" in browser.find_element(By.CSS_SELECTOR, "main").text
     shoot(browser, shots, "60-viewer-keys")
+    assert page_problems(browser) == []
+
+
+def focused(driver) -> dict:
+    """What has the keyboard focus, and whether it shows a focus ring."""
+    return driver.execute_script("""
+        const e = document.activeElement, s = getComputedStyle(e);
+        return {tag: e.tagName.toLowerCase(), id: e.id, text: (e.textContent || '').trim().slice(0, 80),
+                href: e.getAttribute('href') || '', ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0};""")
+
+
+def press(driver, *keys):
+    ActionChains(driver).send_keys(*keys).perform()
+
+
+def tab_to(driver, matches, what: str, limit: int = 80) -> dict:
+    """Presses Tab until the focus is on what `matches`; every stop on the way must show its focus."""
+    for _ in range(limit):
+        press(driver, Keys.TAB)
+        now = focused(driver)
+        assert now["tag"] == "body" or now["ring"], f"the focus on {now} is not visible"
+        if matches(now):
+            return now
+    raise AssertionError(f"{limit} presses of Tab never reached {what}")
+
+
+def test_the_keyboard_alone_signs_in_moves_between_views_and_opens_a_run(dashboard, browser, shots):
+    server, keys, _ = dashboard
+    owner = keys["owner"]["secret"]
+    if not json.loads(http(server, "/v1/agent/runs?limit=1", owner)[2])["data"]:
+        status, _, text = http(server, "/v1/agent/runs", owner, "POST", {"task": "Say hello.", "max_steps": 1})
+        assert status in (200, 201, 202), text
+    browser.get(f"{server.url}/#/overview")
+    browser.execute_script("sessionStorage.clear()")
+    browser.refresh()
+    wait(browser, lambda d: d.find_element(By.ID, "who-text").text.strip(), "the page did not say who is signed in")
+    # The first stop is the skip link; it moves the focus to the view, not the route.
+    assert tab_to(browser, lambda f: True, "anything", limit=1)["id"] == "skip-link"
+    press(browser, Keys.ENTER)
+    assert focused(browser)["id"] == "main" and browser.current_url.endswith("#/overview")
+    # Sign in: the button opens the form with the focus in the key field; Enter signs in.
+    browser.refresh()
+    wait(browser, lambda d: d.find_element(By.ID, "show-sign-in").is_displayed(), "no sign-in button")
+    tab_to(browser, lambda f: f["id"] == "show-sign-in", "the sign-in button")
+    press(browser, Keys.ENTER)
+    assert focused(browser)["id"] == "sign-in-key"
+    press(browser, owner, Keys.ENTER)
+    wait(browser, lambda d: d.find_element(By.ID, "sign-out").is_displayed(), "signing in with the keyboard did not finish")
+    # A section from the navigation; the focus lands on the new view.
+    browser.refresh()
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-view="overview"][data-state="ready"]'), "the overview did not load")
+    tab_to(browser, lambda f: f["href"] == "#/runs", "the Runs link")
+    press(browser, Keys.ENTER)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-view="runs"][data-state="ready"]'), "Enter on Runs did not open the runs")
+    assert focused(browser)["id"] == "main"
+    # A run from the list, and its context opened with Enter.
+    link = tab_to(browser, lambda f: f["href"].startswith("#/runs/run_"), "a run in the list")
+    press(browser, Keys.ENTER)
+    wait(browser, lambda d: d.current_url.endswith(link["href"]), "Enter on a run did not open it")
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-view="run"][data-state="ready"]'), "the run page did not load")
+    tab_to(browser, lambda f: f["tag"] == "summary" and f["text"] == "Context the model saw", "the context viewer")
+    press(browser, Keys.ENTER)
+    wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, 'main [data-context] [data-role="system"]'), "Enter did not open the context")
+    shoot(browser, shots, "80-keyboard-context")
     assert page_problems(browser) == []
 
 

@@ -46,14 +46,19 @@ extension AgentRunner {
         if let exhausted = budgetExhausted(state: session.state, elapsed: session.elapsed) { return .end(.budgetExhausted(exhausted)) }
         session.state.step += 1
         session.emit(.thinking(step: session.state.step))
-        if programIsDue(session) { return .generate(programRequest(&session), program: true) }
+        if programIsDue(session) {
+            let request = programRequest(&session)
+            session.state.noteOffer(request, program: true)
+            return .generate(request, program: true)
+        }
         let state = session.state
         let mustCallTool = (configuration.requireObservation && !state.hasObserved) || state.mustAct
         // After a turn of nothing but repeats, the model answers from what it has seen.
         let toolChoice: ToolChoice = state.forcedTool.map { .function($0) } ?? (mustCallTool ? .required : (state.lastTurnRepeated ? .none : .auto))
         // A forced answer is asked for in words: left to itself, a small model replies "Yes" to the
         // last observation's reminder instead of stating the result.
-        let messages = toolChoice == .none ? state.messages + [.user(Self.answerNow(session.record.task))] : state.messages
+        let answerNow = toolChoice == .none ? Self.answerNow(session.record.task) : nil
+        let messages = state.messages + (answerNow.map { [ChatMessage.user($0)] } ?? [])
         var sampling = configuration.sampling
         if state.redrawNext {
             session.state.redrawNext = false
@@ -71,6 +76,7 @@ extension AgentRunner {
         // A restated observation is passed over for the model's next call; a restated change is
         // taken, and counts as a repeat: a model that redoes what it did has nothing left to do.
         request.previousCalls = Set(state.calls.filter { tools.onlyObserves(String($0.prefix { $0 != " " })) })
+        session.state.noteOffer(request, appended: answerNow)
         return .generate(request)
     }
 

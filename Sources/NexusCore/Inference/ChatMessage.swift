@@ -73,6 +73,16 @@ public enum ToolChoice: Sendable, Hashable {
     case required
     /// The model must call this tool (enforced by the grammar).
     case function(String)
+
+    /// `auto`, `none`, `required` or `function:NAME`, for records and displays.
+    public var label: String {
+        switch self {
+        case .auto: "auto"
+        case .none: "none"
+        case .required: "required"
+        case .function(let name): "function:\(name)"
+        }
+    }
 }
 
 extension ToolCall {

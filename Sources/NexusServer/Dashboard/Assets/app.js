@@ -259,6 +259,8 @@ async function boot() {
     if (panel.hidden) { showSignIn(); $('sign-in-key').focus(); } else hideSignIn();
   });
   window.addEventListener('hashchange', () => route({focus: true}));
+  // The hash is the router's: the skip link moves focus itself instead of following "#main".
+  $('skip-link').addEventListener('click', (event) => { event.preventDefault(); $('main').focus(); });
   if (!location.hash) history.replaceState(null, '', '#/overview');
   try {
     await loadMe();

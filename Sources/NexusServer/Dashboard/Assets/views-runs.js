@@ -260,9 +260,17 @@ function contextPanel(ctx, id) {
       const context = await api.get(`v1/agent/runs/${encodeURIComponent(id)}/context`, {signal: ctx.signal, query: orgQuery(ctx)});
       const messages = Array.isArray(context.messages) ? context.messages : [];
       const tools = Array.isArray(context.offered_tools) ? context.offered_tools : [];
+      const schemas = Array.isArray(context.tools) ? context.tools : [];
+      const turns = Array.isArray(context.turns) ? context.turns : [];
       fill(content,
         tools.length ? h('p', {class: 'context-tools', 'data-tools': ''}, h('span', {class: 'context-role', text: 'Tools offered: '}),
           h('span', {class: 'mono', text: tools.join(', ')})) : null,
+        schemas.length ? h('details', {class: 'disclosure context-schemas', 'data-schemas': ''},
+          h('summary', {text: `Tool schemas the model was shown (${schemas.length})`}),
+          h('ul', {class: 'context-list'}, ...schemas.map(toolSchema))) : null,
+        turns.length ? h('details', {class: 'disclosure context-turns', 'data-turns': ''},
+          h('summary', {text: `What each turn showed (${turns.length})`}),
+          h('ol', {class: 'context-list'}, ...turns.map(turnOffer))) : null,
         messages.length === 0
           ? note('empty', 'No context saved yet.', 'The conversation is saved after each step.')
           : h('ol', {class: 'context-list'}, ...messages.map(contextMessage)),
@@ -275,6 +283,26 @@ function contextPanel(ctx, id) {
   };
   panel.addEventListener('toggle', () => { if (panel.open && !loaded) load(); });
   return {panel, refresh: () => { if (panel.open) load(); else loaded = false; }};
+}
+
+function toolSchema(tool) {
+  return h('li', {class: 'context-message', 'data-schema': tool.name ?? ''},
+    h('p', {class: 'context-role mono', text: tool.name ?? 'tool'}),
+    tool.description ? h('p', {text: tool.description}) : null,
+    h('pre', {class: 'code', text: prettyJSON(tool.parameters ?? {}, 8000)}));
+}
+
+function turnOffer(turn) {
+  const choice = turn.program ? 'asked for a program (no tools)'
+    : turn.tool_choice === 'none' ? 'no tools: an answer was due'
+    : turn.tool_choice === 'required' ? 'a tool call was required'
+    : String(turn.tool_choice ?? '').startsWith('function:') ? `had to call ${turn.tool_choice.slice(9)}`
+    : 'the model chose';
+  const names = Array.isArray(turn.tools) ? turn.tools : [];
+  return h('li', {class: 'context-message', 'data-turn': String(turn.step ?? '')},
+    h('p', {class: 'context-role', text: `Step ${turn.step ?? '?'}: ${choice}`}),
+    names.length ? h('p', {class: 'mono', text: names.join(', ')}) : null,
+    turn.appended ? h('pre', {class: 'code', text: `Added to this turn only: ${turn.appended}`}) : null);
 }
 
 function contextMessage(message) {
