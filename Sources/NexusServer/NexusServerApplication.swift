@@ -78,7 +78,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     let router = Router(context: NexusRequestContext.self)
     let access = AccessPolicy(host: configuration.host, port: configuration.port, keys: cachedKeys(dependencies.database, logger: logger))
     router.add(middleware: EdgeMiddleware(metrics: metrics, access: access))
-    ServiceRoutes(service: service, version: dependencies.version).register(on: router)
+    ServiceRoutes(service: service, version: dependencies.version, boundToLoopback: access.boundToLoopback).register(on: router)
     DashboardRoutes(boundToLoopback: access.boundToLoopback).register(on: router)
     LearningRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle).register(on: router)
     LedgerRoutes(database: dependencies.database, home: configuration.home).register(on: router)

@@ -20,15 +20,15 @@ extension ServerMetrics {
     func usageCounters(org: String, keyID: String) -> UsageCounters {
         let labels = [("org", org), ("key_id", keyID.isEmpty ? "-" : keyID)]
         return UsageCounters(
-            runUnits: registry.makeCounter(
+            runUnits: usageRegistry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "run_units", unitName: "total",
                                                  helpText: "Run units used, by org and key."),
                 labels: labels),
-            tokens: registry.makeCounter(
+            tokens: usageRegistry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "metered_tokens", unitName: "total",
                                                  helpText: "Model tokens (prompt and completion) used, by org and key."),
                 labels: labels),
-            sandboxCPU: registry.makeCounter(
+            sandboxCPU: usageRegistry.makeCounter(
                 descriptor: MetricNameDescriptor(namespace: "nexus", metricName: "sandbox_cpu_seconds", unitName: "total",
                                                  helpText: "CPU seconds of sandboxed commands in agent runs, by org and key."),
                 labels: labels))

@@ -6,6 +6,9 @@ import Prometheus
 /// build several servers). `/metrics` renders it after refreshing the gauges that are read, not counted.
 final class ServerMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
+    /// Series labelled by org and key (what each key used): every org's bills, so kept apart and
+    /// rendered only for those who administer the server (``render(withUsageByKey:)``).
+    let usageRegistry = PrometheusCollectorRegistry()
     /// The last hour per minute, with latency quantiles, for the dashboard (`/metrics/summary`).
     let minutes = MinuteRollups()
     let started = Date()
@@ -79,5 +82,7 @@ final class ServerMetrics: Sendable {
         registry.makeGauge(descriptor: MetricNameDescriptor(namespace: "nexus", metricName: name, helpText: help))
     }
 
-    func render() -> String { registry.emitToString() }
+    func render(withUsageByKey: Bool) -> String {
+        withUsageByKey ? registry.emitToString() + usageRegistry.emitToString() : registry.emitToString()
+    }
 }

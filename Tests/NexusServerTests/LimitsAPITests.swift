@@ -107,6 +107,13 @@ struct LimitsAPITests {
                 #expect(response.text.contains(#"nexus_limit_events_total{limit="tokens_per_day",outcome="warned"} 1"#))
                 #expect(response.text.contains("nexus_run_units_total"))
             }
+            // Each key's usage is every org's bill: a viewer's scrape has the server's series only.
+            let (viewer, _) = try fixture.newKey(.viewer, name: "scraper")
+            try await client.execute(uri: "/metrics", method: .get, headers: viewer) { response in
+                #expect(response.status == .ok)
+                #expect(response.text.contains("nexus_limit_events_total"))
+                #expect(!response.text.contains("key_id="))
+            }
         }
         let audited = try await fixture.audit.events(AuditQuery(type: "quota."))
         #expect(Set(audited.map(\.type)) == ["quota.refused", "quota.soft_exceeded"])
