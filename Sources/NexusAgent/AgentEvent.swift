@@ -9,8 +9,9 @@ public enum AgentEvent: Sendable {
     case dispatched(mode: HopeMode, confidence: Double, reason: String)
     /// The model is asked for step `step` (1-based).
     case thinking(step: Int)
-    /// The model called a tool.
-    case toolCall(step: Int, call: ToolCall)
+    /// A tool is called: by the model (`usage` is what its turn took, on the turn's first call)
+    /// or without it (a replay, a look-ahead: nil).
+    case toolCall(step: Int, call: ToolCall, usage: GenerationUsage?)
     /// The tool answered.
     case toolResult(step: Int, call: ToolCall, result: ToolResult, seconds: Double)
     /// The run ended; the summary is also in the store.

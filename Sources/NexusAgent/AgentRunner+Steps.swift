@@ -11,8 +11,9 @@ extension AgentRunner {
     ///   refused and recorded, not run. Nil for calls made without the model (a replay, a teacher).
     /// - Returns: The step to save (tokens left at 0) and the tool's result.
     func perform(_ call: ToolCall, turn: Int, task: String, state: inout RunState, context: inout ToolContext,
-                 offered: Set<String>? = nil, emit: @Sendable (AgentEvent) -> Void) async -> (step: RunStep, result: ToolResult) {
-        emit(.toolCall(step: turn, call: call))
+                 offered: Set<String>? = nil, usage: GenerationUsage? = nil,
+                 emit: @Sendable (AgentEvent) -> Void) async -> (step: RunStep, result: ToolResult) {
+        emit(.toolCall(step: turn, call: call, usage: usage))
         let signature = call.signature
         let outcome: ToolCallOutcome
         var cpuSeconds = 0.0

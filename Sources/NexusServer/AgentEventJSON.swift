@@ -26,8 +26,9 @@ enum AgentEventJSON {
             return ("dispatched", ["mode": .string(mode.rawValue), "confidence": .number(confidence), "reason": .string(reason)])
         case .thinking(let step):
             return ("thinking", ["step": .number(Double(step))])
-        case .toolCall(let step, let call):
-            return ("tool_call", toolCall(step: step, id: call.id, tool: call.name, arguments: call.arguments))
+        case .toolCall(let step, let call, let usage):
+            return ("tool_call", toolCall(step: step, id: call.id, tool: call.name, arguments: call.arguments,
+                                          tokens: usage.map { ($0.promptTokens, $0.completionTokens) }))
         case .toolResult(let step, let call, let result, let seconds):
             return ("tool_result", toolResult(step: step, id: call.id, tool: call.name, status: result.status.rawValue,
                                               content: result.content, truncated: result.truncated, seconds: seconds))
@@ -36,12 +37,17 @@ enum AgentEventJSON {
         }
     }
 
-    /// A `tool_call` event's data, live or replayed (`id` nil when the store has none).
-    private static func toolCall(step: Int, id: String?, tool: String, arguments: JSONValue) -> JSONValue {
+    /// A `tool_call` event's data, live or replayed (`id` nil when the store has none), with the
+    /// tokens of the model turn that asked for it (on its first call; none for a call made without the model).
+    private static func toolCall(step: Int, id: String?, tool: String, arguments: JSONValue, tokens: (prompt: Int, completion: Int)?) -> JSONValue {
         var data: JSONObject = ["step": .number(Double(step))]
         if let id { data["id"] = .string(id) }
         data["tool"] = .string(tool)
         data["arguments"] = arguments
+        if let tokens {
+            data["prompt_tokens"] = .number(Double(tokens.prompt))
+            data["completion_tokens"] = .number(Double(tokens.completion))
+        }
         return .object(data)
     }
 
@@ -88,6 +94,7 @@ enum AgentEventJSON {
                     "arguments": step.arguments ?? .null, "status": .string(step.status),
                     "result_excerpt": step.resultExcerpt.map(JSONValue.string) ?? .null,
                     "result_sha256": step.resultDigest.map(JSONValue.string) ?? .null,
+                    "prompt_tokens": .number(Double(step.promptTokens)), "completion_tokens": .number(Double(step.completionTokens)),
                     "seconds": .number(step.durationSeconds),
                 ]
             })
@@ -135,7 +142,8 @@ enum AgentEventJSON {
         for step in steps {
             guard let tool = step.tool else { continue }
             // The store keeps an excerpt of each result, not the call's id.
-            events.append(("tool_call", toolCall(step: step.index, id: nil, tool: tool, arguments: step.arguments ?? [:])))
+            let tokens = step.promptTokens + step.completionTokens > 0 ? (step.promptTokens, step.completionTokens) : nil
+            events.append(("tool_call", toolCall(step: step.index, id: nil, tool: tool, arguments: step.arguments ?? [:], tokens: tokens)))
             events.append(("tool_result", toolResult(step: step.index, id: nil, tool: tool, status: step.status,
                                                      content: step.resultExcerpt ?? "", truncated: true, seconds: step.durationSeconds)))
         }

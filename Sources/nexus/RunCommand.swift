@@ -125,7 +125,7 @@ final class StepPrinter: @unchecked Sendable {
             if !json { Output.write("mode \(mode.rawValue.uppercased()) (confidence \(String(format: "%.2f", confidence))): \(reason)\n") }
         case .thinking:
             break
-        case .toolCall(let step, let call):
+        case .toolCall(let step, let call, _):
             if !json { Output.write("step \(step) → \(call.name) \(call.arguments.jsonText)\n") }
         case .toolResult(_, _, let result, let seconds):
             if !json {

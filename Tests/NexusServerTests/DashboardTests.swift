@@ -167,6 +167,16 @@ struct DashboardTests {
             }
             // Following the events returns when the run has ended.
             try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { _ in }
+            // Each model-made step carries its turn's tokens, in the stored steps and in the replayed events.
+            try await client.execute(uri: "/v1/agent/runs/\(id)", method: .get, headers: fixture.operatorKey) { response in
+                let steps = try response.json()["steps"]?.arrayValue ?? []
+                let write = steps.first { $0["tool"]?.stringValue == "filesystem_write" }
+                #expect((write?["completion_tokens"]?.numberValue ?? 0) > 0)
+            }
+            try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: fixture.operatorKey) { response in
+                let call = String(buffer: response.body).components(separatedBy: "\n\n").first { $0.contains("event: tool_call") && $0.contains("filesystem_write") }
+                #expect(call?.contains("\"completion_tokens\"") == true)
+            }
             // The context viewer: what the model saw, each turn marked with its step.
             try await client.execute(uri: "/v1/agent/runs/\(id)/context", method: .get, headers: fixture.operatorKey) { response in
                 #expect(response.status == .ok)

@@ -196,8 +196,8 @@ extension AgentRunner {
                         status: exactRepeat ? "repeated" : "replanned", durationSeconds: (ContinuousClock.now - since).inSeconds,
                         promptTokens: result.usage.promptTokens, completionTokens: result.usage.completionTokens)
             }
-            for call in result.toolCalls {
-                session.emit(.toolCall(step: session.state.step, call: call))
+            for (position, call) in result.toolCalls.enumerated() {
+                session.emit(.toolCall(step: session.state.step, call: call, usage: position == 0 ? result.usage : nil))
                 session.emit(.toolResult(step: session.state.step, call: call,
                                          result: .error(exactRepeat ? "repeated call: not run again" : "the plan started over: not run; answer from what was observed"), seconds: 0))
             }
@@ -211,7 +211,7 @@ extension AgentRunner {
         var steps: [RunStep] = []
         for (position, call) in result.toolCalls.enumerated() {
             var step = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state, context: &session.context,
-                                     offered: offered, emit: session.emit).step
+                                     offered: offered, usage: position == 0 ? result.usage : nil, emit: session.emit).step
             step.promptTokens = position == 0 ? result.usage.promptTokens : 0
             step.completionTokens = position == 0 ? result.usage.completionTokens : 0
             steps.append(step)

@@ -169,7 +169,7 @@ extension AgentRunner {
         // which a fix turn would imitate); the step records the call.
         session.state.messages.append(.assistant(result.text))
         var (step, outcome) = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state,
-                                           context: &session.context, offered: [ProgramTurn.tool], emit: session.emit)
+                                           context: &session.context, offered: [ProgramTurn.tool], usage: result.usage, emit: session.emit)
         step.promptTokens = result.usage.promptTokens
         step.completionTokens = result.usage.completionTokens
         // A program that exits cleanly but changes nothing has not done a task that asks for a change.

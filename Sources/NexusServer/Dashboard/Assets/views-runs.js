@@ -215,6 +215,13 @@ function argumentsView(args) {
   }));
 }
 
+/** The model turn's tokens, shown on the turn's first call; a call made without the model has none. */
+function stepTokens(step) {
+  const total = (step.prompt_tokens || 0) + (step.completion_tokens || 0);
+  return total ? h('span', {class: 'step-tokens hint', 'data-tokens': String(total),
+    text: `${fmt.number(step.prompt_tokens || 0)} + ${fmt.number(step.completion_tokens || 0)} tokens`}) : null;
+}
+
 function stepRow(step) {
   const status = h('span', {class: 'step-status'});
   const duration = h('span', {class: 'step-duration'});
@@ -223,7 +230,7 @@ function stepRow(step) {
     h('div', {class: 'step-head'},
       h('span', {class: 'step-number', text: `Step ${step.step ?? '?'}`}),
       h('span', {class: 'step-tool mono', text: step.tool || '(no tool)'}),
-      status, duration),
+      status, duration, stepTokens(step)),
     h('details', {class: 'step-args', open: true}, h('summary', {text: 'Arguments'}), argumentsView(step.arguments)),
     result);
   const update = (fields) => {
