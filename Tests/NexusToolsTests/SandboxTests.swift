@@ -424,6 +424,14 @@ struct ExecuteCommandToolTests {
                                                        context: fixture.context())
         #expect(header.content.contains("ValueError"))
         #expect(header.content.contains("csv.DictReader reads it as the field names"))
+        // A function taken from the wrong module names the modules that have it.
+        let misplaced = try await PythonExecuteTool().run(["code": "import os\nos.copy('h.csv', 'g.csv')"], context: fixture.context())
+        #expect(misplaced.content.contains("AttributeError"))
+        #expect(misplaced.content.contains("[os has no copy; shutil.copy exists]"))
+        // A command line passed to subprocess as one program's name is shown as a list.
+        let joined = try await PythonExecuteTool().run(["code": "import subprocess\nsubprocess.run('python3 --version')"], context: fixture.context())
+        #expect(joined.content.contains("FileNotFoundError"))
+        #expect(joined.content.contains("pass a list (['python3', '--version']) or shell=True"))
         let exits = try await PythonExecuteTool().run(["code": "import sys; sys.exit(3)"], context: fixture.context())
         #expect(exits.content.hasPrefix("exit code 3"))
     }

@@ -10,7 +10,9 @@
 /// - a standard-library module the code uses (`shutil.copy(...)`) but never imports is imported
 ///   for it, as the code plainly means;
 /// - a traceback shows the code's own frames only, a missing module says to use the standard
-///   library, and a number that failed to convert from a CSV file's text points at its header row.
+///   library, a number that failed to convert from a CSV file's text points at its header row, a
+///   function missing from a module names the modules that have it (`os.copy`: `shutil.copy`),
+///   and a command line given to `subprocess` as one program's name shows it as a list.
 /// The code runs in a fresh `__main__` namespace; nothing here widens what the sandbox allows.
 enum PythonRunner {
     static let source = #"""
@@ -62,8 +64,38 @@ def _nexus_main(source):
             sys.stderr.write("[%s is not installed here: use the standard library (csv, json, statistics, re, os)]\n" % error.name)
         if isinstance(error, ValueError) and "csv" in source and ("convert string" in str(error) or "invalid literal" in str(error)):
             sys.stderr.write("[the first row of a CSV file is its header: csv.DictReader reads it as the field names; with csv.reader, skip it with next(reader)]\n")
+        hint = _nexus_where_it_is(error)
+        if hint:
+            sys.stderr.write("[%s]\n" % hint)
+        if isinstance(error, FileNotFoundError) and isinstance(error.filename, str) and " " in error.filename.strip() and "subprocess" in source:
+            sys.stderr.write("[subprocess took the whole command line %r as one program's name: pass a list (%r) or shell=True]\n"
+                             % (error.filename, error.filename.split()))
         return 1
     return 0
+
+# Modules a program for files and text reaches for, where a function missing from one may live.
+_NEXUS_KIN = ("shutil", "os", "os.path", "pathlib", "glob", "subprocess", "statistics", "math", "json", "csv", "re",
+              "collections", "itertools", "string", "datetime", "time", "sys")
+
+def _nexus_where_it_is(error):
+    """For `module.name` that does not exist (os.copy), the modules that do have `name`."""
+    import importlib, types
+    if not isinstance(error, AttributeError) or not isinstance(getattr(error, "obj", None), types.ModuleType) or not getattr(error, "name", None):
+        return None
+    found = []
+    for kin in _NEXUS_KIN:
+        if kin == error.obj.__name__:
+            continue
+        try:
+            module = importlib.import_module(kin)
+        except ImportError:
+            continue
+        if callable(getattr(module, error.name, None)):
+            found.append("%s.%s" % (kin, error.name))
+    if not found:
+        return None
+    return "%s has no %s; %s exists" % (error.obj.__name__, error.name, " and ".join(found[:3]))
+
 
 class _NexusReturned(BaseException):
     def __init__(self, value):
