@@ -432,6 +432,10 @@ struct ExecuteCommandToolTests {
         let joined = try await PythonExecuteTool().run(["code": "import subprocess\nsubprocess.run('python3 --version')"], context: fixture.context())
         #expect(joined.content.contains("FileNotFoundError"))
         #expect(joined.content.contains("pass a list (['python3', '--version']) or shell=True"))
+        // A program waiting for someone to type is told nobody will.
+        let asks = try await PythonExecuteTool().run(["code": "folder = input('Folder: ')\nprint(folder)"], context: fixture.context())
+        #expect(asks.content.contains("EOFError"))
+        #expect(asks.content.contains("nobody types here"))
         let exits = try await PythonExecuteTool().run(["code": "import sys; sys.exit(3)"], context: fixture.context())
         #expect(exits.content.hasPrefix("exit code 3"))
     }
