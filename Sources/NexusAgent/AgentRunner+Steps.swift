@@ -35,7 +35,10 @@ extension AgentRunner {
             // Code may change anything or nothing: what it did is looked at, not assumed.
             let runsCode = Self.codeTools.contains(call.name)
             let before = runsCode ? WorkspaceFingerprint(of: context.workspace) : nil
+            let code = call.name == TaskIntent.codeTool ? call.arguments["code"]?.stringValue : nil
+            context.earlierCode = code == nil ? nil : state.codeCells
             outcome = await tools.call(call, context: context)
+            if let code { state.codeCells.append(code) }
             // Calls run one at a time, so what the meter gained is this call's.
             cpuSeconds = (context.resources?.sandboxCPU.seconds ?? 0) - cpuBefore
             // How the tool fared, for ToolSelection to weigh in later runs. Only calls that reached

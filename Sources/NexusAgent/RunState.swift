@@ -47,6 +47,8 @@ struct RunState: Codable, Sendable {
     /// schemas of the tools offered or shown, each kept once: the run's context as the model read it.
     var turnOffers: [TurnOffer] = []
     var toolSchemas: [ToolDefinition] = []
+    /// The code of every `python_execute` call that ran, for the definitions a later call uses.
+    var codeCells: [String] = []
 
     init(messages: [ChatMessage]) {
         self.messages = messages
@@ -78,6 +80,7 @@ struct RunState: Codable, Sendable {
         programFailed = try value(.programFailed, false)
         turnOffers = try value(.turnOffers, [])
         toolSchemas = try value(.toolSchemas, [])
+        codeCells = try value(.codeCells, [])
     }
 
     /// Notes what a turn's request shows the model: its tools (schemas kept once per name), the

@@ -2,6 +2,7 @@ import Foundation
 import NexusAgent
 import NexusCore
 import NexusInference
+import NexusStore
 import NexusTesting
 import NexusTools
 import Testing
@@ -156,6 +157,25 @@ struct ProgramTurnTests {
             task: "Remember in your memory that the meeting is at 5", workspace: fixture.workspace.url, policy: .default)).summary)
         #expect(summary.steps.map(\.tool) == ["memory_store"])
         #expect(backend.requests[0].tools.contains { $0.name == "memory_store" })
+    }
+
+    @Test("a later python_execute call uses what the run's program defined, as a notebook's next cell does")
+    func laterCodeUsesEarlierDefinitions() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, _) = try runner(fixture, [
+            // The program fails after defining its function; the model then calls the function alone.
+            "```python\ndef words(path):\n    return len(open(path).read().split())\nprint(words('nope.txt'))\n```",
+            #"<tool_call>{"name": "python_execute", "arguments": {"code": "print(words('a.txt') * 2)"}}</tool_call>"#,
+            "Twice the words of a.txt is 6.",
+        ], programs: 1)
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "Compute twice the number of words in a.txt.", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.map(\.tool) == ["python_execute", "python_execute"])
+        #expect(summary.steps.map(\.status) == ["error", "ok"])
+        let stored = try RunStore(database: fixture.database).steps(runID: summary.id)
+        let later = stored.last { $0.tool == "python_execute" }
+        #expect((later?.result ?? later?.resultExcerpt)?.contains("stdout:\n6") == true)
     }
 
     @Test("the program runs under the run's policy like any call")

@@ -440,6 +440,29 @@ struct ExecuteCommandToolTests {
         #expect(exits.content.hasPrefix("exit code 3"))
     }
 
+    @Test func pythonExecuteKeepsWhatEarlierCodeOfTheRunDefined() async throws {
+        let fixture = try SandboxFixture()
+        var context = fixture.context()
+        context.earlierCode = [
+            "import json\ndef double(x):\n    return 2 * x\nclass Box:\n    size = 3\nprint('ran before')\nopen('made.txt', 'w').write('x')",
+            "def broken(:",   // does not parse: passed over
+        ]
+        let later = try await PythonExecuteTool().run(["code": "print(double(Box.size), json.dumps([1]))"], context: context)
+        #expect(later == .ok("exit code 0\nstdout:\n6 [1]"))
+        // Only definitions come back: the earlier statements are not run again.
+        #expect(!FileManager.default.fileExists(atPath: fixture.workspace.appendingPathComponent("made.txt").path))
+        // Code that defines the same name again uses its own.
+        let redefined = try await PythonExecuteTool().run(["code": "def double(x):\n    return 3 * x\nprint(double(2))"], context: context)
+        #expect(redefined == .ok("exit code 0\nstdout:\n6"))
+        // Outside a run, nothing is carried over.
+        let alone = try await PythonExecuteTool().run(["code": "print(double(1))"], context: fixture.context())
+        #expect(alone.content.contains("NameError"))
+        // Long histories keep their newest code.
+        let cells = (0..<100).map { "def f\($0)():\n    return \($0)\n" + String(repeating: "#", count: 1_000) }
+        let kept = PythonExecuteTool.earlierCells(cells)
+        #expect(kept.utf8.count <= PythonExecuteTool.maxEarlierBytes + 1_000 && kept.contains("def f99") && !kept.contains("def f0("))
+    }
+
     @Test func pythonExecuteNeedsPython3InThePolicy() async throws {
         let fixture = try SandboxFixture()
         let result = try await PythonExecuteTool().run(["code": "print(1)"], context: fixture.context(fixture.policy(commands: ["sh"])))

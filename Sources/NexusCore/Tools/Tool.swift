@@ -41,6 +41,9 @@ public struct ToolContext: Sendable {
     /// What the run opened once for all its calls (the file tools' pinned roots); nil outside a
     /// run, where each call opens the policy's roots for itself.
     public var resources: RunResources?
+    /// The Python code the run ran before this call, oldest first: its imports, functions and
+    /// classes are defined again for the next code, as in a notebook; nil outside a run.
+    public var earlierCode: [String]?
 
     public init(workspace: URL, policy: CapabilityPolicy, runID: String? = nil, observedPaths: Set<String>? = nil,
                 resources: RunResources? = nil) {

@@ -47,11 +47,27 @@ public struct PythonExecuteTool: Tool {
         let sandbox = Sandbox(policy: context.policy, workspace: context.workspace, cpuMeter: context.resources?.sandboxCPU)
         let flags = ["-E", "-s", "-B"]
         if code.utf8.count <= Self.maxArgumentBytes {
-            return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-c", PythonRunner.source, code], stdin: stdin)
+            let earlier = Self.earlierCells(context.earlierCode ?? [])
+            return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-c", PythonRunner.source, code, earlier], stdin: stdin)
         }
         if stdin != nil {
             return .error("the code is \(code.utf8.count) bytes, too long to pass as an argument, so it goes on stdin and the call cannot also give \"stdin\"; write the input to a file in the workspace instead")
         }
         return try await ExecuteCommandTool.run(sandbox, "python3", flags + ["-"], stdin: code)
     }
+
+    /// The run's earlier code as the runner reads it (a JSON array), newest kept when it is long.
+    public static func earlierCells(_ cells: [String]) -> String {
+        var kept: [String] = []
+        var bytes = 0
+        for cell in cells.reversed() {
+            bytes += cell.utf8.count
+            if bytes > maxEarlierBytes { break }
+            kept.insert(cell, at: 0)
+        }
+        return JSONValue.array(kept.map(JSONValue.string)).jsonText
+    }
+
+    /// The most of a run's earlier code passed along (an argument has a size limit of its own).
+    public static let maxEarlierBytes = 48_000
 }

@@ -14,12 +14,14 @@
 ///   function missing from a module names the modules that have it (`os.copy`: `shutil.copy`),
 ///   a command line given to `subprocess` as one program's name shows it as a list, and an
 ///   `input()` that found no input says that nobody types here.
-/// The code runs in a fresh `__main__` namespace; nothing here widens what the sandbox allows.
+/// The code runs in a fresh `__main__` namespace that holds what the run's earlier code defined
+/// (imports, functions, classes; ``ToolContext/earlierCode``), as a notebook's next cell would:
+/// a model calls the function it wrote a step before. Nothing here widens what the sandbox allows.
 enum PythonRunner {
     static let source = #"""
 import ast, sys, traceback
 
-def _nexus_main(source):
+def _nexus_main(source, earlier):
     shown = "<code>"
     try:
         tree = ast.parse(source, shown)
@@ -40,6 +42,7 @@ def _nexus_main(source):
     scope = {"__name__": "__main__", "__builtins__": __builtins__, "_NexusReturned": _NexusReturned}
     for name in _nexus_unimported_modules(tree):
         scope[name] = __import__(name)
+    _nexus_earlier_definitions(earlier, scope)
     sys.argv = ["-c"]
     try:
         value = None
@@ -99,6 +102,19 @@ def _nexus_where_it_is(error):
         return None
     return "%s has no %s; %s exists" % (error.obj.__name__, error.name, " and ".join(found[:3]))
 
+
+def _nexus_earlier_definitions(earlier, scope):
+    """What the run's earlier code defined (imports, functions, classes), made again before this
+    code, as a notebook keeps them from cell to cell; their other statements do not run again."""
+    import json
+    for cell in json.loads(earlier):
+        tree = _nexus_parsed(cell, "<earlier code>") or _nexus_unjoined(cell, "<earlier code>")
+        for node in tree.body if tree else []:
+            if isinstance(node, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                try:
+                    exec(compile(ast.Module(body=[node], type_ignores=[]), "<earlier code>", "exec"), scope)
+                except Exception:
+                    pass
 
 class _NexusReturned(BaseException):
     def __init__(self, value):
@@ -208,6 +224,6 @@ def _nexus_unjoined(source, shown):
     except SyntaxError:
         return None
 
-sys.exit(_nexus_main(sys.argv[1]))
+sys.exit(_nexus_main(sys.argv[1], sys.argv[2] if len(sys.argv) > 2 else "[]"))
 """#
 }
