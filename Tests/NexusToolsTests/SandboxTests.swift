@@ -432,6 +432,9 @@ struct ExecuteCommandToolTests {
         let joined = try await PythonExecuteTool().run(["code": "import subprocess\nsubprocess.run('python3 --version')"], context: fixture.context())
         #expect(joined.content.contains("FileNotFoundError"))
         #expect(joined.content.contains("pass a list (['python3', '--version']) or shell=True"))
+        // len() of a reader says to make a list first.
+        let counted = try await PythonExecuteTool().run(["code": "import csv\nprint(len(csv.DictReader(open('h.csv'))))"], context: fixture.context())
+        #expect(counted.content.contains("[DictReader is read one item at a time and has no length: make a list of it first"))
         // A program waiting for someone to type is told nobody will.
         let asks = try await PythonExecuteTool().run(["code": "folder = input('Folder: ')\nprint(folder)"], context: fixture.context())
         #expect(asks.content.contains("EOFError"))

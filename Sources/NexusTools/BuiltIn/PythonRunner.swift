@@ -12,7 +12,8 @@
 /// - a traceback shows the code's own frames only, a missing module says to use the standard
 ///   library, a number that failed to convert from a CSV file's text points at its header row, a
 ///   function missing from a module names the modules that have it (`os.copy`: `shutil.copy`),
-///   a command line given to `subprocess` as one program's name shows it as a list, and an
+///   a command line given to `subprocess` as one program's name shows it as a list, `len()` of
+///   something read one item at a time (a CSV reader) says to make a list first, and an
 ///   `input()` that found no input says that nobody types here.
 /// The code runs in a fresh `__main__` namespace that holds what the run's earlier code defined
 /// (imports, functions, classes; ``ToolContext/earlierCode``), as a notebook's next cell would:
@@ -68,6 +69,9 @@ def _nexus_main(source, earlier):
             sys.stderr.write("[%s is not installed here: use the standard library (csv, json, statistics, re, os)]\n" % error.name)
         if isinstance(error, ValueError) and "csv" in source and ("convert string" in str(error) or "invalid literal" in str(error)):
             sys.stderr.write("[the first row of a CSV file is its header: csv.DictReader reads it as the field names; with csv.reader, skip it with next(reader)]\n")
+        if isinstance(error, TypeError) and str(error).endswith("has no len()") and " of type '" in str(error):
+            sys.stderr.write("[%s is read one item at a time and has no length: make a list of it first (items = list(...)) and use len(items)]\n"
+                             % str(error).split("'")[1])
         if isinstance(error, EOFError) and "input(" in source:
             sys.stderr.write("[the program asked for input(), and nobody types here: write the values the task gives into the program]\n")
         hint = _nexus_where_it_is(error)
