@@ -464,6 +464,10 @@ struct ExecuteCommandToolTests {
         let cells = (0..<100).map { "def f\($0)():\n    return \($0)\n" + String(repeating: "#", count: 1_000) }
         let kept = PythonExecuteTool.earlierCells(cells)
         #expect(kept.utf8.count <= PythonExecuteTool.maxEarlierBytes + 1_000 && kept.contains("def f99") && !kept.contains("def f0("))
+        // ... and that much still reaches the sandboxed program.
+        context.earlierCode = cells
+        let newest = try await PythonExecuteTool().run(["code": "print(f99())"], context: context)
+        #expect(newest == .ok("exit code 0\nstdout:\n99"))
     }
 
     @Test func pythonExecuteNeedsPython3InThePolicy() async throws {
