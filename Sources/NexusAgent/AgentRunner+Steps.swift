@@ -9,7 +9,9 @@ extension AgentRunner {
     /// updates the state the loop reads, and shows the result to the model as an observation.
     /// - Parameter offered: The tools the model was offered on this turn; a call to any other is
     ///   refused and recorded, not run. Nil for calls made without the model (a replay, a teacher).
-    /// - Returns: The step to save (tokens left at 0) and the tool's result.
+    /// - Parameter usage: What the model turn that asked for the call took (on the turn's first
+    ///   call), reported with the call and kept on its step; nil for a call made without the model.
+    /// - Returns: The step to save and the tool's result.
     func perform(_ call: ToolCall, turn: Int, task: String, state: inout RunState, context: inout ToolContext,
                  offered: Set<String>? = nil, usage: GenerationUsage? = nil,
                  emit: @Sendable (AgentEvent) -> Void) async -> (step: RunStep, result: ToolResult) {
@@ -62,8 +64,10 @@ extension AgentRunner {
         state.hasObserved = true
         emit(.toolResult(step: turn, call: call, result: outcome.result, seconds: outcome.duration))
         state.messages.append(.tool(Observation.text(of: outcome.result, task: task), callID: call.id, name: call.name))
-        let step = RunStep(runID: context.runID ?? "", index: turn, call: call.name, arguments: call.arguments, result: outcome.result,
+        var step = RunStep(runID: context.runID ?? "", index: turn, call: call.name, arguments: call.arguments, result: outcome.result,
                            durationSeconds: outcome.duration, sandboxCPUSeconds: cpuSeconds)
+        step.promptTokens = usage?.promptTokens ?? 0
+        step.completionTokens = usage?.completionTokens ?? 0
         return (step, outcome.result)
     }
 

@@ -210,11 +210,8 @@ extension AgentRunner {
         session.state.forcedTool = nil
         var steps: [RunStep] = []
         for (position, call) in result.toolCalls.enumerated() {
-            var step = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state, context: &session.context,
-                                     offered: offered, usage: position == 0 ? result.usage : nil, emit: session.emit).step
-            step.promptTokens = position == 0 ? result.usage.promptTokens : 0
-            step.completionTokens = position == 0 ? result.usage.completionTokens : 0
-            steps.append(step)
+            steps.append(await perform(call, turn: session.state.step, task: session.record.task, state: &session.state, context: &session.context,
+                                       offered: offered, usage: position == 0 ? result.usage : nil, emit: session.emit).step)
         }
         try persist(&session, steps)
         return .prepare

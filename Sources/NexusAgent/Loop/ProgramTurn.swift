@@ -168,10 +168,8 @@ extension AgentRunner {
         // The conversation shows the program as the model wrote it (not again as a call's JSON,
         // which a fix turn would imitate); the step records the call.
         session.state.messages.append(.assistant(result.text))
-        var (step, outcome) = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state,
+        let (step, outcome) = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state,
                                            context: &session.context, offered: [ProgramTurn.tool], usage: result.usage, emit: session.emit)
-        step.promptTokens = result.usage.promptTokens
-        step.completionTokens = result.usage.completionTokens
         // A program that exits cleanly but changes nothing has not done a task that asks for a change.
         let changedNothing = outcome.status == .ok && TaskIntent(session.record.task).asksChange && !session.state.changedSomething
         if changedNothing { session.state.messages.append(.user(ProgramTurn.changedNothing)) }
