@@ -20,8 +20,7 @@ enum OrgScope {
     }
 
     static func isServerOwner(_ caller: Caller?) -> Bool {
-        if case .key(let key)? = caller { return key.isServerOwner }
-        return false
+        caller?.key?.isServerOwner ?? false
     }
 
     static func notFound(_ name: OrgName) -> NexusError {

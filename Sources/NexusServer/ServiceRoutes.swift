@@ -38,10 +38,8 @@ struct ServiceRoutes: Sendable {
     /// A default-org caller who administers the server (an admin or owner key, or no key where
     /// the loopback rules grant administration).
     private func mayReadUsageByKey(_ caller: Caller) -> Bool {
-        var key: KeyRecord?
-        if case .key(let record) = caller { key = record }
         guard caller.org == .default else { return false }
-        return AccessPolicy.decide(permission: .administer, key: key, boundToLoopback: boundToLoopback).isAllowed
+        return AccessPolicy.decide(permission: .administer, key: caller.key, boundToLoopback: boundToLoopback).isAllowed
     }
 
     private func load() async -> MetricsSummary.Load {

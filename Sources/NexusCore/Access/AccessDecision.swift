@@ -5,18 +5,18 @@ public enum Caller: Sendable, Hashable {
     /// A request that presented this active key.
     case key(KeyRecord)
 
-    /// The key's id, for logs, audit and metering; nil for an anonymous caller.
-    public var keyID: String? {
-        if case .key(let key) = self { return key.id }
+    /// The key presented; nil for an anonymous caller.
+    public var key: KeyRecord? {
+        if case .key(let key) = self { return key }
         return nil
     }
 
+    /// The key's id, for logs, audit and metering; nil for an anonymous caller.
+    public var keyID: String? { key?.id }
+
     /// The org the caller acts in: its key's, or the default org for an anonymous caller (whom
     /// the loopback rules let through only on a single-user server).
-    public var org: OrgName {
-        if case .key(let key) = self { return key.org }
-        return .default
-    }
+    public var org: OrgName { key?.org ?? .default }
 }
 
 /// What the server does with a request, decided by `AccessPolicy`.

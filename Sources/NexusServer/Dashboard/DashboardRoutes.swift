@@ -54,8 +54,7 @@ struct DashboardRoutes: Sendable {
     /// Who the caller is and every permission it holds (a key's role's, plus what a loopback
     /// server grants without a key), and those its role holds by itself.
     static func identity(of caller: Caller, boundToLoopback: Bool) -> JSONValue {
-        var key: KeyRecord?
-        if case .key(let record) = caller { key = record }
+        let key = caller.key
         let held = Permission.allCases.filter { permission in
             if case .allowed = AccessPolicy.decide(permission: permission, key: key, boundToLoopback: boundToLoopback) { return true }
             return false
