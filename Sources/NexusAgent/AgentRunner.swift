@@ -75,7 +75,7 @@ public struct AgentRunner: Sendable {
             guard let record = try store.run(id: runID) else {
                 throw NexusError(.invalidArgument, "no run '\(runID)'; list runs with `nexus runs list`")
             }
-            guard RunState.resumableStatuses.contains(record.status) else {
+            guard RunStatus.resumable.contains(record.status) else {
                 throw NexusError(.invalidArgument, "run \(record.id) already ended (\(record.status)); start a new run instead")
             }
             let state = try record.state.decoded(as: RunState.self)

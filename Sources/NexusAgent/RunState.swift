@@ -94,9 +94,6 @@ struct RunState: Codable, Sendable {
         turnOffers.removeAll { $0.step == step }
         turnOffers.append(offer)
     }
-
-    /// Runs in these states stopped before they finished and can be resumed.
-    static let resumableStatuses: Set<RunStatus> = [.running, .cancelled]
 }
 
 /// One model turn's view beyond the saved conversation.

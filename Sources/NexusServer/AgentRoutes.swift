@@ -351,7 +351,7 @@ struct AgentRoutes: Sendable {
         guard await !hub.isLive(id) else {
             throw NexusError(.conflict, "run \(id) is running in this server; follow it at /v1/agent/runs/\(id)/events")
         }
-        guard [.running, .cancelled].contains(record.status) else {
+        guard RunStatus.resumable.contains(record.status) else {
             throw NexusError(.conflict, "run \(id) ended (\(record.status.rawValue)); only a cancelled or interrupted run is resumed, so start a new one")
         }
         // An optional body may name the model and budgets, as a new run's does.

@@ -92,4 +92,7 @@ public enum RunStatus: String, Sendable, Hashable, CaseIterable, Codable {
     case cancelled
     /// A step, token or time budget ran out before an answer.
     case budgetExhausted = "budget_exhausted"
+
+    /// Runs that stopped before they finished (cancelled, or left running by a crash) and can be resumed.
+    public static let resumable: Set<RunStatus> = [.running, .cancelled]
 }
