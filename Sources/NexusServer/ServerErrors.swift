@@ -35,6 +35,7 @@ extension NexusError {
         case .modelNotFound, .notFound: 404
         case .modelExists, .conflict, .lifecycleRefused: 409
         case .payloadTooLarge: 413
+        case .budgetExceeded: 429
         case .cancelled: 499
         case .overloaded, .backendUnavailable: 503
         default: 500

@@ -33,15 +33,21 @@ public struct NexusError: Error, Sendable, CustomStringConvertible {
         /// A key of the installation (the ledger's signing key, the credential key) cannot be
         /// read or written, or a secret it seals does not open.
         public static let keyUnavailable = Code("key_unavailable")
+        /// A token budget of a purpose or an org is spent for its window (HTTP 429).
+        public static let budgetExceeded = Code("budget_exceeded")
     }
 
     public var code: Code
     /// What went wrong and what to do about it, in one sentence a user reads.
     public var message: String
+    /// The HTTP status a remote backend answered with, when that is what failed: it decides
+    /// whether the gateway tries again (429, 5xx) or not (other 4xx).
+    public var upstreamStatus: Int?
 
-    public init(_ code: Code, _ message: String) {
+    public init(_ code: Code, _ message: String, upstreamStatus: Int? = nil) {
         self.code = code
         self.message = message
+        self.upstreamStatus = upstreamStatus
     }
 
     public var description: String { message }

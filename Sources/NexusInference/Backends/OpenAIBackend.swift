@@ -68,7 +68,8 @@ public struct OpenAIBackend: InferenceBackend {
         guard (200..<300).contains(Int(response.status.code)) else {
             let text = try? await response.body.collect(upTo: 64 * 1024).readableBytesView
             let detail = Self.errorMessage(in: text.map { Data($0) } ?? Data()) ?? response.status.reasonPhrase
-            throw NexusError(.backendError, "\(url.absoluteString) answered \(response.status.code): \(detail)")
+            throw NexusError(.backendError, "\(url.absoluteString) answered \(response.status.code): \(detail)",
+                             upstreamStatus: Int(response.status.code))
         }
 
         var accumulator = StreamAccumulator(start: start)
@@ -95,6 +96,12 @@ public struct OpenAIBackend: InferenceBackend {
                              "the stream from \(url.absoluteString) broke off: \(TransportFailure.reason(error)); check that the server is still running")
         }
         try Task.checkCancellation()
+        // A body that ends cleanly but early (a proxy or a server that died between chunks) must
+        // not read as a finished answer: without `[DONE]` or a finish reason it was cut off.
+        guard accumulator.ended else {
+            throw NexusError(.backendUnavailable,
+                             "the stream from \(url.absoluteString) ended before the answer did (no finish_reason, no [DONE]); the server may have stopped mid-answer")
+        }
         continuation.yield(.done(try accumulator.result(from: url)))
     }
 
@@ -202,6 +209,10 @@ struct StreamAccumulator {
     private var finishReason: String?
     private var usage: OpenAIWire.Usage?
     private var timings: OpenAIWire.Timings?
+    private var sawDone = false
+
+    /// Whether the server said the answer is complete: `[DONE]`, or a choice's finish reason.
+    var ended: Bool { sawDone || finishReason != nil }
 
     init(start: ContinuousClock.Instant) {
         self.start = start
@@ -210,7 +221,10 @@ struct StreamAccumulator {
     mutating func consume(_ event: ServerSentEvent, from url: URL,
                           continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) throws -> Progress {
         let payload = event.data.trimmingCharacters(in: .whitespaces)
-        if payload == "[DONE]" { return .finished }
+        if payload == "[DONE]" {
+            sawDone = true
+            return .finished
+        }
         if payload.isEmpty { return .more }
         let chunk: OpenAIWire.Chunk
         do {
