@@ -22,6 +22,7 @@ enum NexusMigrations {
         migrator.registerMigration("v10-approvals", migrate: v10Approvals)
         migrator.registerMigration("v11-orgs", migrate: v11Orgs)
         migrator.registerMigration("v12-sandbox-cpu", migrate: v12SandboxCPU)
+        migrator.registerMigration("v13-module-builds", migrate: v13ModuleBuilds)
         return migrator
     }
 

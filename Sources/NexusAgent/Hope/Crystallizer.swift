@@ -109,7 +109,7 @@ public struct Crystallizer: Sendable {
         let tests = try recordedTests(of: trace, program: program, alsoReplaying: generalized.agreeing)
         let previous = try traces.crystallizedModule(signature: trace.signature)?.module
         let name = Self.moduleName(for: trace.signature)
-        let version = try nextVersion(of: name)
+        let version = try lifecycle.nextVersion(of: name)
         let manifest = manifest(for: program, trace: trace, name: name, version: version, tests: tests)
 
         let draft = try lifecycle.createDraft(manifest: manifest, code: LuaCompiler.code(for: program), actor: actor).record
@@ -172,6 +172,10 @@ public struct Crystallizer: Sendable {
                                     changes: [.approvalDecision(approval)])
         if approve, let trace = approval.traceRunID {
             _ = try installCrystallized(draftID: approval.draftID, traceRunID: trace, actor: actor)
+        } else if approve {
+            // A module the toolsmith built: promoted and installed like any approved draft.
+            let promoted = try lifecycle.promote("nexus://\(approval.draftID)", actor: actor)
+            try lifecycle.install("nexus://\(promoted.id)", actor: actor)
         }
         return approval
     }
@@ -273,12 +277,5 @@ public struct Crystallizer: Sendable {
         for word in words where stem.count + word.count + 1 <= 48 { stem += "_" + word }
         let hash = SHA256.hash(data: Data(signature.utf8)).prefix(3).map { String(format: "%02x", $0) }.joined()
         return stem + "_" + hash
-    }
-
-    private func nextVersion(of name: String) throws -> String {
-        let promoted = try ModuleStore(database: database).versions(named: name).filter { $0.stage == .promoted }
-        let newest = promoted.compactMap { SemanticVersion($0.version) }.max()
-        guard let newest else { return "1.0.0" }
-        return "\(newest.major).\(newest.minor + 1).0"
     }
 }

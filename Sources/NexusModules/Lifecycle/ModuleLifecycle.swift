@@ -90,6 +90,24 @@ public struct ModuleLifecycle: Sendable {
         return report
     }
 
+    /// Validates a manifest and code without storing anything: the toolsmith checks a module
+    /// against tests its author never saw this way.
+    /// - Throws: `NexusError(.invalidModule)` for a manifest that does not parse.
+    public func trial(manifest json: JSONValue, code: String) async throws -> ValidationReport {
+        let manifest = try ModuleManifest(json: json)
+        let canonical = manifest.canonicalText
+        let record = ModuleRecord(id: ContentID.module(canonicalManifest: canonical, code: code), name: manifest.name,
+                                  version: manifest.version.description, stage: .draft, manifest: canonical, code: code)
+        return await ModuleValidator(runtime: runtime).validate(record)
+    }
+
+    /// The version a new module of `name` takes: 1.0.0, or the next minor after the highest promoted one.
+    public func nextVersion(of name: String) throws -> String {
+        let promoted = try modules.versions(named: name).filter { $0.stage == .promoted }
+        guard let newest = promoted.compactMap({ SemanticVersion($0.version) }).max() else { return "1.0.0" }
+        return "\(newest.major).\(newest.minor + 1).0"
+    }
+
     /// Promotes a validated draft to an immutable version whose manifest carries an attestation
     /// (the draft's id, the report's digest, the pinned dependencies), signed in the ledger.
     /// - Returns: The promoted version (the existing one if this draft was promoted already).

@@ -74,13 +74,14 @@ struct ModuleValidator {
 
     private func checkCode(_ record: ModuleRecord, _ manifest: ModuleManifest, _ report: inout ValidationReport) async {
         if let problem = await runtime.worker.syntaxError(in: record.code, id: record.id, module: "\(record.name)@\(record.version)") {
-            report.add("static", "compiles", passed: false, problem, hint: "fix the syntax error at the line shown")
+            report.add("static", "compiles", passed: false, problem, hint: "fix the syntax error at the line shown", kind: "compile")
             return
         }
         report.add("static", "compiles", passed: true, "Lua 5.4 text chunk")
         let findings = StaticChecker.check(code: record.code, manifest: manifest)
         for finding in findings {
-            report.add("static", "line \(finding.line)", passed: false, finding.message, hint: finding.hint)
+            report.add("static", "line \(finding.line)", passed: false, finding.message, hint: finding.hint,
+                       kind: finding.forbidden ? "forbidden" : "static")
         }
         if findings.isEmpty {
             report.add("static", "sandbox", passed: true, "uses only what the sandbox provides and the manifest declares")
@@ -125,13 +126,14 @@ struct ModuleValidator {
             let context = ToolContext(workspace: workspace.resolvingSymlinksInPath(), policy: .default)
             let env = standIns.merging(test.env) { _, given in given }
             let result = await sandboxed.run(record, input: test.input, context: context, fixture: ModuleFixture(tools: test.tools, env: env, calls: test.calls))
-            var check = ValidationReport.Check(stage: "test", name: test.name, passed: false, message: "", hint: nil, seconds: result.seconds,
+            var check = ValidationReport.Check(stage: "test", name: test.name, passed: false, message: "", hint: nil, kind: nil, seconds: result.seconds,
                                                instructions: result.instructions, peakMemory: result.peakMemory)
             switch (result.outcome, test.expectError) {
             case (.success(let output), nil):
                 if let expected = test.expect, expected != output {
                     check.message = "returned \(output.jsonText.prefix(300)), expected \(expected.jsonText.prefix(300))"
                     check.hint = "fix the code or the test's \"expect\""
+                    check.kind = "wrong_output"
                 } else {
                     check.passed = true
                     check.message = "ok"
@@ -139,17 +141,30 @@ struct ModuleValidator {
             case (.success(let output), let wanted?):
                 check.message = "returned \(output.jsonText.prefix(300)) but was expected to fail with \"\(wanted)\""
                 check.hint = "the module should raise an error for this input"
+                check.kind = "wrong_output"
             case (.failure(let failure), nil):
                 check.message = failure.description
                 check.hint = hint(for: failure)
+                check.kind = kind(of: failure)
             case (.failure(let failure), let wanted?):
                 check.passed = failure.description.contains(wanted)
                 check.message = check.passed ? "failed as expected: \(failure.description)" : "failed with \"\(failure.description)\", expected a message containing \"\(wanted)\""
+                check.kind = check.passed ? nil : kind(of: failure)
             }
             report.checks.append(check)
         }
         let environment = runtime.environment.merging(ProcessInfo.processInfo.environment) { runtime, _ in runtime }
         report.redact(SecretValues.of(environment, declared: manifest.capabilities.env))
+    }
+
+    private func kind(of failure: LuaFailure) -> String {
+        switch failure.failure {
+        case .instructionBudget, .memoryLimit, .timeLimit: "limit"
+        case .refused: "forbidden"
+        case .badResult: "bad_result"
+        case .crashed: "crashed"
+        case .error, .cancelled: "runtime"
+        }
     }
 
     private func hint(for failure: LuaFailure) -> String {

@@ -6,6 +6,8 @@ enum StaticChecker {
         var line: Int
         var message: String
         var hint: String
+        /// A tool or credential the manifest does not grant: what the policy would refuse.
+        var forbidden = false
     }
 
     /// Globals that do not exist in the sandbox, with what to use instead.
@@ -48,11 +50,11 @@ enum StaticChecker {
                 guard let argument = literalArgument(tokens, after: index + 2) else { continue }
                 if member == "call", !manifest.capabilities.tools.contains(argument) {
                     findings.append(Finding(line: token.line, message: "calls the tool '\(argument)', which is not in capabilities.tools",
-                                            hint: "add \"\(argument)\" to capabilities.tools (and the paths or hosts it needs)"))
+                                            hint: "add \"\(argument)\" to capabilities.tools (and the paths or hosts it needs)", forbidden: true))
                 }
                 if member == "credential", !manifest.capabilities.env.contains(argument) {
                     findings.append(Finding(line: token.line, message: "reads the credential '\(argument)', which is not in capabilities.env",
-                                            hint: "add \"\(argument)\" to capabilities.env"))
+                                            hint: "add \"\(argument)\" to capabilities.env", forbidden: true))
                 }
             }
         }

@@ -12,6 +12,10 @@ public struct ValidationReport: Sendable {
         public var message: String
         /// How to fix it, when it failed.
         public var hint: String?
+        /// What kind of failure, for a failed check: `manifest`, `compile`, `static`, `forbidden`
+        /// (a call or credential the module may not use), `runtime`, `limit`, `bad_result`,
+        /// `wrong_output`, `crashed`.
+        public var kind: String?
         /// Seconds, VM instructions and peak bytes, for test cases.
         public var seconds: Double?
         public var instructions: Int?
@@ -34,6 +38,7 @@ public struct ValidationReport: Sendable {
                 var object: JSONObject = ["stage": .string(check.stage), "name": .string(check.name), "passed": .bool(check.passed),
                                           "message": .string(check.message)]
                 if let hint = check.hint { object["hint"] = .string(hint) }
+                if let kind = check.kind, !check.passed { object["kind"] = .string(kind) }
                 if let seconds = check.seconds { object["seconds"] = .number((seconds * 1000).rounded() / 1000) }
                 if let instructions = check.instructions { object["instructions"] = .number(Double(instructions)) }
                 if let peakMemory = check.peakMemory { object["peak_memory"] = .number(Double(peakMemory)) }
@@ -42,7 +47,8 @@ public struct ValidationReport: Sendable {
         ])
     }
 
-    mutating func add(_ stage: String, _ name: String, passed: Bool, _ message: String, hint: String? = nil) {
-        checks.append(Check(stage: stage, name: name, passed: passed, message: message, hint: passed ? nil : hint))
+    mutating func add(_ stage: String, _ name: String, passed: Bool, _ message: String, hint: String? = nil, kind: String? = nil) {
+        checks.append(Check(stage: stage, name: name, passed: passed, message: message, hint: passed ? nil : hint,
+                            kind: passed ? nil : kind ?? (stage == "manifest" ? "manifest" : stage)))
     }
 }
