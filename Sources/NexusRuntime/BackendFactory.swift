@@ -38,9 +38,9 @@ public struct BackendFactory: Sendable {
     /// Like `backend(for:)`, but a local model is only checked (name, file) now and loaded on the
     /// first generation: agent runs that HOPE finishes without the model never load it.
     /// - Throws: `NexusError` naming the model and the next step.
-    public func deferredBackend(for reference: String?, engine: EngineConfiguration? = nil,
+    public func deferredBackend(for reference: String?, engine: EngineConfiguration? = nil, apiKey: String? = nil,
                                 progress: (@Sendable (Double) -> Void)? = nil) throws -> any InferenceBackend {
-        switch try resolve(reference) {
+        switch try resolve(reference, apiKey: apiKey) {
         case .ready(let backend): return backend
         case .local(let name, let path):
             let engine = engine ?? engineConfiguration()
@@ -56,15 +56,27 @@ public struct BackendFactory: Sendable {
         case local(name: String, path: String)
     }
 
-    private func resolve(_ reference: String?) throws -> Resolved {
+    private func resolve(_ reference: String?, apiKey: String? = nil) throws -> Resolved {
         let text = reference ?? configuration.defaultModel
         switch try ModelReference(parsing: text) {
         case .openAI(let baseURL, let model):
-            return .ready(OpenAIBackend(baseURL: baseURL, model: model))
+            return .ready(OpenAIBackend(baseURL: baseURL, model: model, apiKey: apiKey))
         case .script(let path):
             return .ready(try ScriptedBackend(scriptURL: URL(fileURLWithPath: path)))
         case let local:
             return .local(name: text, path: try store.path(for: local))
         }
+    }
+
+    /// The gateway over `$NEXUS_HOME/gateway.json` (without it, every purpose goes to
+    /// `defaultModel`, else the configured default model). Local routes load on first use; an
+    /// `openai:` route's credential is read from `credentials`.
+    /// - Throws: `NexusError(.invalidArgument)` naming what in gateway.json is wrong.
+    public func gateway(defaultModel: String? = nil, credentials: (@Sendable (String) throws -> String?)? = nil) throws -> Gateway {
+        let configuration = try defaultModel.map { GatewayConfiguration(defaultModel: $0) }
+            ?? GatewayConfiguration.load(home: self.configuration.home, defaultModel: self.configuration.defaultModel)
+        return Gateway(configuration: configuration, makeBackend: { reference, key in
+            try deferredBackend(for: reference, apiKey: key)
+        }, credential: { name in try credentials?(name) })
     }
 }

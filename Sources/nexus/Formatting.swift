@@ -34,6 +34,11 @@ enum Output {
     static func write(_ text: String) {
         FileHandle.standardOutput.write(Data(text.utf8))
     }
+
+    /// Progress and notes, on standard error so that `--json` output stays clean.
+    static func error(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
 }
 
 /// The folder an agent command works in: `--workspace`, else the current folder.

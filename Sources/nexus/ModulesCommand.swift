@@ -12,7 +12,7 @@ struct ModulesCommand: AsyncParsableCommand {
         commandName: "modules", abstract: "Lua modules: draft, validate, promote, install, roll back, share and run them.",
         discussion: "A version is named NAME, NAME@VERSION or nexus://ID. See docs/modules.md.",
         subcommands: [List.self, Show.self, New.self, Validate.self, Promote.self, Install.self, Rollback.self, Diff.self,
-                      Export.self, Import.self, Run.self, Approvals.self, Approve.self, Reject.self, ApprovalMode.self])
+                      Export.self, Import.self, Run.self, Build.self, Builds.self, Approvals.self, Approve.self, Reject.self, ApprovalMode.self])
 
     /// The lifecycle over `$NEXUS_HOME`'s database.
     struct Home {

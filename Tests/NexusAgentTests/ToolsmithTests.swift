@@ -28,7 +28,7 @@ struct ToolsmithTests {
     static let readsAFile = "local M = {}\nfunction M.run(input) return { count = #nexus.call(\"filesystem_read\", {path = \"a.txt\"}) } end\nreturn M"
 
     static func answer(_ code: String) -> String {
-        JSONValue.object(["code": .string(code), "tests": .array([])]).jsonText
+        "```lua\n\(code)\n```\ntests: []"
     }
 
     static let specification = try! ModuleSpecification(description: "Count the words in a text", examples: [
@@ -83,7 +83,7 @@ struct ToolsmithTests {
         #expect(try bench.runtime.installedTools().map(\.name) == ["count_words_text"])
         let prompts = bench.prompts()
         #expect(prompts.count == 2)
-        #expect(prompts[1].contains("returned {\"count\":0}, expected {\"count\":2}"))
+        #expect(prompts[1].contains("M.run({\"text\":\"a b\"}) returned {\"count\":0} but must return {\"count\":2}"))
         // The held-out example is in no prompt.
         #expect(prompts.allSatisfy { !$0.contains("one two three") })
         let stored = try #require(try ModuleBuildStore(database: bench.fixture.database).build(outcome.buildID))
@@ -126,18 +126,18 @@ struct ToolsmithTests {
         #expect(try ModuleStore(database: bench.fixture.database).all().isEmpty, "no draft is made of a failed build")
     }
 
-    @Test("the same failure again ends the line of repair; the third time ends the build")
+    @Test("the same failure again ends the line of repair; the fourth time ends the build")
     func repeatedFingerprint() async throws {
         let bench = try Bench(Array(repeating: Self.answer(Self.alwaysZero), count: 10))
         defer { bench.remove() }
         let outcome = try await bench.toolsmith().build(Self.specification, actor: "test")
         #expect(outcome.status == .failed)
-        #expect(outcome.attempts == 3)
+        #expect(outcome.attempts == 4)
         #expect(outcome.repeatedFingerprints >= 1)
-        #expect(outcome.reason.contains("came back 3 times"))
+        #expect(outcome.reason.contains("came back 4 times"))
         let stored = try #require(try ModuleBuildStore(database: bench.fixture.database).build(outcome.buildID))
         // Build, a repair that changed nothing, then a fresh build from the description.
-        #expect(stored.attempts.map(\.purpose) == ["build", "repair", "build"])
+        #expect(stored.attempts.map(\.purpose) == ["build", "repair", "build", "repair"])
     }
 
     @Test("a build stops at its attempt bound with the last failure")
@@ -158,7 +158,7 @@ struct ToolsmithTests {
 
     @Test("an answer that is not the JSON asked for is reported back, not fatal")
     func malformedAnswer() async throws {
-        let bench = try Bench(["here is the code: M.run", Self.answer(Self.counting)])
+        let bench = try Bench(["```lua\n```\n", Self.answer(Self.counting)])
         defer { bench.remove() }
         let outcome = try await bench.toolsmith().build(Self.specification, actor: "test")
         #expect(outcome.status == .validated && outcome.attempts == 2)
@@ -176,6 +176,13 @@ struct ToolsmithTests {
         let crystallizer = Crystallizer(database: bench.fixture.database, lifecycle: bench.lifecycle)
         _ = try crystallizer.decide("count_words_text", approve: true, actor: "key:admin")
         #expect(try bench.runtime.installedTools().map(\.name) == ["count_words_text"])
+    }
+
+    @Test("the answer grammar admits a module and its tests, and nothing without the Lua block")
+    func grammar() throws {
+        #expect(try JSONSchemaGrammar.matches(grammar: ToolsmithPrompt.grammar,
+                                              text: "```lua\nlocal M = {}\nreturn M\n```\ntests: [{\"input\": {\"text\": \"a\"}, \"expect\": {\"count\": 1}}]"))
+        #expect(try !JSONSchemaGrammar.matches(grammar: ToolsmithPrompt.grammar, text: "{\"code\": \"return M\"}"))
     }
 
     @Test("examples are split so that at least one is held out, and too few are refused")

@@ -94,9 +94,9 @@ public struct ModuleSpecification: Sendable, Hashable {
     static func name(from description: String) -> String {
         let skipped: Set<String> = ["a", "an", "the", "of", "in", "to", "and", "or", "for", "with", "from", "into", "on", "by", "each", "given", "all"]
         let words = description.lowercased().split { !$0.isLetter && !$0.isNumber }.map(String.init)
-            .filter { !skipped.contains($0) && $0.allSatisfy(\.isASCII) }
+            .filter { !skipped.contains($0) && $0.count > 1 && $0.allSatisfy(\.isASCII) }
         var name = ""
-        for word in words.prefix(5) where name.count + word.count + 1 <= 48 { name += name.isEmpty ? word : "_" + word }
+        for word in words.prefix(3) where name.count + word.count + 1 <= 48 { name += name.isEmpty ? word : "_" + word }
         if name.first.map({ !$0.isLetter }) ?? true { name = "module_" + name }
         return name.hasSuffix("_") ? String(name.dropLast()) : name
     }

@@ -23,6 +23,8 @@ public struct Toolsmith: Sendable {
     public var database: NexusDatabase
     public var approval = ModuleApprovalMode.auto
     public var maxAttempts = 10
+    /// The times one failure may come back, across lines of repair, before the build stops.
+    static let thrashing = 4
     /// Tokens one answer may take.
     public var maxAnswerTokens = 700
 
@@ -96,7 +98,7 @@ public struct Toolsmith: Sendable {
                 break
             }
             fingerprintCounts[judged.fingerprint, default: 0] += 1
-            if fingerprintCounts[judged.fingerprint, default: 0] >= 3 {
+            if fingerprintCounts[judged.fingerprint, default: 0] >= Self.thrashing {
                 outcome.repeatedFingerprints += 1
                 outcome.reason = "the same failure came back \(fingerprintCounts[judged.fingerprint]!) times (\(judged.fingerprint)); the build stops"
                 break
@@ -113,9 +115,8 @@ public struct Toolsmith: Sendable {
     private func request(_ messages: [ChatMessage], attempt: Int, fresh: Bool) -> GenerationRequest {
         // The first build is greedy; later fresh builds sample, or they would write the same code again.
         let sampling = attempt == 1 ? SamplingParameters.greedy
-            : SamplingParameters(temperature: fresh ? 0.8 : 0.4, seed: UInt32(attempt))
-        return GenerationRequest(prompt: .chat(messages), responseFormat: .jsonSchema(ToolsmithPrompt.answerSchema),
-                                 sampling: sampling, maxTokens: maxAnswerTokens)
+            : SamplingParameters(temperature: fresh ? 1.0 : 0.6, minP: 0.02, seed: UInt32(attempt))
+        return GenerationRequest(prompt: .chat(messages), sampling: sampling, maxTokens: maxAnswerTokens, grammar: ToolsmithPrompt.grammar)
     }
 
     /// The accepted module becomes a validated draft, then waits for approval or is installed.
@@ -165,7 +166,7 @@ public struct Toolsmith: Sendable {
         }
         let tests = specification.visible.enumerated().map { index, example in
             Self.test("example_\(index + 1)", example.input, example.output)
-        } + written.tests.enumerated().map { index, test in
+        } + written.tests.filter { test in !specification.visible.contains { $0.input == test.input } }.enumerated().map { index, test in
             Self.test("own_\(index + 1)", test.input, test.expect)
         }
         let manifest = manifest(specification, version: version, tests: tests)
@@ -178,8 +179,10 @@ public struct Toolsmith: Sendable {
                              fingerprint: "manifest|" + FailureFingerprint.normalized(message) + "|", passed: 0, failures: [message],
                              code: written.code, accepted: nil, terminal: nil)
         }
+        var inputs: [String: JSONObject] = [:]
+        for test in tests { if let name = test["name"]?.stringValue, let input = test["input"]?.objectValue { inputs[name] = input } }
         var judgement = Judgement(reportJSON: report.json, fingerprint: FailureFingerprint.of(report), passed: report.checks.filter(\.passed).count,
-                                  failures: ToolsmithPrompt.failures(of: report), code: written.code)
+                                  failures: ToolsmithPrompt.failures(of: report, inputs: inputs), code: written.code)
         if let forbidden = report.failures.first(where: { $0.kind == "forbidden" }) {
             judgement.terminal = forbidden.message
             return judgement

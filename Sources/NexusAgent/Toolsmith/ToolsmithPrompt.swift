@@ -1,34 +1,48 @@
 import Foundation
-import NexusCore
+public import NexusCore
 import NexusModules
 
-/// What the toolsmith says to the model, and how it reads the answer: a JSON object holding the
-/// Lua code and the model's own extra test cases, constrained by a JSON Schema grammar.
-enum ToolsmithPrompt {
+/// What the toolsmith says to the model, and how it reads the answer: the Lua code in one fenced
+/// block, then a `tests:` line holding the model's own extra cases as JSON. A grammar holds local
+/// models to that shape. (Code inside a JSON string was tried first: the small default model closed
+/// the string at the first `"` of a Lua string literal and rarely wrote a module that compiled.)
+public enum ToolsmithPrompt {
     static let system = """
         You write Nexus modules in Lua 5.4. A module is Lua code that ends with `return M`, where M \
         is a table with a function M.run(input). `input` is a table of the named arguments. M.run \
         returns a table: the JSON result, with exactly the keys the examples show. Only the string, \
-        table, math and utf8 libraries exist (no io, os, require or print). Lua strings are bytes: \
-        use string.sub, string.gmatch, string.find and string.format. Return integers as integers \
-        (use // or math.floor, not /).
-        Answer with JSON: {"code": "THE LUA CODE", "tests": [{"input": {...}, "expect": {...}}]}. \
-        "tests" holds one or two more cases you are sure of, different from the examples.
+        table, math and utf8 libraries exist (no io, os, require or print). Return whole numbers as \
+        integers (use // or math.floor, not /). For example, a module that adds up a list of numbers:
+        ```lua
+        local M = {}
+        function M.run(input)
+          local total = 0
+          for _, n in ipairs(input.numbers) do
+            total = total + n
+          end
+          return { total = total }
+        end
+        return M
+        ```
+        tests: [{"input": {"numbers": [4, 5]}, "expect": {"total": 9}}]
+
+        Answer the same way: the whole module in one ```lua block, then a line `tests: [...]` with \
+        one or two more cases you are sure of, different from the examples.
         """
 
-    /// The answer's shape, as a JSON Schema the grammar enforces.
-    static let answerSchema: JSONValue = [
-        "type": "object",
-        "properties": [
-            "code": ["type": "string"],
-            "tests": ["type": "array", "items": [
-                "type": "object",
-                "properties": ["input": ["type": "object"], "expect": ["type": "object"]],
-                "required": ["input", "expect"],
-            ]],
-        ],
-        "required": ["code", "tests"],
-    ]
+    /// The answer's shape for local models: a Lua block whose lines hold no backquote, then the tests.
+    public static let grammar = #"""
+        root ::= "```lua\n" line+ "```\n" "tests: " tests
+        line ::= [^`\n]* "\n"
+        tests ::= "[]" | "[" test "]" | "[" test ", " test "]"
+        test ::= "{\"input\": " object ", \"expect\": " object "}"
+        object ::= "{" ( pair ( ", " pair )* )? "}"
+        pair ::= string ": " value
+        value ::= object | array | string | number | "true" | "false" | "null"
+        array ::= "[" ( value ( ", " value )* )? "]"
+        string ::= "\"" ( [^"\\\x00-\x1F] | "\\" ["\\/bfnrt] )* "\""
+        number ::= "-"? [0-9]+ ( "." [0-9]+ )?
+        """#
 
     /// The task: description, arguments and the visible examples.
     static func task(_ specification: ModuleSpecification) -> String {
@@ -53,29 +67,50 @@ enum ToolsmithPrompt {
             ```lua
             \(code)
             ```
-            It failed these checks:
+            It is wrong:
             \(report)
-            Write the corrected module.
+            Write the corrected module: change the code so that every example returns what it must.
             """)]
     }
 
-    /// The failed checks of a report as lines for the repair prompt (at most eight).
-    static func failures(of report: ValidationReport) -> [String] {
+    /// The failed checks of a report as lines for the repair prompt (at most eight); a failing
+    /// test shows the call it made, from `inputs` by test name.
+    static func failures(of report: ValidationReport, inputs: [String: JSONObject] = [:]) -> [String] {
         report.failures.filter { $0.message != "not run: fix the problems above first" }.prefix(8).map { check in
+            if check.kind == "wrong_output", let input = inputs[check.name], let range = check.message.range(of: ", expected ") {
+                let returned = check.message[..<range.lowerBound].replacingOccurrences(of: "returned ", with: "")
+                return "M.run(\(JSONValue.object(input).jsonText)) returned \(returned) but must return \(check.message[range.upperBound...])"
+            }
             let place = check.stage == "test" ? "test \(check.name)" : check.name
             return "\(place): \(check.message)" + (check.hint.map { " (hint: \($0))" } ?? "")
         }
     }
 
-    /// The code and extra tests of an answer.
-    /// - Throws: `NexusError(.invalidModule)` when the answer is not that JSON object.
+    /// The code and extra tests of an answer: the first fenced block (or the whole answer when
+    /// it has none, as a remote model may answer), and the cases of a `tests:` line after it.
+    /// - Throws: `NexusError(.invalidModule)` when there is no code.
     static func read(_ answer: String) throws -> (code: String, tests: [(input: JSONObject, expect: JSONValue)]) {
-        guard let json = try? JSONValue.parse(answer), let code = json["code"]?.stringValue else {
-            throw NexusError(.invalidModule, "the answer is not a JSON object with \"code\"; answer with {\"code\": \"...\", \"tests\": [...]}")
+        var code = answer
+        var rest = ""
+        if let open = answer.range(of: "```") {
+            let afterOpen = answer[open.upperBound...]
+            let body = afterOpen.drop { $0 != "\n" }.dropFirst()
+            if let close = body.range(of: "```") {
+                code = String(body[..<close.lowerBound])
+                rest = String(body[close.upperBound...])
+            } else {
+                code = String(body)
+            }
         }
-        let tests = (json["tests"]?.arrayValue ?? []).prefix(2).compactMap { test -> (JSONObject, JSONValue)? in
-            guard let input = test["input"]?.objectValue, let expect = test["expect"], expect.objectValue?.isEmpty == false else { return nil }
-            return (input, expect)
+        guard code.contains(where: { !$0.isWhitespace }) else {
+            throw NexusError(.invalidModule, "the answer holds no Lua code; answer with the module in a ```lua block")
+        }
+        var tests: [(JSONObject, JSONValue)] = []
+        if let marker = rest.range(of: "tests:"), let list = try? JSONValue.parse(String(rest[marker.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)) {
+            tests = (list.arrayValue ?? []).prefix(2).compactMap { test in
+                guard let input = test["input"]?.objectValue, let expect = test["expect"], expect.objectValue?.isEmpty == false else { return nil }
+                return (input, expect)
+            }
         }
         return (normalized(code), tests)
     }
