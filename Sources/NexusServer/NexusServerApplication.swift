@@ -96,8 +96,16 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     KeyRoutes(database: dependencies.database, audit: dependencies.audit, loopbackGuard: access.loopbackGuard).register(on: router)
     OrgRoutes(database: dependencies.database, audit: dependencies.audit).register(on: router)
     ModuleRoutes(lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
-    ReloadRoutes(configuration: configuration, governor: governor, usage: usage, database: dependencies.database, audit: dependencies.audit).register(on: router)
     ApprovalRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
+    let gateway = ServerGateway.make(serverGatewayConfiguration(configuration, logger: logger), pool: service.pool,
+                                     credential: { [database = dependencies.database, home = configuration.home] name in
+                                         try CredentialStore(database: database, home: home).value(of: name)
+                                     })
+    let builds = ModuleBuildHub()
+    ReloadRoutes(configuration: configuration, governor: governor, usage: usage, database: dependencies.database, gateway: gateway,
+                 audit: dependencies.audit).register(on: router)
+    ModuleBuildRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, gateway: gateway, builds: builds,
+                      boundToLoopback: access.boundToLoopback, audit: dependencies.audit).register(on: router)
     CredentialRoutes(database: dependencies.database, home: configuration.home, audit: dependencies.audit).register(on: router)
     MCPRoutes(agents: agents, sessions: MCPSessions(), configuration: configuration, database: dependencies.database,
               makeTools: dependencies.makeTools, version: dependencies.version).register(on: router)
@@ -112,6 +120,17 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-        services: [ShutdownDrain(hub: hub, governor: governor)] + dependencies.services,
+        services: [ShutdownDrain(hub: hub, governor: governor), builds] + dependencies.services,
         logger: logger)
+}
+
+/// `gateway.json` of the server's home; a file that does not read is logged and the default
+/// routes serve until `POST /admin/reload` reads a good one.
+private func serverGatewayConfiguration(_ configuration: ServerConfiguration, logger: Logger) -> GatewayConfiguration {
+    do {
+        return try GatewayConfiguration.load(home: configuration.home, defaultModel: configuration.defaultModel)
+    } catch {
+        logger.warning("gateway.json is not used", metadata: ["error": .string((error as? NexusError)?.message ?? "\(error)")])
+        return GatewayConfiguration(defaultModel: configuration.defaultModel)
+    }
 }

@@ -2,10 +2,13 @@ import Foundation
 import Hummingbird
 import NexusAPI
 import NexusCore
+import NexusInference
 import NexusStore
 import NexusTools
 
-/// `POST /admin/reload`: the configuration a running server reads, read again now. Limits are
+/// `POST /admin/reload`: the configuration a running server reads, read again now. The
+/// gateway's routes (`gateway.json`) are taken for the next call; a file that does not read is
+/// refused (400) and nothing changes. Limits are
 /// reloaded at once (the server would otherwise see a change made by another process within two
 /// seconds). Policy profiles are read from their folder at every run start, so a changed file
 /// needs no restart; this checks each one against the server's bounds and says which would be
@@ -16,6 +19,7 @@ struct ReloadRoutes: Sendable {
     let governor: UsageGovernor
     let usage: UsageStore
     let database: NexusDatabase
+    let gateway: Gateway
     let audit: AuditLog?
 
     func register(on router: Router<NexusRequestContext>) {
@@ -23,6 +27,11 @@ struct ReloadRoutes: Sendable {
             guard (context.caller ?? .anonymous).org == .default else {
                 throw NexusError(.forbidden, "the server's configuration is reloaded by an admin of the default org")
             }
+            // gateway.json first: a file that does not read refuses the reload before anything changes.
+            let routes = try await BlockingWork.run {
+                try GatewayConfiguration.load(home: configuration.home, defaultModel: configuration.defaultModel)
+            }
+            await gateway.reload(routes)
             try await governor.reloadLimits()
             let limits = try await usage.everyOrgsLimits().count
             let (profiles, problems) = try await BlockingWork.run { checkedProfiles() }

@@ -50,12 +50,12 @@ extension ModulesCommand {
                 Output.error("building \(specification.name): \(specification.visible.count) examples shown, \(specification.heldOut.count) held out\n")
             }
             let quiet = json
-            let outcome = try await toolsmith.build(specification, actor: AuditActor.commandLine.name) { attempt in
+            let outcome = try await toolsmith.build(specification, actor: AuditActor.commandLine.name, onAttempt: { attempt in
                 guard !quiet else { return }
                 let verdict = attempt.fingerprint.isEmpty ? "passed" : attempt.fingerprint.components(separatedBy: "|").first ?? "failed"
                 Output.error("attempt \(attempt.number) (\(attempt.purpose)): \(verdict), \(attempt.passedChecks) checks passed, "
                              + "\(attempt.promptTokens + attempt.completionTokens) tokens, \(String(format: "%.1f", attempt.seconds)) s\n")
-            }
+            })
             try await home.factory.audit(database: home.database).record(
                 "module.built", actor: .commandLine, resource: "module:\(outcome.module ?? specification.name)",
                 details: ["build": .string(outcome.buildID), "status": .string(outcome.status.rawValue), "attempts": .number(Double(outcome.attempts))])

@@ -56,7 +56,8 @@ public struct Toolsmith: Sendable {
     /// - Parameter onAttempt: Called after each attempt is stored (for progress output).
     /// - Throws: `NexusError` when the store cannot record the build; a model or budget failure
     ///   ends the build as `failed` with its message instead.
-    public func build(_ specification: ModuleSpecification, actor: String,
+    /// - Parameter onStart: Called with the build's id once it is recorded.
+    public func build(_ specification: ModuleSpecification, actor: String, onStart: @Sendable (String) -> Void = { _ in },
                       onAttempt: @Sendable (ModuleBuildAttempt) -> Void = { _ in }) async throws -> Outcome {
         let store = ModuleBuildStore(database: database)
         let buildID = "build_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
@@ -64,6 +65,7 @@ public struct Toolsmith: Sendable {
         try store.start(ModuleBuild(id: String(buildID), name: specification.name, description: specification.description,
                                     examples: .array(specification.visible.map(\.json)), heldOut: .array(specification.heldOut.map(\.json)),
                                     requestedBy: actor))
+        onStart(String(buildID))
         var loop = RepairLine()
         var outcome = Outcome(buildID: String(buildID), status: .failed, reason: "", attempts: 0)
         var fingerprintCounts: [String: Int] = [:]
@@ -78,6 +80,9 @@ public struct Toolsmith: Sendable {
                 answer = try await (purpose == "build" ? builder : repairer).complete(request(messages, attempt: outcome.attempts, fresh: purpose == "build"))
             } catch let error as NexusError {
                 outcome.reason = "the \(purpose) model failed on attempt \(outcome.attempts): \(error.message)"
+                break
+            } catch {
+                outcome.reason = "the build was cancelled during attempt \(outcome.attempts)"
                 break
             }
             outcome.promptTokens += answer.usage.promptTokens
