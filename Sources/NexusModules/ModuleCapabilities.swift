@@ -87,6 +87,8 @@ public struct ModuleCapabilities: Sendable, Hashable {
         narrowed.mcpServers = policy.mcpServers?.filter { server in tools.contains { MCPServerName.server(ofTool: $0) == server } }
         narrowed.memoryWrites = policy.allowsMemoryWrites
         narrowed.selfModification = policy.allowsSelfModification
+        // A module never builds modules, whatever its caller may.
+        narrowed.buildModules = false
         return narrowed
     }
 

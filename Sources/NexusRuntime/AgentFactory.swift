@@ -73,8 +73,22 @@ public struct AgentFactory: Sendable {
     /// `extraTools` join them (another MCP server's tools, started for the run).
     public func runner(backend: any InferenceBackend, database: NexusDatabase, agent: AgentConfiguration,
                        extraTools: [any Tool] = []) throws -> AgentRunner {
-        AgentRunner(backend: backend, tools: try tools(database: database, extraTools: extraTools), database: database,
+        // build_module joins the run's tools, not the module sandbox's: a module never builds modules.
+        let build = BuildModuleTool(database: database) { [self] in try toolsmith(database: database, fallbackApproval: .required) }
+        return AgentRunner(backend: backend, tools: try tools(database: database, extraTools: extraTools).adding([build]), database: database,
                     configuration: try agent.applyingSignedSettings(database: database, home: configuration.home),
                     ledgerHome: configuration.home)
+    }
+
+    /// The toolsmith over the gateway's build and repair purposes (or `model` for both), its
+    /// modules approved as the org's setting says, else as `fallbackApproval`.
+    public func toolsmith(database: NexusDatabase, model: String? = nil, fallbackApproval: ModuleApprovalMode) throws -> Toolsmith {
+        let credentials = credentials(database: database)
+        let gateway = try BackendFactory(configuration: configuration).gateway(defaultModel: model, credentials: { try credentials.value(of: $0) })
+        var toolsmith = Toolsmith(builder: gateway.backend(for: .build, org: database.org.rawValue),
+                                  repairer: gateway.backend(for: .repair, org: database.org.rawValue),
+                                  lifecycle: try moduleLifecycle(database: database), database: database)
+        toolsmith.approval = try ModuleApprovalStore(database: database).mode(fallback: fallbackApproval)
+        return toolsmith
     }
 }

@@ -39,13 +39,8 @@ extension ModulesCommand {
             }
             let specification = try ModuleSpecification(description: description, examples: try ModuleSpecification.examples(from: parsed), name: name)
             let home = try Home()
-            let credentials = CredentialStore(database: home.database, home: home.factory.configuration.home)
-            let gateway = try BackendFactory(configuration: home.factory.configuration)
-                .gateway(defaultModel: model, credentials: { try credentials.value(of: $0) })
-            var toolsmith = Toolsmith(builder: gateway.backend(for: .build), repairer: gateway.backend(for: .repair),
-                                      lifecycle: home.lifecycle, database: home.database)
+            var toolsmith = try home.factory.toolsmith(database: home.database, model: model, fallbackApproval: .auto)
             toolsmith.maxAttempts = maxAttempts
-            toolsmith.approval = try ModuleApprovalStore(database: home.database).mode(fallback: .auto)
             if !json {
                 Output.error("building \(specification.name): \(specification.visible.count) examples shown, \(specification.heldOut.count) held out\n")
             }

@@ -185,6 +185,33 @@ struct ToolsmithTests {
         #expect(try !JSONSchemaGrammar.matches(grammar: ToolsmithPrompt.grammar, text: "{\"code\": \"return M\"}"))
     }
 
+    @Test("build_module is refused unless the policy grants build_modules, then builds a module that waits for approval")
+    func agentTool() async throws {
+        let bench = try Bench([Self.answer(Self.counting)])
+        defer { bench.remove() }
+        let tool = BuildModuleTool(database: bench.fixture.database) {
+            var toolsmith = bench.toolsmith()
+            toolsmith.approval = .required
+            return toolsmith
+        }
+        let arguments: JSONValue = ["description": "Count the words in a text", "examples": .array((Self.specification.visible + Self.specification.heldOut).map {
+            ["input": .object($0.input), "output": $0.output]
+        })]
+        var policy = CapabilityPolicy.default
+        #expect(!tool.isUsable(under: policy))
+        let refused = try await tool.run(arguments, context: ToolContext(workspace: bench.fixture.workspace.url, policy: policy))
+        #expect(refused.status == .refused)
+        #expect(bench.backend.requests.isEmpty, "a refused call asks no model")
+        policy = try PolicyFile.parse("build_modules = true\n", format: .toml, source: "test.toml")
+        #expect(tool.isUsable(under: policy))
+        let built = try await tool.run(arguments, context: ToolContext(workspace: bench.fixture.workspace.url, policy: policy, runID: "run_1"))
+        #expect(built.status == .ok && built.content.contains("waits for a person's approval"), "\(built.content)")
+        #expect(try bench.runtime.installedTools().isEmpty)
+        #expect(try ModuleApprovalStore(database: bench.fixture.database).list().map(\.requestedBy) == ["run:run_1"])
+        // A module called from a run never carries the grant on.
+        #expect(ModuleCapabilities().narrowing(policy, workspace: bench.fixture.workspace.url).buildModules == false)
+    }
+
     @Test("examples are split so that at least one is held out, and too few are refused")
     func split() throws {
         #expect(Self.specification.visible.count == 3 && Self.specification.heldOut.count == 1)

@@ -25,6 +25,9 @@ public struct CapabilityPolicy: Sendable, Hashable, Codable {
     /// The MCP servers (names from `$NEXUS_HOME/mcp.json`) whose tools the run may call; nil or
     /// empty allows none. Each server is a capability of its own, as a host is for `web_fetch`.
     public var mcpServers: [String]?
+    /// Whether `build_module` may have the toolsmith write a new module (a tool every later run
+    /// may get). Nil is no: it must be granted (``allowsModuleBuilding``).
+    public var buildModules: Bool?
 
     public init(readablePaths: [String] = ["."], writablePaths: [String] = ["."], commands: [String]? = CapabilityPolicy.defaultCommands,
                 networkHosts: [String] = [], environment: [String] = ["PATH", "LANG", "HOME", "TERM"], databases: [String] = [],
@@ -47,6 +50,9 @@ public struct CapabilityPolicy: Sendable, Hashable, Codable {
 
     /// Whether `memory_store` may store: as set, else only when some path is writable.
     public var allowsMemoryWrites: Bool { memoryWrites ?? !writablePaths.isEmpty }
+
+    /// Whether `build_module` may build modules: only when the policy says so.
+    public var allowsModuleBuilding: Bool { buildModules ?? false }
 
     /// Whether `self_modify` may change anything: as set, else only when some path is writable.
     public var allowsSelfModification: Bool { selfModification ?? !writablePaths.isEmpty }

@@ -53,6 +53,9 @@ struct PolicyNarrowing {
             case "self_modify":
                 if asked.selfModification == true, !profile.allowsSelfModification { throw wider(key, "true", allowed: []) }
                 policy.selfModification = asked.selfModification
+            case "build_modules":
+                if asked.buildModules == true, !profile.allowsModuleBuilding { throw wider(key, "true", allowed: []) }
+                policy.buildModules = asked.buildModules
             default:
                 throw NexusError(.forbidden, "'policy.\(key)' cannot be set by a request; it comes from the policy profile '\(profileName)' (pick another profile, or ask an admin for one)")
             }

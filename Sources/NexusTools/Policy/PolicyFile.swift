@@ -12,6 +12,7 @@ public import NexusCore
 /// databases = ["data/app.sqlite"]
 /// memory = false                 # memory_store; absent: allowed when something is writable
 /// self_modify = false            # self_modify set/rollback; absent: as memory
+/// build_modules = false          # build_module (the toolsmith); absent: no
 /// mcp = ["github"]               # MCP servers from $NEXUS_HOME/mcp.json whose tools runs may call
 ///
 /// [limits]
@@ -30,7 +31,7 @@ public enum PolicyFile {
     }
 
     /// The top-level keys, in documentation order.
-    public static let keys = ["read", "write", "commands", "network", "env", "databases", "memory", "self_modify", "mcp", "limits"]
+    public static let keys = ["read", "write", "commands", "network", "env", "databases", "memory", "self_modify", "build_modules", "mcp", "limits"]
     /// The keys of the `limits` table.
     public static let limitKeys = ["cpu_seconds", "wall_seconds", "memory_mb", "processes", "output_kb"]
 
@@ -98,6 +99,7 @@ public enum PolicyFile {
         if let servers = policy.mcpServers { lines += "mcp = [" + servers.map { JSONValue.string($0).jsonText }.joined(separator: ", ") + "]\n" }
         if let memory = policy.memoryWrites { lines += "memory = \(memory)\n" }
         if let selfModify = policy.selfModification { lines += "self_modify = \(selfModify)\n" }
+        if let build = policy.buildModules { lines += "build_modules = \(build)\n" }
         return lines
     }
 
@@ -155,6 +157,7 @@ private struct PolicyReader {
             case "databases": policy.databases = try paths(value, key)
             case "memory": policy.memoryWrites = try flag(value, key)
             case "self_modify": policy.selfModification = try flag(value, key)
+            case "build_modules": policy.buildModules = try flag(value, key)
             case "mcp":
                 policy.mcpServers = try strings(value, key, what: "MCP server names")
                 if let bad = policy.mcpServers?.first(where: { !MCPServerName.isValid($0) }) {
