@@ -34,8 +34,8 @@ struct ModuleBuildRoutes: Sendable {
             }
             return Response.json(ModuleBuildJSON.detail(found.build, found.attempts))
         }
-        router.get("/admin/gateway") { _, context in
-            guard (context.caller ?? .anonymous).org == .default else {
+        router.get("/admin/gateway") { request, context in
+            guard try OrgScope.of(request, context) == .default else {
                 throw NexusError(.forbidden, "the gateway is the server's; an admin of the default org reads it")
             }
             return Response.json(GatewayJSON.status(await gateway.status(), calls: await gateway.recentCalls().suffix(50)))

@@ -73,13 +73,13 @@ private func policyError(_ text: String, _ format: PolicyFile.Format = .toml, so
 
     @Test func unknownKeysAreErrorsNamingTheKeyAndTheFile() {
         #expect(policyError("read = [\".\"]\nreed = [\"/\"]") == """
-            policy.toml line 2: unknown key 'reed' (did you mean 'read'?); known keys: read, write, commands, network, env, databases, memory, self_modify, mcp, limits
+            policy.toml line 2: unknown key 'reed' (did you mean 'read'?); known keys: read, write, commands, network, env, databases, memory, self_modify, build_modules, mcp, limits
             """)
         #expect(policyError("[limits]\ncpu_second = 3") == """
             policy.toml line 2: unknown key 'limits.cpu_second' (did you mean 'cpu_seconds'?); known keys: cpu_seconds, wall_seconds, memory_mb, processes, output_kb
             """)
         #expect(policyError(#"{"allow_everything": true}"#, .json, source: "p.json")
-            == "p.json: unknown key 'allow_everything'; known keys: read, write, commands, network, env, databases, memory, self_modify, mcp, limits")
+            == "p.json: unknown key 'allow_everything'; known keys: read, write, commands, network, env, databases, memory, self_modify, build_modules, mcp, limits")
         #expect(policyError("[limit]\ncpu_seconds = 3")?.hasPrefix("policy.toml line 1: unknown key 'limit' (did you mean 'limits'?)") == true)
     }
 
