@@ -154,6 +154,21 @@ struct ToolsmithTests {
         #expect(outcome.reason.contains("within 4 attempts"))
         let stored = try #require(try ModuleBuildStore(database: bench.fixture.database).build(outcome.buildID))
         #expect(Set(stored.attempts.map(\.fingerprint)).count == 4)
+        // The syntax error's repair prompt names the line and quotes its code.
+        let prompts = bench.prompts()
+        #expect(prompts[2].contains("compiles: line 2: "), "\(prompts[2])")
+        #expect(prompts[2].contains("(line 2: `function M.run(input) return { count = ( } end`)"))
+    }
+
+    @Test("a runtime error reaches the repair with the call that raised it, its line and that line's code")
+    func runtimeErrorReport() async throws {
+        let failing = "local M = {}\nfunction M.run(input)\n  return { count = input.missing.field }\nend\nreturn M"
+        let bench = try Bench([Self.answer(failing), Self.answer(Self.counting)])
+        defer { bench.remove() }
+        _ = try await bench.toolsmith().build(Self.specification, actor: "test")
+        let repair = bench.prompts()[1]
+        #expect(repair.contains(#"M.run({"text":"a b"}): line 3: attempt to index a nil value"#), "\(repair)")
+        #expect(repair.contains("(line 3: `return { count = input.missing.field }`)"))
     }
 
     @Test("an answer that is not the JSON asked for is reported back, not fatal")

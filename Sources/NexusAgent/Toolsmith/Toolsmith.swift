@@ -187,7 +187,7 @@ public struct Toolsmith: Sendable {
         var inputs: [String: JSONObject] = [:]
         for test in tests { if let name = test["name"]?.stringValue, let input = test["input"]?.objectValue { inputs[name] = input } }
         var judgement = Judgement(reportJSON: report.json, fingerprint: FailureFingerprint.of(report), passed: report.checks.filter(\.passed).count,
-                                  failures: ToolsmithPrompt.failures(of: report, inputs: inputs), code: written.code)
+                                  failures: ToolsmithPrompt.failures(of: report, inputs: inputs, code: written.code), code: written.code)
         if let forbidden = report.failures.first(where: { $0.kind == "forbidden" }) {
             judgement.terminal = forbidden.message
             return judgement

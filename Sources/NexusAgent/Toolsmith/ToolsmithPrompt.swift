@@ -73,16 +73,25 @@ public enum ToolsmithPrompt {
             """)]
     }
 
-    /// The failed checks of a report as lines for the repair prompt (at most eight); a failing
-    /// test shows the call it made, from `inputs` by test name.
-    static func failures(of report: ValidationReport, inputs: [String: JSONObject] = [:]) -> [String] {
-        report.failures.filter { $0.message != "not run: fix the problems above first" }.prefix(8).map { check in
-            if check.kind == "wrong_output", let input = inputs[check.name], let range = check.message.range(of: ", expected ") {
+    /// The failed checks of a report as lines for the repair prompt (at most eight). A failing
+    /// test shows the call it made (from `inputs`, by test name); an error that names a line of
+    /// the chunk (`nexus://ID:LINE:`) names it by number and quotes it from `code`.
+    static func failures(of report: ValidationReport, inputs: [String: JSONObject] = [:], code: String = "") -> [String] {
+        let lines = code.components(separatedBy: "\n")
+        return report.failures.filter { $0.message != "not run: fix the problems above first" }.prefix(8).map { check in
+            let call = inputs[check.name].map { "M.run(\(JSONValue.object($0).jsonText))" }
+            if check.kind == "wrong_output", let call, let range = check.message.range(of: ", expected ") {
                 let returned = check.message[..<range.lowerBound].replacingOccurrences(of: "returned ", with: "")
-                return "M.run(\(JSONValue.object(input).jsonText)) returned \(returned) but must return \(check.message[range.upperBound...])"
+                return "\(call) returned \(returned) but must return \(check.message[range.upperBound...])"
             }
-            let place = check.stage == "test" ? "test \(check.name)" : check.name
-            return "\(place): \(check.message)" + (check.hint.map { " (hint: \($0))" } ?? "")
+            var message = check.message
+            if let found = message.range(of: #"nexus://[0-9a-f]+:(\d+): "#, options: .regularExpression) {
+                let number = Int(message[found].dropFirst(8).split(separator: ":")[1]) ?? 0
+                let quoted = (1...lines.count).contains(number) ? " (line \(number): `\(lines[number - 1].trimmingCharacters(in: .whitespaces))`)" : ""
+                message = "line \(number): " + message[found.upperBound...] + quoted
+            }
+            let place = call ?? (check.stage == "test" ? "test \(check.name)" : check.name)
+            return "\(place): \(message)" + (check.hint.map { " (hint: \($0))" } ?? "")
         }
     }
 
