@@ -87,7 +87,9 @@ def main():
                 print(f"    {row['reason'][:160]}", flush=True)
     succeeded = [row for row in rows if row["success"]]
     validated = [row for row in rows if row["status"] == "validated"]
-    repeated = [row for row in rows if row["status"] != "validated" and row.get("repeated_fingerprints", 0) > 0]
+    # Ended by the thrashing rule (one fingerprint back a fourth time), not by the attempt bound.
+    repeated = [row for row in rows if row["status"] != "validated" and "came back" in row["reason"]]
+    lines_ended = sum(row.get("repeated_fingerprints", 0) for row in rows)
     tokens = sum(row["prompt_tokens"] + row["completion_tokens"] for row in rows)
     wall = sum(row["wall_seconds"] for row in rows)
     print()
@@ -97,7 +99,9 @@ def main():
         print(f"attempts to success: mean {sum(r['attempts'] for r in succeeded) / len(succeeded):.1f}, "
               f"max {max(r['attempts'] for r in succeeded)}")
     print(f"tokens: {tokens} in all, {tokens / max(1, len(rows)):.0f} per spec; wall time {wall:.0f} s in all, {wall / max(1, len(rows)):.0f} s per spec")
-    print(f"builds that ended with a repeated failure fingerprint: {len(repeated)}")
+    print(f"builds that ended on a repeated failure fingerprint: {len(repeated)}; "
+          f"at the attempt bound: {sum('within' in row['reason'] for row in rows)}; "
+          f"lines of repair a repeated fingerprint ended: {lines_ended}")
     for category in sorted({row["category"] for row in rows}):
         inside = [row for row in rows if row["category"] == category]
         print(f"  {category:10} {sum(r['success'] for r in inside)}/{len(inside)}")
