@@ -1,6 +1,7 @@
 public import Foundation
 public import NexusAgent
 public import NexusCore
+public import NexusInference
 public import NexusModules
 public import NexusStore
 public import NexusTools
@@ -83,12 +84,23 @@ public struct AgentFactory: Sendable {
     /// The toolsmith over the gateway's build and repair purposes (or `model` for both), its
     /// modules approved as the org's setting says, else as `fallbackApproval`.
     public func toolsmith(database: NexusDatabase, model: String? = nil, fallbackApproval: ModuleApprovalMode) throws -> Toolsmith {
-        let credentials = credentials(database: database)
-        let gateway = try BackendFactory(configuration: configuration).gateway(defaultModel: model, credentials: { try credentials.value(of: $0) })
+        let gateway = try gateway(database: database, model: model)
         var toolsmith = Toolsmith(builder: gateway.backend(for: .build, org: database.org.rawValue),
                                   repairer: gateway.backend(for: .repair, org: database.org.rawValue),
                                   lifecycle: try moduleLifecycle(database: database), database: database)
         toolsmith.approval = try ModuleApprovalStore(database: database).mode(fallback: fallbackApproval)
         return toolsmith
+    }
+
+    /// The gateway of `$NEXUS_HOME/gateway.json` (or `model` for every purpose), its routes'
+    /// credentials read from `database`'s store.
+    public func gateway(database: NexusDatabase, model: String? = nil) throws -> Gateway {
+        let credentials = credentials(database: database)
+        return try BackendFactory(configuration: configuration).gateway(defaultModel: model, credentials: { try credentials.value(of: $0) })
+    }
+
+    /// Whether `$NEXUS_HOME/gateway.json` exists: then a command that names no model takes its purpose's routes.
+    public var hasGatewayFile: Bool {
+        FileManager.default.fileExists(atPath: configuration.home.appendingPathComponent(GatewayConfiguration.fileName).path)
     }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NexusAgent
 import NexusCore
+import NexusInference
 import NexusMCP
 import NexusStore
 import NexusRuntime
@@ -64,7 +65,10 @@ struct RunCommand: AsyncParsableCommand {
         let configuration = NexusConfiguration()
         let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
-        let backend = try modelOptions.deferredBackend()
+        // With a gateway.json and no --model, the run takes the agent purpose's routes.
+        let backend = modelOptions.model == nil && factory.hasGatewayFile
+            ? try factory.gateway(database: database).backend(for: .agent, org: database.org.rawValue)
+            : try modelOptions.deferredBackend()
         var hope = configuration.hope
         if noHope { hope.enabled = false }
         var agent = agentConfiguration

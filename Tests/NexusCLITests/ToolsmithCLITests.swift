@@ -1,0 +1,52 @@
+import Foundation
+import NexusCore
+import NexusTesting
+import Testing
+
+/// The gateway and the toolsmith from the command line, with scripted models behind
+/// `$NEXUS_HOME/gateway.json`.
+@Suite("nexus modules build and gateway.json", .serialized)
+struct ToolsmithCLITests {
+    static let counting = #"```lua\nlocal M = {}\nfunction M.run(input)\n  local n = 0\n  for _ in string.gmatch(input.text, \"%S+\") do n = n + 1 end\n  return { count = n }\nend\nreturn M\n```\ntests: []"#
+
+    @Test("modules build follows gateway.json's build route to an installed, callable module; a bad examples file is one clear line")
+    func build() throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let script = home.url.appendingPathComponent("build.json")
+        try Data(#"{"responses": ["\#(Self.counting)"]}"#.utf8).write(to: script)
+        try Data(#"{"routes": {"build": [{"model": "script:\#(script.path)"}], "repair": [{"model": "script:\#(script.path)"}]}}"#.utf8)
+            .write(to: home.url.appendingPathComponent("gateway.json"))
+        let examples = home.url.appendingPathComponent("examples.json")
+        try Data(#"[{"input": {"text": "a b"}, "output": {"count": 2}}, {"input": {"text": "c d e"}, "output": {"count": 3}}]"#.utf8).write(to: examples)
+
+        let built = try NexusProcess.run(["modules", "build", "Count the words in a text", "--examples", examples.path, "--name", "words"], home: home.url)
+        #expect(built.status == 0, "\(built.stderr)")
+        #expect(built.stderr.contains("attempt 1 (build): passed"))
+        #expect(built.stdout.contains("built words@1.0.0 in 1 attempts"))
+        let called = try NexusProcess.run(["modules", "run", "words", "--input", #"{"text": "one two three four"}"#], home: home.url)
+        #expect(called.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == #"{"count":4}"#, "\(called.stderr)")
+        let listed = try NexusProcess.run(["modules", "builds", "--json"], home: home.url)
+        #expect(try JSONValue.parse(listed.stdout).arrayValue?.first?["status"] == "validated")
+
+        try Data("[1, 2]".utf8).write(to: examples)
+        let bad = try NexusProcess.run(["modules", "build", "Count", "--examples", examples.path], home: home.url)
+        #expect(bad.status != 0)
+        #expect(bad.stderr.contains("example 1 needs \"input\""), "\(bad.stderr)")
+    }
+
+    @Test("run without --model takes gateway.json's agent route")
+    func agentRoute() throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let script = home.url.appendingPathComponent("agent.json")
+        try Data(#"{"responses": ["The gateway's agent route answered."]}"#.utf8).write(to: script)
+        try Data(#"{"routes": {"agent": [{"model": "script:\#(script.path)"}]}}"#.utf8).write(to: home.url.appendingPathComponent("gateway.json"))
+        let workspace = home.url.appendingPathComponent("work")
+        try FileManager.default.createDirectory(at: workspace, withIntermediateDirectories: true)
+        let run = try NexusProcess.run(["run", "--no-hope", "--no-program-first", "--workspace", workspace.path, "Say something."], home: home.url,
+                                       environment: ["NEXUS_MODEL": "no-such-model"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("The gateway's agent route answered."), "\(run.stdout)")
+    }
+}
