@@ -19,17 +19,18 @@ actor ModuleBuildHub: Service {
         guard running.count < Self.maxBuilds else {
             throw NexusError(.overloaded, "\(Self.maxBuilds) module builds are running; start this one when one ends (GET /admin/modules/builds)")
         }
-        let (id, ready) = AsyncStream<String>.makeStream()
+        let (id, ready) = AsyncThrowingStream<String, any Error>.makeStream()
         let task = Task {
             do {
                 let outcome = try await toolsmith.build(specification, actor: actor, onStart: { id in ready.yield(id); ready.finish() })
                 await finished(outcome)
                 self.end(outcome.buildID)
             } catch {
-                ready.finish()
+                // Refused before it was recorded (a built-in tool's name), or the store failed: the request hears why.
+                ready.finish(throwing: error)
             }
         }
-        for await buildID in id {
+        for try await buildID in id {
             if endedEarly.remove(buildID) == nil { running[buildID] = task }
             return buildID
         }

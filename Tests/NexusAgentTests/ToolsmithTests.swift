@@ -238,5 +238,18 @@ struct ToolsmithTests {
             try ModuleSpecification(description: "Double a number", examples: [.init(input: ["n": 1], output: ["n": 2])])
         }
         #expect(throws: NexusError.self) { try ModuleSpecification(description: "  ", examples: two.visible + two.heldOut) }
+        let many = (0...ModuleSpecification.maxExamples).map { ModuleSpecification.Example(input: ["n": .number(Double($0))], output: ["n": 0]) }
+        #expect(throws: NexusError.self) { try ModuleSpecification(description: "Zero", examples: many) }
+    }
+
+    @Test("a built-in tool's name is refused before any model is asked")
+    func builtInName() async throws {
+        let bench = try Bench([Self.answer(Self.counting)])
+        defer { bench.remove() }
+        let specification = try ModuleSpecification(description: "Read a file", examples: Self.specification.visible + Self.specification.heldOut,
+                                                    name: "filesystem_read")
+        await #expect(throws: NexusError.self) { _ = try await bench.toolsmith().build(specification, actor: "test") }
+        #expect(bench.backend.requests.isEmpty)
+        #expect(try ModuleBuildStore(database: bench.fixture.database).list().isEmpty)
     }
 }

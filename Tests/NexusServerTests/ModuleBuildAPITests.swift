@@ -43,6 +43,11 @@ struct ModuleBuildAPITests {
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains("at least 2 examples"))
             }
+            let named = Self.body.replacingOccurrences(of: #"{"description""#, with: #"{"name": "filesystem_read", "description""#)
+            try await client.post("/admin/modules/builds", named, headers: admin.headers) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.text.contains("the name of a built-in tool"), "\(response.text)")
+            }
             let id = try await client.post("/admin/modules/builds", Self.body, headers: admin.headers) { response in
                 #expect(response.status == .accepted, "\(response.text)")
                 #expect(response.headers[.location]?.hasPrefix("/admin/modules/builds/build_") == true)

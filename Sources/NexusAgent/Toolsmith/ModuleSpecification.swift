@@ -26,14 +26,24 @@ public struct ModuleSpecification: Sendable, Hashable {
     /// What it never sees.
     public var heldOut: [Example]
 
+    /// The most examples a build takes, and the longest description.
+    public static let maxExamples = 40
+    public static let maxDescription = 2000
+
     /// Splits `examples`: every fourth (at least one) is held out.
     /// - Parameter name: The module's name; nil derives one from the description.
-    /// - Throws: `NexusError(.invalidArgument)` for an empty description, fewer than two examples,
-    ///   or a name that is not a module name.
+    /// - Throws: `NexusError(.invalidArgument)` for an empty or overlong description, fewer than
+    ///   two examples or more than ``maxExamples``, or a name that is not a module name.
     public init(description: String, examples: [Example], name: String? = nil) throws {
         let description = description.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !description.isEmpty else {
             throw NexusError(.invalidArgument, "the module's description is empty; say what the module does, in a sentence")
+        }
+        guard description.count <= Self.maxDescription else {
+            throw NexusError(.invalidArgument, "the description has \(description.count) characters; say what the module does in at most \(Self.maxDescription)")
+        }
+        guard examples.count <= Self.maxExamples else {
+            throw NexusError(.invalidArgument, "\(examples.count) examples are more than \(Self.maxExamples); each becomes a test run in the sandbox at every attempt, so give a representative few")
         }
         guard examples.count >= 2 else {
             throw NexusError(.invalidArgument,

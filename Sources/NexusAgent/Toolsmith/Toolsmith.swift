@@ -54,11 +54,16 @@ public struct Toolsmith: Sendable {
 
     /// Builds the module `specification` describes.
     /// - Parameter onAttempt: Called after each attempt is stored (for progress output).
-    /// - Throws: `NexusError` when the store cannot record the build; a model or budget failure
+    /// - Throws: `NexusError(.invalidArgument)` for a built-in tool's name; `NexusError` when the
+    ///   store cannot record the build; a model or budget failure
     ///   ends the build as `failed` with its message instead.
     /// - Parameter onStart: Called with the build's id once it is recorded.
     public func build(_ specification: ModuleSpecification, actor: String, onStart: @Sendable (String) -> Void = { _ in },
                       onAttempt: @Sendable (ModuleBuildAttempt) -> Void = { _ in }) async throws -> Outcome {
+        // Refused before any model is asked: every attempt would fail the manifest's name check alike.
+        guard !lifecycle.isBuiltInTool(specification.name) else {
+            throw NexusError(.invalidArgument, "'\(specification.name)' is the name of a built-in tool; give the module another name")
+        }
         let store = ModuleBuildStore(database: database)
         let buildID = "build_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         let started = Date()

@@ -101,6 +101,11 @@ public struct ModuleLifecycle: Sendable {
         return await ModuleValidator(runtime: runtime).validate(record)
     }
 
+    /// Whether `name` is a built-in tool's, which no module may take.
+    public func isBuiltInTool(_ name: String) -> Bool {
+        runtime.tools.tool(named: name) != nil
+    }
+
     /// The version a new module of `name` takes: 1.0.0, or the next minor after the highest promoted one.
     public func nextVersion(of name: String) throws -> String {
         let promoted = try modules.versions(named: name).filter { $0.stage == .promoted }
