@@ -130,19 +130,18 @@ public struct ModuleBuildStore: Sendable {
     /// The newest builds first.
     public func list(limit: Int = 50) throws -> [ModuleBuild] {
         let org = self.org
-        return try database.read("list module builds") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM module_builds WHERE org = ? ORDER BY started_at DESC LIMIT ?",
-                             arguments: [org, limit]).map(Self.build)
-        }
+        return try database.read("list module builds") { db in try Self.list(org, limit: limit, db) }
     }
 
     /// ``list(limit:)`` from async code.
     public func listAsync(limit: Int = 50) async throws -> [ModuleBuild] {
         let org = self.org
-        return try await database.readAsync("list module builds") { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM module_builds WHERE org = ? ORDER BY started_at DESC LIMIT ?",
-                             arguments: [org, limit]).map(Self.build)
-        }
+        return try await database.readAsync("list module builds") { db in try Self.list(org, limit: limit, db) }
+    }
+
+    private static func list(_ org: String, limit: Int, _ db: Database) throws -> [ModuleBuild] {
+        try Row.fetchAll(db, sql: "SELECT * FROM module_builds WHERE org = ? ORDER BY started_at DESC LIMIT ?",
+                         arguments: [org, limit]).map(Self.build)
     }
 
     private static func build(_ id: String, org: String, _ db: Database) throws -> (build: ModuleBuild, attempts: [ModuleBuildAttempt])? {

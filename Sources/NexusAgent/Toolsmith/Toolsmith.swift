@@ -162,6 +162,15 @@ public struct Toolsmith: Sendable {
         var code: String
         var accepted: (manifest: JSONValue, code: String)?
         var terminal: String?
+
+        /// An answer that failed before validation could run: its one check, of `kind`.
+        static func failedBefore(stage: String, kind: String, _ error: any Error, code: String) -> Judgement {
+            let message = (error as? NexusError)?.message ?? "\(error)"
+            return Judgement(reportJSON: ["passed": false, "checks": [["stage": .string(stage), "passed": false, "kind": .string(kind),
+                                                                       "message": .string(message)]]],
+                             fingerprint: "\(kind)|" + FailureFingerprint.normalized(message) + "|", passed: 0, failures: [message],
+                             code: code, accepted: nil, terminal: nil)
+        }
     }
 
     private func judge(_ answer: String, _ specification: ModuleSpecification, version: String) async -> Judgement {
@@ -169,10 +178,7 @@ public struct Toolsmith: Sendable {
         do {
             written = try ToolsmithPrompt.read(answer)
         } catch {
-            let message = (error as? NexusError)?.message ?? "\(error)"
-            return Judgement(reportJSON: ["passed": false, "checks": [["stage": "answer", "passed": false, "kind": "format", "message": .string(message)]]],
-                             fingerprint: "format|" + FailureFingerprint.normalized(message) + "|", passed: 0, failures: [message],
-                             code: answer, accepted: nil, terminal: nil)
+            return .failedBefore(stage: "answer", kind: "format", error, code: answer)
         }
         let tests = specification.visible.enumerated().map { index, example in
             Self.test("example_\(index + 1)", example.input, example.output)
@@ -184,10 +190,7 @@ public struct Toolsmith: Sendable {
         do {
             report = try await lifecycle.trial(manifest: manifest, code: written.code)
         } catch {
-            let message = (error as? NexusError)?.message ?? "\(error)"
-            return Judgement(reportJSON: ["passed": false, "checks": [["stage": "manifest", "passed": false, "kind": "manifest", "message": .string(message)]]],
-                             fingerprint: "manifest|" + FailureFingerprint.normalized(message) + "|", passed: 0, failures: [message],
-                             code: written.code, accepted: nil, terminal: nil)
+            return .failedBefore(stage: "manifest", kind: "manifest", error, code: written.code)
         }
         var inputs: [String: JSONObject] = [:]
         for test in tests { if let name = test["name"]?.stringValue, let input = test["input"]?.objectValue { inputs[name] = input } }
