@@ -3,6 +3,7 @@ public import NexusAgent
 public import NexusCore
 public import NexusInference
 public import NexusModules
+import NexusServer
 public import NexusStore
 public import NexusTools
 
@@ -94,13 +95,36 @@ public struct AgentFactory: Sendable {
 
     /// The gateway of `$NEXUS_HOME/gateway.json` (or `model` for every purpose), its routes'
     /// credentials read from `database`'s store.
+    /// Its calls are journaled in `database`, so budgets hold from one command to the next.
     public func gateway(database: NexusDatabase, model: String? = nil) throws -> Gateway {
         let credentials = credentials(database: database)
-        return try BackendFactory(configuration: configuration).gateway(defaultModel: model, credentials: { try credentials.value(of: $0) })
+        // `gateway:PURPOSE` as the one model would route the gateway to itself: the file's routes serve instead.
+        let model = model.flatMap { name -> String? in
+            if case .gateway? = try? ModelReference(parsing: name) { return nil }
+            return name
+        }
+        return try BackendFactory(configuration: configuration).gateway(defaultModel: model, credentials: { try credentials.value(of: $0) },
+                                                                        journal: StoredGatewayJournal(database: database))
     }
 
     /// Whether `$NEXUS_HOME/gateway.json` exists: then a command that names no model takes its purpose's routes.
     public var hasGatewayFile: Bool {
         FileManager.default.fileExists(atPath: configuration.home.appendingPathComponent(GatewayConfiguration.fileName).path)
+    }
+
+    /// The purpose a command's generation is routed by: the one `model` names when it is
+    /// `gateway:PURPOSE`; the command's own `purpose` when it names no model and gateway.json
+    /// exists; nil when the model itself serves.
+    /// - Throws: `NexusError(.invalidArgument)` for `gateway:` with no such purpose.
+    public func routedPurpose(model: String?, purpose: GatewayPurpose) throws -> GatewayPurpose? {
+        guard let model else { return hasGatewayFile ? purpose : nil }
+        if case .gateway(let named) = try ModelReference(parsing: model) { return named }
+        return nil
+    }
+
+    /// The gateway's backend for `purpose`, in `database`'s org, when ``routedPurpose(model:purpose:)`` routes.
+    public func routedBackend(model: String?, purpose: GatewayPurpose, database: NexusDatabase) throws -> GatewayBackend? {
+        guard let routed = try routedPurpose(model: model, purpose: purpose) else { return nil }
+        return try gateway(database: database).backend(for: routed, org: database.org.rawValue)
     }
 }

@@ -63,6 +63,8 @@ public struct BackendFactory: Sendable {
             return .ready(OpenAIBackend(baseURL: baseURL, model: model, apiKey: apiKey))
         case .script(let path):
             return .ready(try ScriptedBackend(scriptURL: URL(fileURLWithPath: path)))
+        case .gateway:
+            throw NexusError(.invalidArgument, "\(text) routes through the gateway, which this command does not use; name a model")
         case let local:
             return .local(name: text, path: try store.path(for: local))
         }
@@ -72,11 +74,12 @@ public struct BackendFactory: Sendable {
     /// `defaultModel`, else the configured default model). Local routes load on first use; an
     /// `openai:` route's credential is read from `credentials`.
     /// - Throws: `NexusError(.invalidArgument)` naming what in gateway.json is wrong.
-    public func gateway(defaultModel: String? = nil, credentials: (@Sendable (String) throws -> String?)? = nil) throws -> Gateway {
+    public func gateway(defaultModel: String? = nil, credentials: (@Sendable (String) throws -> String?)? = nil,
+                        journal: (any GatewayJournal)? = nil) throws -> Gateway {
         let configuration = try defaultModel.map { GatewayConfiguration(defaultModel: $0) }
             ?? GatewayConfiguration.load(home: self.configuration.home, defaultModel: self.configuration.defaultModel)
         return Gateway(configuration: configuration, makeBackend: { reference, key in
             try deferredBackend(for: reference, apiKey: key)
-        }, credential: { name in try credentials?(name) })
+        }, credential: { name in try credentials?(name) }, journal: journal)
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import NexusAgent
+import NexusInference
 import NexusStore
 import ServiceLifecycle
 
@@ -11,7 +12,9 @@ struct CrystallizerService: Service {
     let interval: Double
     let database: NexusDatabase
     let agents: AgentFactory
-    let backends: BackendFactory
+    /// The server's gateway: a step is generalized by its `generalize` routes (the pool's model
+    /// unless gateway.json says otherwise), never by a second copy of a model.
+    let gateway: Gateway
     /// A server only this machine can reach installs what it makes; any other keeps it for approval.
     let boundToLoopback: Bool
     let logger: Logger
@@ -38,8 +41,7 @@ struct CrystallizerService: Service {
         do {
             var crystallizer = Crystallizer(database: database, lifecycle: try agents.moduleLifecycle(database: database))
             crystallizer.approval = try ModuleApprovalStore(database: database).mode(fallback: boundToLoopback ? .auto : .required)
-            // The model that generalizes a step is loaded only if one is asked about, and let go after the pass.
-            crystallizer.model = try? backends.deferredBackend(for: nil, engine: backends.engineConfiguration(slots: 1))
+            crystallizer.model = gateway.backend(for: .generalize, org: database.org.rawValue)
             for outcome in try await crystallizer.crystallizeCandidates(limit: 3, actor: "serve") {
                 switch outcome {
                 case .success(let made) where made.awaitingApproval:

@@ -40,8 +40,10 @@ public struct ServerLauncher: Sendable {
             database: database, version: NexusVersion.ollamaCompatible,
             makeTools: { org in try agents.tools(database: database.scoped(to: org)) }, audit: agents.audit(database: database),
             moduleLifecycle: { try agents.moduleLifecycle(database: database) },
-            services: [CrystallizerService(interval: configuration.crystallizeInterval, database: database, agents: agents, backends: backends,
-                                           boundToLoopback: server.isLoopback, logger: logger)])
+            gatewayServices: { gateway in
+                [CrystallizerService(interval: configuration.crystallizeInterval, database: database, agents: agents, gateway: gateway,
+                                     boundToLoopback: server.isLoopback, logger: logger)]
+            })
         // No sandboxed command may connect to the API it was started from, whatever its policy.
         SandboxNetwork.reserveListenerPort(server.port)
         defer { SandboxNetwork.releaseListenerPort(server.port) }

@@ -76,7 +76,7 @@ struct AgentRoutes: Sendable {
         guard !task.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw NexusError(.invalidArgument, "'task' is empty; say what the agent should do")
         }
-        let model = try service.catalog.resolve(try fields.string("model") ?? configuration.defaultModel)
+        let model = try service.catalog.resolve(try fields.string("model") ?? service.defaultRunModel(configuration))
         let agent = try budgets(fields, owner: caller)
         let workspace = try workspaceFolder(try fields.string("workspace"), owner: caller)
         let profile = try fields.string("profile") ?? PolicyProfiles.defaultName
@@ -126,12 +126,13 @@ struct AgentRoutes: Sendable {
         try await hub.takePlace()
         let runner: AgentRunner
         let mcp: MCPClientTools
+        let release: @Sendable () async -> Void
         do {
             mcp = try await MCPClientTools.start(home: configuration.home, policy: policy,
                                                  credentials: CredentialStore(database: database.scoped(to: agent.org), home: configuration.home,
                                                                               audit: audit?.scoped(to: agent.org)))
             do {
-                let lease = try await service.pool.acquire(model)
+                let lease = try await service.runBackend(model: model, org: agent.org.rawValue)
                 do {
                     var made = try makeRunner(lease.backend, agent, mcp.tools, database.scoped(to: agent.org))
                     // Each turn's prompt is reserved before the model reads it, where a limit counts tokens.
@@ -143,8 +144,9 @@ struct AgentRoutes: Sendable {
                         }
                     } }
                     runner = made
+                    release = lease.release
                 } catch {
-                    await service.pool.release(model, keepAlive: nil)
+                    await lease.release()
                     throw error
                 }
             } catch {
@@ -155,13 +157,13 @@ struct AgentRoutes: Sendable {
             await hub.releasePlace()
             throw error
         }
-        let (pool, hub, governor, database) = (service.pool, self.hub, self.governor, self.database.scoped(to: agent.org))
+        let (hub, governor, database) = (self.hub, self.governor, self.database.scoped(to: agent.org))
         let events = resumedID.map { runner.resume(runID: $0) } ?? runner.start(task: task, workspace: workspace, policy: policy)
         // A resumed stretch is metered apart, for what it used beyond what was metered before.
         let stretch = resumedID.map { _ in "resumed-\(Int(Date().timeIntervalSince1970 * 1000))" }
         let id = try await hub.start(events, store: RunStore(database: database)) { runID in
             await mcp.stop()
-            await pool.release(model, keepAlive: nil)
+            await release()
             await hub.releasePlace()
             governor.settle(ticket, try? await RunUsage.event(runID, ticket: ticket, model: model, database: database, resumed: stretch))
         }

@@ -9,6 +9,8 @@ import NexusStore
 /// they read requests and write answers.
 struct InferenceService: Sendable {
     let pool: ModelPool
+    /// Serves the `gateway:PURPOSE` models; its local routes lease from `pool`.
+    let gateway: Gateway
     let gate: GenerationGate
     let metrics: ServerMetrics
     let catalog: ModelCatalog
@@ -24,9 +26,17 @@ struct InferenceService: Sendable {
         do {
             try await gate.enter()
             do {
-                let (backend, loadSeconds) = try await pool.acquire(model)
-                let pool = self.pool, gate = self.gate
                 let metering = ModelLease.Metering(ticket: ticket, account: account, governor: governor)
+                let gate = self.gate
+                if let purpose = Self.gatewayPurpose(model) {
+                    // The gateway's routes lease their own models, each for its own attempt.
+                    return ModelLease(backend: gateway.backend(for: purpose, org: account.org), loadSeconds: 0, metering: metering) {
+                        await gate.leave()
+                        metering.settle(nil)
+                    }
+                }
+                let (backend, loadSeconds) = try await pool.acquire(model)
+                let pool = self.pool
                 return ModelLease(backend: backend, loadSeconds: loadSeconds, metering: metering) {
                     await pool.release(model, keepAlive: keepAlive)
                     await gate.leave()
@@ -40,6 +50,30 @@ struct InferenceService: Sendable {
             governor.settle(ticket, nil)
             throw error
         }
+    }
+
+    /// A backend for an agent run of `org` on `model` (a stored name or `gateway:PURPOSE`), held
+    /// until `release` is called.
+    func runBackend(model: String, org: String) async throws -> (backend: any InferenceBackend, release: @Sendable () async -> Void) {
+        if let purpose = Self.gatewayPurpose(model) {
+            return (gateway.backend(for: purpose, org: org), {})
+        }
+        let pool = self.pool
+        let (backend, _) = try await pool.acquire(model)
+        return (backend, { await pool.release(model, keepAlive: nil) })
+    }
+
+    /// The purpose a `gateway:PURPOSE` model name routes by; nil for any other name.
+    static func gatewayPurpose(_ model: String) -> GatewayPurpose? {
+        if case .gateway(let purpose)? = try? ModelReference(parsing: model) { return purpose }
+        return nil
+    }
+
+    /// The model an agent run takes when its request names none: the gateway's `agent` routes
+    /// when a `gateway.json` sets them, else the server's default model.
+    func defaultRunModel(_ configuration: ServerConfiguration) -> String {
+        FileManager.default.fileExists(atPath: configuration.home.appendingPathComponent(GatewayConfiguration.fileName).path)
+            ? GatewayPurpose.agent.modelName : configuration.defaultModel
     }
 
     /// The request with the model's own defaults (system prompt of a created model) applied.

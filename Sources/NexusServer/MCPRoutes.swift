@@ -87,7 +87,7 @@ struct MCPRoutes: Sendable {
         let policy = try agents.profile(named: name, workspace: workspace, caller: key)
         try agents.createFolder(workspace)
         let agent = try agents.budgets(RequestFields(JSONObject()), owner: key)
-        let (agents, model) = (self.agents, configuration.defaultModel)
+        let (agents, model) = (self.agents, agents.service.defaultRunModel(configuration))
         let runAgent: @Sendable (String) async throws -> MCPAgentRun = { task in
             let (id, _) = try await agents.launch(task: task, model: try agents.service.catalog.resolve(model), agent: agent, workspace: workspace,
                                                   policy: policy, actor: .key(key.id, ip: nil, userAgent: nil),

@@ -62,7 +62,7 @@ struct ModuleBuildRoutes: Sendable {
         toolsmith.approval = try ModuleApprovalStore(database: database).mode(fallback: boundToLoopback ? .auto : .required)
         let actor = AgentRoutes.actor(request, context, key)
         let id = try await builds.start(toolsmith, specification, actor: actor.name) { [audit] outcome in
-            try? await audit?.record("module.built", actor: actor, resource: "module:\(outcome.module ?? specification.name)",
+            _ = try? await audit?.record("module.built", actor: actor, resource: "module:\(outcome.module ?? specification.name)",
                                      details: ["build": .string(outcome.buildID), "status": .string(outcome.status.rawValue),
                                                "attempts": .number(Double(outcome.attempts))])
         }
@@ -84,9 +84,7 @@ enum GatewayJSON {
                     "purpose": .string(call.purpose.rawValue), "org": .string(call.org), "route": call.route.map(JSONValue.string) ?? .null,
                     "seconds": .number((call.seconds * 1000).rounded() / 1000), "prompt_tokens": .number(Double(call.promptTokens)),
                     "completion_tokens": .number(Double(call.completionTokens)), "at": .string(call.at.ISO8601Format()),
-                    "attempts": .array(call.attempts.map { ["route": .string($0.route), "outcome": .string($0.outcome),
-                                                            "error": $0.error.map(JSONValue.string) ?? .null,
-                                                            "seconds": .number(($0.seconds * 1000).rounded() / 1000)] }),
+                    "attempts": .array(call.attempts.map(StoredGatewayJournal.json)),
                 ]
             }),
         ]

@@ -7,7 +7,7 @@ public import NexusStore
 public import NexusTools
 public import NexusModules
 public import ServiceLifecycle
-import NexusInference
+public import NexusInference
 import HummingbirdCore
 import NIOCore
 
@@ -35,11 +35,15 @@ public struct ServerDependencies: Sendable {
     /// Long-lived work of the composition root (the crystallizer), run under the server's service
     /// group beside the HTTP server and stopped with it.
     public var services: [any Service]
+    /// Long-lived work that generates through the server's gateway (the crystallizer's
+    /// `generalize` purpose), made once the gateway is.
+    public var gatewayServices: @Sendable (Gateway) -> [any Service]
 
     public init(loadModel: @escaping ModelPool.Loader,
                 makeAgentRunner: @escaping MakeAgentRunner,
                 database: NexusDatabase, version: String, makeTools: (@Sendable (OrgName) throws -> ToolRegistry)? = nil, audit: AuditLog? = nil,
-                moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil, services: [any Service] = []) {
+                moduleLifecycle: (@Sendable () throws -> ModuleLifecycle)? = nil, services: [any Service] = [],
+                gatewayServices: @escaping @Sendable (Gateway) -> [any Service] = { _ in [] }) {
         self.loadModel = loadModel
         self.makeAgentRunner = makeAgentRunner
         self.database = database
@@ -48,6 +52,7 @@ public struct ServerDependencies: Sendable {
         self.audit = audit
         self.moduleLifecycle = moduleLifecycle
         self.services = services
+        self.gatewayServices = gatewayServices
     }
 }
 
@@ -67,12 +72,17 @@ private func cachedKeys(_ database: NexusDatabase, logger: Logger) -> any KeyAut
 public func buildServerApplication(configuration: ServerConfiguration, dependencies: ServerDependencies,
                                    logger: Logger) -> some ApplicationProtocol {
     let metrics = ServerMetrics()
-    let catalog = ModelCatalog(store: ModelStore(home: configuration.home))
+    let catalog = ModelCatalog(home: configuration.home)
     let usage = UsageStore(database: dependencies.database)
     let governor = UsageGovernor(store: usage, recorder: UsageRecorder(store: usage, logger: logger), metrics: metrics,
                                  audit: dependencies.audit, enabled: configuration.metering)
+    let pool = ModelPool(maxLoaded: configuration.maxLoadedModels, loader: dependencies.loadModel)
+    let gateway = ServerGateway.make(serverGatewayConfiguration(configuration, logger: logger), pool: pool,
+                                     credential: { [database = dependencies.database, home = configuration.home] name in
+                                         try CredentialStore(database: database, home: home).value(of: name)
+                                     }, journal: StoredGatewayJournal(database: dependencies.database))
     let service = InferenceService(
-        pool: ModelPool(maxLoaded: configuration.maxLoadedModels, loader: dependencies.loadModel),
+        pool: pool, gateway: gateway,
         gate: GenerationGate(slots: configuration.slots, queueLimit: configuration.queueLimit),
         metrics: metrics, catalog: catalog, governor: governor)
     let router = Router(context: NexusRequestContext.self)
@@ -97,10 +107,6 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
     OrgRoutes(database: dependencies.database, audit: dependencies.audit).register(on: router)
     ModuleRoutes(lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
     ApprovalRoutes(database: dependencies.database, lifecycle: dependencies.moduleLifecycle, audit: dependencies.audit).register(on: router)
-    let gateway = ServerGateway.make(serverGatewayConfiguration(configuration, logger: logger), pool: service.pool,
-                                     credential: { [database = dependencies.database, home = configuration.home] name in
-                                         try CredentialStore(database: database, home: home).value(of: name)
-                                     })
     let builds = ModuleBuildHub()
     ReloadRoutes(configuration: configuration, governor: governor, usage: usage, database: dependencies.database, gateway: gateway,
                  audit: dependencies.audit).register(on: router)
@@ -120,7 +126,7 @@ public func buildServerApplication(configuration: ServerConfiguration, dependenc
         server: .http1(configuration: http1),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "nexus",
                              availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections, logger: logger)),
-        services: [ShutdownDrain(hub: hub, governor: governor), builds] + dependencies.services,
+        services: [ShutdownDrain(hub: hub, governor: governor), builds] + dependencies.services + dependencies.gatewayServices(gateway),
         logger: logger)
 }
 

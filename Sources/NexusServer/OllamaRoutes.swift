@@ -39,6 +39,10 @@ struct OllamaRoutes: Sendable {
         let entry = try stored ?? service.catalog.entry(parsed.model)
         let model = entry.name
         guard let generation = parsed.generation else {
+            // A gateway:PURPOSE model has nothing of its own to load: its routes load on use.
+            if entry.isGateway {
+                return Response.json(OllamaResponses.loadOnly(model: parsed.model, chat: chat, reason: "load"))
+            }
             // No prompt: load the model, or unload it when keep_alive is 0.
             if case .seconds(let seconds)? = parsed.keepAlive, seconds <= 0 {
                 await service.pool.unload(model)
@@ -88,7 +92,7 @@ struct OllamaRoutes: Sendable {
         let model = try service.catalog.resolve(parsed.model)
         if parsed.inputs.isEmpty {
             if legacy { return Response.json(["embedding": []]) }
-            try await service.pool.load(model, keepAlive: parsed.keepAlive)
+            if InferenceService.gatewayPurpose(model) == nil { try await service.pool.load(model, keepAlive: parsed.keepAlive) }
             return Response.json(["model": .string(parsed.model), "embeddings": []])
         }
         let (result, timing) = try await cancellingOnDisconnect(context.channel) {

@@ -23,6 +23,7 @@ enum NexusMigrations {
         migrator.registerMigration("v11-orgs", migrate: v11Orgs)
         migrator.registerMigration("v12-sandbox-cpu", migrate: v12SandboxCPU)
         migrator.registerMigration("v13-module-builds", migrate: v13ModuleBuilds)
+        migrator.registerMigration("v14-gateway-calls", migrate: v14GatewayCalls)
         return migrator
     }
 

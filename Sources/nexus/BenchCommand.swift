@@ -37,8 +37,8 @@ struct BenchCommand: AsyncParsableCommand {
         let reference = try ModelReference(parsing: name)
         switch reference {
         case .named, .path: break
-        case .openAI, .script:
-            throw NexusError(.invalidArgument, "nexus bench measures local models; \(name) is remote or scripted")
+        case .openAI, .script, .gateway:
+            throw NexusError(.invalidArgument, "nexus bench measures local models; \(name) is remote, scripted or routed")
         }
         let engineConfiguration = EngineConfiguration(
             contextLength: promptTokens + generateTokens + 16, slots: 1,

@@ -29,7 +29,8 @@ struct ChatCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let store = ConversationStore(database: try org.database())
+        let database = try org.database()
+        let store = ConversationStore(database: database)
         if list {
             Output.write(Table.render(
                 header: ["ID", "MESSAGES", "UPDATED", "TITLE"],
@@ -48,7 +49,7 @@ struct ChatCommand: AsyncParsableCommand {
             conversationID = resume
             Self.note("resuming conversation \(resume) (\(history.count) messages)")
         }
-        let backend = try await modelOptions.loadBackend()
+        let backend = try await modelOptions.backend(for: .chat, database: database, load: true)
         let interactive = isatty(STDIN_FILENO) == 1
         while true {
             if interactive { Output.write(">>> ") }

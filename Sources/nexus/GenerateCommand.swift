@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import NexusCore
+import NexusRuntime
 
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,7 +25,7 @@ struct GenerateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let schema = try jsonSchema.map(Self.loadSchema)
-        let backend = try await modelOptions.loadBackend()
+        let backend = try await modelOptions.backend(for: .chat, database: try AgentFactory(configuration: NexusConfiguration()).database(), load: true)
         var messages: [ChatMessage] = []
         if let system { messages.append(.system(system)) }
         messages.append(.user(prompt))

@@ -152,7 +152,11 @@ struct CrystallizeCommand: AsyncParsableCommand {
             // Without a model named, a missing default model only means no step is asked about.
             let backends = BackendFactory(configuration: configuration)
             let engine = backends.engineConfiguration(slots: 1)
-            crystallizer.model = model == nil ? try? backends.deferredBackend(for: nil, engine: engine) : try backends.deferredBackend(for: model, engine: engine)
+            if let routed = try factory.routedBackend(model: model, purpose: .generalize, database: database) {
+                crystallizer.model = routed
+            } else {
+                crystallizer.model = model == nil ? try? backends.deferredBackend(for: nil, engine: engine) : try backends.deferredBackend(for: model, engine: engine)
+            }
         }
         if list {
             let candidates = try crystallizer.candidates()

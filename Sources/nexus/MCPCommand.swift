@@ -37,7 +37,7 @@ struct MCPCommand: AsyncParsableCommand {
         let runPolicy = policyFlags.overrides.applied(to: base)
         var runAgent: (@Sendable (String) async throws -> MCPAgentRun)?
         if !noAgent {
-            let backend = try modelOptions.deferredBackend()
+            let backend = try await modelOptions.backend(for: .agent, database: database, load: false)
             var agent = AgentConfiguration(maxSteps: maxSteps)
             agent.hope = configuration.hope
             agent.looksAhead = true

@@ -3,10 +3,11 @@ import Foundation
 import NexusCore
 import NexusInference
 import NexusRuntime
+import NexusStore
 
 /// The options every command that runs a model shares.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .shortAndLong, help: "A model name from `nexus models list`, a .gguf path, openai:URL#MODEL or script:PATH.")
+    @Option(name: .shortAndLong, help: "A model name from `nexus models list`, a .gguf path, openai:URL#MODEL, script:PATH, or gateway:PURPOSE for gateway.json's routes.")
     var model: String?
 
     @Option(name: .customLong("ctx-size"), help: "Tokens of context.")
@@ -28,6 +29,17 @@ struct ModelOptions: ParsableArguments {
 }
 
 extension ModelOptions {
+    /// The backend of a command that generates for `purpose`: `--model` (`gateway:PURPOSE` routes
+    /// through the gateway), else the purpose's routes when `$NEXUS_HOME/gateway.json` exists,
+    /// else the default model.
+    /// - Parameter load: load a local model now, with progress, rather than on its first use.
+    func backend(for purpose: GatewayPurpose, database: NexusDatabase, load: Bool) async throws -> any InferenceBackend {
+        if let routed = try AgentFactory(configuration: NexusConfiguration()).routedBackend(model: model, purpose: purpose, database: database) {
+            return routed
+        }
+        return load ? try await loadBackend() : try deferredBackend()
+    }
+
     /// The backend, its model loaded only when first asked to generate.
     func deferredBackend() throws -> any InferenceBackend {
         let factory = BackendFactory(configuration: NexusConfiguration())

@@ -66,9 +66,7 @@ struct RunCommand: AsyncParsableCommand {
         let factory = AgentFactory(configuration: configuration)
         let database = try factory.database()
         // With a gateway.json and no --model, the run takes the agent purpose's routes.
-        let backend = modelOptions.model == nil && factory.hasGatewayFile
-            ? try factory.gateway(database: database).backend(for: .agent, org: database.org.rawValue)
-            : try modelOptions.deferredBackend()
+        let backend = try await modelOptions.backend(for: .agent, database: database, load: false)
         var hope = configuration.hope
         if noHope { hope.enabled = false }
         var agent = agentConfiguration

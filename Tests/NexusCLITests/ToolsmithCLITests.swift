@@ -49,4 +49,30 @@ struct ToolsmithCLITests {
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("The gateway's agent route answered."), "\(run.stdout)")
     }
+
+    @Test("chat and generate take gateway.json's chat route or --model gateway:PURPOSE; a budget spent by one command refuses the next")
+    func chatRouteAndBudgetAcrossCommands() throws {
+        let home = try TemporaryDirectory()
+        defer { home.remove() }
+        let chat = home.url.appendingPathComponent("chat.json")
+        try Data(#"{"responses": ["Routed hello.", "Routed again."]}"#.utf8).write(to: chat)
+        let judge = home.url.appendingPathComponent("judge.json")
+        try Data(#"{"responses": ["Judged."]}"#.utf8).write(to: judge)
+        try Data(#"{"routes": {"chat": [{"model": "script:\#(chat.path)"}], "judge": [{"model": "script:\#(judge.path)"}]}, "budgets": {"purposes": {"chat": 3}}}"#.utf8)
+            .write(to: home.url.appendingPathComponent("gateway.json"))
+        let environment = ["NEXUS_MODEL": "no-such-model"]
+        let talked = try NexusProcess.run(["chat"], home: home.url, stdin: "Hi!\n/bye\n", environment: environment)
+        #expect(talked.status == 0, "\(talked.stderr)")
+        #expect(talked.stdout.contains("Routed hello."), "\(talked.stdout)")
+        // The chat spent more than the budget of 3 tokens; the next command reads that from nexus.db.
+        let refused = try NexusProcess.run(["generate", "Hello?"], home: home.url, environment: environment)
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("purpose:chat budget of 3 tokens is spent"), "\(refused.stderr)")
+        let judged = try NexusProcess.run(["generate", "--model", "gateway:judge", "Hello?"], home: home.url, environment: environment)
+        #expect(judged.status == 0, "\(judged.stderr)")
+        #expect(judged.stdout.contains("Judged."))
+        let wrong = try NexusProcess.run(["generate", "--model", "gateway:jduge", "Hello?"], home: home.url, environment: environment)
+        #expect(wrong.status != 0)
+        #expect(wrong.stderr.contains("names no gateway purpose"), "\(wrong.stderr)")
+    }
 }

@@ -9,6 +9,7 @@ import NexusCore
 /// | `script:Tests/fixtures/agent.json` | a ``ScriptedBackend`` replaying canned responses |
 /// | `models/qwen.gguf`, `./a/b` | a GGUF file on disk |
 /// | `qwen2.5-coder` | a model installed under that name |
+/// | `gateway:chat` | the gateway's routes for a purpose (see ``GatewayConfiguration``) |
 public enum ModelReference: Sendable, Hashable, CustomStringConvertible {
     /// A model installed in the local model store, by name.
     case named(String)
@@ -18,6 +19,8 @@ public enum ModelReference: Sendable, Hashable, CustomStringConvertible {
     case openAI(baseURL: URL, model: String)
     /// A script of canned responses (see ``ScriptedBackend``).
     case script(String)
+    /// The gateway, routing by the purpose's routes (`gateway:PURPOSE`).
+    case gateway(GatewayPurpose)
 
     static let openAIPrefix = "openai:"
     static let scriptPrefix = "script:"
@@ -42,6 +45,8 @@ public enum ModelReference: Sendable, Hashable, CustomStringConvertible {
                                  "the model reference '\(text)' names no script; write script:PATH to a JSON script file")
             }
             self = .script(path)
+        } else if text.lowercased().hasPrefix(GatewayPurpose.modelPrefix) {
+            self = .gateway(try GatewayPurpose(modelName: text))
         } else if text.lowercased().hasSuffix(".gguf") || text.contains("/") {
             self = .path(text)
         } else {
@@ -56,6 +61,7 @@ public enum ModelReference: Sendable, Hashable, CustomStringConvertible {
         case .path(let path): path
         case .openAI(let baseURL, let model): "\(Self.openAIPrefix)\(baseURL.absoluteString)#\(model)"
         case .script(let path): "\(Self.scriptPrefix)\(path)"
+        case .gateway(let purpose): purpose.modelName
         }
     }
 

@@ -17,7 +17,10 @@ public actor Gateway {
     public private(set) var configuration: GatewayConfiguration
     private let makeBackend: BackendMaker
     private let credential: CredentialReader
+    private let journal: (any GatewayJournal)?
     let clock: GatewayClock
+    /// Reading back the journal's last window of calls, once, before the first call is planned.
+    private var restoring: Task<Void, Never>?
     private var backends: [GatewayConfiguration.Route: Task<any InferenceBackend, any Error>] = [:]
     private var health: [String: RouteHealth] = [:]
     private var spending: [String: BudgetWindow] = [:]
@@ -26,11 +29,15 @@ public actor Gateway {
     /// Calls kept for ``recentCalls()``.
     public static let recentLimit = 500
 
+    /// - Parameter journal: where calls are kept and budgets read back from; without one, both
+    ///   last as long as this gateway.
     public init(configuration: GatewayConfiguration, makeBackend: @escaping BackendMaker,
-                credential: @escaping CredentialReader = { _ in nil }, clock: GatewayClock = .system) {
+                credential: @escaping CredentialReader = { _ in nil }, journal: (any GatewayJournal)? = nil,
+                clock: GatewayClock = .system) {
         self.configuration = configuration
         self.makeBackend = makeBackend
         self.credential = credential
+        self.journal = journal
         self.clock = clock
     }
 
@@ -70,7 +77,8 @@ public actor Gateway {
 
     /// The routes to try, cooling ones last, once the budgets allow the call.
     /// - Throws: `NexusError(.budgetExceeded)` naming the spent budget.
-    func plan(_ purpose: GatewayPurpose, org: String) throws -> (routes: [GatewayConfiguration.Route], retry: GatewayConfiguration.Retry) {
+    func plan(_ purpose: GatewayPurpose, org: String) async throws -> (routes: [GatewayConfiguration.Route], retry: GatewayConfiguration.Retry) {
+        await restore()
         let now = clock.now()
         for key in [Self.budgetKey(purpose), Self.budgetKey(org: org)] {
             guard let limit = limit(of: key) else { continue }
@@ -95,6 +103,10 @@ public actor Gateway {
     /// The route's backend, made once and kept until the next reload.
     func backend(for route: GatewayConfiguration.Route) async throws -> any InferenceBackend {
         if let made = backends[route] { return try await made.value }
+        if case .gateway? = try? ModelReference(parsing: route.model) {
+            throw NexusError(.invalidArgument,
+                             "the route \(route.model) names the gateway itself; name a model, a tier or openai:URL#MODEL in \(GatewayConfiguration.fileName)")
+        }
         let (makeBackend, credential) = (self.makeBackend, self.credential)
         let making = Task<any InferenceBackend, any Error> {
             var key: String?
@@ -131,17 +143,38 @@ public actor Gateway {
         health[route.model] = state
     }
 
-    /// Charges a finished call's tokens to its purpose's and org's budgets, and keeps its record.
-    func finish(_ call: GatewayCall) {
+    /// Charges a finished call's tokens to its purpose's and org's budgets, and keeps its record
+    /// here and in the journal. A journal that cannot write loses the record, never the answer.
+    func finish(_ call: GatewayCall) async {
+        charge(call, at: clock.now())
+        try? await journal?.record(call)
+    }
+
+    private func charge(_ call: GatewayCall, at now: Double) {
         let tokens = call.promptTokens + call.completionTokens
-        let now = clock.now()
-        for key in [Self.budgetKey(call.purpose), Self.budgetKey(org: call.org)] where limit(of: key) != nil && tokens > 0 {
+        for key in [Self.budgetKey(call.purpose), Self.budgetKey(org: call.org)] where tokens > 0 {
             var window = (spending[key] ?? BudgetWindow()).current(at: now, length: configuration.budgets.windowSeconds)
             window.used += tokens
             spending[key] = window
         }
         recent.append(call)
         if recent.count > Self.recentLimit { recent.removeFirst(recent.count - Self.recentLimit) }
+    }
+
+    /// Replays the journal's calls of the last window into the budgets and the recent calls, once.
+    /// A journal that cannot be read leaves them empty rather than refusing every call.
+    private func restore() async {
+        guard let journal else { return }
+        if restoring == nil {
+            let (window, clock) = (configuration.budgets.windowSeconds, self.clock)
+            restoring = Task {
+                let since = Date(timeIntervalSinceNow: -window)
+                guard let calls = try? await journal.calls(since: since) else { return }
+                let (now, date) = (clock.now(), Date())
+                for call in calls { self.charge(call, at: now - date.timeIntervalSince(call.at)) }
+            }
+        }
+        await restoring?.value
     }
 
     // MARK: - Budgets and health

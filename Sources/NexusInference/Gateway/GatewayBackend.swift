@@ -6,19 +6,23 @@ import Synchronization
 /// servers' callers hold. Text streams through as it comes. When an attempt breaks after text was
 /// sent, the next attempt's text is checked against what was sent and only what extends it goes
 /// out; if it answers differently the call fails (the client cannot unread text), never a
-/// clean-looking truncated answer.
-public struct GatewayBackend: InferenceBackend {
+/// clean-looking truncated answer. Embeddings go through the `embed` purpose's routes, whatever
+/// purpose the backend serves, so an agent's HOPE matching and the embedding APIs share them.
+public struct GatewayBackend: InferenceBackend, EmbeddingBackend {
     public let gateway: Gateway
     public let purpose: GatewayPurpose
     public let org: String
 
-    public var modelName: String { "gateway:\(purpose.rawValue)" }
+    public var modelName: String { purpose.modelName }
 
     public func generate(_ request: GenerationRequest) -> AsyncThrowingStream<GenerationEvent, any Error> {
         let (stream, continuation) = AsyncThrowingStream<GenerationEvent, any Error>.makeStream()
+        let (purpose, sent) = (self.purpose, SentText())
         let task = Task {
             do {
-                let result = try await serve(request, continuation)
+                let result = try await serve(purpose) { backend, route, number in
+                    try await Self.stream(request, from: backend, attempt: number, route: route, sent: sent, continuation)
+                } usage: { ($0.usage.promptTokens, $0.usage.completionTokens) }
                 continuation.yield(.done(result))
                 continuation.finish()
             } catch {
@@ -29,15 +33,29 @@ public struct GatewayBackend: InferenceBackend {
         return stream
     }
 
+    public func embed(_ texts: [String]) async throws -> EmbeddingResult {
+        try await serve(.embed) { backend, route, _ in
+            guard let embedder = backend as? any EmbeddingBackend else {
+                throw NexusError(.invalidArgument, "\(route.model) cannot make embeddings; route embed to a local model in \(GatewayConfiguration.fileName)")
+            }
+            return try await embedder.embed(texts)
+        } usage: { ($0.promptTokens, 0) }
+    }
+
+    /// One try of an operation on a route's backend; the attempt's number tells a fallback apart.
+    typealias Operation<Result: Sendable> = @Sendable (_ backend: any InferenceBackend, _ route: GatewayConfiguration.Route,
+                                                        _ attempt: Int) async throws -> Result
+
     /// Plans the call, tries its routes, and meters it however it ends.
-    private func serve(_ request: GenerationRequest,
-                       _ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws -> GenerationResult {
+    private func serve<Result: Sendable>(_ purpose: GatewayPurpose, _ operation: @escaping Operation<Result>,
+                                         usage: (Result) -> (prompt: Int, completion: Int)) async throws -> Result {
         let clock = gateway.clock
         let start = clock.now()
         let (routes, retry) = try await gateway.plan(purpose, org: org)
         var call = GatewayCall(purpose: purpose, org: org, route: nil, attempts: [], seconds: 0, promptTokens: 0, completionTokens: 0, at: Date())
         do {
-            let result = try await tryRoutes(routes, retry, request, &call, continuation)
+            let result = try await tryRoutes(routes, retry, &call, operation)
+            (call.promptTokens, call.completionTokens) = usage(result)
             call.seconds = clock.now() - start
             await gateway.finish(call)
             return result
@@ -48,11 +66,9 @@ public struct GatewayBackend: InferenceBackend {
         }
     }
 
-    private func tryRoutes(_ routes: [GatewayConfiguration.Route], _ retry: GatewayConfiguration.Retry, _ request: GenerationRequest,
-                           _ call: inout GatewayCall,
-                           _ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws -> GenerationResult {
+    private func tryRoutes<Result: Sendable>(_ routes: [GatewayConfiguration.Route], _ retry: GatewayConfiguration.Retry,
+                                             _ call: inout GatewayCall, _ operation: @escaping Operation<Result>) async throws -> Result {
         let clock = gateway.clock
-        let sent = SentText()
         var lastError: (any Error)?
         for route in routes {
             // A cooling route is tried only when every route before it failed, and then once.
@@ -60,12 +76,10 @@ public struct GatewayBackend: InferenceBackend {
             for number in 1...tries {
                 let begun = clock.now()
                 do {
-                    let result = try await attempt(call.attempts.count, request, on: route, sent: sent, continuation)
+                    let result = try await attempt(call.attempts.count, on: route, operation)
                     call.attempts.append(.init(route: route.model, outcome: "ok", error: nil, seconds: clock.now() - begun))
                     await gateway.note(route, failed: false)
                     call.route = route.model
-                    call.promptTokens = result.usage.promptTokens
-                    call.completionTokens = result.usage.completionTokens
                     return result
                 } catch let error as GatewayDivergence {
                     call.attempts.append(.init(route: route.model, outcome: "terminal", error: error.message, seconds: clock.now() - begun))
@@ -89,32 +103,17 @@ public struct GatewayBackend: InferenceBackend {
             ? (lastError as? NexusError)?.code ?? .backendUnavailable : .backendUnavailable
         let tried = call.attempts.map { "\($0.route) (\($0.outcome)): \($0.error ?? "")" }.joined(separator: "; ")
         throw NexusError(code,
-                         "no route could serve the \(purpose.rawValue) request after \(call.attempts.count) attempts: \(tried); check the routes in \(GatewayConfiguration.fileName)")
+                         "no route could serve the \(call.purpose.rawValue) request after \(call.attempts.count) attempts: \(tried); check the routes in \(GatewayConfiguration.fileName)")
     }
 
     /// One try on one route, within its time limit.
-    private func attempt(_ number: Int, _ request: GenerationRequest, on route: GatewayConfiguration.Route, sent: SentText,
-                         _ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws -> GenerationResult {
+    private func attempt<Result: Sendable>(_ number: Int, on route: GatewayConfiguration.Route,
+                                           _ operation: @escaping Operation<Result>) async throws -> Result {
         let backend = try await gateway.backend(for: route)
         let clock = gateway.clock
         let seconds = route.timeoutSeconds
-        return try await withThrowingTaskGroup(of: GenerationResult?.self) { group in
-            group.addTask {
-                var produced = ""
-                for try await event in backend.generate(request) {
-                    switch event {
-                    case .text(let piece):
-                        produced += piece
-                        if let fresh = try sent.extend(attempt: number, to: produced, piece: piece, route: route.model) {
-                            continuation.yield(.text(fresh))
-                        }
-                    case .done(let result):
-                        return result
-                    }
-                }
-                try Task.checkCancellation()
-                throw NexusError(.backendUnavailable, "\(route.model) ended without a result")
-            }
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
+            group.addTask { try await operation(backend, route, number) }
             group.addTask {
                 try await clock.sleep(seconds)
                 return nil
@@ -126,6 +125,26 @@ public struct GatewayBackend: InferenceBackend {
             }
             return result
         }
+    }
+
+    /// Streams one attempt's text to the caller as far as it extends what was sent.
+    private static func stream(_ request: GenerationRequest, from backend: any InferenceBackend, attempt number: Int,
+                               route: GatewayConfiguration.Route, sent: SentText,
+                               _ continuation: AsyncThrowingStream<GenerationEvent, any Error>.Continuation) async throws -> GenerationResult {
+        var produced = ""
+        for try await event in backend.generate(request) {
+            switch event {
+            case .text(let piece):
+                produced += piece
+                if let fresh = try sent.extend(attempt: number, to: produced, piece: piece, route: route.model) {
+                    continuation.yield(.text(fresh))
+                }
+            case .done(let result):
+                return result
+            }
+        }
+        try Task.checkCancellation()
+        throw NexusError(.backendUnavailable, "\(route.model) ended without a result")
     }
 }
 

@@ -10,6 +10,13 @@ public struct GatewayCall: Sendable, Hashable {
         public var outcome: String
         public var error: String?
         public var seconds: Double
+
+        public init(route: String, outcome: String, error: String?, seconds: Double) {
+            self.route = route
+            self.outcome = outcome
+            self.error = error
+            self.seconds = seconds
+        }
     }
 
     public var purpose: GatewayPurpose
@@ -21,6 +28,18 @@ public struct GatewayCall: Sendable, Hashable {
     public var promptTokens: Int
     public var completionTokens: Int
     public var at: Date
+
+    public init(purpose: GatewayPurpose, org: String, route: String?, attempts: [Attempt], seconds: Double,
+                promptTokens: Int, completionTokens: Int, at: Date) {
+        self.purpose = purpose
+        self.org = org
+        self.route = route
+        self.attempts = attempts
+        self.seconds = seconds
+        self.promptTokens = promptTokens
+        self.completionTokens = completionTokens
+        self.at = at
+    }
 
     public var succeeded: Bool { route != nil }
 }

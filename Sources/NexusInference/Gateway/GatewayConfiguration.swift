@@ -5,6 +5,23 @@ public import NexusCore
 /// module can go to a heavy remote model while chat stays on the small local one.
 public enum GatewayPurpose: String, Sendable, Hashable, CaseIterable {
     case chat, agent, build, repair, generalize, embed, judge
+
+    /// Model names of this form (`gateway:chat`) send a request through the gateway, wherever a
+    /// model is named: the CLI's `--model`, the APIs' `model`.
+    public static let modelPrefix = "gateway:"
+
+    public var modelName: String { Self.modelPrefix + rawValue }
+
+    /// The purpose `gateway:PURPOSE` names.
+    /// - Throws: `NexusError(.invalidArgument)` listing the purposes when it names none.
+    public init(modelName: String) throws {
+        let name = modelName.lowercased()
+        guard name.hasPrefix(Self.modelPrefix), let purpose = GatewayPurpose(rawValue: String(name.dropFirst(Self.modelPrefix.count))) else {
+            let known = Self.allCases.map(\.modelName).joined(separator: ", ")
+            throw NexusError(.invalidArgument, "'\(modelName.prefix(100))' names no gateway purpose; use one of \(known)")
+        }
+        self = purpose
+    }
 }
 
 /// `$NEXUS_HOME/gateway.json`: purposes mapped to ordered routes over backends, with retries,

@@ -241,7 +241,7 @@ public struct ModelStore: Sendable {
                 throw NexusError(.modelNotFound, "model file \(path) does not exist; check the path or run `nexus models list`")
             }
             return path
-        case .openAI, .script:
+        case .openAI, .script, .gateway:
             throw NexusError(.invalidArgument, "\(reference) is not a local model file")
         }
     }
