@@ -161,3 +161,13 @@ def test_a_call_cut_by_num_predict_is_done_reason_length(client):
     assert response.done_reason == "length"
     for call in response.message.tool_calls or []:
         assert isinstance(call.function.arguments, dict)
+
+
+def test_gateway_chat_streams_through_the_ollama_client(client):
+    pieces = list(client.chat(model="gateway:chat", stream=True, options={"num_predict": 8, "temperature": 0},
+                              messages=[{"role": "user", "content": "Say hi."}]))
+    assert pieces[-1].done and pieces[-1].model == "gateway:chat"
+    assert "".join(piece.message.content for piece in pieces)
+    with pytest.raises(ollama.ResponseError) as raised:
+        client.chat(model="gateway:chitchat", messages=[{"role": "user", "content": "hi"}])
+    assert raised.value.status_code == 404

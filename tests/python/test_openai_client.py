@@ -264,3 +264,17 @@ def test_bad_requests_are_400s_naming_the_field(client):
         client.chat.completions.create(model=SMALL, messages=[{"role": "user", "content": "hi"}], tools=[WEATHER],
                                        tool_choice={"type": "function", "function": {"name": "not_offered"}})
     assert "not_offered" in raised.value.body["message"]
+
+
+def test_gateway_purposes_are_models_the_client_can_name(client):
+    # No gateway.json here: every purpose's one route is the server's default model.
+    reply = client.chat.completions.create(model="gateway:chat", max_tokens=8, temperature=0,
+                                           messages=[{"role": "user", "content": "Say hi."}])
+    assert reply.model == "gateway:chat"
+    assert reply.choices[0].message.content
+    assert reply.usage.completion_tokens > 0
+    vectors = client.embeddings.create(model="gateway:embed", input=["a cat", "a dog"])
+    assert len(vectors.data) == 2 and len(vectors.data[0].embedding) > 0
+    with pytest.raises(openai.NotFoundError) as raised:
+        client.chat.completions.create(model="gateway:chitchat", messages=[{"role": "user", "content": "hi"}])
+    assert "gateway:chat" in str(raised.value)
