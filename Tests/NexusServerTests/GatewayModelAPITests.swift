@@ -40,6 +40,15 @@ struct GatewayModelAPITests {
                 #expect(response.status == .notFound)
                 #expect(response.text.contains("gateway:chat"), "the error lists the purposes: \(response.text)")
             }
+            // A gateway name is no stored model: it cannot be made, copied to or deleted.
+            try await client.post("/api/copy", #"{"source": "chatty", "destination": "gateway:chat"}"#, headers: fixture.ownerKey) { response in
+                #expect(response.status == .badRequest, "\(response.text)")
+                #expect(response.text.contains("reserved"))
+            }
+            try await client.execute(uri: "/api/delete", method: .delete, headers: fixture.ownerKey,
+                                     body: ByteBuffer(string: #"{"model": "gateway:chat"}"#)) { response in
+                #expect(response.status.code < 500 && response.status.code >= 400, "\(response.text)")
+            }
             try await client.post("/v1/embeddings", #"{"model": "gateway:embed", "input": ["a cat", "a dog"]}"#,
                                   headers: fixture.operatorKey) { response in
                 #expect(response.status == .ok, "\(response.text)")

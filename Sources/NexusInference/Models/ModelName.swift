@@ -18,7 +18,7 @@ public struct ModelName: Sendable, Hashable, CustomStringConvertible {
     private static let allowed = Set("abcdefghijklmnopqrstuvwxyz0123456789._-")
     /// Model parts that are ``ModelReference``'s own prefixes or URL schemes: `script:x.json` is a
     /// script to load, not model `script` tag `x.json`.
-    static let reservedModels: Set<String> = ["script", "openai", "file", "http", "https", "path", "blob", "sha256"]
+    static let reservedModels: Set<String> = ["script", "openai", "gateway", "file", "http", "https", "path", "blob", "sha256"]
 
     /// Reads and checks a name as a request or a manifest writes it.
     /// - Throws: `NexusError(.invalidArgument)` saying what is wrong with it and what a name may hold.
