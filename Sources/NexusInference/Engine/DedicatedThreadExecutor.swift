@@ -26,6 +26,13 @@ final class DedicatedThreadExecutor: SerialExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Whether jobs wait to run: other work queued on the actor (a submission, a cancellation).
+    var hasWaitingJobs: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !jobs.isEmpty
+    }
+
     /// Lets the thread end once its queue is empty.
     func shutdown() {
         condition.lock()
