@@ -155,12 +155,7 @@ struct InferenceService: Sendable {
             let context = await measuring.contextTokens
             return prompt + min(request.maxTokens ?? context, max(0, context - prompt))
         }
-        let prompt: Int = switch request.prompt {
-        case .text(let text): text.utf8.count
-        case .chat(let messages): messages.reduce(0) { $0 + 8 + $1.content.utf8.count + $1.toolCalls.reduce(0) { $0 + $1.signature.utf8.count } }
-        }
-        let tools = request.tools.reduce(0) { $0 + $1.name.utf8.count + $1.description.utf8.count + $1.parameters.jsonText.utf8.count }
-        return prompt + tools + (request.maxTokens ?? 4096)
+        return request.promptTokenBound + (request.maxTokens ?? 4096)
     }
 }
 

@@ -192,6 +192,29 @@ struct LimitsAPITests {
         fixture.home.remove()
     }
 
+    @Test("a run on gateway:agent, whose model cannot count tokens, reserves each prompt's upper bound: a quota it would pass stops it")
+    func gatewayRunPromptsAreReserved() async throws {
+        let call = #"<tool_call>{"name": "filesystem_list", "arguments": {"path": "."}}</tool_call>"#
+        let fixture = try ServerFixture(scripts: ["script-agent": [call, call, call, "Done."]])
+        try #"{"routes": {"agent": [{"model": "script-agent"}]}}"#
+            .write(to: fixture.home.url.appendingPathComponent("gateway.json"), atomically: true, encoding: .utf8)
+        let (limited, record) = try fixture.newKey(.operator, name: "limited")
+        // Below the bytes of the first prompt (the system prompt and the tools' schemas).
+        try await UsageStore(database: fixture.database).set(UsageLimit(subject: .key(record.id), name: .tokensPerDay, value: 500))
+        try await fixture.application().test(.router) { client in
+            let id: String = try await client.post("/v1/agent/runs", #"{"task":"List the files here","model":"gateway:agent","max_steps":4,"max_tokens":100}"#,
+                                                   headers: limited) { response in
+                #expect(response.status == .created, "\(response.text)")
+                return response.object["id"]?.stringValue ?? ""
+            }
+            _ = try await client.execute(uri: "/v1/agent/runs/\(id)/events", method: .get, headers: limited) { $0.text }
+            let run = try #require(try fixture.storedRun(id))
+            #expect(run.status == .failed && run.failure?.contains("tokens_per_day") == true, "\(run.status) \(run.failure ?? "")")
+            #expect(try RunStore(database: fixture.database).steps(runID: id).filter { $0.tool != nil }.isEmpty)
+        }
+        fixture.home.remove()
+    }
+
     @Test("the CPU time of a run's sandboxed commands is metered with it, per step and in the usage report")
     func sandboxCPUIsMetered() async throws {
         let fixture = try ServerFixture(scripts: ["script-agent": [

@@ -86,8 +86,10 @@ extension AgentRunner {
         let since = ContinuousClock.now
         let result: GenerationResult
         do {
-            if let promptAdmission, let measuring = backend as? any PromptMeasuring {
-                try await promptAdmission(try await measuring.promptTokenCount(request))
+            if let promptAdmission {
+                // A backend that cannot count (the gateway, a remote model) reserves the prompt's upper bound.
+                let measuring = backend as? any PromptMeasuring
+                try await promptAdmission(try await measuring?.promptTokenCount(request) ?? request.promptTokenBound)
             }
             result = try await backend.complete(request)
         } catch is CancellationError {

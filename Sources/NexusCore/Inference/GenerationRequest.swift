@@ -94,3 +94,16 @@ public struct GenerationRequest: Sendable, Hashable {
         self.grammar = grammar
     }
 }
+
+extension GenerationRequest {
+    /// The most tokens this request's prompt can take when no tokenizer is at hand (a remote,
+    /// routed or scripted backend): one per byte of the messages and the tools' schemas, plus a
+    /// few per message for its role markers. A quota reserves this, never less than what is read.
+    public var promptTokenBound: Int {
+        let prompt: Int = switch prompt {
+        case .text(let text): text.utf8.count
+        case .chat(let messages): messages.reduce(0) { $0 + 8 + $1.content.utf8.count + $1.toolCalls.reduce(0) { $0 + $1.signature.utf8.count } }
+        }
+        return prompt + tools.reduce(0) { $0 + $1.name.utf8.count + $1.description.utf8.count + $1.parameters.jsonText.utf8.count }
+    }
+}
