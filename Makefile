@@ -6,7 +6,7 @@ SWIFT ?= swift
 BUILD_FLAGS ?= -c release
 NEXUS := .build/release/nexus
 
-.PHONY: setup build test test-python demo bench bench-server fuzz dist clean
+.PHONY: setup build test test-python demo bench bench-server fuzz dist gpu-bundle clean
 
 setup:
 	@scripts/setup.sh
@@ -47,5 +47,10 @@ fuzz: setup
 dist: setup
 	@SWIFT="$(SWIFT)" scripts/dist.sh
 
+# What scripts/gpu-check.sh needs on a GPU machine without Swift or network: the dist folder, the
+# llama.cpp source and a random-weight GGUF, in gpu-bundle/ (scripts/gpu_bundle.sh).
+gpu-bundle: setup
+	@SWIFT="$(SWIFT)" scripts/gpu_bundle.sh
+
 clean:
-	rm -rf .build .build-fuzz .build-dist dist
+	rm -rf .build .build-fuzz .build-dist dist gpu-bundle
