@@ -190,6 +190,7 @@ let package = Package(
                 "NexusInference",
                 "NexusModules",
                 "NexusRuntime",
+                "NexusServer",
                 "NexusStore",
                 "NexusTools",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

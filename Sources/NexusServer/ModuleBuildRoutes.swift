@@ -1,8 +1,8 @@
 import Foundation
 import Hummingbird
 import NexusAgent
-import NexusCore
-import NexusInference
+public import NexusCore
+public import NexusInference
 import NexusModules
 import NexusStore
 
@@ -72,8 +72,10 @@ struct ModuleBuildRoutes: Sendable {
 }
 
 /// The gateway's state as `GET /admin/gateway` shows it.
-enum GatewayJSON {
-    static func status(_ status: GatewayStatus, calls: some Collection<GatewayCall>) -> JSONValue {
+/// The gateway's routes, cool-downs, budgets and recent calls, as `GET /admin/gateway` and
+/// `nexus gateway --json` show them.
+public enum GatewayJSON {
+    public static func status(_ status: GatewayStatus, calls: some Collection<GatewayCall>) -> JSONValue {
         [
             "routes": .object(JSONObject(status.routes.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .array($0.value.map(JSONValue.string))) })),
             "cooling_down": .object(JSONObject(status.coolingDown.sorted { $0.key < $1.key }.map { ($0.key, .number(($0.value * 10).rounded() / 10)) })),

@@ -11,6 +11,6 @@ struct Nexus: AsyncParsableCommand {
                       ExportCommand.self, MemoryCommand.self, FeedbackCommand.self, ModulesCommand.self,
                       GraphCommand.self, VerifyCommand.self, LedgerCommand.self, ModelsCommand.self, GenerateCommand.self,
                       ChatCommand.self, BenchCommand.self, KeysCommand.self, OrgsCommand.self, CredentialsCommand.self, AuditCommand.self, UsageCommand.self,
-                      LimitsCommand.self, MCPCommand.self]
+                      LimitsCommand.self, MCPCommand.self, GatewayCommand.self]
     )
 }

@@ -74,5 +74,14 @@ struct ToolsmithCLITests {
         let wrong = try NexusProcess.run(["generate", "--model", "gateway:jduge", "Hello?"], home: home.url, environment: environment)
         #expect(wrong.status != 0)
         #expect(wrong.stderr.contains("names no gateway purpose"), "\(wrong.stderr)")
+        // The journal as `nexus gateway` reads it: every command's calls, and the chat budget spent.
+        let shown = try NexusProcess.run(["gateway", "--json"], home: home.url, environment: environment)
+        #expect(shown.status == 0, "\(shown.stderr)")
+        let status = try JSONValue.parse(shown.stdout)
+        #expect(status["recent_calls"]?.arrayValue?.compactMap { $0["purpose"]?.stringValue } == ["chat", "judge"], "\(shown.stdout)")
+        let chatBudget = status["budgets"]?.arrayValue?.first { $0["budget"]?.stringValue == "purpose:chat" }
+        #expect((chatBudget?["used"]?.numberValue ?? 0) >= 3 && chatBudget?["limit"]?.numberValue == 3)
+        let table = try NexusProcess.run(["gateway"], home: home.url, environment: environment)
+        #expect(table.stdout.contains("chat        script:"), "\(table.stdout)")
     }
 }

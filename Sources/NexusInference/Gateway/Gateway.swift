@@ -54,10 +54,14 @@ public actor Gateway {
         health = [:]
     }
 
-    /// The newest calls, oldest first.
-    public func recentCalls() -> [GatewayCall] { recent }
+    /// The newest calls, oldest first (those of the journal's last window included).
+    public func recentCalls() async -> [GatewayCall] {
+        await restore()
+        return recent
+    }
 
-    public func status() -> GatewayStatus {
+    public func status() async -> GatewayStatus {
+        await restore()
         let now = clock.now()
         var routes: [GatewayPurpose: [String]] = [:]
         for purpose in GatewayPurpose.allCases {
