@@ -99,17 +99,14 @@ public struct AgentFactory: Sendable {
     public func gateway(database: NexusDatabase, model: String? = nil) throws -> Gateway {
         let credentials = credentials(database: database)
         // `gateway:PURPOSE` as the one model would route the gateway to itself: the file's routes serve instead.
-        let model = model.flatMap { name -> String? in
-            if case .gateway? = try? ModelReference(parsing: name) { return nil }
-            return name
-        }
+        let model = model.flatMap { GatewayPurpose(routing: $0) == nil ? $0 : nil }
         return try BackendFactory(configuration: configuration).gateway(defaultModel: model, credentials: { try credentials.value(of: $0) },
                                                                         journal: StoredGatewayJournal(database: database))
     }
 
     /// Whether `$NEXUS_HOME/gateway.json` exists: then a command that names no model takes its purpose's routes.
     public var hasGatewayFile: Bool {
-        FileManager.default.fileExists(atPath: configuration.home.appendingPathComponent(GatewayConfiguration.fileName).path)
+        GatewayConfiguration.exists(home: configuration.home)
     }
 
     /// The purpose a command's generation is routed by: the one `model` names when it is

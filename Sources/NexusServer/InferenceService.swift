@@ -28,7 +28,7 @@ struct InferenceService: Sendable {
             do {
                 let metering = ModelLease.Metering(ticket: ticket, account: account, governor: governor)
                 let gate = self.gate
-                if let purpose = Self.gatewayPurpose(model) {
+                if let purpose = GatewayPurpose(routing: model) {
                     // The gateway's routes lease their own models, each for its own attempt.
                     return ModelLease(backend: gateway.backend(for: purpose, org: account.org), loadSeconds: 0, metering: metering) {
                         await gate.leave()
@@ -55,7 +55,7 @@ struct InferenceService: Sendable {
     /// A backend for an agent run of `org` on `model` (a stored name or `gateway:PURPOSE`), held
     /// until `release` is called.
     func runBackend(model: String, org: String) async throws -> (backend: any InferenceBackend, release: @Sendable () async -> Void) {
-        if let purpose = Self.gatewayPurpose(model) {
+        if let purpose = GatewayPurpose(routing: model) {
             return (gateway.backend(for: purpose, org: org), {})
         }
         let pool = self.pool
@@ -63,16 +63,10 @@ struct InferenceService: Sendable {
         return (backend, { await pool.release(model, keepAlive: nil) })
     }
 
-    /// The purpose a `gateway:PURPOSE` model name routes by; nil for any other name.
-    static func gatewayPurpose(_ model: String) -> GatewayPurpose? {
-        if case .gateway(let purpose)? = try? ModelReference(parsing: model) { return purpose }
-        return nil
-    }
-
     /// The model an agent run takes when its request names none: the gateway's `agent` routes
     /// when a `gateway.json` sets them, else the server's default model.
     func defaultRunModel(_ configuration: ServerConfiguration) -> String {
-        FileManager.default.fileExists(atPath: configuration.home.appendingPathComponent(GatewayConfiguration.fileName).path)
+        GatewayConfiguration.exists(home: configuration.home)
             ? GatewayPurpose.agent.modelName : configuration.defaultModel
     }
 

@@ -38,7 +38,7 @@ struct ModelCatalog: Sendable {
     }
 
     func list() throws -> [ModelDescription] {
-        let routed = FileManager.default.fileExists(atPath: home.appendingPathComponent(GatewayConfiguration.fileName).path)
+        let routed = GatewayConfiguration.exists(home: home)
             ? GatewayPurpose.allCases.compactMap { try? describe($0.modelName) } : []
         return try store.list().compactMap { try? describe($0) } + routed
     }
@@ -49,7 +49,7 @@ struct ModelCatalog: Sendable {
 
     func describe(_ entry: ModelEntry) throws -> ModelDescription {
         if entry.isGateway {
-            let file = home.appendingPathComponent(GatewayConfiguration.fileName).path
+            let file = GatewayConfiguration.url(home: home).path
             let modified = ((try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate]) as? Date) ?? Date()
             return ModelDescription(name: entry.name, size: 0, digest: Self.stableDigest(entry), modifiedAt: modified, architecture: "gateway",
                                     parameterSize: "", quantization: "", contextLength: nil, supportsTools: true)

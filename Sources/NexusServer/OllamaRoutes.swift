@@ -89,10 +89,11 @@ struct OllamaRoutes: Sendable {
     private func embed(_ request: Request, context: NexusRequestContext, legacy: Bool) async throws -> Response {
         let fields = try await request.fields(limit: configuration.maxBodyBytes)
         let parsed = try OllamaRequests.embed(fields)
-        let model = try service.catalog.resolve(parsed.model)
+        let entry = try service.catalog.entry(parsed.model)
+        let model = entry.name
         if parsed.inputs.isEmpty {
             if legacy { return Response.json(["embedding": []]) }
-            if InferenceService.gatewayPurpose(model) == nil { try await service.pool.load(model, keepAlive: parsed.keepAlive) }
+            if !entry.isGateway { try await service.pool.load(model, keepAlive: parsed.keepAlive) }
             return Response.json(["model": .string(parsed.model), "embeddings": []])
         }
         let (result, timing) = try await cancellingOnDisconnect(context.channel) {

@@ -107,7 +107,7 @@ public actor Gateway {
     /// The route's backend, made once and kept until the next reload.
     func backend(for route: GatewayConfiguration.Route) async throws -> any InferenceBackend {
         if let made = backends[route] { return try await made.value }
-        if case .gateway? = try? ModelReference(parsing: route.model) {
+        if GatewayPurpose(routing: route.model) != nil {
             throw NexusError(.invalidArgument,
                              "the route \(route.model) names the gateway itself; name a model, a tier or openai:URL#MODEL in \(GatewayConfiguration.fileName)")
         }

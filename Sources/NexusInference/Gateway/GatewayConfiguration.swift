@@ -22,6 +22,12 @@ public enum GatewayPurpose: String, Sendable, Hashable, CaseIterable {
         }
         self = purpose
     }
+
+    /// The purpose `model` routes by when it is a `gateway:PURPOSE` name; nil for any other name.
+    public init?(routing model: String) {
+        guard model.lowercased().hasPrefix(Self.modelPrefix), let purpose = try? GatewayPurpose(modelName: model) else { return nil }
+        self = purpose
+    }
 }
 
 /// `$NEXUS_HOME/gateway.json`: purposes mapped to ordered routes over backends, with retries,
@@ -112,10 +118,21 @@ public struct GatewayConfiguration: Sendable, Hashable {
 
     public static let fileName = "gateway.json"
 
+    /// `home/gateway.json`.
+    public static func url(home: URL) -> URL {
+        home.appendingPathComponent(fileName)
+    }
+
+    /// Whether `home` has a `gateway.json`: then commands and runs that name no model take their
+    /// purpose's routes, and the APIs list the `gateway:PURPOSE` names.
+    public static func exists(home: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url(home: home).path)
+    }
+
     /// Reads `home/gateway.json`, or the default routes when there is none.
     /// - Throws: `NexusError(.invalidArgument)` naming the file and what in it is wrong.
     public static func load(home: URL, defaultModel: String) throws -> GatewayConfiguration {
-        let url = home.appendingPathComponent(fileName)
+        let url = url(home: home)
         guard let data = FileManager.default.contents(atPath: url.path) else {
             return GatewayConfiguration(defaultModel: defaultModel)
         }
