@@ -9,7 +9,8 @@ record: runs agent tasks of bench/agent/tasks.py (dev half) with `nexus run` who
     where BODY is the request exactly as the agent sent it (OpenAI wire form, streamed).
 
 replay: sends every recorded request, in recorded order, to each server under test (forced to
-    temperature 0 and stream false; "speculative": true for "nexus-on", false for "nexus-off"), times each from
+    temperature 0 and stream false; the feature under test (--feature: "jump_forward", the default, or
+    "speculative") on for "nexus-on" and off for "nexus-off", the other one off on both), times each from
     the request to the complete response, keeps each output (content and tool calls), and prints
     one table per step kind (steps ending in a tool call / in an answer) with the medians, ratios,
     the share of identical outputs and the prediction tokens accepted/drafted. Per-step JSON goes
@@ -42,7 +43,11 @@ from server_load import wait_healthy  # noqa: E402  (bench/ is the script's own 
 # and a few that end in a computed answer.
 DEFAULT_TASKS = "fix_typo,delete_line,uppercase,multi_replace,copy_file,merge_parts,sort_guests,csv_total"
 
-TARGET_RATIO = 1.5   # llama-server seconds / nexus (speculative on) seconds per tool-call step
+TARGET_RATIO = 1.5   # llama-server seconds / nexus (feature on) seconds per tool-call step
+# Nexus's request fields for the two decoding features the replay can compare, and the usage fields
+# that count their drafted tokens (accepted, rejected).
+FEATURES = {"jump_forward": ("forced_tokens", "rejected_forced_tokens"),
+            "speculative": ("accepted_prediction_tokens", "rejected_prediction_tokens")}
 REQUEST_TIMEOUT = 900
 
 
@@ -280,17 +285,19 @@ def last_summary(text):
 
 # ---------------------------------------------------------------- replay
 
-def replay_body(request, speculative_off):
+def replay_body(request, feature, feature_off):
     body = dict(request)
     body["temperature"] = 0
     body["stream"] = False
     body.pop("stream_options", None)
-    # Drafting is off by default in nexus; both nexus servers are told which way to run.
-    body["speculative"] = not speculative_off
+    # Both nexus servers are told which way to run each feature: the one under test on or off,
+    # the other off. llama-server ignores fields it does not know.
+    for name in FEATURES:
+        body[name] = name == feature and not feature_off
     return body
 
 
-def send(url, body):
+def send(url, body, feature):
     try:
         seconds, status, text = post_json(url, "/v1/chat/completions", body)
     except OSError as failure:  # refused, reset or timed out: the step counts as failed for this server
@@ -312,8 +319,9 @@ def send(url, body):
     result["prompt_tokens"] = usage.get("prompt_tokens")
     result["cached_tokens"] = (usage.get("prompt_tokens_details") or {}).get("cached_tokens")
     result["completion_tokens"] = usage.get("completion_tokens")
-    result["accepted"] = details.get("accepted_prediction_tokens")
-    result["rejected"] = details.get("rejected_prediction_tokens")
+    accepted, rejected = FEATURES[feature]
+    result["accepted"] = details.get(accepted)
+    result["rejected"] = details.get(rejected)
     timings = answer.get("timings")  # llama-server's own
     if timings:
         result["prompt_n"], result["predicted_n"] = timings.get("prompt_n"), timings.get("predicted_n")
@@ -350,7 +358,7 @@ def replay(args):
     def warm(request, fatal):
         outputs = {}
         for name, url in targets:
-            outputs[name] = send(url, replay_body(request, name == names[1]))
+            outputs[name] = send(url, replay_body(request, args.feature, name == names[1]), args.feature)
             if fatal and outputs[name]["output"] is None:
                 sys.exit(f"bench: {name} failed the first request: {outputs[name].get('error')}")
         return outputs
@@ -370,7 +378,7 @@ def replay(args):
         results = {}
         for name in order:
             url = dict(targets)[name]
-            results[name] = send(url, replay_body(request, name == names[1]))
+            results[name] = send(url, replay_body(request, args.feature, name == names[1]), args.feature)
             if warmed is not None:
                 results[name]["same_as_warm_up"] = same_reply(results[name], warmed[name])
         reference = results[names[0]]["output"]
@@ -439,9 +447,9 @@ def table(title, groups, names, with_identity):
 
 def report(rows, names, args, seconds):
     """Prints the tables; returns the same figures as a dict."""
-    on, off, llama = names  # nexus speculative on, nexus speculative off, llama-server, in this order
+    on, off, llama = names  # nexus with the feature on, nexus with it off, llama-server, in this order
     labels = {"tool_call": "tool call", "answer": "answer", "all": "all"}
-    summary = {"model": args.model, "threads": args.threads, "ctx": args.ctx, "warm": args.warm,
+    summary = {"model": args.model, "threads": args.threads, "ctx": args.ctx, "warm": args.warm, "feature": args.feature,
                "requests": args.requests, "servers": names, "all_steps": {}, "same_output_steps": {}}
     every, same = [], []
     for kind in ("tool_call", "answer", "all"):
@@ -456,15 +464,15 @@ def report(rows, names, args, seconds):
     print()
     print(f"{len(rows)} replayed agent steps ({args.requests}), model {args.model}, {args.threads} threads, "
           f"context {args.ctx}, one slot, greedy; warm-up: {args.warm}; {seconds:.0f} s in all")
-    print("median seconds per step; ratios are medians of the per-step ratios (> 1: nexus with speculative "
-          "decoding on was faster);\nstep kind from nexus-on's output; tokens: completion tokens in all\n")
+    print(f"median seconds per step; ratios are medians of the per-step ratios (> 1: nexus with {args.feature} "
+          "on was faster);\nstep kind from nexus-on's output; tokens: completion tokens in all\n")
     table("all steps (what an agent waits for, whatever each server wrote):", every, names, True)
     if same:
         table("steps where all three outputs were identical (the same work on each server):", same, names, False)
     else:
         print("no step had identical outputs on all three servers\n")
 
-    # Speculative decoding alone: nexus on against off where both generated the same tokens.
+    # The feature alone: nexus on against off where both generated the same tokens.
     parts = []
     for kind in ("tool_call", "answer", "all"):
         alike = [row for row in rows if (kind == "all" or row["kind"] == kind) and row["identical"][off]]
@@ -481,7 +489,7 @@ def report(rows, names, args, seconds):
     off_drafted = sum((row["results"][off].get("accepted") or 0) + (row["results"][off].get("rejected") or 0)
                       for row in rows)
     share = f" ({accepted / drafted:.0%} accepted)" if drafted else ""
-    print(f"prediction tokens ({on}): {accepted} accepted of {drafted} drafted{share}; {off}: {off_drafted} drafted")
+    print(f"{args.feature} drafted tokens ({on}): {accepted} accepted of {drafted} drafted{share}; {off}: {off_drafted} drafted")
     failures = {name: sum(1 for row in rows if row["results"][name]["output"] is None) for name in names}
     if any(failures.values()):
         print("failed requests: " + ", ".join(f"{name} {count}" for name, count in failures.items()))
@@ -516,6 +524,7 @@ def report_again(args):
     for row in rows:
         row["identical"] = {other: same_reply(row["results"][names[0]], row["results"][other]) for other in names[1:]}
     settings = argparse.Namespace(model=earlier["model"], threads=earlier["threads"], ctx=earlier["ctx"],
+                                  feature=earlier.get("feature", "speculative"),
                                   warm=earlier["warm"], requests=earlier["requests"])
     report(rows, names, settings, earlier.get("seconds") or 0)
 
@@ -540,7 +549,9 @@ def main():
     replaying = commands.add_parser("replay", help="replay recorded requests against the servers")
     replaying.add_argument("--requests", required=True)
     replaying.add_argument("--server", action="append", required=True,
-                           help="NAME=URL, three of them: nexus (speculative on), nexus (off), llama-server")
+                           help="NAME=URL, three of them: nexus (feature on), nexus (off), llama-server")
+    replaying.add_argument("--feature", choices=sorted(FEATURES), default="jump_forward",
+                           help="the decoding feature nexus-on has and nexus-off lacks")
     replaying.add_argument("--model", required=True)
     replaying.add_argument("--threads", type=int, required=True)
     replaying.add_argument("--ctx", type=int, required=True)

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The agent speed benchmark: the model requests of real `nexus run` agent runs, recorded once, are
-# replayed step by step against `nexus serve` with prompt-lookup speculative decoding on
-# ("speculative": true), the same with it off (the default), and llama.cpp's llama-server --jinja built from the
-# same cached source, on the same model file, threads and context (one slot each), greedy. Prints,
-# per step kind (steps ending in a tool call, steps ending in an answer), the median seconds per
-# step of each server, the ratios llama-server/nexus-on and nexus-off/nexus-on (> 1: nexus with
-# speculative decoding is faster), the share of steps whose outputs were identical, and the
-# prediction tokens accepted out of those drafted.
+# replayed step by step against `nexus serve` with a decoding feature on (-f: jump_forward, the
+# default, which is on in nexus unless a request turns it off; or speculative, prompt-lookup
+# drafting, off unless asked for), the same with it off, and llama.cpp's llama-server --jinja
+# built from the same cached source, on the same model file, threads and context (one slot each),
+# greedy. Prints, per step kind (steps ending in a tool call, steps ending in an answer), the median
+# seconds per step of each server, the ratios llama-server/nexus-on and nexus-off/nexus-on (> 1:
+# nexus with the feature is faster), the share of steps whose outputs were identical, and the
+# feature's drafted tokens accepted out of those drafted.
 #
 #   bench/agent_speed.sh --record [-m MODEL] [-k TASKS] [-s MAX_STEPS] [-t THREADS] [-x CTX] [-o DIR]
-#   bench/agent_speed.sh [-m MODEL] [-i REQUESTS] [-n STEPS] [-k TASKS] [-w first|each] [-t THREADS] [-x CTX] [-o DIR]
+#   bench/agent_speed.sh [-m MODEL] [-f FEATURE] [-i REQUESTS] [-n STEPS] [-k TASKS] [-w first|each] [-t THREADS] [-x CTX] [-o DIR]
 #
 # --record (once): runs the dev tasks -k (default: eight of bench/agent/tasks.py) with
 #   `nexus run --model openai:http://127.0.0.1:PROXY/v1#MODEL --no-hope`, where PROXY is a small
@@ -48,12 +49,12 @@ for argument in "$@"; do
 done
 set -- ${arguments[@]+"${arguments[@]}"}
 
-model=qwen2.5-coder:0.5b tasks="" steps=12 limit=0 warm=first threads=$(nproc) context=4096 results="" requests=""
-while getopts "m:k:s:n:w:t:x:o:i:h" option; do
+model=qwen2.5-coder:0.5b feature=jump_forward tasks="" steps=12 limit=0 warm=first threads=$(nproc) context=4096 results="" requests=""
+while getopts "m:f:k:s:n:w:t:x:o:i:h" option; do
     case $option in
-        m) model=$OPTARG ;; k) tasks=$OPTARG ;; s) steps=$OPTARG ;; n) limit=$OPTARG ;; w) warm=$OPTARG ;;
+        m) model=$OPTARG ;; f) feature=$OPTARG ;; k) tasks=$OPTARG ;; s) steps=$OPTARG ;; n) limit=$OPTARG ;; w) warm=$OPTARG ;;
         t) threads=$OPTARG ;; x) context=$OPTARG ;; o) results=$OPTARG ;; i) requests=$OPTARG ;;
-        *) sed -n '2,39s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+        *) sed -n '2,40s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
     esac
 done
 for value in "$steps" "$threads" "$context"; do
@@ -61,6 +62,7 @@ for value in "$steps" "$threads" "$context"; do
 done
 [[ $limit =~ ^[0-9]+$ ]] || { echo "bench: -n takes a number of steps, not '$limit'" >&2; exit 2; }
 case $warm in first|each) ;; *) echo "bench: -w takes first or each, not '$warm'" >&2; exit 2 ;; esac
+case $feature in jump_forward|speculative) ;; *) echo "bench: -f takes jump_forward or speculative, not '$feature'" >&2; exit 2 ;; esac
 
 source "$repo/bench/lib.sh"
 require_nexus_and_model "$model"
@@ -112,6 +114,6 @@ pids+=($!)
 
 echo "==> replaying $requests: $model, $threads threads, context $context, one slot each; logs in $results" >&2
 python3 "$repo/bench/agent_speed.py" replay --requests "$requests" --model "$model" --threads "$threads" \
-    --ctx "$context" --warm "$warm" --limit "$limit" --tasks "$tasks" --results "$results" \
+    --ctx "$context" --warm "$warm" --feature "$feature" --limit "$limit" --tasks "$tasks" --results "$results" \
     --server "nexus-on=http://127.0.0.1:$on_port" --server "nexus-off=http://127.0.0.1:$off_port" \
     --server "llama-server=http://127.0.0.1:$llama_port"

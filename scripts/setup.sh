@@ -73,16 +73,15 @@ build_llama() {
 }
 
 build_shim() {
-    local source="$repo/native/llama-shim/nexus_llama_shim.cpp"
-    local header="$repo/Sources/CLlama/nexus_llama.h"
+    local sources=("$repo/native/llama-shim/"*.cpp)
     local stamp
-    stamp=$(cat "$source" "$header" | sha256sum | cut -c1-16)
+    stamp=$(cat "${sources[@]}" "$repo/native/llama-shim/"*.h "$repo/Sources/CLlama/nexus_llama.h" | sha256sum | cut -c1-16)
     local lib="$LLAMA_DIR/prefix/lib/libnexus-llama-shim.so"
     if [ -f "$lib" ] && [ "$(cat "$lib.stamp" 2>/dev/null)" = "$stamp" ]; then
         return
     fi
     say "building the llama.cpp shim"
-    g++ -std=c++17 -O2 -fPIC -shared "$source" -o "$lib.tmp" \
+    g++ -std=c++17 -O2 -fPIC -shared "${sources[@]}" -o "$lib.tmp" \
         -I"$LLAMA_DIR/src/common" -I"$LLAMA_DIR/src/src" -I"$LLAMA_DIR/src/vendor" -I"$LLAMA_DIR/prefix/include" \
         -L"$LLAMA_DIR/prefix/lib" -lllama-common -lllama -Wl,-rpath,'$ORIGIN' \
         || fail "the llama.cpp shim did not compile"

@@ -79,6 +79,14 @@ void nx_sampler_accept(nx_sampler * s, int32_t token, bool is_generated);
 int32_t nx_sampler_sample_draft(nx_sampler * s, struct llama_context * ctx, const int32_t * idxs,
                                 const int32_t * draft, int32_t n_draft, int32_t * out);
 
+/// Jump-forward: the tokens of the text that comes next under the output grammar, after the
+/// tokens accepted so far: what the grammar forces, and at a small choice the model met before in
+/// this output (the space after a key), what it chose then. Up to `capacity` tokens are written
+/// to `out`; returns their count, 0 when the grammar leaves a choice it cannot guess, is lazy and
+/// not yet triggered, or cannot be read (none, or one prefilled with the generation prompt). A
+/// draft is a guess the engine checks like any other: it never changes the output.
+int32_t nx_sampler_forced_tokens(nx_sampler * s, int32_t * out, int32_t capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -10,8 +10,11 @@
 #include "log.h"
 #include "sampling.h"
 
+#include "grammar_draft.h"
+
 #include "llama-grammar.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -30,6 +33,15 @@ struct nx_chat_prompt {
 
 struct nx_sampler {
     common_sampler * sampler = nullptr;
+    // Jump-forward's copy of the output grammar; null when there is none, it cannot be
+    // mirrored, or it stopped following the output.
+    std::unique_ptr<GrammarDraft> drafts;
+
+    void advance_drafts(llama_token token) {
+        if (drafts && !drafts->accept(token)) {
+            drafts.reset();
+        }
+    }
 };
 
 static char * copy_string(const std::string & s) {
@@ -283,6 +295,7 @@ nx_sampler * nx_sampler_init(const llama_model * model, const nx_sampling_params
         }
         auto * s = new nx_sampler();
         s->sampler = sampler;
+        s->drafts = GrammarDraft::make(vocab, sampling);
         return s;
     } catch (const std::exception & e) {
         set_error(error, e.what());
@@ -315,6 +328,7 @@ int32_t nx_sampler_sample_draft(nx_sampler * s, llama_context * ctx, const int32
         const auto accepted = common_sampler_sample_and_accept_n(s->sampler, ctx, outputs, proposed, false);
         for (size_t i = 0; i < accepted.size(); ++i) {
             out[i] = accepted[i];
+            s->advance_drafts(accepted[i]);
         }
         return static_cast<int32_t>(accepted.size());
     } catch (const std::exception &) {
@@ -327,6 +341,18 @@ void nx_sampler_accept(nx_sampler * s, int32_t token, bool is_generated) {
         common_sampler_accept(s->sampler, token, is_generated);
     } catch (const std::exception &) {
     }
+    if (is_generated) {
+        s->advance_drafts(token);
+    }
+}
+
+int32_t nx_sampler_forced_tokens(nx_sampler * s, int32_t * out, int32_t capacity) {
+    if (!s->drafts || capacity <= 0) {
+        return 0;
+    }
+    const auto tokens = s->drafts->draft(static_cast<size_t>(capacity));
+    std::copy(tokens.begin(), tokens.end(), out);
+    return static_cast<int32_t>(tokens.size());
 }
 
 }  // extern "C"

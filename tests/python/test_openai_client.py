@@ -123,6 +123,23 @@ def test_tool_choice_required_forces_a_valid_call(client):
     assert_valid_calls(choice.message.tool_calls, {"get_weather", "get_time"})
 
 
+def test_jump_forward_is_reported_and_can_be_turned_off(client):
+    # The call's envelope and keys are forced by the grammar: decoded as checked drafts unless
+    # the request says "jump_forward": false, and the call is the same either way.
+    def call(**extra):
+        request = dict(model=TOOLS, messages=[{"role": "user", "content": "What's the weather like in Oslo?"}],
+                       tools=[WEATHER], tool_choice="required", max_tokens=96, temperature=0)
+        client.chat.completions.create(**request, extra_body=extra)  # both sides find the prompt cached
+        return client.chat.completions.create(**request, extra_body=extra)
+
+    on, off = call(), call(jump_forward=False)
+    assert on.usage.completion_tokens_details.forced_tokens > 0
+    assert off.usage.completion_tokens_details.forced_tokens == 0
+    assert [c.function for c in on.choices[0].message.tool_calls] == [c.function for c in off.choices[0].message.tool_calls]
+    with pytest.raises(openai.BadRequestError):
+        client.chat.completions.create(model=TOOLS, messages=[{"role": "user", "content": "x"}], extra_body={"jump_forward": "yes"})
+
+
 def test_tool_choice_named_function_is_the_one_called(client):
     completion = client.chat.completions.create(
         model=TOOLS, messages=[{"role": "user", "content": "What's the weather like in Oslo?"}], tools=[WEATHER, TIME],

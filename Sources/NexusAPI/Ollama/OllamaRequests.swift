@@ -66,6 +66,8 @@ public enum OllamaRequests {
         request.responseFormat = try format(fields)
         // Nexus's own field: drafting from the context, off unless a client asks for it.
         request.speculative = try fields.bool("speculative") ?? false
+        // And jump-forward over grammar-forced text, on unless a client turns it off.
+        request.jumpForward = try fields.bool("jump_forward") ?? true
         guard let options = try fields.fields("options") else { return }
         request.sampling = try SamplingFields.sampling(in: options)
         request.stop = try SamplingFields.stop(in: options)

@@ -67,6 +67,8 @@ public enum OpenAIRequests {
         if let limit, limit >= 0 { request.maxTokens = limit }
         // Nexus's own field: drafting from the context, off unless a client asks for it.
         request.speculative = try fields.bool("speculative") ?? false
+        // And jump-forward over grammar-forced text, on unless a client turns it off.
+        request.jumpForward = try fields.bool("jump_forward") ?? true
         if let choices = try fields.integer("n", in: 1...128), choices != 1 {
             throw NexusError(.invalidArgument, "'n' must be 1: this server returns one choice per request")
         }

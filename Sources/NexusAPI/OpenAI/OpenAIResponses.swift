@@ -73,6 +73,9 @@ public enum OpenAIResponses {
             "completion_tokens_details": [
                 "accepted_prediction_tokens": .number(Double(usage.acceptedDraftTokens)),
                 "rejected_prediction_tokens": .number(Double(usage.draftTokens - usage.acceptedDraftTokens)),
+                // Nexus's own: tokens of grammar-forced text decoded as a batch (jump-forward).
+                "forced_tokens": .number(Double(usage.acceptedForcedTokens)),
+                "rejected_forced_tokens": .number(Double(usage.forcedTokens - usage.acceptedForcedTokens)),
             ],
         ]
     }

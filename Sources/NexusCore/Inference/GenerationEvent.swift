@@ -22,6 +22,10 @@ public struct GenerationUsage: Sendable, Hashable, Codable {
     /// them the model produced (the rest were decoded for nothing).
     public var draftTokens = 0
     public var acceptedDraftTokens = 0
+    /// Tokens of text the output grammar forced (jump-forward), and how many the model produced:
+    /// a forced text can be tokenized in more than one way, and the model's own way is kept.
+    public var forcedTokens = 0
+    public var acceptedForcedTokens = 0
 
     public init(promptTokens: Int = 0, cachedPromptTokens: Int = 0, completionTokens: Int = 0,
                 promptSeconds: Double = 0, generationSeconds: Double = 0) {

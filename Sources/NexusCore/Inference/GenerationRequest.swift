@@ -76,6 +76,11 @@ public struct GenerationRequest: Sendable, Hashable {
     /// and check the guess in the same batch (`PromptLookupDraft`). Off by default: on a CPU the
     /// extra logits of a checked draft cost about what the accepted tokens save (docs/inference.md).
     public var speculative = false
+    /// Jump-forward: where the output grammar admits one continuation (a tool call's envelope, a
+    /// schema's next key, and the spacing the model chose the last time it met the same choice),
+    /// local models check its tokens in one batch instead of decoding them one at a time. Each
+    /// is sampled as it would have been, so the output is the same. On by default.
+    public var jumpForward = true
 
     public init(
         prompt: Prompt, tools: [ToolDefinition] = [], toolChoice: ToolChoice = .auto, parallelToolCalls: Bool = false,

@@ -31,6 +31,8 @@ final class GenerationJob {
     var lookup = PromptLookupDraft()
     /// The draft in the batch being decoded (evaluated after the pending token).
     var draft: [llama_token] = []
+    /// Whether that draft is text the grammar forced rather than a guess from the context.
+    var draftIsForced = false
     var generatedTokens = 0
     var filter: StopSequenceFilter
     /// A stop sequence matched: what followed it is dropped, not flushed.

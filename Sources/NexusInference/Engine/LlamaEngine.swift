@@ -377,7 +377,7 @@ public actor LlamaEngine {
             // A draft rides along when the batch and the slot's context have room for it.
             let room = min(configuration.batchSize - Int(batch.n_tokens) - (generating.count - outputs.count),
                            configuration.contextLength - position - 2)
-            job.draft = job.request.speculative ? job.lookup.draft(after: job.history, room: room) : []
+            job.draft = draft(for: job, room: room)
             for (offset, drafted) in job.draft.enumerated() {
                 add(drafted, position: position + 1 + offset, sequence: slots[index].sequence, wantsLogits: true)
             }
@@ -415,6 +415,26 @@ public actor LlamaEngine {
             sampleNext(slot: index, batchIndex: batchIndex)
         }
     }
+
+    /// The tokens checked after the pending one: the grammar's forced text when it has one
+    /// (jump-forward; nearly always right), else a guess from the context when asked for.
+    private func draft(for job: GenerationJob, room: Int) -> [llama_token] {
+        job.draftIsForced = false
+        guard room > 0 else { return [] }
+        if job.request.jumpForward {
+            var forced = [llama_token](repeating: 0, count: min(room, Self.largestForcedDraft))
+            let count = Int(nx_sampler_forced_tokens(job.sampler, &forced, Int32(forced.count)))
+            if count > 0 {
+                job.draftIsForced = true
+                return Array(forced.prefix(count))
+            }
+        }
+        return job.request.speculative ? job.lookup.draft(after: job.history, room: room) : []
+    }
+
+    /// Forced text beyond this is left to the next step: a long draft's logits cost more than a
+    /// step saves if its tokenization parts from the model's early on.
+    private static let largestForcedDraft = 32
 
     private func add(_ token: llama_token, position: Int, sequence: llama_seq_id, wantsLogits: Bool) {
         let i = Int(batch.n_tokens)
@@ -461,9 +481,14 @@ public actor LlamaEngine {
             return
         }
         let kept = count - 1
-        job.lookup.record(drafted: draft.count, taken: kept)
-        job.usage.draftTokens += draft.count
-        job.usage.acceptedDraftTokens += kept
+        if job.draftIsForced {
+            job.usage.forcedTokens += draft.count
+            job.usage.acceptedForcedTokens += kept
+        } else {
+            job.lookup.record(drafted: draft.count, taken: kept)
+            job.usage.draftTokens += draft.count
+            job.usage.acceptedDraftTokens += kept
+        }
         let rejected = draft.count - kept
         if rejected > 0 {
             let end = slots[index].cachedTokens.count - rejected
