@@ -110,7 +110,7 @@ extension AgentRunner {
         let steps = end.status == .completed ? try RunStore(database: database).steps(runID: record.id) : []
         // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
         if end.status == .completed, end.outcome == .success,
-           let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, steps: steps, state: state) {
+           let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, source: end.source, steps: steps, state: state) {
             record.outcome = overruled.outcome
             record.outcomeSource = OutcomeSource.check
             record.dispatchReason += (record.dispatchReason.isEmpty ? "" : "; ") + "not judged a success: \(overruled.reason)"

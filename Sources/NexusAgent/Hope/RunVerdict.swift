@@ -2,13 +2,16 @@ import Foundation
 import NexusStore
 
 /// Overrules a run's "success" when the run ended on an error: a final answer that is an error
-/// ("ERROR: all.txt already exists ...", a tool's error text echoed), a guided answer that still
-/// states the old task's value, an answer stating a value no tool returned (`AnswerGrounding`),
-/// or a last tool call that failed. HOPE follows and crystallizes
-/// only successes, so such a trace is never replayed.
+/// ("ERROR: all.txt already exists ...", a tool's error text echoed), an answer that repeats what
+/// the loop itself told the model, a guided answer that still states the old task's value, an
+/// answer stating a value no tool returned (`AnswerGrounding`), a model's answer to a task that
+/// asks for a change when nothing changed, or a last tool call that failed. The loop sends such an
+/// answer back once (`AnswerCheck`); this verdict holds whatever the model said after that. HOPE
+/// follows and crystallizes only successes, so such a trace is never replayed.
 enum RunVerdict {
     /// The outcome to record instead of "success", and why; nil when success stands.
-    static func overruling(task: String, answer: String, steps: [RunStep], state: RunState) -> (outcome: RunOutcome, reason: String)? {
+    static func overruling(task: String, answer: String, source: OutcomeSource, steps: [RunStep], state: RunState)
+        -> (outcome: RunOutcome, reason: String)? {
         let trimmed = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         let opening = trimmed.prefix { $0.isLetter }.lowercased()
         // "Error: ..." or "ERROR ...", not "Error rate is 5 %" (a log task's answer).
@@ -23,17 +26,46 @@ enum RunVerdict {
                 return (.failure, "its answer repeats the error of \(step.tool!) (\"\(error.prefix(80))\")")
             }
         }
+        if let said = loopWords(in: trimmed, state: state) {
+            return (.failure, "its answer repeats what the loop told the model (\"\(said.prefix(80))\")")
+        }
         if let values = state.oldTaskValues, let stale = LiteralScan(trimmed).firstOf(values.guarded) {
             return (.unknown, "its answer still states '\(stale)' from the task of the trace it was shown (\"\(values.task)\")")
         }
         if let unseen = AgentRunner.grounding(task: task, state: state).ungrounded(trimmed).first {
             return (.unknown, "its answer states '\(unseen)', which no tool result of the run shows")
         }
+        // Replays and modules change the workspace without the model's calls; only the model's
+        // own answer is held to the calls the run made.
+        if source == .model, TaskIntent(task).asksChange, !state.changedSomething {
+            return (.unknown, "the task asks for a change and nothing in the workspace changed")
+        }
         let calls = steps.filter { $0.tool != nil && ["ok", "error", "refused"].contains($0.status) }
         if let last = calls.last, last.status != "ok" {
             return (.unknown, "its last tool call (\(last.tool!)) failed")
         }
         return nil
+    }
+}
+
+extension RunVerdict {
+    /// The loop's message (anything it said after the task: a check's reason, a program's failure)
+    /// that `answer` repeats, or that contains the answer: a small model told "the program did
+    /// not do the task" answers with those words.
+    static func loopWords(in answer: String, state: RunState) -> String? {
+        let answer = collapsed(answer)
+        guard answer.count >= shortestRepeat else { return nil }
+        let said = state.messages.filter { $0.role == .user }.dropFirst().map { collapsed($0.content) }
+        return said.first { said in
+            said.contains(answer) || (said.count >= shortestRepeat && answer.contains(said))
+        }
+    }
+
+    /// Shorter text ("Done.", "3 files") is what a right answer may well share with a message.
+    static let shortestRepeat = 24
+
+    private static func collapsed(_ text: String) -> String {
+        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }
 

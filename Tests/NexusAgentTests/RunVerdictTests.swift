@@ -1,0 +1,62 @@
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusStore
+import NexusTesting
+import Testing
+
+/// The end-of-run verdict holds whatever the model says after a check sent its answer back once:
+/// a small model told "nothing has been changed" answers with those very words, or insists it is
+/// done, and neither may be recorded as a success that HOPE then learns from.
+@Suite("Run verdicts after an answer was sent back")
+struct RunVerdictTests {
+    static let task = "Write the word hello into a new file called greeting.txt."
+
+    func finish(_ replies: [String]) async throws -> (RunSummary, AgentFixture) {
+        let fixture = try AgentFixture()
+        let (runner, _) = fixture.runner(replies)
+        let summary = try #require(await fixture.collect(runner.start(task: Self.task, workspace: fixture.workspace.url, policy: .default)).summary)
+        return (summary, fixture)
+    }
+
+    @Test("an answer in the loop's own words is a failure, and no trace of it is proven")
+    func loopWordsAreNotAnAnswer() async throws {
+        let (summary, fixture) = try await finish([
+            "I wrote hello into greeting.txt.",
+            "Not done yet: nothing in the workspace has been changed.",
+            "Not done yet: nothing in the workspace has been changed.",
+            "Not done yet: nothing in the workspace has been changed.",
+        ])
+        defer { fixture.workspace.remove() }
+        #expect(summary.status == .completed)
+        #expect(summary.outcome == .failure, "\(summary.reason)")
+        #expect(summary.outcomeSource == OutcomeSource.check)
+        #expect(summary.reason.contains("repeats what the loop told the model"))
+        #expect(try TraceStore(database: fixture.database).proven(signature: TaskSignature.of(Self.task)).isEmpty)
+    }
+
+    @Test("a model that insists a change is done when nothing changed is not judged a success")
+    func insistingIsNotChanging() async throws {
+        let (summary, fixture) = try await finish([
+            "I wrote hello into greeting.txt.",
+            "It is written: greeting.txt says hello.",
+            "Yes, greeting.txt holds the word hello now.",
+            "greeting.txt contains hello.",
+        ])
+        defer { fixture.workspace.remove() }
+        #expect(summary.status == .completed)
+        #expect(summary.outcome != .success, "\(summary.reason)")
+        #expect(summary.reason.contains("not judged a success"))
+        #expect(try TraceStore(database: fixture.database).proven(signature: TaskSignature.of(Self.task)).isEmpty)
+    }
+
+    @Test("a change that was made, then answered, stays a success")
+    func madeChangeStands() async throws {
+        let (summary, fixture) = try await finish([
+            call("filesystem_write", #"{"path": "greeting.txt", "content": "hello\n"}"#),
+            "I wrote hello into greeting.txt.",
+        ])
+        defer { fixture.workspace.remove() }
+        #expect(summary.outcome == .success, "\(summary.reason)")
+    }
+}
