@@ -101,7 +101,9 @@ extension AgentRunner {
     }
 
     /// Ends a run: saves its record, records its trace (what HOPE learns from), reports the summary.
-    func finish(_ record: inout RunRecord, state: RunState, end: RunEnd, emit: @Sendable (AgentEvent) -> Void) throws {
+    /// `context`, the loop's own, lets the verdict look at the workspace the model worked in.
+    func finish(_ record: inout RunRecord, state: RunState, end: RunEnd, context: ToolContext? = nil,
+                emit: @Sendable (AgentEvent) -> Void) throws {
         record.status = end.status
         record.answer = end.answer
         record.outcome = end.outcome
@@ -110,7 +112,7 @@ extension AgentRunner {
         let steps = end.status == .completed ? try RunStore(database: database).steps(runID: record.id) : []
         // A run that ends on an error is never a success, whoever judged it (HOPE must not learn from it).
         if end.status == .completed, end.outcome == .success,
-           let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, source: end.source, steps: steps, state: state) {
+           let overruled = RunVerdict.overruling(task: record.task, answer: end.answer, source: end.source, steps: steps, state: state, context: context) {
             record.outcome = overruled.outcome
             record.outcomeSource = OutcomeSource.check
             record.dispatchReason += (record.dispatchReason.isEmpty ? "" : "; ") + "not judged a success: \(overruled.reason)"

@@ -50,6 +50,19 @@ struct RunVerdictTests {
         #expect(try TraceStore(database: fixture.database).proven(signature: TaskSignature.of(Self.task)).isEmpty)
     }
 
+    @Test("a model that changed something, but not the file the task asks for, is not judged a success")
+    func otherChangeIsNotTheFile() async throws {
+        let (summary, fixture) = try await finish([
+            call("filesystem_write", #"{"path": "hello.txt", "content": "hello\n"}"#),
+            "I wrote hello into greeting.txt.",
+            "Done: greeting.txt holds hello.",
+            "greeting.txt contains hello.",
+        ])
+        defer { fixture.workspace.remove() }
+        #expect(summary.outcome != .success, "\(summary.reason)")
+        #expect(summary.reason.contains("greeting.txt, which does not exist"), "\(summary.reason)")
+    }
+
     @Test("a change that was made, then answered, stays a success")
     func madeChangeStands() async throws {
         let (summary, fixture) = try await finish([

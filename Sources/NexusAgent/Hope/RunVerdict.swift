@@ -1,17 +1,19 @@
 import Foundation
+import NexusCore
 import NexusStore
 
 /// Overrules a run's "success" when the run ended on an error: a final answer that is an error
 /// ("ERROR: all.txt already exists ...", a tool's error text echoed), an answer that repeats what
 /// the loop itself told the model, a guided answer that still states the old task's value, an
 /// answer stating a value no tool returned (`AnswerGrounding`), a model's answer to a task that
-/// asks for a change when nothing changed, or a last tool call that failed. The loop sends such an
+/// asks for a change when nothing changed or for a file that does not exist, or a last tool call
+/// that failed. The loop sends such an
 /// answer back once (`AnswerCheck`); this verdict holds whatever the model said after that. HOPE
 /// follows and crystallizes only successes, so such a trace is never replayed.
 enum RunVerdict {
     /// The outcome to record instead of "success", and why; nil when success stands.
-    static func overruling(task: String, answer: String, source: OutcomeSource, steps: [RunStep], state: RunState)
-        -> (outcome: RunOutcome, reason: String)? {
+    static func overruling(task: String, answer: String, source: OutcomeSource, steps: [RunStep], state: RunState,
+                           context: ToolContext? = nil) -> (outcome: RunOutcome, reason: String)? {
         let trimmed = answer.trimmingCharacters(in: .whitespacesAndNewlines)
         let opening = trimmed.prefix { $0.isLetter }.lowercased()
         // "Error: ..." or "ERROR ...", not "Error rate is 5 %" (a log task's answer).
@@ -39,6 +41,9 @@ enum RunVerdict {
         // own answer is held to the calls the run made.
         if source == .model, TaskIntent(task).asksChange, !state.changedSomething {
             return (.unknown, "the task asks for a change and nothing in the workspace changed")
+        }
+        if source == .model, let context, let missing = TaskIntent(task).missingPaths(of: task, context: context).first {
+            return (.unknown, "the task asks to create \(missing), which does not exist")
         }
         let calls = steps.filter { $0.tool != nil && ["ok", "error", "refused"].contains($0.status) }
         if let last = calls.last, last.status != "ok" {

@@ -32,7 +32,7 @@ extension AgentRunner {
                 phase = try judge(result, since: since, &session)
             case .end(let end):
                 session.state.elapsedSeconds = session.elapsed
-                try finish(&session.record, state: session.state, end: end, emit: emit)
+                try finish(&session.record, state: session.state, end: end, context: session.context, emit: emit)
                 return
             }
         }
