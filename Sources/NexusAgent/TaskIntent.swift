@@ -41,7 +41,9 @@ struct TaskIntent: Sendable {
 
     /// The paths a creating task names after its first creating word ("copy a.txt to b.txt":
     /// both; "count the lines of a.txt and write them into b.txt": b.txt) that do not exist (or
-    /// cannot be seen) in the workspace. Paths named before it are what the task works from.
+    /// cannot be seen) in the workspace. Paths named before it are what the task works from. A
+    /// name with an extension asks for a file: a folder of that name is not it (a small model
+    /// told that `fizzbuzz.py` is missing made a folder `fizzbuzz.py`).
     func missingPaths(of task: String, context: ToolContext) -> [String] {
         guard createsFiles else { return [] }
         let words = task.split(whereSeparator: \.isWhitespace)
@@ -50,14 +52,21 @@ struct TaskIntent: Sendable {
         let named = TaskSignature.parameters(of: words[first...].joined(separator: " "))
         return named.filter { $0.kind == .path }.map(\.value).filter { path in
             do {
-                _ = try files.stat(path: path)
-                return false
+                let status = try files.stat(path: path)
+                return status.kind == .directory && Self.namesAFile(path)
             } catch is PathRefusal {
                 return false   // outside the policy: not the run's to create
             } catch {
                 return true
             }
         }
+    }
+
+    /// Whether a path's last part has an extension (`notes.txt`, `count.sh`), as a file's name does.
+    static func namesAFile(_ path: String) -> Bool {
+        guard let name = path.split(separator: "/").last, let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        let ext = name[name.index(after: dot)...]
+        return (1...5).contains(ext.count) && ext.allSatisfy { $0.isLetter || $0.isNumber } && ext.contains(where: \.isLetter)
     }
 
     /// Why an answer comes too soon (see `AnswerCheck`), and the tool the next turn must call, if it does.

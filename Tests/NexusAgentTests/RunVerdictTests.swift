@@ -63,6 +63,19 @@ struct RunVerdictTests {
         #expect(summary.reason.contains("greeting.txt, which does not exist"), "\(summary.reason)")
     }
 
+    @Test("a folder named like the file the task asks for is not that file")
+    func folderIsNotTheFile() async throws {
+        let (summary, fixture) = try await finish([
+            call("filesystem_write", #"{"path": "greeting.txt/hello", "content": "hello\n"}"#),
+            "I created greeting.txt.",
+            "greeting.txt is there.",
+            "Done.",
+        ])
+        defer { fixture.workspace.remove() }
+        #expect(summary.outcome != .success, "\(summary.reason)")
+        #expect(summary.reason.contains("greeting.txt, which does not exist"), "\(summary.reason)")
+    }
+
     @Test("a change that was made, then answered, stays a success")
     func madeChangeStands() async throws {
         let (summary, fixture) = try await finish([

@@ -217,6 +217,11 @@ def main():
         rate = counts["nexus"] / total
         verdict = "meets" if rate >= TARGET else "below"
         print(f"nexus success rate: {rate:.0%} ({verdict} the {TARGET:.0%} target)")
+        # What HOPE could learn wrong: runs Nexus recorded as a success whose check failed.
+        judged = [row for row in rows if row["nexus"].get("outcome") == "success"]
+        wrong = [row["task"] for row in judged if not row["nexus"]["passed"]]
+        print(f"nexus runs recorded as a success: {len(judged)}, of them wrong (the check failed): {len(wrong)}"
+              + (f" ({', '.join(wrong)})" if wrong else ""))
     print(f"workspaces, logs and results.json: {args.results}")
 
 
