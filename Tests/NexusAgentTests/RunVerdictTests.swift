@@ -23,9 +23,9 @@ struct RunVerdictTests {
     func loopWordsAreNotAnAnswer() async throws {
         let (summary, fixture) = try await finish([
             "I wrote hello into greeting.txt.",
-            "Not done yet: nothing in the workspace has been changed.",
-            "Not done yet: nothing in the workspace has been changed.",
-            "Not done yet: nothing in the workspace has been changed.",
+            "Nothing in the workspace has been changed!",
+            "Nothing in the workspace has been changed!",
+            "Nothing in the workspace has been changed!",
         ])
         defer { fixture.workspace.remove() }
         #expect(summary.status == .completed)

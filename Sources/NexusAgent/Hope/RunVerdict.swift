@@ -58,7 +58,8 @@ extension RunVerdict {
     /// that `answer` repeats, or that contains the answer: a small model told "the program did
     /// not do the task" answers with those words.
     static func loopWords(in answer: String, state: RunState) -> String? {
-        let answer = collapsed(answer)
+        // Compared as words: "The task asks to …." repeats "… when the task asks to …, ".
+        let answer = collapsed(answer).trimmingCharacters(in: CharacterSet(charactersIn: ".!;:, "))
         guard answer.count >= shortestRepeat else { return nil }
         let said = state.messages.filter { $0.role == .user }.dropFirst().map { collapsed($0.content) }
         return said.first { said in
@@ -70,7 +71,7 @@ extension RunVerdict {
     static let shortestRepeat = 24
 
     private static func collapsed(_ text: String) -> String {
-        text.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        text.lowercased().split(whereSeparator: \.isWhitespace).joined(separator: " ")
     }
 }
 
