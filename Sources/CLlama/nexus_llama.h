@@ -84,7 +84,7 @@ int32_t nx_sampler_sample_draft(nx_sampler * s, struct llama_context * ctx, cons
 /// this output (the space after a key), what it chose then. Up to `capacity` tokens are written
 /// to `out`; returns their count, 0 when the grammar leaves a choice it cannot guess, is lazy and
 /// not yet triggered, or cannot be read (none, or one prefilled with the generation prompt). A
-/// draft is a guess the engine checks like any other: it never changes the output.
+/// draft is a guess the engine checks like any other: each token is sampled as it would have been.
 int32_t nx_sampler_forced_tokens(nx_sampler * s, int32_t * out, int32_t capacity);
 
 #ifdef __cplusplus

@@ -53,20 +53,13 @@ struct TaskIntent: Sendable {
         return named.filter { $0.kind == .path }.map(\.value).filter { path in
             do {
                 let status = try files.stat(path: path)
-                return status.kind == .directory && Self.namesAFile(path)
+                return status.kind == .directory && path.split(separator: "/").last.map(TaskSignature.hasFileExtension) == true
             } catch is PathRefusal {
                 return false   // outside the policy: not the run's to create
             } catch {
                 return true
             }
         }
-    }
-
-    /// Whether a path's last part has an extension (`notes.txt`, `count.sh`), as a file's name does.
-    static func namesAFile(_ path: String) -> Bool {
-        guard let name = path.split(separator: "/").last, let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
-        let ext = name[name.index(after: dot)...]
-        return (1...5).contains(ext.count) && ext.allSatisfy { $0.isLetter || $0.isNumber } && ext.contains(where: \.isLetter)
     }
 
     /// Why an answer comes too soon (see `AnswerCheck`), and the tool the next turn must call, if it does.

@@ -71,7 +71,6 @@ struct ModuleBuildRoutes: Sendable {
     }
 }
 
-/// The gateway's state as `GET /admin/gateway` shows it.
 /// The gateway's routes, cool-downs, budgets and recent calls, as `GET /admin/gateway` and
 /// `nexus gateway --json` show them.
 public enum GatewayJSON {

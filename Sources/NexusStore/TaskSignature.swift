@@ -119,15 +119,17 @@ public enum TaskSignature {
         if word.contains("://") { return "<url>" }
         if word.contains(where: \.isNumber), word.allSatisfy({ $0.isNumber || ".,-+%:".contains($0) }) { return "<number>" }
         if word.contains("/") || word.contains("\\") || word.hasPrefix("~") { return "<path>" }
-        if let dot = word.lastIndex(of: "."), dot != word.startIndex {
-            let name = word[..<dot]
-            let ext = word[word.index(after: dot)...]
-            if (1...5).contains(ext.count), ext.allSatisfy({ $0.isLetter || $0.isNumber }), ext.contains(where: \.isLetter),
-               name.contains(where: { $0.isLetter || $0.isNumber }) {
-                return "<path>"
-            }
-        }
-        return word
+        return hasFileExtension(word) ? "<path>" : word
+    }
+
+    /// Whether `name` ends in an extension as a file's name does (`notes.txt`, `count.sh`; not
+    /// `v1.2`, `e.g`): one to five letters and digits, a letter among them, after a named stem.
+    public static func hasFileExtension(_ name: some StringProtocol) -> Bool {
+        guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return false }
+        let stem = name[..<dot]
+        let ext = name[name.index(after: dot)...]
+        return (1...5).contains(ext.count) && ext.allSatisfy { $0.isLetter || $0.isNumber } && ext.contains(where: \.isLetter)
+            && stem.contains { $0.isLetter || $0.isNumber }
     }
 }
 

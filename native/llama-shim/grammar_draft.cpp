@@ -5,6 +5,7 @@
 #include "common.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
 
 // The one character every live parse admits next, if there is one: each stack waits on the same
@@ -242,10 +243,11 @@ std::vector<llama_token> GrammarDraft::draft(size_t capacity) {
     if (capacity == 0 || grammar->awaiting_trigger || grammar->partial_utf8.n_remain != 0) {
         return {};
     }
-    // Walks the grammar one character at a time on its live stacks, then puts them back.
-    const llama_grammar_stacks saved = grammar->stacks;
-    const uint32_t saved_char = last_char;
-    const uint32_t saved_run = last_run;
+    // Walks the grammar one character at a time on its live stacks, then puts them back. Most
+    // steps (inside a string or a number) draft nothing, and copy nothing.
+    std::optional<llama_grammar_stacks> saved;
+    uint32_t before = last_char;
+    uint32_t run = last_run;
     std::string text;
     try {
         uint32_t chr = 0;
@@ -254,22 +256,25 @@ std::vector<llama_token> GrammarDraft::draft(size_t capacity) {
                 if (!small_choice(grammar->stacks)) {
                     break;
                 }
-                const auto guess = choices.find(choice_key(last_char, last_run));
+                const auto guess = choices.find(choice_key(before, run));
                 if (guess == choices.end() || !layout_guess(grammar->stacks, guess->second)) {
                     break;
                 }
                 chr = guess->second;
             }
             append_utf8(text, chr);
-            note_char(last_char, last_run, chr);
+            note_char(before, run, chr);
+            if (!saved) {
+                saved = grammar->stacks;
+            }
             llama_grammar_accept(grammar, chr);
         }
     } catch (const std::exception &) {
         text.clear();
     }
-    grammar->stacks = saved;
-    last_char = saved_char;
-    last_run = saved_run;
+    if (saved) {
+        grammar->stacks = std::move(*saved);
+    }
     if (text.empty()) {
         return {};
     }

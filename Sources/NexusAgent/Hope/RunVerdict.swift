@@ -38,12 +38,15 @@ enum RunVerdict {
             return (.unknown, "its answer states '\(unseen)', which no tool result of the run shows")
         }
         // Replays and modules change the workspace without the model's calls; only the model's
-        // own answer is held to the calls the run made.
-        if source == .model, TaskIntent(task).asksChange, !state.changedSomething {
-            return (.unknown, "the task asks for a change and nothing in the workspace changed")
-        }
-        if source == .model, let context, let missing = TaskIntent(task).missingPaths(of: task, context: context).first {
-            return (.unknown, "the task asks to create \(missing), which does not exist")
+        // own answer is held to the calls the run made and the files it left.
+        if source == .model {
+            let intent = TaskIntent(task)
+            if intent.asksChange, !state.changedSomething {
+                return (.unknown, "the task asks for a change and nothing in the workspace changed")
+            }
+            if let context, let missing = intent.missingPaths(of: task, context: context).first {
+                return (.unknown, "the task asks to create \(missing), which does not exist")
+            }
         }
         let calls = steps.filter { $0.tool != nil && ["ok", "error", "refused"].contains($0.status) }
         if let last = calls.last, last.status != "ok" {

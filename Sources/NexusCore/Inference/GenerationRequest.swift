@@ -79,7 +79,8 @@ public struct GenerationRequest: Sendable, Hashable {
     /// Jump-forward: where the output grammar admits one continuation (a tool call's envelope, a
     /// schema's next key, and the spacing the model chose the last time it met the same choice),
     /// local models check its tokens in one batch instead of decoding them one at a time. Each
-    /// is sampled as it would have been, so the output is the same. On by default.
+    /// is sampled as it would have been; only a batch's rounding can tip a later near-tie
+    /// (docs/inference.md). On by default.
     public var jumpForward = true
 
     public init(
