@@ -13,17 +13,19 @@
 /// ```
 public enum TaskSignature {
     /// The signature of `task`.
-    public static func of(_ task: String) -> String {
-        analyze(task).signature
+    public static func of(_ task: String, names: Set<String> = []) -> String {
+        analyze(task, names: names).signature
     }
 
     /// The particulars of `task`, in order: one for each placeholder of its signature.
-    public static func parameters(of task: String) -> [TaskParameter] {
-        analyze(task).parameters
+    public static func parameters(of task: String, names: Set<String> = []) -> [TaskParameter] {
+        analyze(task, names: names).parameters
     }
 
-    /// The signature of `task` and its parameters.
-    public static func analyze(_ task: String) -> (signature: String, parameters: [TaskParameter]) {
+    /// The signature of `task` and its parameters. A word in `names` (as written, punctuation
+    /// around it left out) is a bare name too: one that a proven run of a task worded the same
+    /// way used as a value (`NamesInUse`), which nothing in the word's spelling tells.
+    public static func analyze(_ task: String, names: Set<String> = []) -> (signature: String, parameters: [TaskParameter]) {
         var words: [String] = []
         var parameters: [TaskParameter] = []
         var previous = ""
@@ -38,7 +40,7 @@ public enum TaskSignature {
             let trimmed = original.trimmingPunctuation()
             guard !trimmed.isEmpty else { continue }
             var placeholder = classify(trimmed.lowercased())
-            if !placeholder.hasPrefix("<"), isBareName(trimmed, after: previous) { placeholder = "<name>" }
+            if !placeholder.hasPrefix("<"), names.contains(trimmed) || isBareName(trimmed, after: previous) { placeholder = "<name>" }
             previous = trimmed.lowercased()
             words.append(placeholder)
             if let kind = TaskParameter.Kind(placeholder: placeholder) {
@@ -92,9 +94,7 @@ public enum TaskSignature {
     /// file called `flag`). Lifting too much is safe: a follower replays only when every
     /// parameter that changed is used by the trace's calls or answer.
     private static func isBareName(_ word: String, after previous: String) -> Bool {
-        let lower = word.lowercased()
-        guard word.count > 1, !notNames.contains(lower), word.contains(where: \.isLetter),
-              word.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }) else { return false }
+        guard couldBeName(word) else { return false }
         if word.contains(where: \.isNumber) { return true }
         if let first = word.first, let last = word.last, first.isLetter || first.isNumber, last.isLetter || last.isNumber,
            word.contains(where: { $0 == "-" || $0 == "_" }) {
@@ -102,6 +102,13 @@ public enum TaskSignature {
         }
         if word.count >= 2, word.allSatisfy({ $0.isUppercase || $0.isNumber || $0 == "_" }) { return true }
         return namingWords.contains(previous)
+    }
+
+    /// Whether `word` is spelled as a name can be: two characters or more of letters, digits,
+    /// `-`, `_` and `.`, a letter among them, and not a word that never names anything ("the", "all").
+    public static func couldBeName(_ word: String) -> Bool {
+        word.count > 1 && !notNames.contains(word.lowercased()) && word.contains(where: \.isLetter)
+            && word.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." }
     }
 
     /// Words after which the next word is a name.

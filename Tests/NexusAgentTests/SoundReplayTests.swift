@@ -112,7 +112,7 @@ struct SoundReplayTests {
         #expect(summary.answer == "There are 5 files.")
     }
 
-    @Test("a bare file name: guidance shows the new name and no old observation; a copied old name is sent back before it runs")
+    @Test("a bare file name: a replay whose answer the new file does not back hands over; a copied old name is sent back before it runs")
     func bareFileName() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
@@ -124,19 +124,18 @@ struct SoundReplayTests {
         ])
         #expect(learned.outcome == .success)
 
-        // "letter" is not lifted (no digit, not after a naming word): MIXED, guided with its own name.
-        let (guided, backend) = try await run(fixture, "What is the first word of letter?", [
+        // "letter" binds to intro2, which the run read whole (a name in use, NamesInUseTests), but
+        // its answer's "Welcome" came from intro2's file: the replay reads letter, sees no
+        // "Welcome", and hands over to the model, which is still kept from intro2.
+        let (guided, _) = try await run(fixture, "What is the first word of letter?", [
             call("filesystem_read", #"{"path": "intro2"}"#),     // copied from the example: refused
             call("filesystem_read", #"{"path": "letter"}"#),
             "The first word of letter is Dear.",
         ])
-        #expect(guided.mode == .mixed)
-        let prompt = firstUserMessage(backend)
-        #expect(prompt.contains(#"filesystem_read {"path":"letter"}"#))
-        #expect(!prompt.contains("intro2") && !prompt.contains("Welcome"))
-        #expect(guided.steps.first?.status == "error")
+        #expect(guided.mode == .learner)
+        #expect(guided.reason.contains("'welcome'"), "\(guided.reason)")
         let results = try RunStore(database: fixture.database).steps(runID: guided.id).compactMap(\.result)
-        #expect(results.first?.hasPrefix("Not run: 'intro2'") == true)
+        #expect(results.contains { $0.hasPrefix("Not run: 'intro2'") })
         #expect(guided.answer == "The first word of letter is Dear.")
 
         // draft9 has intro2's shape, but its answer's "Welcome" came from intro2's file: the replay
@@ -167,8 +166,10 @@ struct SoundReplayTests {
     func guidedWriteIntoOldFileIsRefused() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
+        // The old run wrote the word inside a longer text: no call passed it whole, so it is not a
+        // name in use (NamesInUseTests), and the new task is only guided.
         _ = try await run(fixture, "Write the word delta into a new file called flag.", [
-            call("filesystem_write", #"{"path": "flag", "content": "delta\n"}"#), "Wrote delta into flag.",
+            call("filesystem_write", #"{"path": "flag", "content": "word: delta\n"}"#), "Wrote delta into flag.",
         ])
         let (summary, backend) = try await run(fixture, "Write the word foxtrot into a new file called result.", [
             call("filesystem_write", #"{"path": "flag", "content": "foxtrot\n"}"#),
@@ -176,8 +177,8 @@ struct SoundReplayTests {
             "Wrote foxtrot into result.",
         ])
         #expect(summary.mode == .mixed)
-        #expect(firstUserMessage(backend).contains(#"{"content":"foxtrot\n","path":"result"}"#) || firstUserMessage(backend).contains(#""path":"result""#))
-        #expect(text(fixture, "flag") == "delta\n")
+        #expect(firstUserMessage(backend).contains(#""path":"result""#))
+        #expect(text(fixture, "flag") == "word: delta\n")
         #expect(text(fixture, "result") == "foxtrot\n")
         #expect(summary.outcome == .success)
     }

@@ -100,6 +100,7 @@ public struct Dispatcher: Sendable {
                 passedOver.append("trace \(original.runID) made no tool call to replay")
             }
         }
+        if let follower = try await followerByNamesInUse(task, signature: signature, among: scored, passedOver: &passedOver) { return follower }
         let before = Self.prefix(passedOver)
         if confidence >= thresholds.mixed {
             let check = try replayCheck(from: best.trace, to: task)
@@ -112,12 +113,40 @@ public struct Dispatcher: Sendable {
                         reason: before + "the closest proven trace, \(best.trace.runID), matches with confidence \(percent) only")
     }
 
+    /// A follower of a proven trace whose task is worded like this one but for bare words its run
+    /// passed to its tools as values (`NamesInUse`): those words are its parameters, and the
+    /// replay is checked as any other. Traces of the task's own signature were tried already.
+    /// Nil when no candidate binds so, or every one that does fails a check.
+    private func followerByNamesInUse(_ task: String, signature: String, among scored: [(trace: Trace, confidence: Double)],
+                                      passedOver: inout [String]) async throws -> Dispatch? {
+        let runs = RunStore(database: database)
+        var tried: Set<String> = []
+        for candidate in scored.sorted(by: { $0.confidence > $1.confidence }) {
+            guard let original = try original(of: candidate.trace), original.demotedBecause == nil, original.signature != signature,
+                  tried.insert(original.runID).inserted else { continue }
+            let calls = try runs.steps(runID: original.runID).filter(\.isSuccessfulCall)
+            guard let names = NamesInUse.binding(old: original.task, new: task, arguments: calls.map { $0.arguments ?? .null }) else { continue }
+            let check = try replayCheck(from: original, to: task, names: names)
+            guard let program = try await program(of: original, names: names.old) else { continue }
+            if let refusal = check.refusal(of: program) {
+                passedOver.append("trace \(original.runID) was not replayed: \(refusal)")
+                continue
+            }
+            let bound = check.binding.substitutions.map { "'\($0.old)' → '\($0.new)'" }.joined(separator: ", ")
+            return Dispatch(mode: .follower, confidence: 1, trace: original, program: program, module: nil,
+                            parameters: TaskSignature.parameters(of: task, names: names.new),
+                            reason: Self.prefix(passedOver) + "matches proven trace \(original.runID) (\"\(original.task)\") but for names its calls used (\(bound)): its \(program.steps.count) tool calls are replayed with this task's",
+                            check: check)
+        }
+        return nil
+    }
+
     /// The checks a replay of `trace` for `task` must pass: the binding of the two tasks and the
     /// words the trace's run saw in its tool results.
-    func replayCheck(from trace: Trace, to task: String) throws -> ReplayCheck {
+    func replayCheck(from trace: Trace, to task: String, names: NamesInUse = .none) throws -> ReplayCheck {
         let runs = RunStore(database: database)
         let calls = try runs.steps(runID: trace.runID).filter(\.isSuccessfulCall)
-        return ReplayCheck(binding: TaskBinding(old: trace.task, new: task), oldResults: calls.map { $0.result ?? $0.resultExcerpt ?? "" },
+        return ReplayCheck(binding: TaskBinding(old: trace.task, new: task, names: names), oldResults: calls.map { $0.result ?? $0.resultExcerpt ?? "" },
                            oldArguments: calls.flatMap { ($0.arguments ?? .null).leafTexts }, oldAnswer: try runs.run(id: trace.runID)?.answer ?? "")
     }
 
@@ -152,8 +181,8 @@ public struct Dispatcher: Sendable {
     /// The program of a trace, from its stored steps and answer, checked against the other
     /// recorded runs of its shape (`ExampleGeneralizer`, without a model: a follower never loads one).
     /// - Throws: `NexusError(.databaseFailed)` when the runs cannot be read.
-    public func program(of trace: Trace) async throws -> TraceProgram? {
-        try await ExampleGeneralizer.program(of: trace, database: database, model: nil)?.program
+    public func program(of trace: Trace, names: Set<String> = []) async throws -> TraceProgram? {
+        try await ExampleGeneralizer.program(of: trace, database: database, model: nil, names: names)?.program
     }
 
     /// Of the traces matching with `confidence`, the original with the most successful uses (the

@@ -131,8 +131,10 @@ extension ExampleGeneralizer {
     /// (crystallized runs are one module call, and are left out), the trace's own run first.
     /// - Returns: nil when there is no such run or it made no successful tool call.
     /// - Throws: `NexusError(.databaseFailed)` when the runs cannot be read.
-    static func program(of trace: Trace, database: NexusDatabase, model: (any InferenceBackend)?) async throws -> Outcome? {
-        guard let program = try TraceProgram.infer(runID: trace.runID, database: database) else { return nil }
+    /// `names` are words of the trace's task read as bare names (`NamesInUse`); the other runs of
+    /// its signature have those words too, as every word of a signature that is not a placeholder.
+    static func program(of trace: Trace, database: NexusDatabase, model: (any InferenceBackend)?, names: Set<String> = []) async throws -> Outcome? {
+        guard let program = try TraceProgram.infer(runID: trace.runID, database: database, names: names) else { return nil }
         let runs = RunStore(database: database)
         // Only runs of the same owner: one key's runs never shape what another key's replays do.
         let owner = try runs.run(id: trace.runID)?.ownerKeyID
@@ -140,7 +142,7 @@ extension ExampleGeneralizer {
             .filter { $0.runID != trace.runID && $0.mode != HopeMode.crystallized }.map(\.runID)
         let examples = try ([trace.runID] + others).compactMap { id -> ProgramExample? in
             guard let run = try runs.run(id: id) else { return nil }
-            return ProgramExample(runID: id, task: run.task, steps: try runs.steps(runID: id), answer: run.answer ?? "", program: program)
+            return ProgramExample(runID: id, task: run.task, steps: try runs.steps(runID: id), answer: run.answer ?? "", program: program, names: names)
         }
         return await ExampleGeneralizer(program: program, examples: examples, model: model).run()
     }

@@ -17,13 +17,13 @@ struct ProgramExample: Sendable {
 
     /// The run lined up with `program`, or nil when its parameters are of other kinds, it took
     /// other steps, or its arguments are shaped otherwise.
-    init?(runID: String, task: String, steps: [RunStep], answer: String, program: TraceProgram) {
-        let parameters = TaskSignature.parameters(of: task)
+    init?(runID: String, task: String, steps: [RunStep], answer: String, program: TraceProgram, names: Set<String> = []) {
+        let parameters = TaskSignature.parameters(of: task, names: names)
         guard parameters.map(\.kind) == program.parameterKinds else { return nil }
         var calls = steps.filter(\.isSuccessfulCall)
         if calls.map(\.tool) != program.steps.map(\.tool) {
             // The run may have looked at things no later step used, as the program leaves out.
-            guard let everyCall = TraceProgram.inferEveryCall(runID: runID, task: task, steps: steps, answer: answer) else { return nil }
+            guard let everyCall = TraceProgram.inferEveryCall(runID: runID, task: task, steps: steps, answer: answer, names: names) else { return nil }
             calls = everyCall.stepsKept.map { calls[$0] }
             guard calls.map(\.tool) == program.steps.map(\.tool) else { return nil }
         }

@@ -8,13 +8,14 @@ extension TraceProgram {
     /// earlier results; what cannot be explained stays literal. Only successful tool calls are
     /// kept: failed ones were dead ends.
     /// - Returns: nil when the run called no tool successfully (there is nothing to replay).
-    public static func infer(runID: String, task: String, steps: [RunStep], answer: String) -> TraceProgram? {
-        inferEveryCall(runID: runID, task: task, steps: steps, answer: answer)?.withoutUnusedLooks()
+    /// - Parameter names: words of the task read as bare names (`NamesInUse`).
+    public static func infer(runID: String, task: String, steps: [RunStep], answer: String, names: Set<String> = []) -> TraceProgram? {
+        inferEveryCall(runID: runID, task: task, steps: steps, answer: answer, names: names)?.withoutUnusedLooks()
     }
 
     /// The program of every successful call, looks whose results nothing uses included.
-    static func inferEveryCall(runID: String, task: String, steps: [RunStep], answer: String) -> TraceProgram? {
-        let (signature, parameters) = TaskSignature.analyze(task)
+    static func inferEveryCall(runID: String, task: String, steps: [RunStep], answer: String, names: Set<String> = []) -> TraceProgram? {
+        let (signature, parameters) = TaskSignature.analyze(task, names: names)
         let calls = steps.filter(\.isSuccessfulCall)
         guard !calls.isEmpty else { return nil }
         var results: [String] = []
@@ -109,10 +110,10 @@ extension TraceProgram {
     /// The program of a stored run, from its task, steps and answer.
     /// - Returns: nil when there is no such run or it made no successful tool call.
     /// - Throws: `NexusError(.databaseFailed)` when the run cannot be read.
-    public static func infer(runID: String, database: NexusDatabase) throws -> TraceProgram? {
+    public static func infer(runID: String, database: NexusDatabase, names: Set<String> = []) throws -> TraceProgram? {
         let store = RunStore(database: database)
         guard let run = try store.run(id: runID) else { return nil }
-        return infer(runID: runID, task: run.task, steps: try store.steps(runID: runID), answer: run.answer ?? "")
+        return infer(runID: runID, task: run.task, steps: try store.steps(runID: runID), answer: run.answer ?? "", names: names)
     }
 }
 

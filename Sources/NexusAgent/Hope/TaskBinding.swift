@@ -21,10 +21,11 @@ public struct TaskBinding: Sendable {
     /// old run took from its task and the new run must not reuse.
     public var staleLiterals: [String]
 
-    public init(old oldTask: String, new newTask: String) {
+    /// - Parameter names: words of each task read as bare names (`NamesInUse`).
+    public init(old oldTask: String, new newTask: String, names: NamesInUse = .none) {
         self.oldTask = oldTask
         self.newTask = newTask
-        let old = TaskSignature.analyze(oldTask), new = TaskSignature.analyze(newTask)
+        let old = TaskSignature.analyze(oldTask, names: names.old), new = TaskSignature.analyze(newTask, names: names.new)
         oldParameters = old.parameters
         newParameters = new.parameters
         isTotal = old.signature == new.signature

@@ -1,0 +1,130 @@
+public import NexusCore
+import NexusStore
+
+/// Bare words read as names because a proven run used them as values: "Rename scratch to
+/// keepers." after "Rename draft9 to final9." differs in two plain words that nothing in their
+/// spelling marks as names, but the earlier run passed `draft9` and `final9` to its tools whole.
+///
+/// A binding by names in use is made only when it is total and each change is one such value:
+/// - the two tasks are worded alike but for single words swapped one for one (aligned word by
+///   word; a word added, dropped or moved makes no binding);
+/// - every old word that changed is a whole value of one of the old run's calls: an argument or
+///   a part of a path between `/`, with a trailing line break at most; in code, a string literal
+///   passed to a file function (`open`, `os.rename`, `write`, ...);
+/// - every new word is spelled as a name can be (`TaskSignature.couldBeName`).
+///
+/// "Count the lines of notes" and "Count the words of notes" stay apart: `lines` is no value a
+/// call passed, only a word of code (`readlines`) or of printed text (`print(n, 'lines')`).
+public struct NamesInUse: Sendable, Hashable {
+    /// Words of the old task and of the new one to read as names.
+    public var old: Set<String>
+    public var new: Set<String>
+
+    public static let none = NamesInUse(old: [], new: [])
+
+    public init(old: Set<String>, new: Set<String>) {
+        self.old = old
+        self.new = new
+    }
+
+    /// The names that bind `newTask` to `oldTask`, whose run made calls with `arguments`, or nil
+    /// when the tasks differ in anything else, or in nothing.
+    public static func binding(old oldTask: String, new newTask: String, arguments: [JSONValue]) -> NamesInUse? {
+        let changes = TaskBinding.changes(from: TaskBinding.words(of: oldTask), to: TaskBinding.words(of: newTask))
+        guard !changes.isEmpty else { return nil }
+        let values = Set(arguments.flatMap { wholeValues(of: $0) })
+        var names = NamesInUse.none
+        for (old, new) in changes {
+            guard !old.contains(" "), !new.contains(" ") else { return nil }
+            // Two numbers or two paths are parameters already, checked as any are.
+            if TaskSignature.of(old).hasPrefix("<"), TaskSignature.of(old) == TaskSignature.of(new) { continue }
+            guard TaskSignature.couldBeName(new), TaskSignature.couldBeName(old), values.contains(old) else { return nil }
+            names.old.insert(old)
+            names.new.insert(new)
+        }
+        // Read so, the tasks must have one shape (a word lifted in one and not the other would not be).
+        guard TaskSignature.of(oldTask, names: names.old) == TaskSignature.of(newTask, names: names.new) else { return nil }
+        return names
+    }
+
+    /// The values calls pass whole: each argument, and its path parts; in code (`code`,
+    /// `command`), only the string literals a file function takes (`open('notes')`,
+    /// `os.rename('draft9', 'final9')`, `f.write('delta\\n')`), not a label printed or compared.
+    /// Each without one trailing line break.
+    static func wholeValues(of arguments: JSONValue, key: String = "") -> [String] {
+        switch arguments {
+        case .object(let object): return object.flatMap { wholeValues(of: $0.value, key: $0.key) }
+        case .array(let items): return items.flatMap { wholeValues(of: $0, key: key) }
+        case .string(let text):
+            let values = codeKeys.contains(key) ? fileFunctionLiterals(in: text) : [text]
+            return (values + values.flatMap { $0.split(separator: "/").map(String.init) }).map(withoutLineBreak)
+        default: return []
+        }
+    }
+
+    static let codeKeys: Set<String> = ["code", "command"]
+
+    /// Functions of Python's standard library whose string arguments are paths or a file's text.
+    static let fileFunctions: Set<String> = [
+        "open", "listdir", "scandir", "walk", "glob", "rename", "replace", "remove", "unlink", "rmtree", "rmdir", "mkdir", "makedirs",
+        "copy", "copy2", "copyfile", "copytree", "move", "join", "exists", "isfile", "isdir", "Path", "write", "writelines",
+        "write_text", "read_text",
+    ]
+
+    /// The string literals passed directly to a file function: `name('...'`, `name("..."`, and
+    /// the literals after them in the same call's argument list (`os.rename('a', 'b')`).
+    static func fileFunctionLiterals(in code: String) -> [String] {
+        var literals: [String] = []
+        let characters = Array(code)
+        var index = 0
+        while index < characters.count {
+            guard characters[index] == "(" else { index += 1; continue }
+            var nameStart = index
+            while nameStart > 0, characters[nameStart - 1].isLetter || characters[nameStart - 1].isNumber || characters[nameStart - 1] == "_" {
+                nameStart -= 1
+            }
+            let name = String(characters[nameStart..<index])
+            index += 1
+            guard fileFunctions.contains(name) else { continue }
+            // Arguments that are plain literals, up to the first one that is not.
+            while true {
+                while index < characters.count, characters[index] == " " { index += 1 }
+                guard index < characters.count, characters[index] == "'" || characters[index] == "\"",
+                      let (literal, end) = literal(in: characters, from: index) else { break }
+                literals.append(literal)
+                index = end
+                while index < characters.count, characters[index] == " " { index += 1 }
+                guard index < characters.count, characters[index] == "," else { break }
+                index += 1
+            }
+        }
+        return literals
+    }
+
+    /// The quoted literal opening at `start` and the index after its closing quote (one line, escapes kept as written).
+    private static func literal(in characters: [Character], from start: Int) -> (String, Int)? {
+        let quote = characters[start]
+        var text = ""
+        var index = start + 1
+        while index < characters.count {
+            let character = characters[index]
+            if character == "\n" { return nil }
+            if character == "\\", index + 1 < characters.count {
+                text.append(character)
+                text.append(characters[index + 1])
+                index += 2
+                continue
+            }
+            if character == quote { return (text, index + 1) }
+            text.append(character)
+            index += 1
+        }
+        return nil
+    }
+
+    private static func withoutLineBreak(_ value: String) -> String {
+        if value.hasSuffix("\\n") { return String(value.dropLast(2)) }
+        if value.hasSuffix("\n") { return String(value.dropLast()) }
+        return value
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import NexusAgent
+import NexusCore
+import NexusInference
+import NexusStore
+import NexusTesting
+import NexusTools
+import Testing
+
+/// Plain words become parameters when the proven run passed them to its tools whole: "Rename
+/// sketch to design." follows "Rename scratch to keepers.", and nothing else is bound that way.
+@Suite("HOPE: names in use")
+struct NamesInUseTests {
+    func arguments(_ json: String) throws -> JSONValue { try JSONValue.parse(json) }
+
+    @Test("plain words a call passed whole (argument, path part, a file function's literal in code) bind to the new task's")
+    func bindsWordsUsedAsValues() throws {
+        let move = try arguments(#"{"source": "scratch", "destination": "keepers"}"#)
+        let names = try #require(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", arguments: [move]))
+        #expect(names.old == ["scratch", "keepers"] && names.new == ["sketch", "design"])
+        let binding = TaskBinding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", names: names)
+        #expect(binding.isTotal && binding.changedParameters == [0, 1])
+
+        let code = try arguments(#"{"code": "import os\nos.rename('scratch', 'keepers')\nprint('done')\n"}"#)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", arguments: [code]) != nil)
+        let write = try arguments(#"{"code": "with open('flag', 'w') as f:\n    f.write('delta\\n')\n"}"#)
+        #expect(NamesInUse.binding(old: "Write the word delta into a new file called flag.",
+                                   new: "Write the word foxtrot into a new file called result.", arguments: [write]) != nil)
+        let listing = try arguments(#"{"path": "recipes/old"}"#)
+        #expect(NamesInUse.binding(old: "List recipes", new: "List invoices", arguments: [listing]) != nil)
+    }
+
+    @Test("no binding: a word only printed or part of code, a word the calls never passed, reordered or added words, a non-name")
+    func refusesEverythingElse() throws {
+        let count = try arguments(#"{"code": "n = len(open('notes').readlines())\nprint(n, 'lines')\n"}"#)
+        #expect(NamesInUse.binding(old: "Count the lines of notes", new: "Count the words of notes", arguments: [count]) == nil)
+        let move = try arguments(#"{"source": "scratch", "destination": "keepers"}"#)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Move scratch to keepers.", arguments: [move]) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename keepers to scratch now.", arguments: [move]) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename the sketch to design.", arguments: [move]) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename all to design.", arguments: [move]) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename scratch to keepers.", arguments: [move]) == nil)
+        // A word inside a longer value is not that value.
+        let write = try arguments(#"{"path": "flag", "content": "Word: delta\n"}"#)
+        #expect(NamesInUse.binding(old: "Write the word delta into a new file called flag.",
+                                   new: "Write the word foxtrot into a new file called result.", arguments: [write]) == nil)
+    }
+
+    @Test("a follower by names in use renames the new task's file, never the old one's (still there as a decoy)")
+    func followerRenamesItsOwnFile() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let root = fixture.workspace.url
+        try Data("walnut\n".utf8).write(to: root.appendingPathComponent("scratch"))
+        let (learned, _) = try await run(fixture, "Rename scratch to keepers.", [
+            call("filesystem_move", #"{"source": "scratch", "destination": "keepers"}"#), "Renamed scratch to keepers.",
+        ])
+        #expect(learned.mode == .learner && learned.outcome == .success)
+        for (source, target) in [("sketch", "design"), ("outline", "chapter")] {
+            try Data("\(source)\n".utf8).write(to: root.appendingPathComponent(source))
+            try Data("decoy\n".utf8).write(to: root.appendingPathComponent("scratch"))
+            let (summary, backend) = try await run(fixture, "Rename \(source) to \(target).")
+            #expect(summary.mode == .follower, "\(summary.reason)")
+            #expect(backend.requests.isEmpty)
+            #expect(summary.answer == "Renamed \(source) to \(target).")
+            #expect(try String(contentsOf: root.appendingPathComponent(target), encoding: .utf8) == "\(source)\n")
+            #expect(!FileManager.default.fileExists(atPath: root.appendingPathComponent(source).path))
+            #expect(try String(contentsOf: root.appendingPathComponent("scratch"), encoding: .utf8) == "decoy\n")
+        }
+    }
+
+    @Test("a word the proven run did not pass stays wording: the run is not replayed")
+    func wordingIsNotBound() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let root = fixture.workspace.url
+        try Data("one\ntwo\n".utf8).write(to: root.appendingPathComponent("notes"))
+        _ = try await run(fixture, "Show me the contents of notes please.", [
+            call("filesystem_read", #"{"path": "notes"}"#), "notes holds: one, two.",
+        ])
+        let (summary, _) = try await run(fixture, "Show me the contents of notes now.", [
+            call("filesystem_read", #"{"path": "notes"}"#), "notes holds: one, two.",
+        ])
+        #expect(summary.mode != .follower, "\(summary.reason)")
+    }
+
+    func run(_ fixture: AgentFixture, _ task: String, _ script: [String] = []) async throws -> (RunSummary, RecordingBackend) {
+        let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: script))
+        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemMoveTool()])
+        let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database)
+        let summary = try #require(await fixture.collect(runner.start(task: task, workspace: fixture.workspace.url, policy: .default)).summary)
+        return (summary, backend)
+    }
+}
