@@ -84,10 +84,32 @@ struct NamesInUseTests {
         #expect(summary.mode != .follower, "\(summary.reason)")
     }
 
-    func run(_ fixture: AgentFixture, _ task: String, _ script: [String] = []) async throws -> (RunSummary, RecordingBackend) {
+    @Test("a program's own output is not held against its code: the program is replayed for box2 and for crates")
+    func programOutputIsNotAnEarlierObservation() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let root = fixture.workspace.url
+        for (folder, count) in [("box1", 3), ("box2", 5), ("crates", 2)] {
+            try FileManager.default.createDirectory(at: root.appendingPathComponent(folder), withIntermediateDirectories: true)
+            for index in 0..<count { try Data("\(index)\n".utf8).write(to: root.appendingPathComponent("\(folder)/f\(index)")) }
+        }
+        let program = "```python\nimport os\nprint('There are', len(os.listdir('box1')), 'files')\n```"
+        let (learned, _) = try await run(fixture, "How many files are in box1?", [program, "There are 3 files in box1."], programs: true)
+        #expect(learned.outcome == .success && learned.steps.map(\.tool) == ["python_execute"])
+        for (folder, count) in [("box2", 5), ("crates", 2)] {
+            let (summary, backend) = try await run(fixture, "How many files are in \(folder)?", programs: true)
+            #expect(summary.mode == .follower, "\(summary.reason)")
+            #expect(backend.requests.isEmpty)
+            #expect(summary.answer == "There are \(count) files in \(folder).")
+        }
+    }
+
+    func run(_ fixture: AgentFixture, _ task: String, _ script: [String] = [], programs: Bool = false) async throws -> (RunSummary, RecordingBackend) {
         let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: script))
-        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemMoveTool()])
-        let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database)
+        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemMoveTool(), PythonExecuteTool()])
+        var agent = AgentConfiguration()
+        agent.writesProgramFirst = programs
+        let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database, configuration: agent)
         let summary = try #require(await fixture.collect(runner.start(task: task, workspace: fixture.workspace.url, policy: .default)).summary)
         return (summary, backend)
     }

@@ -13,6 +13,8 @@ struct ReplayCheck: Sendable {
     let binding: TaskBinding
     /// Words of the old run's tool results that its task did not have.
     let observedWords: Set<String>
+    /// The same, result by result (one per successful call of the old run, in order).
+    let observedByCall: [Set<String>]
     /// The stale literals the old run passed to its tools (and the old task's parameters): what
     /// a guided run must not use. Other words of the old task ("what", "is") are only wording.
     let guarded: [String]
@@ -24,7 +26,8 @@ struct ReplayCheck: Sendable {
     init(binding: TaskBinding, oldResults: [String], oldArguments: [String] = [], oldAnswer: String = "") {
         self.binding = binding
         let taskWords = Set(LiteralScan.tokens(of: binding.oldTask))
-        observedWords = Set(oldResults.flatMap(LiteralScan.tokens(of:))).subtracting(taskWords)
+        observedByCall = oldResults.map { Set(LiteralScan.tokens(of: $0)).subtracting(taskWords) }
+        observedWords = observedByCall.reduce(into: Set<String>()) { $0.formUnion($1) }
         statedWords = observedWords.intersection(LiteralScan.tokens(of: oldAnswer))
         let calls = LiteralScan(oldArguments.joined(separator: "\u{0}"))
         let parameters = Set(binding.oldParameters.map(\.value))
@@ -78,10 +81,20 @@ struct ReplayCheck: Sendable {
 
     /// The first word of `literalText` (the literal parts of a call or answer about to be
     /// replayed) that the old run saw in its results and the new run's results do not show.
-    func unbacked(_ literalText: String, results: [String]) -> String? {
+    /// `step` of `steps` places it in the program (nil: the answer, after every call): a call can
+    /// only have copied what results before it showed, so the words a program's first call
+    /// printed (its own output, "there are 3 files") are not held against the code that printed them.
+    func unbacked(_ literalText: String, results: [String], step: Int? = nil, of steps: Int = 0) -> String? {
+        var observed = observedWords
+        if let step {
+            // Program steps are old calls in order, some looks left out: step i was call i at the
+            // earliest and, with every left-out call before it, call (calls - steps + i) at the latest.
+            let latest = min(max(0, observedByCall.count - steps + step), observedByCall.count)
+            observed = observedByCall[..<latest].reduce(into: Set<String>()) { $0.formUnion($1) }
+        }
         let seen = Set(results.flatMap(LiteralScan.tokens(of:)))
         // Single letters ("a", "I") are words of any text, not values.
-        return LiteralScan.tokens(of: literalText).first { ($0.count > 1 || $0.allSatisfy(\.isNumber)) && observedWords.contains($0) && !seen.contains($0) }
+        return LiteralScan.tokens(of: literalText).first { ($0.count > 1 || $0.allSatisfy(\.isNumber)) && observed.contains($0) && !seen.contains($0) }
     }
 }
 
