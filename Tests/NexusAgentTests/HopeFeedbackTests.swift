@@ -27,6 +27,12 @@ struct HopeFeedbackTests {
         return try #require(await fixture.collect(runner.start(task: String(format: Self.countTask, file), workspace: fixture.workspace.url, policy: .default)).summary)
     }
 
+    /// count.txt before the first count: one word on one line, so no count of it explains a
+    /// file's line count (a program derived from it would never read the file it counts).
+    func startCount(_ fixture: AgentFixture) throws {
+        try Data("none\n".utf8).write(to: fixture.workspace.url.appendingPathComponent("count.txt"))
+    }
+
     func learnerScript(_ file: String, count: Int) -> [String] {
         [call("filesystem_read", #"{"path": "\#(file)"}"#), call("filesystem_read", #"{"path": "count.txt"}"#),
          call("filesystem_write", #"{"path": "count.txt", "content": "\#(count)\n"}"#), "\(file) has \(count) lines."]
@@ -36,7 +42,7 @@ struct HopeFeedbackTests {
     func badFollowerDemotes() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
-        try write(fixture, "count.txt", lines: 1)
+        try startCount(fixture)
         let learned = try await run(fixture, "a0.txt", lines: 2, script: learnerScript("a0.txt", count: 2))
         #expect(learned.outcome == .success)
         var followers: [RunSummary] = []
@@ -74,7 +80,7 @@ struct HopeFeedbackTests {
         defer { fixture.workspace.remove() }
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        try write(fixture, "count.txt", lines: 1)
+        try startCount(fixture)
         let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
         let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
         let crystallizer = Crystallizer(database: fixture.database, lifecycle: lifecycle)
@@ -110,7 +116,7 @@ struct HopeFeedbackTests {
         defer { fixture.workspace.remove() }
         let home = try TemporaryDirectory()
         defer { home.remove() }
-        try write(fixture, "count.txt", lines: 1)
+        try startCount(fixture)
         let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
         let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
         let first = try await run(fixture, "a0.txt", lines: 2, script: learnerScript("a0.txt", count: 2))

@@ -219,6 +219,9 @@ struct DerivationTwinTests {
         "[empty.txt is empty]",
         "plain output\r\nwith CRLF\r\n42\n",
         "no digits at all, ünïcödé words\tand tabs",
+        "exit code 0\nstdout:\n5",
+        "exit code 0\nstdout:\nalpha 7\nbeta\nstderr:\nwarning 9",
+        "exit code 1\nstderr:\nTraceback 3",
     ]
 
     @Test("every derivation gives the same value (or none) in Swift and in a compiled module", arguments: samples)
@@ -269,6 +272,7 @@ extension HopeTests {
                                      configuration: AgentConfiguration(hope: HopeThresholds(enabled: hope)))
             return try #require(await fixture.collect(runner.start(task: String(format: Self.countTask, file), workspace: fixture.workspace.url, policy: .default)).summary)
         }
+        try write(fixture, "a0.txt", lines: 1)
         _ = try await learn(fixture, file: "a0.txt")
         for index in 1...4 { _ = try await run("a\(index).txt", lines: index) }
         let first = try await crystallizer.crystallize(runID: try #require(try TraceStore(database: fixture.database).list(limit: 10).last).runID)

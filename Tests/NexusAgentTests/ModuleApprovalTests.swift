@@ -18,7 +18,7 @@ struct ModuleApprovalTests {
     /// One learner run of the count task, crystallized under `approval = required`.
     func crystallizedUnderApproval(_ fixture: AgentFixture, home: TemporaryDirectory) async throws
         -> (ModuleRuntime, ModuleLifecycle, Crystallizer, Crystallizer.Outcome) {
-        try feedback.write(fixture, "count.txt", lines: 1)
+        try feedback.startCount(fixture)
         let runtime = ModuleRuntime(database: fixture.database, tools: fixture.tools)
         let lifecycle = ModuleLifecycle(runtime: runtime, ledger: Ledger(database: fixture.database, home: home.url))
         let first = try await feedback.run(fixture, "a0.txt", lines: 2, script: feedback.learnerScript("a0.txt", count: 2))

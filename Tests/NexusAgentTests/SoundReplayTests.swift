@@ -112,7 +112,7 @@ struct SoundReplayTests {
         #expect(summary.answer == "There are 5 files.")
     }
 
-    @Test("a bare file name: a replay whose answer the new file does not back hands over; a copied old name is sent back before it runs")
+    @Test("a bare file name: guidance shows the new name and no old observation; a copied old name is sent back before it runs")
     func bareFileName() async throws {
         let fixture = try AgentFixture()
         defer { fixture.workspace.remove() }
@@ -124,25 +124,29 @@ struct SoundReplayTests {
         ])
         #expect(learned.outcome == .success)
 
-        // "letter" binds to intro2, which the run read whole (a name in use, NamesInUseTests), but
-        // its answer's "Welcome" came from intro2's file: the replay reads letter, sees no
-        // "Welcome", and hands over to the model, which is still kept from intro2.
-        let (guided, _) = try await run(fixture, "What is the first word of letter?", [
+        // "letter" binds to intro2 (the run read intro2 whole: a name in use), but the answer's
+        // "Welcome" is no value derived from the read, so the program keeps no call that passes
+        // intro2: not replayed, only shown as guidance (MIXED) with the new name.
+        let (guided, backend) = try await run(fixture, "What is the first word of letter?", [
             call("filesystem_read", #"{"path": "intro2"}"#),     // copied from the example: refused
             call("filesystem_read", #"{"path": "letter"}"#),
             "The first word of letter is Dear.",
         ])
-        #expect(guided.mode == .learner)
-        #expect(guided.reason.contains("'welcome'"), "\(guided.reason)")
+        #expect(guided.mode == .mixed)
+        #expect(guided.reason.contains("no call passes it as a value"), "\(guided.reason)")
+        let prompt = firstUserMessage(backend)
+        #expect(prompt.contains(#"filesystem_read {"path":"letter"}"#))
+        #expect(!prompt.contains("intro2") && !prompt.contains("Welcome"))
+        #expect(guided.steps.first?.status == "error")
         let results = try RunStore(database: fixture.database).steps(runID: guided.id).compactMap(\.result)
-        #expect(results.contains { $0.hasPrefix("Not run: 'intro2'") })
+        #expect(results.first?.hasPrefix("Not run: 'intro2'") == true)
         #expect(guided.answer == "The first word of letter is Dear.")
 
-        // draft9 has intro2's shape, but its answer's "Welcome" came from intro2's file: the replay
-        // reads draft9, sees no "Welcome", and hands over to the model instead of answering it.
+        // draft9 has intro2's shape, and the same reason keeps it from being replayed: it would
+        // state "Welcome" without reading draft9.
         let (next, _) = try await run(fixture, "What is the first word of draft9?", ["The first word of draft9 is Hello."])
         #expect(next.mode != .follower && next.mode != .crystallized)
-        #expect(next.reason.contains("'welcome'"))
+        #expect(next.reason.contains("no call passes it as a value"), "\(next.reason)")
         #expect(!next.answer.contains("Welcome"))
     }
 

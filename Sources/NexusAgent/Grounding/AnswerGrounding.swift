@@ -19,6 +19,8 @@ public struct AnswerGrounding: Sendable {
     ///   - results: The tools' results, as the model saw them.
     ///   - arguments: The arguments of calls that succeeded, as text (a name the model chose for a file it wrote).
     public init(task: String, results: [String], arguments: [String] = []) {
+        // A program's result counts by what it printed: "exit code 0" states no value of the workspace.
+        let results = results.map(Derivation.programOutput(of:))
         let sources = [task] + results + arguments
         var tokens: Set<String> = []
         var numbers: Set<Double> = []

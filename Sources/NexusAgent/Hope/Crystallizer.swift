@@ -106,6 +106,10 @@ public struct Crystallizer: Sendable {
             throw NexusError(.invalidArgument, "trace \(trace.runID) made no successful tool call; there is nothing to compile")
         }
         let program = generalized.program
+        let values = TaskSignature.parameters(of: trace.task).map(\.value)
+        if let index = program.usedParameters.sorted().first(where: { !program.passesAsValue($0, oldValues: values) }) {
+            throw NexusError(.invalidArgument, "trace \(trace.runID) passes its parameter \(index + 1) ('\(values[index])') to no tool as a value (its code names it only in words), so a module of it would not act on its input; it is not compiled")
+        }
         let tests = try recordedTests(of: trace, program: program, alsoReplaying: generalized.agreeing)
         let previous = try traces.crystallizedModule(signature: trace.signature)?.module
         let name = Self.moduleName(for: trace.signature)

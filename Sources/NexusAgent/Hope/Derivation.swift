@@ -48,7 +48,7 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
         case .lower: value = Self.lower(body)
         case .firstLine: value = Self.lines(of: body).first
         case .lastLine: value = Self.lines(of: body).last
-        case .firstNumber: value = Self.firstDigits(in: result)
+        case .firstNumber: value = Self.firstDigits(in: Self.programOutput(of: result))
         case .lineCount: value = String(Self.lines(of: body).count)
         case .wordCount: value = String(Self.words(of: body))
         case .column1Sum: value = Self.columnSum(body, column: 0)
@@ -62,11 +62,22 @@ public enum Derivation: String, Sendable, Hashable, CaseIterable, Codable {
 
     // Lines, spaces and digits are ASCII bytes here, as in Lua ("\r\n" is two characters, not one).
 
+    /// What a program that exited cleanly printed: its result without "exit code 0" and the
+    /// "stdout:" label, up to its "stderr:" part. Any other result as it is. (A program's result
+    /// has three lines for one line printed: counted whole, "3" would explain any count.)
+    static func programOutput(of result: String) -> String {
+        let header = "exit code 0\nstdout:\n"
+        guard result.hasPrefix(header) else { return result }
+        let output = result.dropFirst(header.count)
+        return String(output.range(of: "\nstderr:\n").map { output[..<$0.lowerBound] } ?? output)
+    }
+
     static func body(of result: String) -> String {
-        let scalars = result.unicodeScalars
-        guard scalars.first == "[" else { return result }
+        let output = programOutput(of: result)
+        let scalars = output.unicodeScalars
+        guard scalars.first == "[" else { return output }
         let firstLine = scalars.prefix { $0 != "\n" }
-        guard firstLine.last == "]" else { return result }
+        guard firstLine.last == "]" else { return output }
         return String(String.UnicodeScalarView(scalars.dropFirst(firstLine.count + 1)))
     }
 

@@ -29,7 +29,17 @@ public enum LuaCompiler {
 
         local H = {}
 
+        function H.output(r)
+          local header = "exit code 0\\nstdout:\\n"
+          if r:sub(1, #header) ~= header then return r end
+          local out = r:sub(#header + 1)
+          local cut = out:find("\\nstderr:\\n", 1, true)
+          if cut then out = out:sub(1, cut - 1) end
+          return out
+        end
+
         function H.body(r)
+          r = H.output(r)
           if r:sub(1, 1) == "[" then
             local first = r:match("^[^\\n]*")
             if first:sub(-1) == "]" then return r:sub(#first + 2) end
@@ -79,7 +89,7 @@ public enum LuaCompiler {
           elseif name == "lower" then v = b:lower()
           elseif name == "first_line" then v = H.lines(b)[1]
           elseif name == "last_line" then local l = H.lines(b); v = l[#l]
-          elseif name == "first_number" then v = r:match("%d+")
+          elseif name == "first_number" then v = H.output(r):match("%d+")
           elseif name == "line_count" then v = tostring(#H.lines(b))
           elseif name == "word_count" then local n = 0; for _ in b:gmatch("%S+") do n = n + 1 end; v = tostring(n)
           else

@@ -63,6 +63,8 @@ public struct NamesInUse: Sendable, Hashable {
     }
 
     static let codeKeys: Set<String> = ["code", "command"]
+    /// The tools whose argument is code.
+    static let codeTools: Set<String> = ["python_execute", "execute_command"]
 
     /// Functions of Python's standard library whose string arguments are paths or a file's text.
     static let fileFunctions: Set<String> = [
