@@ -30,6 +30,22 @@ struct NamesInUseTests {
         #expect(NamesInUse.binding(old: "List recipes", new: "List invoices", arguments: [listing]) != nil)
     }
 
+    @Test("in code, a literal is a value when passed whole to a function other than print, or assigned")
+    func literalsPassedWhole() {
+        let code = """
+            import os
+            def count_files(folder):
+                return len(os.listdir(folder))
+            target = 'box1'
+            print(count_files("crates"), 'files')
+            print(f"There are {n} files in shelf4")
+            if name == 'draft9' or name != "old": pass
+            open('notes' + suffix)
+            os.rename('scratch', "keepers")
+            """
+        #expect(NamesInUse.passedLiterals(in: code) == ["box1", "crates", "scratch", "keepers"])
+    }
+
     @Test("no binding: a word only printed or part of code, a word the calls never passed, reordered or added words, a non-name")
     func refusesEverythingElse() throws {
         let count = try arguments(#"{"code": "n = len(open('notes').readlines())\nprint(n, 'lines')\n"}"#)

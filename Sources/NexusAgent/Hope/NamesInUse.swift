@@ -10,7 +10,7 @@ import NexusStore
 ///   word; a word added, dropped or moved makes no binding);
 /// - every old word that changed is a whole value of one of the old run's calls: an argument or
 ///   a part of a path between `/`, with a trailing line break at most; in code, a string literal
-///   passed to a file function (`open`, `os.rename`, `write`, ...);
+///   passed whole to a function other than print, or assigned (`passedLiterals`);
 /// - every new word is spelled as a name can be (`TaskSignature.couldBeName`).
 ///
 /// "Count the lines of notes" and "Count the words of notes" stay apart: `lines` is no value a
@@ -48,15 +48,14 @@ public struct NamesInUse: Sendable, Hashable {
     }
 
     /// The values calls pass whole: each argument, and its path parts; in code (`code`,
-    /// `command`), only the string literals a file function takes (`open('notes')`,
-    /// `os.rename('draft9', 'final9')`, `f.write('delta\\n')`), not a label printed or compared.
+    /// `command`), only the string literals it passes whole (`passedLiterals`).
     /// Each without one trailing line break.
     static func wholeValues(of arguments: JSONValue, key: String = "") -> [String] {
         switch arguments {
         case .object(let object): return object.flatMap { wholeValues(of: $0.value, key: $0.key) }
         case .array(let items): return items.flatMap { wholeValues(of: $0, key: key) }
         case .string(let text):
-            let values = codeKeys.contains(key) ? fileFunctionLiterals(in: text) : [text]
+            let values = codeKeys.contains(key) ? passedLiterals(in: text) : [text]
             return (values + values.flatMap { $0.split(separator: "/").map(String.init) }).map(withoutLineBreak)
         default: return []
         }
@@ -66,37 +65,42 @@ public struct NamesInUse: Sendable, Hashable {
     /// The tools whose argument is code.
     static let codeTools: Set<String> = ["python_execute", "execute_command"]
 
-    /// Functions of Python's standard library whose string arguments are paths or a file's text.
-    static let fileFunctions: Set<String> = [
-        "open", "listdir", "scandir", "walk", "glob", "rename", "replace", "remove", "unlink", "rmtree", "rmdir", "mkdir", "makedirs",
-        "copy", "copy2", "copyfile", "copytree", "move", "join", "exists", "isfile", "isdir", "Path", "write", "writelines",
-        "write_text", "read_text",
-    ]
-
-    /// The string literals passed directly to a file function: `name('...'`, `name("..."`, and
-    /// the literals after them in the same call's argument list (`os.rename('a', 'b')`).
-    static func fileFunctionLiterals(in code: String) -> [String] {
+    /// The string literals code passes whole: each argument of a call that is a plain literal
+    /// (`os.listdir('box1')`, `count_files("crates")`, `os.rename('a', 'b')`), except what it
+    /// prints, and the value of a plain assignment (`folder = 'box1'`). A label printed
+    /// (`print(n, 'lines')`) or a word inside a longer text (`f"{n} files in box3"`) is not one.
+    public static func passedLiterals(in code: String) -> [String] {
         var literals: [String] = []
         let characters = Array(code)
         var index = 0
+        func skipSpaces() { while index < characters.count, characters[index] == " " { index += 1 } }
         while index < characters.count {
-            guard characters[index] == "(" else { index += 1; continue }
+            let opener = characters[index]
+            guard opener == "(" || opener == "=" else { index += 1; continue }
             var nameStart = index
+            while nameStart > 0, characters[nameStart - 1] == " " { nameStart -= 1 }
+            let nameEnd = nameStart
             while nameStart > 0, characters[nameStart - 1].isLetter || characters[nameStart - 1].isNumber || characters[nameStart - 1] == "_" {
                 nameStart -= 1
             }
-            let name = String(characters[nameStart..<index])
+            let name = String(characters[nameStart..<nameEnd])
+            let following = index + 1 < characters.count ? characters[index + 1] : " "
+            let preceding = index > 0 ? characters[index - 1] : " "
             index += 1
-            guard fileFunctions.contains(name) else { continue }
-            // Arguments that are plain literals, up to the first one that is not.
+            // A call of a named function other than print; an assignment, not `==`, `<=`, `!=` or `+=`.
+            if opener == "(" { guard !name.isEmpty, name != "print" else { continue } }
+            if opener == "=" { guard !name.isEmpty, following != "=", !"=<>!+-*/%&|^:".contains(preceding) else { continue } }
             while true {
-                while index < characters.count, characters[index] == " " { index += 1 }
+                skipSpaces()
                 guard index < characters.count, characters[index] == "'" || characters[index] == "\"",
                       let (literal, end) = literal(in: characters, from: index) else { break }
-                literals.append(literal)
                 index = end
-                while index < characters.count, characters[index] == " " { index += 1 }
-                guard index < characters.count, characters[index] == "," else { break }
+                skipSpaces()
+                // Only a literal standing alone: not the start of `'a' + b` or `'x'.join(...)`.
+                let next = index < characters.count ? characters[index] : "\n"
+                guard next == "," || next == ")" || next == "\n" || next == "#" else { break }
+                literals.append(literal)
+                guard opener == "(", next == "," else { break }
                 index += 1
             }
         }

@@ -112,8 +112,8 @@ extension TraceProgram {
 
 extension TraceProgram {
     /// Whether a call passes parameter `index` (a path or name; other kinds always pass) as a
-    /// value: any hole in a tool's arguments does; in code, only a hole inside a literal a file
-    /// function takes (`NamesInUse`). A program that counted the workspace's own entries and
+    /// value: any hole in a tool's arguments does; in code, only a hole inside a literal the code
+    /// passes whole to a function or assigns (`NamesInUse.passedLiterals`). A program that counted the workspace's own entries and
     /// printed "There are 2 files in box3." names box3 only in words: right once by chance, and
     /// replayed for box8 it would count the same entries again.
     func passesAsValue(_ index: Int, oldValues: [String]) -> Bool {
