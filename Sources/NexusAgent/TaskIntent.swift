@@ -49,8 +49,10 @@ struct TaskIntent: Sendable {
         let words = task.split(whereSeparator: \.isWhitespace)
         guard let first = words.firstIndex(where: { Self.creatingWords.contains($0.lowercased().trimmingCharacters(in: .letters.inverted)) }) else { return [] }
         let files = WorkspacePath(context)
-        let named = TaskSignature.parameters(of: words[first...].joined(separator: " "))
-        return named.filter { $0.kind == .path }.map(\.value).filter { path in
+        let asked = words[first...].joined(separator: " ")
+        let named = TaskSignature.parameters(of: asked)
+        let called = Self.calledFilesOrFolders(in: asked)
+        return named.filter { $0.kind == .path || ($0.kind == .name && called.contains($0.value)) }.map(\.value).filter { path in
             do {
                 let status = try files.stat(path: path)
                 return status.kind == .directory && path.split(separator: "/").last.map(TaskSignature.hasFileExtension) == true
@@ -61,6 +63,17 @@ struct TaskIntent: Sendable {
             }
         }
     }
+
+    /// Names the task calls a file or folder in so many words ("a file outbox", "a new file called
+    /// flag", "the folder invoices"): without an extension they are still paths. A small model
+    /// asked for "a file outbox" wrote `outbox.txt` and answered that `outbox` was created.
+    static func calledFilesOrFolders(in task: String) -> Set<String> {
+        let words = task.split(whereSeparator: \.isWhitespace).map { $0.trimmingCharacters(in: .punctuationCharacters.union(.symbols)) }
+        return Set(zip(words, words.dropFirst()).filter { callingWords.contains($0.0.lowercased()) }.map(\.1))
+    }
+
+    /// Words right before the name of a file or folder.
+    static let callingWords: Set<String> = ["file", "folder", "directory", "subfolder", "called", "named"]
 
     /// Why an answer comes too soon (see `AnswerCheck`), and the tool the next turn must call, if it does.
     struct Unfinished: Equatable {

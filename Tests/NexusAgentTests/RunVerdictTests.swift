@@ -63,6 +63,36 @@ struct RunVerdictTests {
         #expect(summary.reason.contains("greeting.txt, which does not exist"), "\(summary.reason)")
     }
 
+    @Test("a file the task calls a file without an extension ('a file outbox') is that name: outbox.txt is not it")
+    func bareFileNameIsTheName() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let task = "Create a file outbox containing just the word sierra."
+        let (runner, backend) = fixture.runner([
+            call("filesystem_write", #"{"path": "outbox.txt", "content": "sierra\n"}"#),
+            "I created outbox with the word sierra.",
+            call("filesystem_write", #"{"path": "outbox", "content": "sierra\n"}"#),
+            "I created outbox with the word sierra.",
+        ])
+        let summary = try #require(await fixture.collect(runner.start(task: task, workspace: fixture.workspace.url, policy: .default)).summary)
+        // The first answer is sent back: outbox does not exist. The model then writes it.
+        #expect(backend.requests.count == 4)
+        #expect(summary.outcome == .success, "\(summary.reason)")
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("outbox"), encoding: .utf8) == "sierra\n")
+
+        // A model that never writes the name itself is not judged a success (a fresh home: no trace to follow).
+        let other = try AgentFixture()
+        defer { other.workspace.remove() }
+        let (insisting, _) = other.runner([
+            call("filesystem_write", #"{"path": "inbox.txt", "content": "tango\n"}"#),
+            "I created inbox.", "inbox is there.", "Done.",
+        ])
+        let stopped = try #require(await other.collect(insisting.start(task: "Create a file inbox containing just the word tango.",
+                                                                         workspace: other.workspace.url, policy: .default)).summary)
+        #expect(stopped.outcome != .success, "\(stopped.reason)")
+        #expect(stopped.reason.contains("inbox, which does not exist"), "\(stopped.reason)")
+    }
+
     @Test("a folder named like the file the task asks for is not that file")
     func folderIsNotTheFile() async throws {
         let (summary, fixture) = try await finish([
