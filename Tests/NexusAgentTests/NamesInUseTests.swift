@@ -145,6 +145,26 @@ struct NamesInUseTests {
         #expect(summary.answer == "There are 7 files in box8.")
     }
 
+    @Test("a guided (MIXED) run is asked for a program first, as a learner is, and its program does the task")
+    func guidedRunWritesAProgram() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let learnedProgram = "```python\nimport os\nos.makedirs('photos/')\nprint('Photos folder created.')\n```"
+        let (learned, _) = try await run(fixture, "Create a folder called photos/", [learnedProgram, "Created photos/."], programs: true)
+        #expect(learned.outcome == .success)
+        let program = "```python\nimport os\nos.makedirs('invoices/')\nprint('Invoices folder created.')\n```"
+        let (guided, backend) = try await run(fixture, "Create a folder called invoices/", [program, "Created invoices/."], programs: true)
+        #expect(guided.mode == .mixed, "\(guided.reason)")
+        let first = backend.requests.first.map { request -> String in
+            if case .chat(let messages) = request.prompt { return messages.last?.content ?? "" }
+            return ""
+        } ?? ""
+        #expect(first.hasPrefix("Write one Python 3 program"), "\(first)")
+        #expect(backend.requests.first?.tools.isEmpty == true)
+        #expect(guided.outcome == .success && guided.steps.map(\.tool) == ["python_execute"])
+        #expect(FileManager.default.fileExists(atPath: fixture.workspace.url.appendingPathComponent("invoices").path))
+    }
+
     @Test("a program's result counts by what it printed: its 'exit code 0' and 'stdout:' lines explain no count")
     func programResultHeaderIsNoValue() {
         let result = "exit code 0\nstdout:\n5"

@@ -99,11 +99,14 @@ public enum ProgramTurn {
 }
 
 extension AgentRunner {
-    /// Whether the next turn asks for a program: a run that learns on its own (no trace guides it)
-    /// asks on its first model turn, and again after a failed program, a few times in all.
+    /// Whether the next turn asks for a program: a run that learns on its own or is guided by a
+    /// trace (MIXED) asks on its first model turn, and again after a failed program, a few times
+    /// in all. A replay that failed part-way hands over to tool calls: its steps did part of the task.
+    /// (On bench/hope.sh make_folder, guided runs held to tool calls failed 6 of 6 at 11k tokens
+    /// each, where a program did the task in one turn of 800.)
     func programIsDue(_ session: LoopSession) -> Bool {
         let state = session.state
-        guard state.oldTaskValues == nil, state.programs < configuration.maxPrograms, writesPrograms(under: session.policy),
+        guard state.oldTaskValues == nil || session.record.mode == .mixed, state.programs < configuration.maxPrograms, writesPrograms(under: session.policy),
               let chosen = state.offeredTools, !ProgramTurn.needsAnotherTool(session.record.task, chosen: chosen) else { return false }
         // The first turn is one no model has taken yet (looking ahead generates nothing).
         return state.programs == 0 ? state.completionTokens == 0 && !state.mustAct : state.programFailed
