@@ -57,7 +57,8 @@ extension AgentRunner {
                     failure = "step \(index + 1) of the followed trace does not apply: \(error)"
                     break
                 }
-                if let check = dispatch.check, let word = check.unbacked(step.arguments.literalText, results: results, step: index, of: program.steps.count) {
+                if let check = dispatch.check, let word = check.unbacked(NamesInUse.withoutComments(step.arguments.literalText, tool: step.tool), results: results,
+                                                                           step: index, of: program.steps.count) {
                     failure = "step \(index + 1) of the followed trace (\(step.tool)) would pass '\(word)', which the followed run saw in its results and this run's results do not show"
                     break
                 }

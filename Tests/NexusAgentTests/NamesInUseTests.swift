@@ -165,6 +165,35 @@ struct NamesInUseTests {
         #expect(FileManager.default.fileExists(atPath: fixture.workspace.url.appendingPathComponent("invoices").path))
     }
 
+    @Test("a program's comments are no values: only its code is held to what earlier results showed")
+    func commentsAreNotValues() {
+        let code = "x = 1  # Call the function\nprint('a # b')\n# all done"
+        #expect(NamesInUse.withoutComments(code, tool: "python_execute") == "x = 1  \nprint('a # b')\n")
+        #expect(NamesInUse.withoutComments("a # b", tool: "filesystem_write") == "a # b")
+    }
+
+    @Test("a way whose replays keep failing gives way to the run that did the task after it failed")
+    func failingWayGivesWay() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        for (name, text) in [("a1", "alpha 12\n"), ("a2", "bravo 34\n"), ("a3", "charlie 5678\n"), ("a4", "delta\n")] {
+            try Data(text.utf8).write(to: fixture.workspace.url.appendingPathComponent("\(name).txt"))
+        }
+        func copy(_ name: String) -> String { call("filesystem_copy", #"{"source": "\#(name).txt", "destination": "\#(name)-backup.txt"}"#) }
+        // The answer's "9" is the byte count of a copy receipt: backed for a2 (9 bytes), not for a3.
+        let (learned, _) = try await run(fixture, "Copy a1.txt to a1-backup.txt", [copy("a1"), "Copied a1.txt to a1-backup.txt (9 bytes)."])
+        #expect(learned.outcome == .success)
+        let (second, _) = try await run(fixture, "Copy a2.txt to a2-backup.txt")
+        #expect(second.mode == .follower, "\(second.reason)")
+        let (third, _) = try await run(fixture, "Copy a3.txt to a3-backup.txt", ["Copied a3.txt to a3-backup.txt."])
+        #expect(third.mode == .learner && third.outcome == .success, "\(third.reason)")
+        let (fourth, backend) = try await run(fixture, "Copy a4.txt to a4-backup.txt")
+        #expect(fourth.mode == .follower, "\(fourth.reason)")
+        #expect(fourth.reason.contains(third.id), "\(fourth.reason)")
+        #expect(backend.requests.isEmpty)
+        #expect(fourth.answer == "Copied a4.txt to a4-backup.txt.")
+    }
+
     @Test("a program's result counts by what it printed: its 'exit code 0' and 'stdout:' lines explain no count")
     func programResultHeaderIsNoValue() {
         let result = "exit code 0\nstdout:\n5"
@@ -178,7 +207,7 @@ struct NamesInUseTests {
 
     func run(_ fixture: AgentFixture, _ task: String, _ script: [String] = [], programs: Bool = false) async throws -> (RunSummary, RecordingBackend) {
         let backend = RecordingBackend(wrapping: ScriptedBackend(name: "script", responses: script))
-        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemMoveTool(), PythonExecuteTool()])
+        let tools = try ToolRegistry([FilesystemListTool(), FilesystemReadTool(), FilesystemWriteTool(), FilesystemMoveTool(), FilesystemCopyTool(), PythonExecuteTool()])
         var agent = AgentConfiguration()
         agent.writesProgramFirst = programs
         let runner = AgentRunner(backend: backend, tools: tools, database: fixture.database, configuration: agent)

@@ -185,17 +185,20 @@ public struct Dispatcher: Sendable {
         try await ExampleGeneralizer.program(of: trace, database: database, model: nil, names: names)?.program
     }
 
-    /// Of the traces matching with `confidence`, the original with the most successful uses (the
-    /// newest of equals): a one-off run, such as a model's answer after a failed replay, does not
-    /// displace a way of doing the task that has worked many times. An original compiled into a
-    /// module is not followed: its module runs, or was passed over for failing.
+    /// Of the traces matching with `confidence`, the original whose uses succeeded most often
+    /// beyond those that failed (the newest of equals): a one-off run, such as a model's answer
+    /// after a failed replay, does not displace a way of doing the task that has worked many
+    /// times, and a way whose replays keep failing gives way to one that has not failed yet (on
+    /// bench/hope.sh copy_file, one trace was picked and fell back for eight runs in a row). An
+    /// original compiled into a module is not followed: its module runs, or was passed over for failing.
     private func mostReused(among scored: [(trace: Trace, confidence: Double)], confidence: Double) throws -> Trace? {
         let store = TraceStore(database: database)
-        var best: (trace: Trace, successes: Int)?
+        var best: (trace: Trace, score: Int)?
         for candidate in scored where candidate.confidence == confidence {
             guard let original = try original(of: candidate.trace), original.crystallizedInto == nil, original.demotedBecause == nil,
                   let reuse = try store.reuse(of: original.runID) else { continue }
-            if best == nil || reuse.successes > best!.successes { best = (original, reuse.successes) }
+            let score = reuse.successes - (reuse.uses - reuse.successes)
+            if best == nil || score > best!.score { best = (original, score) }
         }
         return best?.trace
     }

@@ -107,6 +107,26 @@ public struct NamesInUse: Sendable, Hashable {
         return literals
     }
 
+    /// The text of a call to `tool` without its code's comments (`# Call the function`): words
+    /// a program says about itself, not values it passes. Other tools' arguments as they are.
+    public static func withoutComments(_ text: String, tool: String) -> String {
+        guard codeTools.contains(tool) else { return text }
+        return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> Substring in
+            var quote: Character?
+            for index in line.indices {
+                let character = line[index]
+                if let open = quote {
+                    if character == open { quote = nil }
+                } else if character == "'" || character == "\"" {
+                    quote = character
+                } else if character == "#" {
+                    return line[..<index]
+                }
+            }
+            return line
+        }.joined(separator: "\n")
+    }
+
     /// The quoted literal opening at `start` and the index after its closing quote (one line, escapes kept as written).
     private static func literal(in characters: [Character], from start: Int) -> (String, Int)? {
         let quote = characters[start]
