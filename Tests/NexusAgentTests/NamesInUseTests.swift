@@ -16,18 +16,18 @@ struct NamesInUseTests {
     @Test("plain words a call passed whole (argument, path part, a file function's literal in code) bind to the new task's")
     func bindsWordsUsedAsValues() throws {
         let move = try arguments(#"{"source": "scratch", "destination": "keepers"}"#)
-        let names = try #require(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", arguments: [move]))
+        let names = try #require(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", arguments: { [move] }))
         #expect(names.old == ["scratch", "keepers"] && names.new == ["sketch", "design"])
         let binding = TaskBinding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", names: names)
         #expect(binding.isTotal && binding.changedParameters == [0, 1])
 
         let code = try arguments(#"{"code": "import os\nos.rename('scratch', 'keepers')\nprint('done')\n"}"#)
-        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", arguments: [code]) != nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename sketch to design.", arguments: { [code] }) != nil)
         let write = try arguments(#"{"code": "with open('flag', 'w') as f:\n    f.write('delta\\n')\n"}"#)
         #expect(NamesInUse.binding(old: "Write the word delta into a new file called flag.",
-                                   new: "Write the word foxtrot into a new file called result.", arguments: [write]) != nil)
+                                   new: "Write the word foxtrot into a new file called result.", arguments: { [write] }) != nil)
         let listing = try arguments(#"{"path": "recipes/old"}"#)
-        #expect(NamesInUse.binding(old: "List recipes", new: "List invoices", arguments: [listing]) != nil)
+        #expect(NamesInUse.binding(old: "List recipes", new: "List invoices", arguments: { [listing] }) != nil)
     }
 
     @Test("in code, a literal is a value when passed whole to a function other than print, or assigned")
@@ -49,17 +49,17 @@ struct NamesInUseTests {
     @Test("no binding: a word only printed or part of code, a word the calls never passed, reordered or added words, a non-name")
     func refusesEverythingElse() throws {
         let count = try arguments(#"{"code": "n = len(open('notes').readlines())\nprint(n, 'lines')\n"}"#)
-        #expect(NamesInUse.binding(old: "Count the lines of notes", new: "Count the words of notes", arguments: [count]) == nil)
+        #expect(NamesInUse.binding(old: "Count the lines of notes", new: "Count the words of notes", arguments: { [count] }) == nil)
         let move = try arguments(#"{"source": "scratch", "destination": "keepers"}"#)
-        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Move scratch to keepers.", arguments: [move]) == nil)
-        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename keepers to scratch now.", arguments: [move]) == nil)
-        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename the sketch to design.", arguments: [move]) == nil)
-        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename all to design.", arguments: [move]) == nil)
-        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename scratch to keepers.", arguments: [move]) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Move scratch to keepers.", arguments: { [move] }) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename keepers to scratch now.", arguments: { [move] }) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename the sketch to design.", arguments: { [move] }) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename all to design.", arguments: { [move] }) == nil)
+        #expect(NamesInUse.binding(old: "Rename scratch to keepers.", new: "Rename scratch to keepers.", arguments: { [move] }) == nil)
         // A word inside a longer value is not that value.
         let write = try arguments(#"{"path": "flag", "content": "Word: delta\n"}"#)
         #expect(NamesInUse.binding(old: "Write the word delta into a new file called flag.",
-                                   new: "Write the word foxtrot into a new file called result.", arguments: [write]) == nil)
+                                   new: "Write the word foxtrot into a new file called result.", arguments: { [write] }) == nil)
     }
 
     @Test("a follower by names in use renames the new task's file, never the old one's (still there as a decoy)")

@@ -124,8 +124,9 @@ public struct Dispatcher: Sendable {
         for candidate in scored.sorted(by: { $0.confidence > $1.confidence }) {
             guard let original = try original(of: candidate.trace), original.demotedBecause == nil, original.signature != signature,
                   tried.insert(original.runID).inserted else { continue }
-            let calls = try runs.steps(runID: original.runID).filter(\.isSuccessfulCall)
-            guard let names = NamesInUse.binding(old: original.task, new: task, arguments: calls.map { $0.arguments ?? .null }) else { continue }
+            guard let names = try NamesInUse.binding(old: original.task, new: task, arguments: {
+                try runs.steps(runID: original.runID).filter(\.isSuccessfulCall).map { $0.arguments ?? .null }
+            }) else { continue }
             let check = try replayCheck(from: original, to: task, names: names)
             guard let program = try await program(of: original, names: names.old) else { continue }
             if let refusal = check.refusal(of: program) {

@@ -28,20 +28,22 @@ public struct NamesInUse: Sendable, Hashable {
     }
 
     /// The names that bind `newTask` to `oldTask`, whose run made calls with `arguments`, or nil
-    /// when the tasks differ in anything else, or in nothing.
-    public static func binding(old oldTask: String, new newTask: String, arguments: [JSONValue]) -> NamesInUse? {
+    /// when the tasks differ in anything else, or in nothing. `arguments` is read only once the
+    /// wording allows a binding (the dispatcher loads them from the store).
+    public static func binding(old oldTask: String, new newTask: String, arguments: () throws -> [JSONValue]) rethrows -> NamesInUse? {
         let changes = TaskBinding.changes(from: TaskBinding.words(of: oldTask), to: TaskBinding.words(of: newTask))
         guard !changes.isEmpty else { return nil }
-        let values = Set(arguments.flatMap { wholeValues(of: $0) })
         var names = NamesInUse.none
         for (old, new) in changes {
             guard !old.contains(" "), !new.contains(" ") else { return nil }
             // Two numbers or two paths are parameters already, checked as any are.
             if TaskSignature.of(old).hasPrefix("<"), TaskSignature.of(old) == TaskSignature.of(new) { continue }
-            guard TaskSignature.couldBeName(new), TaskSignature.couldBeName(old), values.contains(old) else { return nil }
+            guard TaskSignature.couldBeName(new), TaskSignature.couldBeName(old) else { return nil }
             names.old.insert(old)
             names.new.insert(new)
         }
+        let values = Set(try arguments().flatMap { wholeValues(of: $0) })
+        guard names.old.isSubset(of: values) else { return nil }
         // Read so, the tasks must have one shape (a word lifted in one and not the other would not be).
         guard TaskSignature.of(oldTask, names: names.old) == TaskSignature.of(newTask, names: names.new) else { return nil }
         return names
