@@ -47,6 +47,14 @@ public struct AgentConfiguration: Sendable, Hashable {
     public var writesProgramFirst = false
     /// The most programs a run asks for before it goes on with tool calls.
     public var maxPrograms = 3
+    /// Programs drawn on each program turn; with more than one, each runs in a scratch copy of
+    /// the workspace and the one whose behaviour most of the working ones share is run for real
+    /// (`ProgramVote`). `nexus run` and `nexus serve` draw three; one here, so that a scripted
+    /// model's replies line up with the turns a test expects.
+    public var programCandidates = 1
+    /// What `nexus run`, `nexus serve` and `nexus mcp` draw, and the most a request may ask for.
+    public static let defaultProgramCandidates = 3
+    public static let maxProgramCandidates = 5
 
     public init(maxSteps: Int = 12, maxTokens: Int = 16_384, maxWallSeconds: Double = 900, maxTokensPerTurn: Int = 768,
                 sampling: SamplingParameters = SamplingParameters(temperature: 0, seed: 0), requireObservation: Bool = true,

@@ -205,6 +205,14 @@ struct AgentRoutes: Sendable {
         agent.parallelCalls = try fields.bool("parallel_calls") ?? false
         agent.looksAhead = true
         agent.writesProgramFirst = try fields.bool("program_first") ?? true
+        agent.programCandidates = AgentConfiguration.defaultProgramCandidates
+        if let candidates = try fields.number("program_candidates") {
+            let allowed = 1...AgentConfiguration.maxProgramCandidates
+            guard candidates == candidates.rounded(), allowed.contains(Int(exactly: candidates) ?? 0) else {
+                throw NexusError(.invalidArgument, "'program_candidates' must be a whole number from 1 to \(allowed.upperBound)")
+            }
+            agent.programCandidates = Int(candidates)
+        }
         return agent
     }
 

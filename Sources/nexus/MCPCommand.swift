@@ -42,6 +42,7 @@ struct MCPCommand: AsyncParsableCommand {
             agent.hope = configuration.hope
             agent.looksAhead = true
             agent.writesProgramFirst = true
+            agent.programCandidates = AgentConfiguration.defaultProgramCandidates
             let runner = try factory.runner(backend: backend, database: database, agent: agent)
             runAgent = { task in try await MCPAgentRun.following(runner.start(task: task, workspace: folder, policy: runPolicy)) }
         }

@@ -33,6 +33,8 @@ struct RunCommand: AsyncParsableCommand {
     var noLookAhead = false
     @Flag(name: .customLong("no-program-first"), help: "Do not ask the model for one Python program doing the whole task before its tool calls.")
     var noProgramFirst = false
+    @Option(help: "Programs drawn on each program turn; each runs in a scratch copy of the workspace and the one most of the working ones agree with runs (1: the first only).")
+    var programs: Int = AgentConfiguration.defaultProgramCandidates
     @Argument(help: "The task.") var task: String?
 
     func validate() throws {
@@ -46,6 +48,9 @@ struct RunCommand: AsyncParsableCommand {
         guard ToolOffer(rawValue: offer) != nil else {
             throw NexusError(.invalidArgument, "--offer takes \(ToolOffer.allCases.map(\.rawValue).joined(separator: " or ")), not '\(offer)'")
         }
+        guard (1...AgentConfiguration.maxProgramCandidates).contains(programs) else {
+            throw NexusError(.invalidArgument, "--programs takes 1 to \(AgentConfiguration.maxProgramCandidates), not \(programs)")
+        }
         guard (0...10).contains(redraws) else { throw NexusError(.invalidArgument, "--redraws takes 0 to 10, not \(redraws)") }
     }
 
@@ -58,6 +63,7 @@ struct RunCommand: AsyncParsableCommand {
         agent.parallelCalls = parallelCalls
         agent.looksAhead = !noLookAhead
         agent.writesProgramFirst = !noProgramFirst
+        agent.programCandidates = programs
         return agent
     }
 

@@ -107,6 +107,27 @@ struct ProgramTurnTests {
         #expect(summary.answer == "a.txt is fixed.")
     }
 
+    @Test("the request names the paths the task asks to create; a program that leaves one missing is sent back to be fixed")
+    func pathToCreateIsNamed() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        let (runner, backend) = try runner(fixture, [
+            "```python\nopen('hello.txt', 'w').write('hi')\nprint('hi')\n```",
+            "```python\nopen('hello.py', 'w').write(\"print('hi')\\n\")\n```",
+            "hello.py prints hi.",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "Write a Python script hello.py that prints hi", workspace: fixture.workspace.url, policy: .default)).summary)
+        let ask = messages(backend.requests[0]).last?.content ?? ""
+        #expect(ask.contains("The program must create 'hello.py' (it does not exist yet), with exactly that name."), "\(ask)")
+        #expect(ask.contains("A script the task asks for is a file"), "\(ask)")
+        let fix = messages(backend.requests[1]).last?.content ?? ""
+        #expect(fix.contains("The program ran, but 'hello.py' still does not exist, and the task asks for it."), "\(fix)")
+        #expect(summary.steps.map(\.status) == ["ok", "ok"])
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("hello.py"), encoding: .utf8) == "print('hi')\n")
+        #expect(summary.answer == "hello.py prints hi.")
+    }
+
     @Test("after the last failed program, or a reply without one, the run goes on with tool calls")
     func toolsAfterPrograms() async throws {
         let fixture = try AgentFixture()

@@ -57,6 +57,12 @@ def run_nexus(args, task, workspace, log_prefix):
         handle.write(stdout)
     with open(log_prefix + ".stderr", "w") as handle:
         handle.write(stderr)
+    # The run's store, kept for `NEXUS_HOME=... nexus runs show` (every message of the run).
+    kept = log_prefix + "-home"
+    os.makedirs(kept, exist_ok=True)
+    for name in ("nexus.db", "nexus.db-wal", "nexus.db-shm"):
+        if os.path.exists(os.path.join(home, name)):
+            shutil.copy(os.path.join(home, name), kept)
     shutil.rmtree(home, ignore_errors=True)
     summary = last_json_object(stdout)
     if summary is None:

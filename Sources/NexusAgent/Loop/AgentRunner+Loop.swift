@@ -86,12 +86,7 @@ extension AgentRunner {
         let since = ContinuousClock.now
         let result: GenerationResult
         do {
-            if let promptAdmission {
-                // A backend that cannot count (the gateway, a remote model) reserves the prompt's upper bound.
-                let measuring = backend as? any PromptMeasuring
-                try await promptAdmission(try await measuring?.promptTokenCount(request) ?? request.promptTokenBound)
-            }
-            result = try await backend.complete(request)
+            result = try await admittedCompletion(request)
         } catch is CancellationError {
             session.state.step -= 1
             return .end(.cancelled)
@@ -118,7 +113,7 @@ extension AgentRunner {
             session.state.programs = configuration.maxPrograms
             return .act(result, offered: Set(offeredTools(under: session.policy, chosen: session.state.offeredTools).map(\.name)), since: since)
         }
-        if program { return .runProgram(result, since: since) }
+        if program { return .runProgram(try await chosenProgram(result, request: request, &session), since: since) }
         if writesProgram(result, on: request, session) {
             session.state.programs += 1   // written unasked, it counts as one asked for
             return .runProgram(result, since: since)
@@ -148,6 +143,16 @@ extension AgentRunner {
         // Only what this turn offered may run, whatever the backend: the llama grammar keeps a
         // local model to the list, a remote or scripted one is held to it here.
         return .act(result, offered: Set(request.tools.map(\.name)), since: since)
+    }
+
+    /// The model's reply to `request`, once the quotas admit its prompt.
+    func admittedCompletion(_ request: GenerationRequest) async throws -> GenerationResult {
+        if let promptAdmission {
+            // A backend that cannot count (the gateway, a remote model) reserves the prompt's upper bound.
+            let measuring = backend as? any PromptMeasuring
+            try await promptAdmission(try await measuring?.promptTokenCount(request) ?? request.promptTokenBound)
+        }
+        return try await backend.complete(request)
     }
 
     /// The reply is the final answer unless a check in force sends it back (`AnswerCheck`).

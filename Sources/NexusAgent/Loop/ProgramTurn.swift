@@ -15,17 +15,33 @@ public enum ProgramTurn {
     static let tool = TaskIntent.codeTool
 
     /// The first request: the task, done by one program, with what is known of the files read
-    /// so far (``TableNotes``).
-    public static func ask(_ task: String, notes: [String] = []) -> String {
+    /// so far (``TableNotes``) and the paths the task asks for that do not exist yet.
+    public static func ask(_ task: String, notes: [String] = [], missing: [String] = []) -> String {
         """
         \(opening(task))
         The program runs in the workspace folder (the current directory); paths are relative to it. \
         Use only Python's standard library. \
         Read the files the task needs and do the work: when the task asks to create, change, copy, move or delete \
         a file or folder, the program itself must do it. Print the result the user asked for. \
-        \(notes.map { $0 + " " }.joined())Reply with the program in one ```python block and nothing else.
+        \((notes + toCreate(missing)).map { $0 + " " }.joined())Reply with the program in one ```python block and nothing else.
         """
     }
+
+    /// What the request says of the paths a task asks for: their exact names, and that a script
+    /// asked for is a file the program writes. Told nothing, the small model wrote `NAME.txt` for
+    /// a file called `NAME`, and printed primes where it was asked for a script `primes.py`
+    /// that prints them.
+    static func toCreate(_ missing: [String]) -> [String] {
+        guard !missing.isEmpty else { return [] }
+        let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+        var notes = ["The program must create \(names) (\(missing.count == 1 ? "it does" : "they do") not exist yet), with exactly that name."]
+        if missing.contains(where: { scriptExtensions.contains(($0 as NSString).pathExtension.lowercased()) }) {
+            notes.append("A script the task asks for is a file: the program writes the script's code into it as text, and may run it to check.")
+        }
+        return notes
+    }
+
+    static let scriptExtensions: Set<String> = ["py", "sh", "bash", "js", "rb", "pl", "php", "lua", "r"]
 
     /// The first line of ``ask(_:notes:)``, by which a fix turn finds the first request.
     static func opening(_ task: String) -> String {
@@ -72,7 +88,7 @@ public enum ProgramTurn {
     /// functions, and a model shown `in calculate_average` calls that function from a program
     /// that no longer defines it.
     static func failure(in messages: ArraySlice<ChatMessage>) -> String {
-        if messages.last?.role == .user, messages.last?.content == changedNothing { return changedNothing }
+        if let last = messages.last, last.role == .user, last.content.hasPrefix(ranBut) { return last.content }
         guard let output = messages.last(where: { $0.role == .tool })?.content else { return "It failed." }
         let frame = ["File \"", "Traceback", "stderr:", "stdout:", "exit code"]
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -81,7 +97,15 @@ public enum ProgramTurn {
     }
 
     /// What a program that ran and changed nothing is told, when the task asks for a change.
-    static let changedNothing = "The program ran, but no file or folder in the workspace changed, and the task asks for a change."
+    static let changedNothing = ranBut + "no file or folder in the workspace changed, and the task asks for a change."
+
+    /// What a program that ran is told when a path the task asks for still does not exist.
+    static func leftMissing(_ missing: [String]) -> String {
+        ranBut + missing.map { "'\($0)'" }.joined(separator: ", ") + (missing.count == 1 ? " still does" : " still do") + " not exist, and the task asks for it."
+    }
+
+    /// How the loop's messages about a program that ran but did not do the task begin.
+    static let ranBut = "The program ran, but "
 
     /// The program in a reply: its first fenced block, tagged python, py or not at all (a block
     /// cut off by the token limit runs to the reply's end). Nil for a reply without one: prose
@@ -134,7 +158,9 @@ extension AgentRunner {
         let messages = session.state.messages
         let opening = ProgramTurn.opening(session.record.task)
         let first = messages.firstIndex { $0.role == .user && $0.content.hasPrefix(opening) }
-        let ask = first.map { messages[$0].content } ?? ProgramTurn.ask(session.record.task, notes: TableNotes.notes(messages))
+        let task = session.record.task
+        let ask = first.map { messages[$0].content }
+            ?? ProgramTurn.ask(task, notes: TableNotes.notes(messages), missing: TaskIntent(task).missingPaths(of: task, context: session.context))
         var prompt = messages + [.user(fixing ? ProgramTurn.fix : ask)]
         var sampling = configuration.sampling
         if fixing {
@@ -173,10 +199,14 @@ extension AgentRunner {
         session.state.messages.append(.assistant(result.text))
         let (step, outcome) = await perform(call, turn: session.state.step, task: session.record.task, state: &session.state,
                                            context: &session.context, offered: [ProgramTurn.tool], usage: result.usage, emit: session.emit)
-        // A program that exits cleanly but changes nothing has not done a task that asks for a change.
-        let changedNothing = outcome.status == .ok && TaskIntent(session.record.task).asksChange && !session.state.changedSomething
+        // A program that exits cleanly but changes nothing, or leaves a path the task asks for
+        // missing, has not done the task.
+        let task = session.record.task
+        let changedNothing = outcome.status == .ok && TaskIntent(task).asksChange && !session.state.changedSomething
+        let missing = outcome.status == .ok && !changedNothing ? TaskIntent(task).missingPaths(of: task, context: session.context) : []
         if changedNothing { session.state.messages.append(.user(ProgramTurn.changedNothing)) }
-        session.state.programFailed = outcome.status != .ok || changedNothing
+        if !missing.isEmpty { session.state.messages.append(.user(ProgramTurn.leftMissing(missing))) }
+        session.state.programFailed = outcome.status != .ok || changedNothing || !missing.isEmpty
         // A program that did the task as far as can be seen: the model answers next.
         session.state.lastTurnRepeated = !session.state.programFailed
         try persist(&session.record, state: session.state, steps: [step])
