@@ -130,6 +130,27 @@ struct ProgramCandidatesTests {
         #expect(summary.steps.first?.arguments["code"]?.stringValue == "print(40 + 1)\n")
     }
 
+    @Test("a sampled program that worked alone does not replace a greedy one that failed: the greedy one runs and its error goes to the fix turn")
+    func aLoneSampleDoesNotWin() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try write("alpha beta\n", "words.txt", in: fixture)
+        let fails = "```python\nprint(len(open('word.txt').read().split()))\n```"
+        let alone = "```python\nprint(len(open('words.txt').read().split()) * 10)\n```"
+        let reports = "```python\ntry:\n    open('nope.txt')\nexcept Exception as e:\n    print(f'An error occurred: {e}')\n```"
+        let counts = "```python\nprint(len(open('words.txt').read().split()))\n```"
+        let (runner, backend) = try runner(fixture, [fails, alone, reports, counts, counts, counts, "There are 2 words."])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "How many words are in words.txt?", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(summary.steps.map(\.status) == ["error", "ok"])
+        #expect(messages(backend.requests[3]).last?.content.contains("FileNotFoundError") == true)
+        let steps = try RunStore(database: fixture.database).steps(runID: summary.id).filter { $0.status == "candidates" }
+        // The program that printed the error it caught did not work.
+        #expect(steps.first?.resultExcerpt == "3 programs drawn, 1 worked in a scratch copy, the first not, and no two did the same; the first runs",
+                "\(steps.first?.resultExcerpt ?? "")")
+        #expect(summary.answer == "There are 2 words.")
+    }
+
     @Test("when no candidate works, the first one runs and the fix turn follows as with one program")
     func noneWorks() async throws {
         let fixture = try AgentFixture()

@@ -68,7 +68,7 @@ extension AgentRunner {
         // A path the task asks to create that the trial left missing: looked up in the copy,
         // through a context of its own (the run's pins its roots to the real workspace).
         let missing = intent.missingPaths(of: task, context: ToolContext(workspace: scratch.url, policy: policy))
-        let worked = outcome.result.status == .ok && missing.isEmpty
+        let worked = outcome.result.status == .ok && missing.isEmpty && !ProgramVote.reportsFailure(output: output, task: task)
             && (intent.asksChange ? !changes.isEmpty : changes.isEmpty && !found.isEmpty)
         return ProgramTrial(draw: draw, worked: worked, behavior: ProgramVote.behavior(changes: changes, found: found))
     }
@@ -77,7 +77,8 @@ extension AgentRunner {
     static func trialSummary(_ trials: [ProgramTrial], drawn: Int, chosen: Int?) -> String {
         let working = trials.filter(\.worked)
         guard let chosen, let behavior = working.first(where: { $0.draw == chosen })?.behavior else {
-            return "\(drawn) programs drawn, none worked in a scratch copy; the first runs"
+            return working.isEmpty ? "\(drawn) programs drawn, none worked in a scratch copy; the first runs"
+                : "\(drawn) programs drawn, \(working.count) worked in a scratch copy, the first not, and no two did the same; the first runs"
         }
         let agreeing = working.filter { $0.behavior == behavior }.map { "#\($0.draw + 1)" }
         return "\(drawn) programs drawn, \(working.count) worked in a scratch copy; \(agreeing.joined(separator: ", ")) did the same; #\(chosen + 1) runs"

@@ -4,31 +4,45 @@ import Foundation
 struct ProgramTrial: Sendable, Equatable {
     /// Its place among the replies drawn, the greedy one first.
     var draw: Int
-    /// It exited cleanly, left no path the task asks for missing, and did what the task's kind
-    /// asks: changed something for a change; for a question, changed nothing and printed a value
-    /// it found (one its code and the task do not hold: two programs printing only their own
-    /// labels agree on nothing).
+    /// It exited cleanly, reported no failure it caught, left no path the task asks for missing,
+    /// and did what the task's kind asks: changed something for a change; for a question,
+    /// changed nothing and printed a value it found (one its code and the task do not hold: two
+    /// programs printing only their own labels agree on nothing).
     var worked: Bool
     /// What it did, in a form two programs doing the same thing share (``ProgramVote/behavior(changes:found:)``).
     var behavior: String
 }
 
-/// Which of several programs drawn for one task to run: the one whose behaviour most of the
-/// working ones share. A small model's programs go wrong in different ways (a header summed as
-/// data, a word looked for in a file's name, an extension the files do not have) and right in
-/// one, so agreement among independent draws is evidence a single draw cannot give.
+/// Which of several programs drawn for one task to run. A small model's programs go wrong in
+/// different ways (a header summed as data, a word looked for in a file's name, an extension the
+/// files do not have) and right in one, so agreement among independent draws is evidence a
+/// single draw cannot give. A sampled program alone is not: on the agent benchmark's dev tasks,
+/// one that merely touched the file to copy, or sorted a poem it was asked to fix, ran in place
+/// of a greedy program whose error the fix turn would have mended.
 enum ProgramVote {
-    /// The draw to run: among the trials that worked, the first of the largest group of equal
-    /// behaviour (on a tie, the group holding the earliest draw, so the greedy program keeps its
-    /// place). Nil when none worked.
+    /// The draw to run: the first of the largest group of at least two working trials that did
+    /// the same (on a tie, the group holding the earliest draw); else the greedy program (draw
+    /// 0), whether it worked or not, as when one program is drawn. Nil when the greedy program
+    /// did not work and no two others agreed: the first runs, and a failure goes to the fix turn.
     static func chosen(_ trials: [ProgramTrial]) -> Int? {
         let working = trials.filter(\.worked)
         let groups = Dictionary(grouping: working, by: \.behavior)
         let best = groups.values.max { left, right in
             left.count != right.count ? left.count < right.count : left.map(\.draw).min()! > right.map(\.draw).min()!
         }
-        return best?.map(\.draw).min()
+        if let best, best.count >= 2 { return best.map(\.draw).min() }
+        return working.contains { $0.draw == 0 } ? 0 : nil
     }
+
+    /// Whether a program's output reports a failure it caught ("An error occurred: ...", an
+    /// exception's name): the words error, exception or traceback where the task has none.
+    static func reportsFailure(output: String, task: String) -> Bool {
+        let said = Set(values(in: output).flatMap { $0.split { !$0.isLetter }.map(String.init) })
+        let asked = Set(values(in: task).flatMap { $0.split { !$0.isLetter }.map(String.init) })
+        return said.contains { word in failureWords.contains { word.hasSuffix($0) } && !asked.contains(word) }
+    }
+
+    static let failureWords = ["error", "exception", "traceback"]
 
     /// The values a program's output holds that neither its own code nor the task wrote:
     /// "The total is 42" and "42" print one value, as do `['a.txt', 'b.txt']` and two lines
