@@ -120,6 +120,24 @@ struct ProgramCandidatesTests {
         #expect(summary.steps.map(\.status) == ["ok"])
     }
 
+    @Test("a task worded as neither a question nor a change is done by a change: two trials that made the file agree")
+    func neitherQuestionNorChange() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try write("one\n", "p1.txt", in: fixture)
+        try write("two\n", "p2.txt", in: fixture)
+        // The first joiner's last line is an expression, whose value (8) the runner prints: what
+        // a change did is the files it left, not what it printed on the way.
+        let joins = "```python\nopen('all.txt', 'w').write(open('p1.txt').read() + open('p2.txt').read())\n```"
+        let joinsToo = "```python\nwith open('all.txt', 'w') as out:\n    for name in ['p1.txt', 'p2.txt']:\n        out.write(open(name).read())\n```"
+        let (runner, _) = try runner(fixture, ["```python\nprint('p1.txt')\n```", joins, joinsToo, "all.txt holds both."])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "Combine p1.txt and p2.txt into all.txt", workspace: fixture.workspace.url, policy: .default)).summary)
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("all.txt"), encoding: .utf8) == "one\ntwo\n")
+        let trials = try #require(try trialsStep(summary.id, fixture))
+        #expect(trials.resultExcerpt == "3 programs drawn, 2 worked in a scratch copy; #2, #3 did the same; #2 runs", "\(trials.resultExcerpt ?? "")")
+    }
+
     @Test("between draws that each did something different, the earliest runs (the greedy one when it worked)")
     func tieKeepsTheEarliest() async throws {
         let fixture = try AgentFixture()

@@ -68,8 +68,11 @@ extension AgentRunner {
         // A path the task asks to create that the trial left missing: looked up in the copy,
         // through a context of its own (the run's pins its roots to the real workspace).
         let missing = intent.missingPaths(of: task, context: ToolContext(workspace: scratch.url, policy: policy))
-        let worked = outcome.result.status == .ok && missing.isEmpty && !ProgramVote.reportsFailure(output: output, task: task)
-            && (intent.asksChange ? !changes.isEmpty : changes.isEmpty && !found.isEmpty)
+        // A task the intent reads as neither a question nor a change ("Combine a.txt and b.txt
+        // into c.txt") is done by a change or by a value found.
+        let didItsKind = intent.asksChange ? !changes.isEmpty
+            : intent.asksQuestion ? changes.isEmpty && !found.isEmpty : !changes.isEmpty || !found.isEmpty
+        let worked = outcome.result.status == .ok && missing.isEmpty && didItsKind && !ProgramVote.reportsFailure(output: output, task: task)
         return ProgramTrial(draw: draw, worked: worked, behavior: ProgramVote.behavior(changes: changes, found: found))
     }
 

@@ -7,7 +7,8 @@ struct ProgramTrial: Sendable, Equatable {
     /// It exited cleanly, reported no failure it caught, left no path the task asks for missing,
     /// and did what the task's kind asks: changed something for a change; for a question,
     /// changed nothing and printed a value it found (one its code and the task do not hold: two
-    /// programs printing only their own labels agree on nothing).
+    /// programs printing only their own labels agree on nothing); for a task that is neither in
+    /// its words, either.
     var worked: Bool
     /// What it did, in a form two programs doing the same thing share (``ProgramVote/behavior(changes:found:)``).
     var behavior: String
@@ -52,9 +53,11 @@ enum ProgramVote {
         return Set(values(in: output)).subtracting(known).sorted()
     }
 
-    /// What a program did: the files it changed (with their new text) and the values it found.
+    /// What a program did: the files it changed, with their new text; for one that changed
+    /// nothing, the values it found. What a change printed on the way (a count of bytes written,
+    /// the value of a last expression the runner shows) does not tell two changes apart.
     static func behavior(changes: [String], found: [String]) -> String {
-        (changes + ["printed:"] + found).joined(separator: "\n")
+        (changes.isEmpty ? ["printed:"] + found : changes).joined(separator: "\n")
     }
 
     /// The words, names and numbers of a text, lowercased: runs of letters, digits and the
