@@ -72,6 +72,11 @@ struct TaskIntent: Sendable {
         return Set(zip(words, words.dropFirst()).filter { callingWords.contains($0.0.lowercased()) }.map(\.1))
     }
 
+    /// Paths as the loop names them to the model: quoted, separated by commas.
+    static func quoted(_ paths: [String]) -> String {
+        paths.map { "'\($0)'" }.joined(separator: ", ")
+    }
+
     /// Words right before the name of a file or folder.
     static let callingWords: Set<String> = ["file", "folder", "directory", "subfolder", "called", "named"]
 
@@ -101,7 +106,7 @@ struct TaskIntent: Sendable {
         guard !state.sentBack.contains("missing") else { return nil }
         let missing = missingPaths(of: task, context: context)
         guard !missing.isEmpty else { return nil }
-        let names = missing.map { "'\($0)'" }.joined(separator: ", ")
+        let names = Self.quoted(missing)
         let one = missing.count == 1
         return Unfinished(check: "missing", message: "Not done yet: \(names) \(one ? "does" : "do") not exist in the workspace. Call the tool that creates \(one ? "it" : "them"), with the exact path. (Task: \(task))")
     }

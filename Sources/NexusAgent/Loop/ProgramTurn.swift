@@ -33,8 +33,7 @@ public enum ProgramTurn {
     /// that prints them.
     static func toCreate(_ missing: [String]) -> [String] {
         guard !missing.isEmpty else { return [] }
-        let names = missing.map { "'\($0)'" }.joined(separator: ", ")
-        var notes = ["The program must create \(names) (\(missing.count == 1 ? "it does" : "they do") not exist yet), with exactly that name."]
+        var notes = ["The program must create \(TaskIntent.quoted(missing)) (\(missing.count == 1 ? "it does" : "they do") not exist yet), with exactly that name."]
         if missing.contains(where: { scriptExtensions.contains(($0 as NSString).pathExtension.lowercased()) }) {
             notes.append("A script the task asks for is a file: the program writes the script's code into it as text, and may run it to check.")
         }
@@ -101,7 +100,7 @@ public enum ProgramTurn {
 
     /// What a program that ran is told when a path the task asks for still does not exist.
     static func leftMissing(_ missing: [String]) -> String {
-        ranBut + missing.map { "'\($0)'" }.joined(separator: ", ") + (missing.count == 1 ? " still does" : " still do") + " not exist, and the task asks for it."
+        ranBut + TaskIntent.quoted(missing) + (missing.count == 1 ? " still does" : " still do") + " not exist, and the task asks for it."
     }
 
     /// How the loop's messages about a program that ran but did not do the task begin.
@@ -202,8 +201,9 @@ extension AgentRunner {
         // A program that exits cleanly but changes nothing, or leaves a path the task asks for
         // missing, has not done the task.
         let task = session.record.task
-        let changedNothing = outcome.status == .ok && TaskIntent(task).asksChange && !session.state.changedSomething
-        let missing = outcome.status == .ok && !changedNothing ? TaskIntent(task).missingPaths(of: task, context: session.context) : []
+        let intent = TaskIntent(task)
+        let changedNothing = outcome.status == .ok && intent.asksChange && !session.state.changedSomething
+        let missing = outcome.status == .ok && !changedNothing ? intent.missingPaths(of: task, context: session.context) : []
         if changedNothing { session.state.messages.append(.user(ProgramTurn.changedNothing)) }
         if !missing.isEmpty { session.state.messages.append(.user(ProgramTurn.leftMissing(missing))) }
         session.state.programFailed = outcome.status != .ok || changedNothing || !missing.isEmpty
