@@ -14,14 +14,19 @@ public actor ModelPool {
         var keepAlive: KeepAlive = .standard
         var expiresAt: Date?
         var lastUsed = Date()
-        /// Bumped on every use, so a stale unload timer does nothing.
-        var generation = 0
+        /// The id of the timer that unloads it once idle past `expiresAt`; nil while none runs.
+        var timer: Int?
     }
 
     private let loader: Loader
     private let maxLoaded: Int
     private var entries: [String: Entry] = [:]
     private var loading: [String: Task<any InferenceBackend, any Error>] = [:]
+    private var lastTimerID = 0
+    /// How many unload timers are waiting now: at most one per loaded model, however many
+    /// requests used it (each release used to start its own, and a busy server piled up
+    /// hundreds of thousands of them).
+    public private(set) var expiryTimers = 0
 
     public init(maxLoaded: Int, loader: @escaping Loader) {
         self.maxLoaded = max(1, maxLoaded)
@@ -65,7 +70,6 @@ public actor ModelPool {
     private func use(_ name: String) -> (any InferenceBackend)? {
         guard var entry = entries[name] else { return nil }
         entry.active += 1
-        entry.generation += 1
         entry.lastUsed = Date()
         entries[name] = entry
         return entry.backend
@@ -77,7 +81,6 @@ public actor ModelPool {
         entry.active = max(0, entry.active - 1)
         if let keepAlive { entry.keepAlive = keepAlive }
         entry.lastUsed = Date()
-        entry.generation += 1
         entries[name] = entry
         if entry.active == 0 { scheduleExpiry(name) }
     }
@@ -110,23 +113,48 @@ public actor ModelPool {
         switch entry.keepAlive {
         case .forever:
             entry.expiresAt = nil
-            entries[name] = entry
         case .seconds(let seconds) where seconds <= 0:
             entries[name] = nil
+            return
         case .seconds(let seconds):
             entry.expiresAt = Date().addingTimeInterval(seconds)
-            entries[name] = entry
-            let generation = entry.generation
-            Task { [weak self] in
-                try? await Task.sleep(for: .seconds(seconds))
-                await self?.expire(name, generation: generation)
+            if entry.timer == nil {
+                lastTimerID += 1
+                entry.timer = lastTimerID
+                startTimer(name, id: lastTimerID)
             }
+        }
+        entries[name] = entry
+    }
+
+    /// The one timer of a loaded model: it sleeps until the model's expiry and, when a later
+    /// use has moved the expiry on, sleeps again until the new one.
+    private func startTimer(_ name: String, id: Int) {
+        expiryTimers += 1
+        Task { [weak self] in
+            while let seconds = await self?.expireOrWait(name, timer: id) {
+                try? await Task.sleep(for: .seconds(seconds))
+            }
+            await self?.timerEnded()
         }
     }
 
-    private func expire(_ name: String, generation: Int) {
-        guard let entry = entries[name], entry.generation == generation, entry.active == 0 else { return }
+    private func timerEnded() { expiryTimers -= 1 }
+
+    /// Unloads `name` when it has been idle past its expiry and returns nil, which ends timer
+    /// `timer`; else the seconds left. A timer also ends when the model is in use or kept
+    /// forever (the next release starts one), or was unloaded and loaded again (the new entry has its own).
+    private func expireOrWait(_ name: String, timer: Int) -> Double? {
+        guard var entry = entries[name], entry.timer == timer else { return nil }
+        guard entry.active == 0, let expiresAt = entry.expiresAt else {
+            entry.timer = nil
+            entries[name] = entry
+            return nil
+        }
+        let left = expiresAt.timeIntervalSinceNow
+        if left > 0 { return left }
         entries[name] = nil
+        return nil
     }
 
     /// Unloads idle models, least recently used first, until one more fits.

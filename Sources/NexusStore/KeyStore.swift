@@ -182,7 +182,11 @@ public struct KeyStore: KeyAuthenticator {
     /// The secret's SHA-256, or nil for one longer than any real secret (not worth hashing).
     static func digest(of secret: String) -> [UInt8]? {
         guard secret.utf8.count <= maxPresentedLength else { return nil }
-        return Array(SHA256.hash(data: Data(secret.utf8)))
+        // Straight from the string's bytes: every request with a key comes through here, and
+        // building a `Data` first cost more than the hash.
+        var secret = secret
+        let digest = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
+        return digest.withUnsafeBytes { Array($0) }
     }
 
     private static func row(_ digest: [UInt8], _ db: Database) throws -> Row? {

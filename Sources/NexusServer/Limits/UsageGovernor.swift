@@ -24,16 +24,52 @@ final class UsageGovernor: Sendable {
 
     private struct Quota {
         var periodStart: Date
+        var periodEnd: Date
         var used: Int
         var reserved = 0
         var warned = false
         var refusalAudited = false
+
+        init(period: QuotaPeriod, at now: Date, used: Int, reserved: Int = 0) {
+            (periodStart, periodEnd) = period.bounds(of: now)
+            self.used = used
+            self.reserved = reserved
+        }
+
+        func holds(_ date: Date) -> Bool { periodStart <= date && date < periodEnd }
+    }
+
+    /// One key's or one org's limits and what its work has taken. A class so that an admission
+    /// keeps its subjects' ledgers and extending or settling it looks nothing up; only ever
+    /// read or changed under ``state``'s lock.
+    private final class SubjectLedger {
+        let subject: LimitSubject
+        var limits = LimitTable<UsageLimit>()
+        var rates = LimitTable<RateWindow>()
+        var quotas = LimitTable<Quota>()
+        var inFlight = 0
+        /// The metrics of the account whose first subject this is (a key, or the org of a request without one).
+        var counters: UsageCounters?
+
+        init(_ subject: LimitSubject) {
+            self.subject = subject
+        }
+
+        /// Whether one of its limits counts tokens.
+        var countsTokens: Bool {
+            var counts = false
+            limits.forEach { name, _ in counts = counts || name == .tokensPerMinute || name.quota?.measure == .tokens }
+            return counts
+        }
     }
 
     private struct Admission {
         var account: UsageAccount
+        /// The ledgers of `account.subjects`, in the same order.
+        var ledgers: [SubjectLedger]
         var holds = 0
-        var reserved: [Slot: Int] = [:]
+        /// What each quota holds for this admission; `subject` indexes `ledgers`.
+        var reserved: [(subject: Int, name: UsageLimitName, amount: Int)] = []
     }
 
     /// A read of every org's limits, shared by the requests that wait for it.
@@ -44,35 +80,36 @@ final class UsageGovernor: Sendable {
 
     /// Everything the checks read and take, behind ``state``.
     private struct Ledger {
-        var limits: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+        var subjects: [LimitSubject: SubjectLedger] = [:]
         /// When the limits in use were read; nil until the first read has ended (every admission waits for it).
         var limitsReadAt: ContinuousClock.Instant?
         var reading: LimitRead?
         var readsStarted = 0
         var readsApplied = 0
-        var rates: [Slot: RateWindow] = [:]
-        var inFlight: [LimitSubject: Int] = [:]
-        var quotas: [Slot: Quota] = [:]
         var admissions: [UInt64: Admission] = [:]
-        /// By org and key id.
-        var usageCounters: [String: UsageCounters] = [:]
         var lastID: UInt64 = 0
 
-        /// The quotas of `subjects` whose usage this period is not known yet; a known one whose
-        /// period ended starts the new one (what was reserved in the last is still held).
-        mutating func unknownQuotas(of subjects: [LimitSubject], at now: Date) -> [Slot] {
+        /// The ledger of `subject`, made on first use and kept (its ledger's limits change in place).
+        mutating func ledger(of subject: LimitSubject) -> SubjectLedger {
+            if let known = subjects[subject] { return known }
+            let made = SubjectLedger(subject)
+            subjects[subject] = made
+            return made
+        }
+
+        /// The quotas of `ledgers` whose usage is not known yet; a known one whose period ended
+        /// starts the new one (what was reserved in the last is still held).
+        static func unknownQuotas(of ledgers: [SubjectLedger], at now: Date) -> [Slot] {
             var unknown: [Slot] = []
-            for subject in subjects {
-                for (name, _) in limits[subject] ?? [:] {
-                    guard let (_, period) = name.quota else { continue }
-                    let slot = Slot(subject: subject, name: name)
-                    let start = period.bounds(of: now).start
-                    guard let quota = quotas[slot] else {
-                        unknown.append(slot)
-                        continue
+            for ledger in ledgers {
+                ledger.limits.forEach { name, _ in
+                    guard let (_, period) = name.quota else { return }
+                    guard let quota = ledger.quotas[name] else {
+                        unknown.append(Slot(subject: ledger.subject, name: name))
+                        return
                     }
-                    if quota.periodStart < start {
-                        quotas[slot] = Quota(periodStart: start, used: 0, reserved: quota.reserved)
+                    if now >= quota.periodEnd {
+                        ledger.quotas[name] = Quota(period: period, at: now, used: 0, reserved: quota.reserved)
                     }
                 }
             }
@@ -98,11 +135,16 @@ final class UsageGovernor: Sendable {
         mutating func apply(_ read: [UsageLimit], read number: Int) {
             guard number > readsApplied else { return }
             readsApplied = number
-            var fresh: [LimitSubject: [UsageLimitName: UsageLimit]] = [:]
+            var fresh: [LimitSubject: LimitTable<UsageLimit>] = [:]
             for limit in read {
-                fresh[limit.subject, default: [:]][limit.name] = limit
+                fresh[limit.subject, default: LimitTable()][limit.name] = limit
             }
-            limits = fresh
+            for (subject, ledger) in subjects {
+                ledger.limits = fresh.removeValue(forKey: subject) ?? LimitTable()
+            }
+            for (subject, limits) in fresh {
+                ledger(of: subject).limits = limits
+            }
             limitsReadAt = .now
         }
     }
@@ -134,15 +176,13 @@ final class UsageGovernor: Sendable {
     /// - Throws: ``LimitRefusal`` (429); `NexusError(.databaseFailed)` when limits or usage cannot be read.
     func admit(_ account: UsageAccount, _ cost: UsageCost) async throws -> UsageTicket {
         guard enabled else { return UsageTicket(id: 0, org: account.org, keyID: account.keyID, subjects: account.subjects) }
-        return try await checked(account.subjects, org: account.org) { ledger in
-            var admission = Admission(account: account)
-            try take(cost, into: &admission, &ledger)
+        return try await checked(org: account.org, { ledger in account.subjects.map { ledger.ledger(of: $0) } }) { ledger, ledgers in
+            var admission = Admission(account: account, ledgers: ledgers)
+            try take(cost, into: &admission)
             ledger.lastID += 1
             ledger.admissions[ledger.lastID] = admission
-            let countsTokens = account.subjects.contains { subject in
-                (ledger.limits[subject] ?? [:]).keys.contains { $0 == .tokensPerMinute || $0.quota?.measure == .tokens }
-            }
-            return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, subjects: account.subjects, countsTokens: countsTokens)
+            return UsageTicket(id: ledger.lastID, org: account.org, keyID: account.keyID, subjects: account.subjects,
+                               countsTokens: ledgers.contains { $0.countsTokens })
         }
     }
 
@@ -150,9 +190,9 @@ final class UsageGovernor: Sendable {
     /// - Throws: ``LimitRefusal``; the ticket stays admitted (settle it).
     func extend(_ ticket: UsageTicket, _ cost: UsageCost) async throws {
         guard enabled else { return }
-        try await checked(ticket.subjects, org: ticket.org) { ledger in
+        try await checked(org: ticket.org, { $0.admissions[ticket.id]?.ledgers ?? [] }) { ledger, _ in
             guard var admission = ledger.admissions[ticket.id] else { return }
-            try take(cost, into: &admission, &ledger)
+            try take(cost, into: &admission)
             ledger.admissions[ticket.id] = admission
         }
     }
@@ -164,18 +204,19 @@ final class UsageGovernor: Sendable {
         case readQuotas([Slot])
     }
 
-    /// Runs `check` under the lock once the limits are fresh and the usage of every quota of
-    /// `subjects` is known this period, reading what is missing first (outside the lock). In the
-    /// steady state that is one lock, taken once, and no suspension.
-    private func checked<T: Sendable>(_ subjects: [LimitSubject], org: String,
-                                      _ check: (inout Ledger) throws -> T) async throws -> T {
+    /// Runs `check` under the lock once the limits are fresh and the usage of every quota of the
+    /// ledgers `find` gives is known this period, reading what is missing first (outside the
+    /// lock). In the steady state that is one lock, taken once, and no suspension.
+    private func checked<T: Sendable>(org: String, _ find: (inout Ledger) -> [SubjectLedger],
+                                      _ check: (inout Ledger, [SubjectLedger]) throws -> T) async throws -> T {
         let store = self.store
         while true {
             let step = try state.withLock { ledger -> CheckStep<T> in
                 if let wait = ledger.readToAwait(store: store) { return .awaitLimits(wait.read, started: wait.started) }
-                let unknown = ledger.unknownQuotas(of: subjects, at: Date())
+                let ledgers = find(&ledger)
+                let unknown = Ledger.unknownQuotas(of: ledgers, at: Date())
                 guard unknown.isEmpty else { return .readQuotas(unknown) }
-                return .checked(try check(&ledger))
+                return .checked(try check(&ledger, ledgers))
             }
             switch step {
             case .checked(let result): return result
@@ -190,37 +231,28 @@ final class UsageGovernor: Sendable {
     func settle(_ ticket: UsageTicket, _ usage: UsageEvent?) {
         let meter = state.withLock { ledger -> UsageCounters? in
             guard let admission = ledger.admissions.removeValue(forKey: ticket.id) else { return nil }
-            for subject in admission.account.subjects {
-                ledger.inFlight[subject, default: 0] -= admission.holds
-                if ledger.inFlight[subject] == 0 { ledger.inFlight[subject] = nil }
+            let ledgers = admission.ledgers
+            for subject in ledgers { subject.inFlight -= admission.holds }
+            for hold in admission.reserved {
+                ledgers[hold.subject].quotas[hold.name]?.reserved -= hold.amount
             }
-            for (slot, amount) in admission.reserved {
-                ledger.quotas[slot]?.reserved -= amount
-            }
-            guard let usage else { return nil }
+            guard let usage, let first = ledgers.first else { return nil }
             let now = Date()
-            for subject in admission.account.subjects {
-                for (name, _) in ledger.limits[subject] ?? [:] {
-                    let slot = Slot(subject: subject, name: name)
-                    guard let (measure, period) = name.quota, var quota = ledger.quotas[slot],
-                          quota.periodStart == period.bounds(of: now).start else { continue }
+            for subject in ledgers {
+                subject.limits.forEach { name, _ in
+                    guard let (measure, _) = name.quota, var quota = subject.quotas[name], quota.holds(now) else { return }
                     quota.used += measure == .tokens ? usage.totalTokens : usage.runUnits
-                    ledger.quotas[slot] = quota
+                    subject.quotas[name] = quota
                 }
             }
-            return counters(usage, &ledger)
+            if let known = first.counters { return known }
+            let made = metrics.usageCounters(org: usage.org, keyID: usage.keyID)
+            first.counters = made
+            return made
         }
         guard let meter, let usage else { return }
         meter.record(usage)
         recorder.submit(usage)
-    }
-
-    private func counters(_ usage: UsageEvent, _ ledger: inout Ledger) -> UsageCounters {
-        let account = usage.org + "\u{1F}" + usage.keyID
-        if let known = ledger.usageCounters[account] { return known }
-        let made = metrics.usageCounters(org: usage.org, keyID: usage.keyID)
-        ledger.usageCounters[account] = made
-        return made
     }
 
     /// Reads the limits again now (after a change through the API).
@@ -259,7 +291,8 @@ final class UsageGovernor: Sendable {
             guard let (measure, period) = slot.name.quota else { continue }
             let used = try await scoped.used(by: slot.subject, measure, in: period, at: now)
             state.withLock { ledger in
-                if ledger.quotas[slot] == nil { ledger.quotas[slot] = Quota(periodStart: period.bounds(of: now).start, used: used) }
+                let subject = ledger.ledger(of: slot.subject)
+                if subject.quotas[slot.name] == nil { subject.quotas[slot.name] = Quota(period: period, at: now, used: used) }
             }
         }
     }
@@ -267,70 +300,69 @@ final class UsageGovernor: Sendable {
     // MARK: - Checks
 
     /// Checks every limit `cost` meets, then takes it from each; nothing is taken when one refuses.
-    private func take(_ cost: UsageCost, into admission: inout Admission, _ ledger: inout Ledger) throws {
-        let subjects = admission.account.subjects
+    private func take(_ cost: UsageCost, into admission: inout Admission) throws {
+        let ledgers = admission.ledgers
         let clock = (ContinuousClock.now - started).inSeconds
         let now = Date()
         if cost.requests > 0 {
-            for subject in subjects {
-                guard let cap = ledger.limits[subject]?[.concurrentRequests] else { continue }
-                let busy = ledger.inFlight[subject, default: 0]
-                if busy + cost.requests > cap.value {
-                    throw refuse(.rate, .concurrentRequests, subject, retryAfter: 1, headers: [],
-                                 "\(subject.description) already has \(busy) request(s) in progress, its limit (concurrent_requests \(cap.value)); wait for one to finish")
+            for ledger in ledgers {
+                guard let cap = ledger.limits[.concurrentRequests] else { continue }
+                if ledger.inFlight + cost.requests > cap.value {
+                    throw refuse(.rate, .concurrentRequests, ledger.subject, retryAfter: 1, headers: [],
+                                 "\(ledger.subject.description) already has \(ledger.inFlight) request(s) in progress, its limit (concurrent_requests \(cap.value)); wait for one to finish")
                 }
             }
         }
-        var rateTakes: [(slot: Slot, amount: Int, limit: Int)] = []
+        var rateTakes: [(ledger: SubjectLedger, name: UsageLimitName, amount: Int, limit: Int)] = []
         var headers: [(String, String)] = []
-        for subject in subjects {
-            guard let limits = ledger.limits[subject] else { continue }
+        for ledger in ledgers {
             for name in Self.rateNames {
                 let amount = name == .requestsPerMinute ? cost.requests : cost.tokens
-                guard amount > 0, let limit = limits[name] else { continue }
-                let slot = Slot(subject: subject, name: name)
-                let verdict = ledger.rates[slot, default: RateWindow()].check(amount, limit: limit.value, now: clock)
+                guard amount > 0, let limit = ledger.limits[name] else { continue }
+                let verdict = (ledger.rates[name] ?? RateWindow()).check(amount, limit: limit.value, now: clock)
                 let shown = Self.rateHeaders(name, limit: limit.value, verdict: verdict)
                 guard verdict.allowed else {
                     let unit = name == .requestsPerMinute ? "requests" : "tokens"
                     let message = verdict.retryAfterSeconds.isFinite
-                        ? "\(subject.description) is over its limit of \(limit.value) \(unit) per minute (\(name.rawValue)); try again in \(Self.duration(verdict.retryAfterSeconds))"
-                        : "this request needs \(amount) \(unit), more than \(subject.description)'s limit of \(limit.value) per minute (\(name.rawValue)); send a smaller request (lower max_tokens) or ask an admin to raise the limit"
-                    throw refuse(.rate, name, subject, retryAfter: verdict.retryAfterSeconds, headers: shown, message)
+                        ? "\(ledger.subject.description) is over its limit of \(limit.value) \(unit) per minute (\(name.rawValue)); try again in \(Self.duration(verdict.retryAfterSeconds))"
+                        : "this request needs \(amount) \(unit), more than \(ledger.subject.description)'s limit of \(limit.value) per minute (\(name.rawValue)); send a smaller request (lower max_tokens) or ask an admin to raise the limit"
+                    throw refuse(.rate, name, ledger.subject, retryAfter: verdict.retryAfterSeconds, headers: shown, message)
                 }
-                rateTakes.append((slot, amount, limit.value))
+                rateTakes.append((ledger, name, amount, limit.value))
                 // The key's headers, which come first; an org's limit of the same kind shows only without one.
-                if !rateTakes.dropLast().contains(where: { $0.slot.name == name }) { headers += shown }
+                if !rateTakes.dropLast().contains(where: { $0.name == name }) { headers += shown }
             }
         }
-        var quotaTakes: [(slot: Slot, amount: Int)] = []
-        for subject in subjects {
-            for (name, limit) in ledger.limits[subject] ?? [:] {
-                guard let (measure, period) = name.quota else { continue }
+        var quotaTakes: [(subject: Int, name: UsageLimitName, amount: Int)] = []
+        for (index, ledger) in ledgers.enumerated() {
+            try ledger.limits.forEach { name, limit in
+                guard let (measure, period) = name.quota else { return }
                 let amount = measure == .tokens ? cost.tokens : cost.runUnits
-                let slot = Slot(subject: subject, name: name)
-                guard amount > 0, let quota = ledger.quotas[slot] else { continue }
+                guard amount > 0, let quota = ledger.quotas[name] else { return }
                 let wanted = quota.used + quota.reserved + amount
                 if wanted > limit.value {
-                    if !quota.refusalAudited { ledger.quotas[slot]?.refusalAudited = true }
-                    throw quotaRefusal(slot, limit: limit, quota: quota, amount: amount, measure: measure, period: period, now: now)
+                    if !quota.refusalAudited { ledger.quotas[name]?.refusalAudited = true }
+                    throw quotaRefusal(Slot(subject: ledger.subject, name: name), limit: limit, quota: quota, amount: amount,
+                                       measure: measure, period: period, now: now)
                 }
                 if let soft = limit.soft, wanted > soft, !quota.warned {
-                    ledger.quotas[slot]?.warned = true
-                    warn(slot, limit: limit, used: wanted)
+                    ledger.quotas[name]?.warned = true
+                    warn(Slot(subject: ledger.subject, name: name), limit: limit, used: wanted)
                 }
-                quotaTakes.append((slot, amount))
+                quotaTakes.append((index, name, amount))
             }
         }
         for take in rateTakes {
-            _ = ledger.rates[take.slot, default: RateWindow()].take(take.amount, limit: take.limit, now: clock)
+            var window = take.ledger.rates[take.name] ?? RateWindow()
+            _ = window.take(take.amount, limit: take.limit, now: clock)
+            take.ledger.rates[take.name] = window
         }
         for take in quotaTakes {
-            ledger.quotas[take.slot]?.reserved += take.amount
-            admission.reserved[take.slot, default: 0] += take.amount
+            ledgers[take.subject].quotas[take.name]?.reserved += take.amount
+            admission.reserved.append(take)
         }
         if cost.requests > 0 {
-            for subject in subjects { ledger.inFlight[subject, default: 0] += cost.requests }
+            for ledger in ledgers { ledger.inFlight += cost.requests }
             admission.holds += cost.requests
         }
         if !headers.isEmpty { admission.account.headers.set(headers) }
