@@ -65,11 +65,15 @@ struct TaskIntent: Sendable {
     }
 
     /// Names the task calls a file or folder in so many words ("a file outbox", "a new file called
-    /// flag", "the folder invoices"): without an extension they are still paths. A small model
-    /// asked for "a file outbox" wrote `outbox.txt` and answered that `outbox` was created.
+    /// flag", "the folder invoices"), or puts its result in ("save them to guests_sorted", "write
+    /// it into box1"): without an extension they are still paths. A small model asked for "a
+    /// file outbox" wrote `outbox.txt` and answered that `outbox` was created.
     static func calledFilesOrFolders(in task: String) -> Set<String> {
         let words = task.split(whereSeparator: \.isWhitespace).map { $0.trimmingCharacters(in: .punctuationCharacters.union(.symbols)) }
-        return Set(zip(words, words.dropFirst()).filter { callingWords.contains($0.0.lowercased()) }.map(\.1))
+        return Set(zip(words, words.dropFirst()).filter { pair in
+            let before = pair.0.lowercased()
+            return callingWords.contains(before) || destinationWords.contains(before)
+        }.map(\.1))
     }
 
     /// Paths as the loop names them to the model: quoted, separated by commas.
@@ -79,6 +83,10 @@ struct TaskIntent: Sendable {
 
     /// Words right before the name of a file or folder.
     static let callingWords: Set<String> = ["file", "folder", "directory", "subfolder", "called", "named"]
+
+    /// Words right before where a creating task puts what it makes; only a word spelled as a
+    /// name (`guests_sorted`, `box1`, `Q3-report`) and not there yet counts, never "the".
+    static let destinationWords: Set<String> = ["to", "into", "as"]
 
     /// Why an answer comes too soon (see `AnswerCheck`), and the tool the next turn must call, if it does.
     struct Unfinished: Equatable {

@@ -128,6 +128,24 @@ struct ProgramTurnTests {
         #expect(summary.answer == "hello.py prints hi.")
     }
 
+    @Test("a bare name the task saves its result to is a path to create, named in the program request")
+    func destinationNameIsNamed() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try "bob\nann\n".write(to: fixture.workspace.url.appendingPathComponent("guests"), atomically: true, encoding: .utf8)
+        let (runner, backend) = try runner(fixture, [
+            "```python\nopen('guests_sorted', 'w').write(''.join(sorted(open('guests').readlines())))\n```",
+            "Saved the sorted names to guests_sorted.",
+        ])
+        _ = try await fixture.collect(runner.start(
+            task: "Sort the names in guests alphabetically and save them to guests_sorted.", workspace: fixture.workspace.url, policy: .default))
+        let ask = messages(backend.requests[0]).last?.content ?? ""
+        #expect(ask.contains("The program must create 'guests_sorted' (it does not exist yet), with exactly that name."), "\(ask)")
+        // The source, named before the creating word, and a word that names nothing are not.
+        #expect(!ask.contains("create 'guests'"), "\(ask)")
+        #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("guests_sorted"), encoding: .utf8) == "ann\nbob\n")
+    }
+
     @Test("after the last failed program, or a reply without one, the run goes on with tool calls")
     func toolsAfterPrograms() async throws {
         let fixture = try AgentFixture()
