@@ -36,6 +36,21 @@ struct GroundedAnswerTests {
         #expect(AnswerGrounding(task: "", results: ["alpha\nbeta\ngamma\n"]).ungrounded("3 lines").isEmpty)
     }
 
+    @Test("how a command ended is not an observation: its exit code and the limit that killed it ground no answer")
+    func commandEndingGroundsNothing() {
+        let task = "How many ERROR lines are in app.log?"
+        // grep finding nothing exits 1 and prints nothing.
+        let nothingFound = AnswerGrounding(task: task, results: ["exit code 1\n(no output)\n\n(Task: \(task))"])
+        #expect(nothingFound.ungrounded("There is 1 ERROR line.") == ["1"])
+        #expect(nothingFound.ungrounded("There are 0 ERROR lines.").isEmpty)
+        let killed = AnswerGrounding(task: task, results: ["killed after 60 s wall-clock limit\nstdout:\n2"])
+        #expect(killed.ungrounded("60 lines") == ["60"])
+        #expect(killed.ungrounded("2 lines").isEmpty)
+        // What a failed program printed still counts.
+        #expect(AnswerGrounding(task: task, results: ["exit code 2\nstdout:\n4\nstderr:\nwarning"]).ungrounded("4 lines").isEmpty)
+        #expect(AnswerGrounding(task: task, results: ["exit code 0\nstdout:\n7"]).ungrounded("7").isEmpty)
+    }
+
     @Test("an answer stating a count no tool returned is sent back once; the model's corrected answer then stands")
     func madeUpCountIsSentBack() async throws {
         let fixture = try AgentFixture()

@@ -20,7 +20,7 @@ public struct AnswerGrounding: Sendable {
     ///   - arguments: The arguments of calls that succeeded, as text (a name the model chose for a file it wrote).
     public init(task: String, results: [String], arguments: [String] = []) {
         // A program's result counts by what it printed: "exit code 0" states no value of the workspace.
-        let results = results.map(Derivation.programOutput(of:))
+        let results = results.map { Self.observed(Derivation.programOutput(of: Self.body(of: $0))) }
         let sources = [task] + results + arguments
         var tokens: Set<String> = []
         var numbers: Set<Double> = []
@@ -80,6 +80,24 @@ public struct AnswerGrounding: Sendable {
         return joined.split { !($0.isLetter || $0.isNumber || inner.contains($0)) }
             .map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "./_-")) }
             .filter { !$0.isEmpty }
+    }
+
+    /// What a result shows of the run's world. A command's first line says how it ended ("exit
+    /// code 1", "killed after 60 s wall-clock limit") and a cut output names the policy's limit:
+    /// values of the sandbox, not of the workspace (grep finding nothing exits 1, which would
+    /// ground an answer of 1). A command that printed nothing shows no line.
+    static func observed(_ result: String) -> String {
+        var lines = result.split(separator: "\n", omittingEmptySubsequences: false)
+        guard let first = lines.first, isProcessSummary(first) else { return result }
+        lines.removeFirst()
+        lines.removeAll { $0 == "stdout:" || $0 == "stderr:" || $0 == "(no output)" || $0.hasPrefix("[output cut at ") }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Whether `line` is how a sandboxed command ended, as its tool result's first line says it.
+    static func isProcessSummary(_ line: Substring) -> Bool {
+        if line.hasPrefix("exit code "), Int(line.dropFirst("exit code ".count)) != nil { return true }
+        return line.hasPrefix("killed after ") || line.hasPrefix("killed by ") || line == "ended"
     }
 
     /// A result without the reminder of the task the loop adds after it (`Observation.text`).
