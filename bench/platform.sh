@@ -5,11 +5,13 @@
 # loopback at concurrency 1 and 16; rounds alternate off and on. Target: at most 1 ms added at
 # p50 and at least 0.95 of the throughput.
 #
-#   bench/platform.sh [--requests N] [--rounds R] [--concurrency C] [--layers] [--verbose]
+#   bench/platform.sh [--requests N] [--rounds R] [--concurrency C] [--layers] [--self] [--verbose]
 #
-# Defaults: 1200 requests, 9 rounds (short rounds pair better on a shared machine), concurrency
-# 1 and 16. --layers also measures the key check alone and metering alone; --verbose prints every
-# round; --profile off|on serves only one side, for a profiler, and compares nothing.
+# Defaults: 1200 requests, 10 rounds in pairs (short rounds pair better on a shared machine; each
+# pair runs off first once and on first once, which cancels the order), concurrency 1 and 16.
+# --layers also measures the key check alone and metering alone; --self measures off against
+# itself (the spread of the machine); --verbose prints every round; --profile off|on serves only
+# one side, for a profiler, and compares nothing.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"

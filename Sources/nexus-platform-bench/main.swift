@@ -71,6 +71,8 @@ struct Layers: Sendable {
     /// Each layer alone (--layers), to see where the cost is.
     static let parts = [Layers(name: "key", key: true, metering: false, limits: false),
                         Layers(name: "meter", key: false, metering: true, limits: false)]
+    /// Off measured against itself (--self): how far apart two identical servers come out here.
+    static let itself = Layers(name: "self", key: false, metering: false, limits: false)
 }
 
 /// One server with `layers` on, serving until `body` returns.
@@ -160,13 +162,15 @@ func processCPUSeconds() -> Double {
 
 let arguments = CommandLine.arguments
 let requests = arguments.firstIndex(of: "--requests").flatMap { Int(arguments[$0 + 1]) } ?? 1200
-let rounds = arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 9
+/// Rounds come in pairs (see below), so an odd count is rounded up.
+let rounds = ((arguments.firstIndex(of: "--rounds").flatMap { Int(arguments[$0 + 1]) } ?? 10) + 1) / 2 * 2
 let showParts = arguments.contains("--layers")
+let showItself = arguments.contains("--self")
 let showRounds = arguments.contains("--verbose")
 /// `--profile off|on`: serve only that, at the first concurrency, for a profiler to watch; no comparison.
 let profiled = arguments.firstIndex(of: "--profile").map { arguments[$0 + 1] }
 var failed = false
-print("requests per measurement: \(requests), rounds: \(rounds) (alternating; medians of the rounds; added ms and on/off are medians of each round's pair)")
+print("requests per measurement: \(requests), rounds: \(rounds) (in pairs, off first then on first; medians of the rounds; added ms and on/off are medians over the pairs of rounds)")
 print("concurrency  layers  p50 off ms  p50 on ms  added ms  p99 off ms  p99 on ms  req/s off  req/s on  throughput on/off  cpu µs/req off  on")
 if let profiled {
     let layers = [Layers.off, Layers.all].first { $0.name == profiled } ?? .all
@@ -180,7 +184,7 @@ if let profiled {
 }
 let concurrencies = arguments.firstIndex(of: "--concurrency").flatMap { Int(arguments[$0 + 1]) }.map { [$0] } ?? [1, 16]
 for concurrency in concurrencies {
-    let compared = [Layers.all] + (showParts ? Layers.parts : [])
+    let compared = [Layers.all] + (showParts ? Layers.parts : []) + (showItself ? [Layers.itself] : [])
     var off: [Measurement] = []
     var on: [String: [Measurement]] = [:]
     for round in 0..<rounds {
@@ -197,17 +201,27 @@ for concurrency in concurrencies {
             if layers.name == "off" { off.append(measured) } else { on[layers.name, default: []].append(measured) }
         }
     }
-    // Each round's "on" is compared with the same round's "off", run just before it, and the
-    // median of those paired ratios and differences is reported: a shared machine drifts between
-    // rounds far more than within one.
-    func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+    // Each round's "on" is compared with the same round's "off", run just before or after it: a
+    // shared machine drifts between rounds far more than within one. Whichever server of a round
+    // runs second meets what the first left behind, so rounds are taken in pairs, one with off
+    // first and one with on first, and a pair's two ratios are multiplied (square root of the
+    // product) and its two differences averaged, which cancels the order. (With the median of
+    // single rounds, an odd number of rounds let the order decide: off against itself came out
+    // at 0.95-0.97.)
+    func median(_ values: [Double]) -> Double {
+        let sorted = values.sorted()
+        return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+    }
+    func pairs(_ values: [Double]) -> [(Double, Double)] {
+        stride(from: 0, to: values.count - 1, by: 2).map { (values[$0], values[$0 + 1]) }
+    }
     let p50Off = median(off.map { $0.quantile(0.5) }), p99Off = median(off.map { $0.quantile(0.99) }), rateOff = median(off.map(\.throughput))
     for layers in compared {
         let measured = on[layers.name] ?? []
         let p50On = median(measured.map { $0.quantile(0.5) }), p99On = median(measured.map { $0.quantile(0.99) })
         let rateOn = median(measured.map(\.throughput))
-        let added = median(zip(off, measured).map { $1.quantile(0.5) - $0.quantile(0.5) })
-        let ratio = median(zip(off, measured).map { $1.throughput / $0.throughput })
+        let added = median(pairs(zip(off, measured).map { $1.quantile(0.5) - $0.quantile(0.5) }).map { ($0 + $1) / 2 })
+        let ratio = median(pairs(zip(off, measured).map { $1.throughput / $0.throughput }).map { ($0 * $1).squareRoot() })
         let cpuOff = median(off.map(\.cpuMicros)), cpuOn = median(measured.map(\.cpuMicros))
         print(String(format: "%11d  ", concurrency) + layers.name.padding(toLength: 6, withPad: " ", startingAt: 0)
               + String(format: "  %10.3f  %9.3f  %8.3f  %10.3f  %9.3f  %9.0f  %8.0f  %17.3f  %14.0f  %3.0f",
