@@ -146,6 +146,24 @@ struct ProgramTurnTests {
         #expect(try String(contentsOf: fixture.workspace.url.appendingPathComponent("guests_sorted"), encoding: .utf8) == "ann\nbob\n")
     }
 
+    @Test("a program that opened a file that does not exist is told the name the workspace has for it")
+    func nearNameIsTold() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.workspace.remove() }
+        try "bob\nann\n".write(to: fixture.workspace.url.appendingPathComponent("guests"), atomically: true, encoding: .utf8)
+        let (runner, backend) = try runner(fixture, [
+            "```python\nprint(len(open('guests.txt').readlines()))\n```",
+            "```python\nprint(len(open('guests').readlines()))\n```",
+            "guests has 2 lines.",
+        ])
+        let summary = try #require(try await fixture.collect(runner.start(
+            task: "How many lines does guests have?", workspace: fixture.workspace.url, policy: .default)).summary)
+        let fix = messages(backend.requests[1]).last?.content ?? ""
+        #expect(fix.contains("No such file or directory: 'guests.txt'"), "\(fix)")
+        #expect(fix.contains("The file the program opened does not exist: 'guests.txt'. The workspace has 'guests'; use exactly that name."), "\(fix)")
+        #expect(summary.answer == "guests has 2 lines.")
+    }
+
     @Test("after the last failed program, or a reply without one, the run goes on with tool calls")
     func toolsAfterPrograms() async throws {
         let fixture = try AgentFixture()

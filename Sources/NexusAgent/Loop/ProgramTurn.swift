@@ -88,11 +88,13 @@ public enum ProgramTurn {
     /// that no longer defines it.
     static func failure(in messages: ArraySlice<ChatMessage>) -> String {
         if let last = messages.last, last.role == .user, last.content.hasPrefix(ranBut) { return last.content }
-        guard let output = messages.last(where: { $0.role == .tool })?.content else { return "It failed." }
+        // The name the program meant, when it opened one that does not exist (`NearNames`).
+        let near = messages.last.flatMap { $0.role == .user && $0.content.hasPrefix(NearNames.lead) ? $0.content : nil }
+        guard let output = messages.last(where: { $0.role == .tool })?.content else { return near ?? "It failed." }
         let frame = ["File \"", "Traceback", "stderr:", "stdout:", "exit code"]
         let lines = output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { line in !line.isEmpty && !frame.contains { line.hasPrefix($0) } }
-        return lines.suffix(2).map { String($0.prefix(300)) }.joined(separator: "\n")
+        return (lines.suffix(2).map { String($0.prefix(300)) } + (near.map { [$0] } ?? [])).joined(separator: "\n")
     }
 
     /// What a program that ran and changed nothing is told, when the task asks for a change.
@@ -204,6 +206,9 @@ extension AgentRunner {
         let intent = TaskIntent(task)
         let changedNothing = outcome.status == .ok && intent.asksChange && !session.state.changedSomething
         let missing = outcome.status == .ok && !changedNothing ? intent.missingPaths(of: task, context: session.context) : []
+        if outcome.status != .ok, let near = NearNames.hint(for: outcome.content, context: session.context) {
+            session.state.messages.append(.user(near))
+        }
         if changedNothing { session.state.messages.append(.user(ProgramTurn.changedNothing)) }
         if !missing.isEmpty { session.state.messages.append(.user(ProgramTurn.leftMissing(missing))) }
         session.state.programFailed = outcome.status != .ok || changedNothing || !missing.isEmpty
