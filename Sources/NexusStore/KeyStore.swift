@@ -182,8 +182,13 @@ public struct KeyStore: KeyAuthenticator {
     /// The secret's SHA-256, or nil for one longer than any real secret (not worth hashing).
     static func digest(of secret: String) -> [UInt8]? {
         guard secret.utf8.count <= maxPresentedLength else { return nil }
-        // Straight from the string's bytes: every request with a key comes through here, and
-        // building a `Data` first cost more than the hash.
+        return sha256(secret)
+    }
+
+    /// The SHA-256 of a secret's UTF-8 bytes: what is stored for a new key and what a presented
+    /// one is looked up by. Straight from the string's bytes: every request with a key comes
+    /// through here, and building a `Data` first cost more than the hash.
+    private static func sha256(_ secret: String) -> [UInt8] {
         var secret = secret
         let digest = secret.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
         return digest.withUnsafeBytes { Array($0) }
@@ -243,7 +248,7 @@ public struct KeyStore: KeyAuthenticator {
         try db.execute(sql: """
             INSERT INTO api_keys (id, name, role, org, secret_sha256, created_at, rotated_from)
             VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [record.id, name, role.rawValue, org.rawValue, Hex.text(Array(SHA256.hash(data: Data(secret.utf8)))),
+            """, arguments: [record.id, name, role.rawValue, org.rawValue, Hex.text(Self.sha256(secret)),
                              record.createdAt.databaseSeconds, rotatedFrom])
         return IssuedKey(record: record, secret: secret)
     }

@@ -206,8 +206,8 @@ for concurrency in concurrencies {
     // runs second meets what the first left behind, so rounds are taken in pairs, one with off
     // first and one with on first, and a pair's two ratios are multiplied (square root of the
     // product) and its two differences averaged, which cancels the order. (With the median of
-    // single rounds, an odd number of rounds let the order decide: off against itself came out
-    // at 0.95-0.97.)
+    // an odd number of single rounds, most of them with off first, an effect of the order could
+    // set the median; off against itself came out at 0.95-0.97 there.)
     func median(_ values: [Double]) -> Double {
         let sorted = values.sorted()
         return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2

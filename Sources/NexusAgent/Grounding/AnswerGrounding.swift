@@ -31,7 +31,7 @@ public struct AnswerGrounding: Sendable {
             }
         }
         for result in results {
-            let lines = Self.body(of: result).split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.count
+            let lines = result.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }.count
             numbers.formUnion([Double(lines), Double(max(lines - 1, 0))])
         }
         self.tokens = tokens
